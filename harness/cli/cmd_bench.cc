@@ -1,0 +1,170 @@
+// `mnemo bench scoring`: scoring throughput of a backend next to llama.cpp's own
+// llama-perplexity on the same text, context and thread count, measured in the same run.
+//
+// Both sides push the same tokens through the model in windows of --ctx tokens: mnemo as
+// rolling log-likelihood requests (every token scored once), llama-perplexity as its chunks.
+// The figure compared is forward throughput in tokens processed per second, without model
+// load; the ratio mnemo / llama-perplexity is printed last.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "harness/cli/commands.h"
+#include "harness/cli/common.h"
+#include "harness/scheduler/scheduler.h"
+
+#ifndef MNEMO_DEFAULT_LLAMA_PERPLEXITY
+#define MNEMO_DEFAULT_LLAMA_PERPLEXITY "llama-perplexity"
+#endif
+
+namespace mnemo {
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace {
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct ToolRun {
+  double tokens_per_second = 0;
+  double ms = 0;
+  long tokens = 0;
+  std::string output;
+};
+
+// Runs llama-perplexity and reads its own prompt-eval timing line.
+Result<ToolRun> RunLlamaPerplexity(const std::string& tool, const std::string& model,
+                                   const std::string& text_file, uint32_t ctx, uint32_t threads,
+                                   size_t chunks) {
+  std::string cmd = "'" + tool + "' -m '" + model + "' -f '" + text_file + "' -c " +
+                    std::to_string(ctx) + " -b " + std::to_string(ctx) + " -t " +
+                    std::to_string(threads) + " --chunks " + std::to_string(chunks) + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return Status::IoError("cannot start " + tool);
+  ToolRun out;
+  char buf[4096];
+  while (fgets(buf, sizeof buf, p) != nullptr) out.output += buf;
+  int rc = pclose(p);
+  if (rc != 0) {
+    return Status::Internal("llama-perplexity failed (exit " + std::to_string(WEXITSTATUS(rc)) +
+                            "): " + out.output.substr(out.output.size() > 2000 ? out.output.size() - 2000 : 0));
+  }
+  std::smatch m;
+  std::regex re(R"(prompt eval time =\s*([0-9.]+) ms /\s*([0-9]+) tokens)");
+  if (!std::regex_search(out.output, m, re)) {
+    return Status::Internal("could not find the prompt eval timing in llama-perplexity's output");
+  }
+  out.ms = std::stod(m[1]);
+  out.tokens = std::stol(m[2]);
+  out.tokens_per_second = out.tokens / (out.ms / 1000.0);
+  return out;
+}
+
+}  // namespace
+
+int RunBenchCommand(int argc, char** argv) {
+  std::string what, model_spec, text_path, tool = MNEMO_DEFAULT_LLAMA_PERPLEXITY;
+  uint32_t ctx = 512;
+  size_t chunks = 16;
+  int repeats = 1;
+  ModelOptions mopt;
+  po::options_description desc("mnemo bench");
+  desc.add_options()("help,h", "show this help")(
+      "what", po::value<std::string>(&what)->default_value("scoring"), "benchmark: scoring")(
+      "model,m", po::value<std::string>(&model_spec)->required(), "llamacpp:PATH")(
+      "text", po::value<std::string>(&text_path)->required(), "plain text file to score")(
+      "window", po::value<uint32_t>(&ctx)->default_value(512), "tokens per window / chunk")(
+      "chunks", po::value<size_t>(&chunks)->default_value(16), "number of windows")(
+      "repeats", po::value<int>(&repeats)->default_value(1), "measure each side this many times (best kept)")(
+      "llama-perplexity", po::value<std::string>(&tool), "path of llama-perplexity");
+  AddModelOptions(&desc, &mopt);
+  po::positional_options_description pos;
+  pos.add("what", 1);
+  po::variables_map vm;
+  int code = 0;
+  if (!ParseCommandLine(argc, argv,
+                        "usage: mnemo bench scoring --model llamacpp:PATH --text FILE [--threads N]",
+                        desc, &pos, &vm, &code))
+    return code;
+  if (what != "scoring") return ReportError(Status::InvalidArgument("unknown benchmark '" + what + "' (known: scoring)"));
+  if (mopt.threads == 0) mopt.threads = DefaultThreads();
+  auto om = OpenModelSpec(model_spec, mopt);
+  if (!om.ok()) return ReportError(om.status());
+  auto text = ReadFile(text_path);
+  if (!text.ok()) return ReportError(text.status());
+  auto toks = om->model->Tokenize(*text, /*add_special=*/false);
+  if (!toks.ok()) return ReportError(toks.status());
+  size_t need = static_cast<size_t>(ctx) * chunks;
+  if (toks->size() < need) {
+    return ReportError(Status::InvalidArgument("'" + text_path + "' has " + std::to_string(toks->size()) +
+                                               " tokens; need " + std::to_string(need)));
+  }
+  // The same tokens on both sides: the text the tool reads is the detokenized prefix.
+  std::vector<int32_t> used(toks->begin(), toks->begin() + static_cast<std::ptrdiff_t>(need));
+  auto used_text = om->model->Detokenize(used);
+  if (!used_text.ok()) return ReportError(used_text.status());
+  fs::path tmp = fs::temp_directory_path() / ("mnemo-bench-" + std::to_string(getpid()) + ".txt");
+  {
+    std::ofstream out(tmp);
+    out << *used_text;
+  }
+
+  // mnemo: one rolling request per window-sized slice, so both sides decode `chunks` windows.
+  std::vector<Request> requests;
+  for (size_t c = 0; c < chunks; ++c) {
+    Request r;
+    r.kind = MN_REQ_SCORE_ROLLING;
+    r.context.assign(used.begin() + static_cast<std::ptrdiff_t>(c * ctx),
+                     used.begin() + static_cast<std::ptrdiff_t>((c + 1) * ctx - 1));
+    r.window = ctx;
+    requests.push_back(std::move(r));
+  }
+  double best_mnemo = 0;
+  for (int i = 0; i < repeats; ++i) {
+    SchedulerOptions so;
+    so.show_progress = false;
+    so.use_cache = false;
+    Scheduler scheduler({om->instance.get()}, nullptr, om->model->info().fingerprint, so);
+    std::vector<Response> responses;
+    RunStats stats;
+    Status st = scheduler.Run(requests, &responses, &stats);
+    if (!st.ok()) return ReportError(st);
+    if (stats.failed > 0) return ReportError(Status::Internal(responses[0].error));
+    double tps = static_cast<double>(chunks * ctx) / stats.seconds;
+    best_mnemo = std::max(best_mnemo, tps);
+  }
+  double best_tool = 0;
+  ToolRun last;
+  for (int i = 0; i < repeats; ++i) {
+    auto tr = RunLlamaPerplexity(tool, ParseModelSpec(model_spec)->path, tmp.string(), ctx,
+                                 mopt.threads, chunks);
+    if (!tr.ok()) {
+      fs::remove(tmp);
+      return ReportError(tr.status());
+    }
+    last = *tr;
+    best_tool = std::max(best_tool, tr->tokens_per_second);
+  }
+  fs::remove(tmp);
+  std::printf("bench scoring: model %s, %zu windows x %u tokens, %u threads\n",
+              om->model->info().name.c_str(), chunks, ctx, mopt.threads);
+  std::printf("  mnemo (rolling score)   %10.1f tokens/s\n", best_mnemo);
+  std::printf("  llama-perplexity        %10.1f tokens/s  (%ld tokens in %.1f ms, its own timing)\n",
+              best_tool, last.tokens, last.ms);
+  std::printf("  ratio mnemo/llama-perplexity: %.3f\n", best_mnemo / best_tool);
+  return kExitOk;
+}
+
+}  // namespace mnemo

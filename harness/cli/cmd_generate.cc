@@ -1,0 +1,128 @@
+// `mnemo generate`: continuations for prompts in a JSONL file.
+//
+// Input lines: {"id", "prompt": "text"} or {"id", "prompt_tokens": [ids]}, optional
+// "max_tokens" (50), "greedy" (true), "temperature" (1.0), "top_p", "top_k", "seed" (0),
+// "stop" (string or list). Token prompts are used exactly as given (no BOS added); text
+// prompts are tokenized with the model's own rule (BOS when the model adds it).
+// Output lines: {"id", "tokens", "text", "logprobs", "finish_reason"}.
+#include <cstdio>
+
+#include "datasets/io/jsonl_reader.h"
+#include "harness/cli/commands.h"
+#include "harness/cli/common.h"
+#include "harness/cli/request_io.h"
+
+namespace mnemo {
+namespace po = boost::program_options;
+
+namespace {
+
+Status ParseGenerateLine(const JsonlReader& reader, const nlohmann::json& obj, const Model& model,
+                         InputItem* item) {
+  LineFields f(obj, reader.path() + ":" + std::to_string(reader.line_number()));
+  MNEMO_RETURN_IF_ERROR(f.Id(&item->id));
+  Request& r = item->request;
+  r.kind = MN_REQ_GENERATE;
+  if (f.Has("prompt_tokens")) {
+    if (f.Has("prompt")) return f.Error("prompt", "and 'prompt_tokens' are both given; use one");
+    MNEMO_RETURN_IF_ERROR(f.Tokens("prompt_tokens", &r.context));
+    if (r.context.empty()) return f.Error("prompt_tokens", "is empty");
+    for (int32_t t : r.context) {
+      if (model.info().n_vocab > 0 && t >= model.info().n_vocab)
+        return f.Error("prompt_tokens", "holds token " + std::to_string(t) +
+                                            ", outside the model's vocabulary of " +
+                                            std::to_string(model.info().n_vocab));
+    }
+  } else {
+    std::string prompt;
+    MNEMO_RETURN_IF_ERROR(f.String("prompt", &prompt));
+    auto toks = model.Tokenize(prompt, /*add_special=*/true);
+    if (!toks.ok()) return toks.status();
+    r.context = std::move(toks).value();
+    if (r.context.empty()) return f.Error("prompt", "tokenizes to nothing");
+  }
+  if (f.Has("max_tokens")) MNEMO_RETURN_IF_ERROR(f.UInt("max_tokens", &r.gen.max_tokens));
+  if (f.Has("greedy")) MNEMO_RETURN_IF_ERROR(f.Bool("greedy", &r.gen.greedy));
+  if (f.Has("temperature")) {
+    MNEMO_RETURN_IF_ERROR(f.Float("temperature", &r.gen.temperature));
+    if (r.gen.temperature < 0) return f.Error("temperature", "must be >= 0");
+    if (!f.Has("greedy") && r.gen.temperature > 0) r.gen.greedy = false;
+    if (r.gen.temperature == 0) r.gen.greedy = true;
+  }
+  if (f.Has("top_p")) MNEMO_RETURN_IF_ERROR(f.Float("top_p", &r.gen.top_p));
+  if (f.Has("top_k")) {
+    uint32_t k = 0;
+    MNEMO_RETURN_IF_ERROR(f.UInt("top_k", &k));
+    r.gen.top_k = static_cast<int32_t>(k);
+  }
+  if (f.Has("seed")) MNEMO_RETURN_IF_ERROR(f.UInt64("seed", &r.gen.seed));
+  if (f.Has("stop")) MNEMO_RETURN_IF_ERROR(f.StringList("stop", &r.gen.stop));
+  if (r.context.size() + r.gen.max_tokens > model.info().n_ctx && model.info().n_ctx > 0) {
+    return f.Error("max_tokens", "plus the prompt (" + std::to_string(r.context.size()) +
+                                     " tokens) exceeds the model context of " +
+                                     std::to_string(model.info().n_ctx));
+  }
+  return Status::Ok();
+}
+
+nlohmann::ordered_json RenderGeneration(const InputItem& item, const Response& r) {
+  return {{"id", item.id},
+          {"tokens", r.tokens},
+          {"text", r.text},
+          {"logprobs", r.token_logprobs},
+          {"finish_reason", FinishReasonName(r.finish_reason)}};
+}
+
+}  // namespace
+
+int RunGenerateCommand(int argc, char** argv) {
+  std::string model_spec, input, output, db;
+  bool quiet = false;
+  ModelOptions mopt;
+  po::options_description desc("mnemo generate");
+  desc.add_options()("help,h", "show this help")(
+      "model,m", po::value<std::string>(&model_spec)->required(), "BACKEND:PATH, e.g. llamacpp:model.gguf")(
+      "input,i", po::value<std::string>(&input)->required(), "prompts, one JSON object per line")(
+      "output,o", po::value<std::string>(&output)->required(), "where to write the generations (JSONL)")(
+      "db", po::value<std::string>(&db), "run store used as a cache: a rerun reuses every result")(
+      "quiet,q", po::bool_switch(&quiet), "no progress display");
+  AddModelOptions(&desc, &mopt);
+  po::variables_map vm;
+  int code = 0;
+  if (!ParseCommandLine(argc, argv,
+                        "usage: mnemo generate --model llamacpp:PATH --input IN.jsonl --output OUT.jsonl",
+                        desc, nullptr, &vm, &code))
+    return code;
+  InstallInterruptHandler();
+  auto om = OpenModelSpec(model_spec, mopt);
+  if (!om.ok()) return ReportError(om.status());
+  if (!om->model->Has(MN_CAP_GENERATE)) {
+    return ReportError(Status::Unsupported("backend '" + om->backend->plugin().manifest.name +
+                                           "' cannot generate"));
+  }
+  auto reader = JsonlReader::Open(input);
+  if (!reader.ok()) return ReportError(reader.status());
+  std::vector<InputItem> items;
+  nlohmann::json obj;
+  while ((*reader)->Next(&obj)) {
+    InputItem item;
+    Status s = ParseGenerateLine(**reader, obj, *om->model, &item);
+    if (!s.ok()) return ReportError(s);
+    items.push_back(std::move(item));
+  }
+  if (!(*reader)->status().ok()) return ReportError((*reader)->status());
+  std::vector<Response> responses;
+  RunStats stats;
+  Status st = ExecuteItems(*om, items, {db, !quiet, "generate"}, &responses, &stats);
+  // Whatever completed is written even when the run failed part-way.
+  auto failed = WriteOutputs(output, items, responses, &RenderGeneration);
+  if (!failed.ok()) return ReportError(failed.status());
+  std::fprintf(stderr, "mnemo: %zu generations (%zu computed, %zu reused from the cache, %zu failed) in %.2fs -> %s\n",
+               items.size(), stats.computed, stats.cached, stats.failed + stats.cancelled,
+               stats.seconds, output.c_str());
+  if (!st.ok()) return ReportError(st);
+  if (stats.interrupted) return kExitInterrupted;
+  return *failed == 0 ? kExitOk : kExitFailure;
+}
+
+}  // namespace mnemo

@@ -1,0 +1,25 @@
+// The subcommands of `mnemo`. Each takes argv with argv[0] = the subcommand name and returns
+// the process exit code (see ExitCode in common.h).
+#ifndef MNEMO_HARNESS_CLI_COMMANDS_H_
+#define MNEMO_HARNESS_CLI_COMMANDS_H_
+
+namespace mnemo {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(int argc, char** argv);
+};
+
+int RunBackendsCommand(int argc, char** argv);
+int RunGenerateCommand(int argc, char** argv);
+int RunScoreCommand(int argc, char** argv);
+int RunRunCommand(int argc, char** argv);
+int RunBenchCommand(int argc, char** argv);
+
+// All subcommands, in the order `mnemo --help` lists them.
+const Command* Commands(int* n);
+
+}  // namespace mnemo
+
+#endif  // MNEMO_HARNESS_CLI_COMMANDS_H_

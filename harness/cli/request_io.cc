@@ -1,0 +1,128 @@
+#include "harness/cli/request_io.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "harness/store/run_store.h"
+
+namespace mnemo {
+
+Status LineFields::String(const char* f, std::string* out) const {
+  if (!Has(f)) return Error(f, "is missing");
+  if (!obj_[f].is_string()) return Error(f, std::string("must be a string, not ") + obj_[f].type_name());
+  *out = obj_[f].get<std::string>();
+  return Status::Ok();
+}
+
+Status LineFields::Tokens(const char* f, std::vector<int32_t>* out) const {
+  if (!Has(f)) return Error(f, "is missing");
+  const auto& a = obj_[f];
+  if (!a.is_array()) return Error(f, "must be an array of token ids");
+  out->clear();
+  out->reserve(a.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!a[i].is_number_integer() || a[i].get<int64_t>() < 0 || a[i].get<int64_t>() > INT32_MAX)
+      return Error(f, "element " + std::to_string(i) + " is not a token id (a non-negative integer)");
+    out->push_back(a[i].get<int32_t>());
+  }
+  return Status::Ok();
+}
+
+Status LineFields::UInt(const char* f, uint32_t* out) const {
+  uint64_t v = 0;
+  MNEMO_RETURN_IF_ERROR(UInt64(f, &v));
+  if (v > UINT32_MAX) return Error(f, "is too large");
+  *out = static_cast<uint32_t>(v);
+  return Status::Ok();
+}
+
+Status LineFields::UInt64(const char* f, uint64_t* out) const {
+  const auto& v = obj_[f];
+  if (!v.is_number_integer() || v.get<int64_t>() < 0)
+    return Error(f, "must be a non-negative integer");
+  *out = v.get<uint64_t>();
+  return Status::Ok();
+}
+
+Status LineFields::Float(const char* f, float* out) const {
+  if (!obj_[f].is_number()) return Error(f, "must be a number");
+  *out = obj_[f].get<float>();
+  return Status::Ok();
+}
+
+Status LineFields::Bool(const char* f, bool* out) const {
+  if (!obj_[f].is_boolean()) return Error(f, "must be true or false");
+  *out = obj_[f].get<bool>();
+  return Status::Ok();
+}
+
+Status LineFields::StringList(const char* f, std::vector<std::string>* out) const {
+  const auto& v = obj_[f];
+  out->clear();
+  if (v.is_string()) {
+    out->push_back(v.get<std::string>());
+    return Status::Ok();
+  }
+  if (!v.is_array()) return Error(f, "must be a string or an array of strings");
+  for (const auto& s : v) {
+    if (!s.is_string() || s.get<std::string>().empty())
+      return Error(f, "must contain only non-empty strings");
+    out->push_back(s.get<std::string>());
+  }
+  return Status::Ok();
+}
+
+Status LineFields::Id(nlohmann::json* out) const {
+  if (!Has("id")) return Error("id", "is missing");
+  if (!obj_["id"].is_string() && !obj_["id"].is_number_integer())
+    return Error("id", "must be a string or an integer");
+  *out = obj_["id"];
+  return Status::Ok();
+}
+
+Status ExecuteItems(OpenedModel& om, const std::vector<InputItem>& items, const ExecOptions& opt,
+                    std::vector<Response>* responses, RunStats* stats) {
+  std::unique_ptr<RunStore> store;
+  if (!opt.db.empty()) {
+    auto s = RunStore::Open(opt.db);
+    if (!s.ok()) return s.status();
+    store = std::move(s).value();
+  }
+  std::vector<Request> requests;
+  requests.reserve(items.size());
+  for (const auto& it : items) requests.push_back(it.request);
+  SchedulerOptions so;
+  so.show_progress = opt.show_progress;
+  so.label = opt.label;
+  Scheduler scheduler({om.instance.get()}, store.get(), om.model->info().fingerprint, so);
+  return scheduler.Run(requests, responses, stats);
+}
+
+Result<size_t> WriteOutputs(const std::string& path, const std::vector<InputItem>& items,
+                            const std::vector<Response>& responses,
+                            nlohmann::ordered_json (*render)(const InputItem&, const Response&)) {
+  std::string tmp = path + ".partial";
+  std::ofstream out(tmp, std::ios::trunc);
+  if (!out) {
+    return Status::IoError("cannot write output '" + path + "': " + std::strerror(errno));
+  }
+  size_t failed = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    nlohmann::ordered_json line;
+    if (responses[i].ok()) {
+      line = render(items[i], responses[i]);
+    } else {
+      ++failed;
+      line = {{"id", items[i].id}, {"error", responses[i].error}};
+    }
+    out << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+  }
+  out.close();
+  if (!out || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status::IoError("cannot write output '" + path + "': " + std::strerror(errno));
+  }
+  return failed;
+}
+
+}  // namespace mnemo

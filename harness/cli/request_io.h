@@ -1,0 +1,63 @@
+// Reading request files for `mnemo generate` / `mnemo score` and running them: validation with
+// file:line:field errors before any compute, the scheduler with an optional run store, and
+// JSONL output in input order.
+#ifndef MNEMO_HARNESS_CLI_REQUEST_IO_H_
+#define MNEMO_HARNESS_CLI_REQUEST_IO_H_
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/cli/common.h"
+#include "harness/core/request.h"
+#include "harness/core/status.h"
+#include "harness/scheduler/scheduler.h"
+
+namespace mnemo {
+
+struct InputItem {
+  nlohmann::json id;  // string or number, echoed back as given
+  Request request;
+};
+
+// Typed field access for one JSONL line; every error is "<file>:<line>: field '<f>' ...".
+class LineFields {
+ public:
+  LineFields(const nlohmann::json& obj, std::string where) : obj_(obj), where_(std::move(where)) {}
+  bool Has(const char* f) const { return obj_.contains(f) && !obj_[f].is_null(); }
+  Status Error(const char* f, const std::string& problem) const {
+    return Status::InvalidArgument(where_ + ": field '" + f + "' " + problem);
+  }
+  Status String(const char* f, std::string* out) const;
+  Status Tokens(const char* f, std::vector<int32_t>* out) const;
+  Status UInt(const char* f, uint32_t* out) const;
+  Status UInt64(const char* f, uint64_t* out) const;
+  Status Float(const char* f, float* out) const;
+  Status Bool(const char* f, bool* out) const;
+  Status StringList(const char* f, std::vector<std::string>* out) const;
+  Status Id(nlohmann::json* out) const;
+
+ private:
+  const nlohmann::json& obj_;
+  std::string where_;
+};
+
+// Runs the items through a scheduler (with `db` as cache and store when not empty).
+struct ExecOptions {
+  std::string db;
+  bool show_progress = true;
+  std::string label;
+};
+Status ExecuteItems(OpenedModel& om, const std::vector<InputItem>& items, const ExecOptions& opt,
+                    std::vector<Response>* responses, RunStats* stats);
+
+// Writes one line per item; failures become {"id", "error"} lines. Returns the number of
+// failed items, or an error if the file cannot be written.
+Result<size_t> WriteOutputs(const std::string& path, const std::vector<InputItem>& items,
+                            const std::vector<Response>& responses,
+                            nlohmann::ordered_json (*render)(const InputItem&, const Response&));
+
+}  // namespace mnemo
+
+#endif  // MNEMO_HARNESS_CLI_REQUEST_IO_H_

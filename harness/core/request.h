@@ -1,0 +1,68 @@
+// Host-side requests and results: what tasks and audits build, what the scheduler batches,
+// what the run store caches. Plain values; the plugin layer converts them to and from the
+// C ABI structs (mnemo/backend.h).
+#ifndef MNEMO_HARNESS_CORE_REQUEST_H_
+#define MNEMO_HARNESS_CORE_REQUEST_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mnemo/backend.h"
+
+namespace mnemo {
+
+struct GenerationParams {
+  uint32_t max_tokens = 50;
+  bool greedy = true;
+  float temperature = 1.0f;
+  float top_p = 1.0f;
+  int32_t top_k = 0;
+  uint64_t seed = 0;
+  std::vector<std::string> stop;
+  bool stop_at_eos = true;
+};
+
+struct Request {
+  mn_request_kind kind = MN_REQ_SCORE;
+  std::vector<int32_t> context;       // SCORE: context; ROLLING: text; GENERATE: prompt
+  std::vector<int32_t> continuation;  // SCORE only
+  int32_t prefix_token = -1;          // ROLLING
+  uint32_t window = 0;                // ROLLING
+  std::string prompt_text;            // GENERATE with an empty context (text-prompt backends)
+  GenerationParams gen;               // GENERATE
+
+  // Total tokens the backend must process; the scheduler sorts by it.
+  size_t cost() const;
+  // Content key for the request cache: a hex digest of the request and the model fingerprint.
+  // Sampled generations include their seed, so they are cached per seed.
+  std::string CacheKey(const std::string& model_fingerprint) const;
+  nlohmann::json ToJson() const;
+};
+
+struct Response {
+  mn_status status = MN_OK;
+  std::string error;       // message when status != MN_OK
+  bool retryable = false;  // from the plugin's error
+  double logprob = 0.0;
+  bool is_greedy = false;
+  std::vector<int32_t> tokens;
+  std::vector<float> token_logprobs;
+  std::string text;
+  uint32_t finish_reason = MN_FINISH_NONE;
+  uint32_t n_prompt_tokens = 0;
+  uint64_t compute_ns = 0;
+
+  bool ok() const { return status == MN_OK; }
+  nlohmann::json ToJson() const;
+  static Response FromJson(const nlohmann::json& j);
+};
+
+const char* RequestKindName(mn_request_kind kind);
+const char* FinishReasonName(uint32_t reason);
+
+}  // namespace mnemo
+
+#endif  // MNEMO_HARNESS_CORE_REQUEST_H_

@@ -1,0 +1,150 @@
+// The run store: one SQLite file holding runs, models, jobs, the request cache, samples and
+// metrics.
+//
+// WAL mode, so readers (reports) never block the writer and a killed writer loses at most
+// its open transaction. The schema is versioned with PRAGMA user_version: Open migrates an
+// older file forward and refuses a newer one with a message naming the file and both
+// versions. Failed responses are never cached, so a rerun retries them.
+//
+// Thread-safety: a RunStore is one connection and must be used from one thread at a time
+// (the scheduler's single writer owns one). Other threads or processes open their own.
+#ifndef MNEMO_HARNESS_STORE_RUN_STORE_H_
+#define MNEMO_HARNESS_STORE_RUN_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/core/request.h"
+#include "harness/core/status.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace mnemo {
+
+struct RunRecord {
+  int64_t id = 0;
+  std::string name;
+  nlohmann::json config;  // the config as run (after defaults)
+  std::string mnemo_version;
+  std::string host;
+  std::string started_at;   // ISO 8601 UTC
+  std::string finished_at;  // empty while running
+  std::string status;       // running | finished | failed | interrupted
+  uint64_t seed = 0;
+};
+
+struct ModelRecord {
+  int64_t id = 0;
+  std::string backend;
+  std::string backend_version;
+  std::string path;
+  std::string fingerprint;
+  nlohmann::json info;  // name, n_ctx, n_vocab, caps...
+};
+
+struct JobRecord {
+  int64_t id = 0;
+  int64_t run_id = 0;
+  int64_t model_id = 0;
+  std::string kind;  // e.g. "multiple_choice"
+  std::string name;  // e.g. "tiny_geo"
+  nlohmann::json config;
+  std::string status;  // running | finished | failed | interrupted
+  int64_t n_requests = 0;
+  int64_t n_cached = 0;  // requests answered from the cache
+  std::string started_at;
+  std::string finished_at;
+};
+
+struct SampleRecord {
+  std::string doc_id;
+  int64_t doc_index = 0;
+  nlohmann::json data;  // prompt, target, responses, per-metric values
+};
+
+struct MetricRecord {
+  std::string name;
+  std::string filter = "none";
+  double value = 0.0;
+  std::optional<double> stderr_value;  // absent = N/A
+  int64_t n = 0;
+  bool higher_is_better = true;
+};
+
+class RunStore {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens (creating if needed) the store at `path`. Errors name the file: unwritable folder,
+  // not a SQLite file, schema newer than this mnemo.
+  static Result<std::unique_ptr<RunStore>> Open(const std::string& path);
+  // Opens an existing store for reading only (reports); never migrates.
+  static Result<std::unique_ptr<RunStore>> OpenReadOnly(const std::string& path);
+  ~RunStore();
+  RunStore(const RunStore&) = delete;
+  RunStore& operator=(const RunStore&) = delete;
+
+  const std::string& path() const { return path_; }
+  int schema_version() const;
+
+  // Runs. BeginRun fills id and started_at; status "running".
+  Status BeginRun(RunRecord* run);
+  Status FinishRun(int64_t run_id, const std::string& status);
+  Result<std::vector<RunRecord>> ListRuns();
+  Result<RunRecord> GetRun(int64_t run_id);
+
+  // Models are deduplicated on (backend, path, fingerprint); fills model->id.
+  Status UpsertModel(ModelRecord* model);
+
+  Status BeginJob(JobRecord* job);
+  Status FinishJob(int64_t job_id, const std::string& status, int64_t n_requests,
+                   int64_t n_cached);
+  Result<std::vector<JobRecord>> ListJobs(int64_t run_id);
+
+  // The request cache. Keys come from Request::CacheKey.
+  Result<std::optional<Response>> LookupResponse(const std::string& key);
+  // Looks up many keys in one transaction; out[i] is empty on a miss.
+  Status LookupResponses(const std::vector<std::string>& keys,
+                         std::vector<std::optional<Response>>* out);
+  // Stores successful responses in one transaction; failed ones are skipped (never cached).
+  Status PutResponses(const std::vector<std::pair<std::string, const Response*>>& entries,
+                      mn_request_kind kind);
+  Result<int64_t> CountResponses();
+
+  // Samples are keyed on (job_id, doc_id); a rewrite replaces.
+  Status PutSamples(int64_t job_id, const std::vector<SampleRecord>& samples);
+  Result<std::vector<SampleRecord>> GetSamples(int64_t job_id);
+  Status PutMetrics(int64_t job_id, const std::vector<MetricRecord>& metrics);
+  Result<std::vector<MetricRecord>> GetMetrics(int64_t job_id);
+
+  // Explicit transactions for batching many writes (nesting is not supported).
+  Status Begin();
+  Status Commit();
+  Status Rollback();
+
+ private:
+  RunStore(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
+  Status Migrate();
+  Status Exec(const char* sql);
+  // "run store '<path>': <what>: <sqlite3_errmsg>", with a code chosen from the SQLite error.
+  Status SqlError(const std::string& what) const;
+  Status Prepared(sqlite3_stmt** cached, const char* sql);
+  Status LookupOne(const std::string& key, std::optional<Response>* out);
+  std::string path_;
+  sqlite3* db_;
+  sqlite3_stmt* lookup_stmt_ = nullptr;  // hot: cached across calls
+  sqlite3_stmt* put_stmt_ = nullptr;     // hot: cached across calls
+  bool in_txn_ = false;                  // an explicit Begin() is open
+  bool read_only_ = false;
+};
+
+}  // namespace mnemo
+
+#endif  // MNEMO_HARNESS_STORE_RUN_STORE_H_

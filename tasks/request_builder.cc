@@ -1,0 +1,45 @@
+#include "tasks/request_builder.h"
+
+#include <cctype>
+
+namespace mnemo {
+
+void MoveTrailingWhitespace(std::string* context, std::string* continuation) {
+  size_t end = context->size();
+  while (end > 0 && std::isspace(static_cast<unsigned char>((*context)[end - 1]))) --end;
+  if (end == context->size()) return;
+  *continuation = context->substr(end) + *continuation;
+  context->resize(end);
+}
+
+Result<EncodedPair> EncodePair(const Model& model, std::string context, std::string continuation) {
+  MoveTrailingWhitespace(&context, &continuation);
+  EncodedPair out;
+  const int32_t prefix = model.info().bos_token;
+  if (context.empty()) {
+    auto cont = model.Tokenize(continuation, /*add_special=*/false);
+    if (!cont.ok()) return cont.status();
+    out.continuation = std::move(cont).value();
+    if (out.continuation.empty() || out.continuation.front() != prefix) out.context = {prefix};
+    return out;
+  }
+  auto whole = model.Tokenize(context + continuation, /*add_special=*/true);
+  if (!whole.ok()) return whole.status();
+  auto ctx = model.Tokenize(context, /*add_special=*/true);
+  if (!ctx.ok()) return ctx.status();
+  size_t n_ctx = ctx->size();
+  if (n_ctx > whole->size()) n_ctx = whole->size();
+  out.context.assign(whole->begin(), whole->begin() + static_cast<std::ptrdiff_t>(n_ctx));
+  out.continuation.assign(whole->begin() + static_cast<std::ptrdiff_t>(n_ctx), whole->end());
+  return out;
+}
+
+void TruncateLeft(EncodedPair* pair, size_t max_len) {
+  size_t total = pair->context.size() + pair->continuation.size();
+  if (total <= max_len + 1) return;
+  size_t drop = total - (max_len + 1);
+  if (drop >= pair->context.size()) drop = pair->context.size() - 1;
+  pair->context.erase(pair->context.begin(), pair->context.begin() + static_cast<std::ptrdiff_t>(drop));
+}
+
+}  // namespace mnemo
