@@ -1,0 +1,801 @@
+#include "harness/store/run_store.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <exception>
+#include <filesystem>
+#include <limits>
+
+#include "harness/store/schema.h"
+
+namespace mnemo {
+namespace {
+
+constexpr int kBusyTimeoutMs = 10000;
+
+// ISO 8601 UTC with milliseconds, e.g. "2026-11-27T18:24:00.123Z".
+std::string NowUtc() {
+  const auto now = std::chrono::system_clock::now();
+  const int64_t ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];  // roomy enough that -Wformat-truncation sees no overflow
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+StatusCode CodeFor(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return StatusCode::kUnavailable;
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH:
+      return StatusCode::kInvalidArgument;
+    default:
+      return StatusCode::kIoError;
+  }
+}
+
+Status SqlErr(sqlite3* db, const std::string& path, const std::string& what) {
+  return Status(CodeFor(sqlite3_extended_errcode(db)),
+                "run store '" + path + "': " + what + ": " + sqlite3_errmsg(db));
+}
+
+Status OpenErr(const std::string& path, int rc, const std::string& reason) {
+  return Status(CodeFor(rc), "cannot open run store '" + path + "': " + reason);
+}
+
+Status NewerSchemaErr(const std::string& path, int version) {
+  return Status::Unsupported("run store '" + path + "' has schema version " +
+                             std::to_string(version) + ", newer than this mnemo supports (" +
+                             std::to_string(RunStore::kSchemaVersion) + "); upgrade mnemo");
+}
+
+// Never throws: a string that is not valid UTF-8 is written with replacement characters.
+std::string Dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+bool ParseJson(const std::string& text, nlohmann::json* out) {
+  try {
+    *out = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return !out->is_discarded();
+}
+
+// Finalizes a statement prepared for one call.
+class OwnedStmt {
+ public:
+  OwnedStmt() = default;
+  ~OwnedStmt() { sqlite3_finalize(s_); }
+  OwnedStmt(const OwnedStmt&) = delete;
+  OwnedStmt& operator=(const OwnedStmt&) = delete;
+  sqlite3_stmt* get() const { return s_; }
+  sqlite3_stmt** out() { return &s_; }
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+};
+
+// Resets a cached statement when a use ends, so it holds no read lock and no bindings.
+class ResetOnExit {
+ public:
+  explicit ResetOnExit(sqlite3_stmt* s) : s_(s) {}
+  ~ResetOnExit() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+
+ private:
+  sqlite3_stmt* s_;
+};
+
+// Binds parameters in order; keeps the first failure so callers check once.
+class Binder {
+ public:
+  explicit Binder(sqlite3_stmt* s) : s_(s) {}
+  Binder& Text(const std::string& v) {
+    return Set(sqlite3_bind_text64(s_, i_, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+  }
+  Binder& Int(int64_t v) { return Set(sqlite3_bind_int64(s_, i_, v)); }
+  Binder& Double(double v) { return std::isnan(v) ? Null() : Set(sqlite3_bind_double(s_, i_, v)); }
+  Binder& Null() { return Set(sqlite3_bind_null(s_, i_)); }
+  bool ok() const { return rc_ == SQLITE_OK; }
+
+ private:
+  Binder& Set(int rc) {
+    if (rc_ == SQLITE_OK) rc_ = rc;
+    ++i_;
+    return *this;
+  }
+  sqlite3_stmt* s_;
+  int i_ = 1;
+  int rc_ = SQLITE_OK;
+};
+
+Status Prepare(sqlite3* db, const std::string& path, const char* sql, OwnedStmt* stmt) {
+  if (sqlite3_prepare_v2(db, sql, -1, stmt->out(), nullptr) != SQLITE_OK) {
+    return SqlErr(db, path, std::string("preparing '") + sql + "'");
+  }
+  return Status::Ok();
+}
+
+// One step; *row tells whether a row is available.
+Status Step(sqlite3* db, const std::string& path, sqlite3_stmt* s, const std::string& what,
+            bool* row) {
+  const int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+    if (row) *row = rc == SQLITE_ROW;
+    return Status::Ok();
+  }
+  return SqlErr(db, path, what);
+}
+
+std::string ColText(sqlite3_stmt* s, int i) {
+  const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
+  if (t == nullptr) return std::string();
+  return std::string(t, static_cast<size_t>(sqlite3_column_bytes(s, i)));
+}
+
+int ReadUserVersion(sqlite3* db, int* version) {
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, nullptr);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+      *version = sqlite3_column_int(s, 0);
+      rc = SQLITE_OK;
+    }
+  }
+  sqlite3_finalize(s);
+  return rc;
+}
+
+// Counts schema objects; a user_version-0 file with tables is someone else's database.
+int CountSchemaObjects(sqlite3* db, int64_t* n) {
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &s, nullptr);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+      *n = sqlite3_column_int64(s, 0);
+      rc = SQLITE_OK;
+    }
+  }
+  sqlite3_finalize(s);
+  return rc;
+}
+
+// A transaction around one call, or nothing when the caller's Begin() transaction is open
+// (the caller then owns commit and rollback). Rolls back if not committed.
+class TxnScope {
+ public:
+  TxnScope(sqlite3* db, const std::string& path, bool joined)
+      : db_(db), path_(path), joined_(joined) {}
+  ~TxnScope() {
+    if (open_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  TxnScope(const TxnScope&) = delete;
+  TxnScope& operator=(const TxnScope&) = delete;
+
+  Status Begin(const char* begin_sql) {
+    if (joined_) return Status::Ok();
+    if (sqlite3_exec(db_, begin_sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return SqlErr(db_, path_, "beginning a transaction");
+    }
+    open_ = true;
+    return Status::Ok();
+  }
+  Status Commit() {
+    if (!open_) return Status::Ok();
+    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return SqlErr(db_, path_, "committing");  // the destructor rolls back
+    }
+    open_ = false;
+    return Status::Ok();
+  }
+
+ private:
+  sqlite3* db_;
+  const std::string& path_;
+  bool joined_;
+  bool open_ = false;
+};
+
+constexpr const char kRunColumns[] =
+    "SELECT id, name, config_json, mnemo_version, host, started_at, finished_at, status, seed "
+    "FROM runs";
+
+Status ReadRun(const std::string& path, sqlite3_stmt* s, RunRecord* run) {
+  run->id = sqlite3_column_int64(s, 0);
+  run->name = ColText(s, 1);
+  if (!ParseJson(ColText(s, 2), &run->config)) {
+    return Status::InvalidArgument("run store '" + path + "': run " + std::to_string(run->id) +
+                                   " has invalid config_json");
+  }
+  run->mnemo_version = ColText(s, 3);
+  run->host = ColText(s, 4);
+  run->started_at = ColText(s, 5);
+  run->finished_at = ColText(s, 6);
+  run->status = ColText(s, 7);
+  run->seed = static_cast<uint64_t>(sqlite3_column_int64(s, 8));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RunStore>> RunStore::Open(const std::string& path) {
+  if (path.empty()) return Status::InvalidArgument("run store path is empty");
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    const std::string reason = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db);
+    return OpenErr(path, rc, reason);
+  }
+  std::unique_ptr<RunStore> store(new RunStore(path, db));
+  // SQLite silently falls back to read-only when it cannot write the file.
+  if (sqlite3_db_readonly(db, "main") == 1) {
+    return Status::IoError("cannot open run store '" + path + "': the file is read-only");
+  }
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+
+  // Read the version before touching the file, so a newer store is left as it was. This is
+  // also the first read, where a file that is not SQLite shows up.
+  int version = 0;
+  if (ReadUserVersion(db, &version) != SQLITE_OK) {
+    return OpenErr(path, sqlite3_extended_errcode(db), sqlite3_errmsg(db));
+  }
+  if (version > kSchemaVersion) return NewerSchemaErr(path, version);
+  if (version < 0) {
+    return Status::InvalidArgument("run store '" + path + "' has invalid schema version " +
+                                   std::to_string(version));
+  }
+  if (version == 0) {
+    int64_t n = 0;
+    if (CountSchemaObjects(db, &n) != SQLITE_OK) {
+      return OpenErr(path, sqlite3_extended_errcode(db), sqlite3_errmsg(db));
+    }
+    if (n > 0) {
+      return Status::InvalidArgument("cannot open run store '" + path +
+                                     "': it is a SQLite database but not a mnemo run store "
+                                     "(it has tables but no schema version)");
+    }
+  }
+
+  // journal_mode answers with the mode in effect; anything but WAL means readers would block.
+  {
+    OwnedStmt s;
+    MNEMO_RETURN_IF_ERROR(Prepare(db, path, "PRAGMA journal_mode=WAL", &s));
+    bool row = false;
+    MNEMO_RETURN_IF_ERROR(Step(db, path, s.get(), "enabling WAL mode", &row));
+    const std::string mode = row ? ColText(s.get(), 0) : std::string();
+    if (mode != "wal" && path != ":memory:") {
+      return Status::IoError("cannot open run store '" + path +
+                             "': could not enable WAL mode (journal_mode is '" + mode + "')");
+    }
+  }
+  MNEMO_RETURN_IF_ERROR(store->Exec("PRAGMA synchronous=NORMAL"));
+  MNEMO_RETURN_IF_ERROR(store->Exec("PRAGMA foreign_keys=ON"));
+  if (version < kSchemaVersion) MNEMO_RETURN_IF_ERROR(store->Migrate());
+  return store;
+}
+
+Result<std::unique_ptr<RunStore>> RunStore::OpenReadOnly(const std::string& path) {
+  std::error_code ec;
+  if (path.empty() || !std::filesystem::exists(path, ec)) {
+    return Status::NotFound("run store '" + path + "' not found");
+  }
+  sqlite3* db = nullptr;
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    const std::string reason = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db);
+    return OpenErr(path, rc, reason);
+  }
+  std::unique_ptr<RunStore> store(new RunStore(path, db));
+  store->read_only_ = true;
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  int version = 0;
+  if (ReadUserVersion(db, &version) != SQLITE_OK) {
+    return OpenErr(path, sqlite3_extended_errcode(db), sqlite3_errmsg(db));
+  }
+  if (version > kSchemaVersion) return NewerSchemaErr(path, version);
+  // Never migrates, so an older file would only fail later on a missing table or column.
+  if (version <= 0) {
+    return Status::InvalidArgument("run store '" + path +
+                                   "' is not a mnemo run store (no schema version)");
+  }
+  if (version < kSchemaVersion) {
+    return Status::Unsupported("run store '" + path + "' has schema version " +
+                               std::to_string(version) + ", older than this mnemo (" +
+                               std::to_string(kSchemaVersion) +
+                               "); open it for writing once to migrate it");
+  }
+  MNEMO_RETURN_IF_ERROR(store->Exec("PRAGMA foreign_keys=ON"));
+  return store;
+}
+
+RunStore::~RunStore() {
+  sqlite3_finalize(lookup_stmt_);
+  sqlite3_finalize(put_stmt_);
+  sqlite3_close_v2(db_);  // rolls back a transaction left open
+}
+
+int RunStore::schema_version() const {
+  int version = -1;
+  if (ReadUserVersion(db_, &version) != SQLITE_OK) return -1;
+  return version;
+}
+
+Status RunStore::SqlError(const std::string& what) const {
+  return SqlErr(db_, path_, what);
+}
+
+Status RunStore::Exec(const char* sql) {
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return SqlError(std::string("running '") + sql + "'");
+  }
+  return Status::Ok();
+}
+
+Status RunStore::Prepared(sqlite3_stmt** cached, const char* sql) {
+  if (*cached != nullptr) return Status::Ok();
+  if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, cached, nullptr) != SQLITE_OK) {
+    return SqlError(std::string("preparing '") + sql + "'");
+  }
+  return Status::Ok();
+}
+
+// Each step runs in its own IMMEDIATE transaction and re-reads the version inside it, so two
+// processes opening a fresh file at once do not both apply the same step.
+Status RunStore::Migrate() {
+  for (;;) {
+    MNEMO_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    int version = 0;
+    if (ReadUserVersion(db_, &version) != SQLITE_OK) {
+      Status s = SqlError("reading the schema version");
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return s;
+    }
+    if (version > kSchemaVersion) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return NewerSchemaErr(path_, version);
+    }
+    if (version == kSchemaVersion) return Exec("COMMIT");
+    const std::string next = std::to_string(version + 1);
+    const std::string set_version = "PRAGMA user_version = " + next;
+    if (sqlite3_exec(db_, store_schema::kMigrations[version], nullptr, nullptr, nullptr) !=
+            SQLITE_OK ||
+        sqlite3_exec(db_, set_version.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+      Status s = SqlError("migrating the schema to version " + next);
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return s;
+    }
+    MNEMO_RETURN_IF_ERROR(Exec("COMMIT"));
+  }
+}
+
+// ---- Runs ----------------------------------------------------------------------------------
+
+Status RunStore::BeginRun(RunRecord* run) {
+  const std::string now = NowUtc();
+  OwnedStmt s;
+  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_,
+                                "INSERT INTO runs (name, config_json, mnemo_version, host, "
+                                "started_at, finished_at, status, seed) "
+                                "VALUES (?, ?, ?, ?, ?, NULL, 'running', ?)",
+                                &s));
+  Binder b(s.get());
+  b.Text(run->name)
+      .Text(Dump(run->config))
+      .Text(run->mnemo_version)
+      .Text(run->host)
+      .Text(now)
+      .Int(static_cast<int64_t>(run->seed));
+  if (!b.ok()) return SqlError("binding run '" + run->name + "'");
+  MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "inserting a run", nullptr));
+  run->id = sqlite3_last_insert_rowid(db_);
+  run->started_at = now;
+  run->finished_at.clear();
+  run->status = "running";
+  return Status::Ok();
+}
+
+Status RunStore::FinishRun(int64_t run_id, const std::string& status) {
+  OwnedStmt s;
+  MNEMO_RETURN_IF_ERROR(
+      Prepare(db_, path_, "UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", &s));
+  Binder b(s.get());
+  b.Text(status).Text(NowUtc()).Int(run_id);
+  if (!b.ok()) return SqlError("binding run " + std::to_string(run_id));
+  MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "finishing a run", nullptr));
+  if (sqlite3_changes(db_) == 0) {
+    return Status::NotFound("run store '" + path_ + "': no run " + std::to_string(run_id));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<RunRecord>> RunStore::ListRuns() {
+  OwnedStmt s;
+  MNEMO_RETURN_IF_ERROR(
+      Prepare(db_, path_, (std::string(kRunColumns) + " ORDER BY id").c_str(), &s));
+  std::vector<RunRecord> runs;
+  for (;;) {
+    bool row = false;
+    MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "listing runs", &row));
+    if (!row) break;
+    RunRecord run;
+    MNEMO_RETURN_IF_ERROR(ReadRun(path_, s.get(), &run));
+    runs.push_back(std::move(run));
+  }
+  return runs;
+}
+
+Result<RunRecord> RunStore::GetRun(int64_t run_id) {
+  OwnedStmt s;
+  MNEMO_RETURN_IF_ERROR(
+      Prepare(db_, path_, (std::string(kRunColumns) + " WHERE id = ?").c_str(), &s));
+  if (!Binder(s.get()).Int(run_id).ok()) return SqlError("binding run id");
+  bool row = false;
+  MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "reading a run", &row));
+  if (!row) {
+    return Status::NotFound("run store '" + path_ + "': no run " + std::to_string(run_id));
+  }
+  RunRecord run;
+  MNEMO_RETURN_IF_ERROR(ReadRun(path_, s.get(), &run));
+  return run;
+}
+
+// ---- Models and jobs -----------------------------------------------------------------------
+
+Status RunStore::UpsertModel(ModelRecord* model) {
+  TxnScope txn(db_, path_, in_txn_);
+  MNEMO_RETURN_IF_ERROR(txn.Begin("BEGIN IMMEDIATE"));
+  {
+    OwnedStmt s;
+    MNEMO_RETURN_IF_ERROR(
+        Prepare(db_, path_,
+                "INSERT INTO models (backend, backend_version, path, fingerprint, info_json) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (backend, path, fingerprint) DO UPDATE SET "
+                "backend_version = excluded.backend_version, info_json = excluded.info_json",
+                &s));
+    Binder b(s.get());
+    b.Text(model->backend)
+        .Text(model->backend_version)
+        .Text(model->path)
+        .Text(model->fingerprint)
+        .Text(Dump(model->info));
+    if (!b.ok()) return SqlError("binding model '" + model->path + "'");
+    MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "storing a model", nullptr));
+  }
+  // last_insert_rowid is not set by the DO UPDATE branch, so look the id up.
+  OwnedStmt s;
+  MNEMO_RETURN_IF_ERROR(Prepare(
+      db_, path_, "SELECT id FROM models WHERE backend = ? AND path = ? AND fingerprint = ?", &s));
+  Binder b(s.get());
+  b.Text(model->backend).Text(model->path).Text(model->fingerprint);
+  if (!b.ok()) return SqlError("binding model '" + model->path + "'");
+  bool row = false;
+  MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "reading a model id", &row));
+  if (!row) {
+    return Status::Internal("run store '" + path_ + "': model '" + model->path +
+                            "' missing right after it was stored");
+  }
+  const int64_t id = sqlite3_column_int64(s.get(), 0);
+  MNEMO_RETURN_IF_ERROR(txn.Commit());
+  model->id = id;
+  return Status::Ok();
+}
+
+Status RunStore::BeginJob(JobRecord* job) {
+  const std::string now = NowUtc();
+  OwnedStmt s;
+  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_,
+                                "INSERT INTO jobs (run_id, model_id, kind, name, config_json, "
+                                "status, n_requests, n_cached, started_at, finished_at) "
+                                "VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, NULL)",
+                                &s));
+  Binder b(s.get());
+  b.Int(job->run_id);
+  if (job->model_id == 0) {
+    b.Null();  // a job without a model
+  } else {
+    b.Int(job->model_id);
+  }
+  b.Text(job->kind)
+      .Text(job->name)
+      .Text(Dump(job->config))
+      .Int(job->n_requests)
+      .Int(job->n_cached)
+      .Text(now);
+  if (!b.ok()) return SqlError("binding job '" + job->name + "'");
+  MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "inserting job '" + job->name + "'", nullptr));
+  job->id = sqlite3_last_insert_rowid(db_);
+  job->started_at = now;
+  job->finished_at.clear();
+  job->status = "running";
+  return Status::Ok();
+}
+
+Status RunStore::FinishJob(int64_t job_id, const std::string& status, int64_t n_requests,
+                           int64_t n_cached) {
+  OwnedStmt s;
+  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_,
+                                "UPDATE jobs SET status = ?, n_requests = ?, n_cached = ?, "
+                                "finished_at = ? WHERE id = ?",
+                                &s));
+  Binder b(s.get());
+  b.Text(status).Int(n_requests).Int(n_cached).Text(NowUtc()).Int(job_id);
+  if (!b.ok()) return SqlError("binding job " + std::to_string(job_id));
+  MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "finishing a job", nullptr));
+  if (sqlite3_changes(db_) == 0) {
+    return Status::NotFound("run store '" + path_ + "': no job " + std::to_string(job_id));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<JobRecord>> RunStore::ListJobs(int64_t run_id) {
+  OwnedStmt s;
+  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_,
+                                "SELECT id, run_id, model_id, kind, name, config_json, status, "
+                                "n_requests, n_cached, started_at, finished_at "
+                                "FROM jobs WHERE run_id = ? ORDER BY id",
+                                &s));
+  if (!Binder(s.get()).Int(run_id).ok()) return SqlError("binding run id");
+  std::vector<JobRecord> jobs;
+  for (;;) {
+    bool row = false;
+    MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "listing jobs", &row));
+    if (!row) break;
+    JobRecord job;
+    job.id = sqlite3_column_int64(s.get(), 0);
+    job.run_id = sqlite3_column_int64(s.get(), 1);
+    job.model_id = sqlite3_column_int64(s.get(), 2);  // NULL reads as 0
+    job.kind = ColText(s.get(), 3);
+    job.name = ColText(s.get(), 4);
+    if (!ParseJson(ColText(s.get(), 5), &job.config)) {
+      return Status::InvalidArgument("run store '" + path_ + "': job " + std::to_string(job.id) +
+                                     " has invalid config_json");
+    }
+    job.status = ColText(s.get(), 6);
+    job.n_requests = sqlite3_column_int64(s.get(), 7);
+    job.n_cached = sqlite3_column_int64(s.get(), 8);
+    job.started_at = ColText(s.get(), 9);
+    job.finished_at = ColText(s.get(), 10);
+    jobs.push_back(std::move(job));
+  }
+  return jobs;
+}
+
+// ---- The request cache ---------------------------------------------------------------------
+
+Status RunStore::LookupOne(const std::string& key, std::optional<Response>* out) {
+  MNEMO_RETURN_IF_ERROR(
+      Prepared(&lookup_stmt_, "SELECT response_json FROM requests WHERE key = ?"));
+  ResetOnExit reset(lookup_stmt_);
+  if (!Binder(lookup_stmt_).Text(key).ok()) return SqlError("binding key '" + key + "'");
+  bool row = false;
+  MNEMO_RETURN_IF_ERROR(Step(db_, path_, lookup_stmt_, "looking up a cached response", &row));
+  if (!row) {
+    out->reset();
+    return Status::Ok();
+  }
+  nlohmann::json j;
+  if (!ParseJson(ColText(lookup_stmt_, 0), &j) || !j.is_object()) {
+    return Status::InvalidArgument("run store '" + path_ + "': cached response for key '" + key +
+                                   "' is not a valid JSON object");
+  }
+  try {
+    *out = Response::FromJson(j);
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument("run store '" + path_ + "': cached response for key '" + key +
+                                   "' is malformed: " + e.what());
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<Response>> RunStore::LookupResponse(const std::string& key) {
+  std::optional<Response> out;
+  MNEMO_RETURN_IF_ERROR(LookupOne(key, &out));
+  return out;
+}
+
+Status RunStore::LookupResponses(const std::vector<std::string>& keys,
+                                 std::vector<std::optional<Response>>* out) {
+  out->assign(keys.size(), std::nullopt);
+  if (keys.empty()) return Status::Ok();
+  // One read transaction: one snapshot, and the WAL read lock is taken once.
+  TxnScope txn(db_, path_, in_txn_);
+  MNEMO_RETURN_IF_ERROR(txn.Begin("BEGIN"));
+  for (size_t i = 0; i < keys.size(); ++i) {
+    MNEMO_RETURN_IF_ERROR(LookupOne(keys[i], &(*out)[i]));
+  }
+  return txn.Commit();
+}
+
+Status RunStore::PutResponses(const std::vector<std::pair<std::string, const Response*>>& entries,
+                              mn_request_kind kind) {
+  bool any = false;
+  for (const auto& [key, response] : entries) any = any || (response && response->ok());
+  if (!any) return Status::Ok();
+  const std::string now = NowUtc();
+  const std::string kind_name = RequestKindName(kind);
+  TxnScope txn(db_, path_, in_txn_);
+  MNEMO_RETURN_IF_ERROR(txn.Begin("BEGIN IMMEDIATE"));
+  MNEMO_RETURN_IF_ERROR(Prepared(&put_stmt_,
+                                 "INSERT OR REPLACE INTO requests "
+                                 "(key, kind, response_json, created_at) VALUES (?, ?, ?, ?)"));
+  for (const auto& [key, response] : entries) {
+    if (response == nullptr || !response->ok()) continue;  // failures are retried, not cached
+    ResetOnExit reset(put_stmt_);
+    Binder b(put_stmt_);
+    b.Text(key).Text(kind_name).Text(Dump(response->ToJson())).Text(now);
+    if (!b.ok()) return SqlError("binding cached response '" + key + "'");
+    MNEMO_RETURN_IF_ERROR(Step(db_, path_, put_stmt_, "caching a response", nullptr));
+  }
+  return txn.Commit();
+}
+
+Result<int64_t> RunStore::CountResponses() {
+  OwnedStmt s;
+  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_, "SELECT count(*) FROM requests", &s));
+  bool row = false;
+  MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "counting cached responses", &row));
+  return row ? sqlite3_column_int64(s.get(), 0) : int64_t{0};
+}
+
+// ---- Samples and metrics -------------------------------------------------------------------
+
+Status RunStore::PutSamples(int64_t job_id, const std::vector<SampleRecord>& samples) {
+  if (samples.empty()) return Status::Ok();
+  TxnScope txn(db_, path_, in_txn_);
+  MNEMO_RETURN_IF_ERROR(txn.Begin("BEGIN IMMEDIATE"));
+  OwnedStmt s;
+  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_,
+                                "INSERT OR REPLACE INTO samples "
+                                "(job_id, doc_id, doc_index, data_json) VALUES (?, ?, ?, ?)",
+                                &s));
+  for (const SampleRecord& sample : samples) {
+    sqlite3_reset(s.get());
+    Binder b(s.get());
+    b.Int(job_id).Text(sample.doc_id).Int(sample.doc_index).Text(Dump(sample.data));
+    if (!b.ok()) return SqlError("binding sample '" + sample.doc_id + "'");
+    MNEMO_RETURN_IF_ERROR(
+        Step(db_, path_, s.get(),
+             "storing sample '" + sample.doc_id + "' of job " + std::to_string(job_id), nullptr));
+  }
+  return txn.Commit();
+}
+
+Result<std::vector<SampleRecord>> RunStore::GetSamples(int64_t job_id) {
+  OwnedStmt s;
+  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_,
+                                "SELECT doc_id, doc_index, data_json FROM samples "
+                                "WHERE job_id = ? ORDER BY doc_index, doc_id",
+                                &s));
+  if (!Binder(s.get()).Int(job_id).ok()) return SqlError("binding job id");
+  std::vector<SampleRecord> samples;
+  for (;;) {
+    bool row = false;
+    MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "reading samples", &row));
+    if (!row) break;
+    SampleRecord sample;
+    sample.doc_id = ColText(s.get(), 0);
+    sample.doc_index = sqlite3_column_int64(s.get(), 1);
+    if (!ParseJson(ColText(s.get(), 2), &sample.data)) {
+      return Status::InvalidArgument("run store '" + path_ + "': sample '" + sample.doc_id +
+                                     "' of job " + std::to_string(job_id) +
+                                     " has invalid data_json");
+    }
+    samples.push_back(std::move(sample));
+  }
+  return samples;
+}
+
+Status RunStore::PutMetrics(int64_t job_id, const std::vector<MetricRecord>& metrics) {
+  if (metrics.empty()) return Status::Ok();
+  TxnScope txn(db_, path_, in_txn_);
+  MNEMO_RETURN_IF_ERROR(txn.Begin("BEGIN IMMEDIATE"));
+  OwnedStmt s;
+  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_,
+                                "INSERT OR REPLACE INTO metrics (job_id, name, filter, value, "
+                                "stderr, n, higher_is_better) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                &s));
+  for (const MetricRecord& m : metrics) {
+    sqlite3_reset(s.get());
+    Binder b(s.get());
+    b.Int(job_id).Text(m.name).Text(m.filter).Double(m.value);
+    if (m.stderr_value) {
+      b.Double(*m.stderr_value);
+    } else {
+      b.Null();
+    }
+    b.Int(m.n).Int(m.higher_is_better ? 1 : 0);
+    if (!b.ok()) return SqlError("binding metric '" + m.name + "'");
+    MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(),
+                               "storing metric '" + m.name + "' of job " + std::to_string(job_id),
+                               nullptr));
+  }
+  return txn.Commit();
+}
+
+Result<std::vector<MetricRecord>> RunStore::GetMetrics(int64_t job_id) {
+  OwnedStmt s;
+  // rowid order is the order written, so a report lists metrics as the task declared them.
+  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_,
+                                "SELECT name, filter, value, stderr, n, higher_is_better "
+                                "FROM metrics WHERE job_id = ? ORDER BY rowid",
+                                &s));
+  if (!Binder(s.get()).Int(job_id).ok()) return SqlError("binding job id");
+  std::vector<MetricRecord> metrics;
+  for (;;) {
+    bool row = false;
+    MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "reading metrics", &row));
+    if (!row) break;
+    MetricRecord m;
+    m.name = ColText(s.get(), 0);
+    m.filter = ColText(s.get(), 1);
+    m.value = sqlite3_column_type(s.get(), 2) == SQLITE_NULL
+                  ? std::numeric_limits<double>::quiet_NaN()
+                  : sqlite3_column_double(s.get(), 2);
+    if (sqlite3_column_type(s.get(), 3) != SQLITE_NULL) {
+      m.stderr_value = sqlite3_column_double(s.get(), 3);
+    }
+    m.n = sqlite3_column_int64(s.get(), 4);
+    m.higher_is_better = sqlite3_column_int(s.get(), 5) != 0;
+    metrics.push_back(std::move(m));
+  }
+  return metrics;
+}
+
+// ---- Explicit transactions -----------------------------------------------------------------
+
+Status RunStore::Begin() {
+  if (in_txn_) {
+    return Status::InvalidArgument("run store '" + path_ +
+                                   "': a transaction is already open (nesting is not supported)");
+  }
+  // IMMEDIATE takes the write lock now, where busy_timeout applies, instead of failing with
+  // SQLITE_BUSY when a read transaction later tries to upgrade.
+  MNEMO_RETURN_IF_ERROR(Exec(read_only_ ? "BEGIN" : "BEGIN IMMEDIATE"));
+  in_txn_ = true;
+  return Status::Ok();
+}
+
+Status RunStore::Commit() {
+  if (!in_txn_) {
+    return Status::InvalidArgument("run store '" + path_ + "': Commit without Begin");
+  }
+  Status s = Exec("COMMIT");
+  in_txn_ = sqlite3_get_autocommit(db_) == 0;  // a failed COMMIT may leave it open
+  return s;
+}
+
+Status RunStore::Rollback() {
+  if (!in_txn_) {
+    return Status::InvalidArgument("run store '" + path_ + "': Rollback without Begin");
+  }
+  Status s = Exec("ROLLBACK");
+  in_txn_ = sqlite3_get_autocommit(db_) == 0;
+  return s;
+}
+
+}  // namespace mnemo
