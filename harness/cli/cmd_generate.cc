@@ -114,6 +114,7 @@ int RunGenerateCommand(int argc, char** argv) {
   std::vector<Response> responses;
   RunStats stats;
   Status st = ExecuteItems(*om, items, {db, !quiet, "generate"}, &responses, &stats);
+  if (responses.size() != items.size()) return ReportError(st);  // failed before any compute
   // Whatever completed is written even when the run failed part-way.
   auto failed = WriteOutputs(output, items, responses, &RenderGeneration);
   if (!failed.ok()) return ReportError(failed.status());

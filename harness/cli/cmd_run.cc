@@ -2,7 +2,7 @@
 //
 // CONFIG is JSON:
 //   {"name": "nightly", "threads": 0,
-//    "models": [{"name": "final", "model": "llamacpp:path.gguf"}, ...],
+//    "models": [{"name": "final", "model": "llamacpp:path.gguf", "options": {...}}, ...],
 //    "jobs": [{"kind": "multiple_choice", "name": "tiny_geo", "dataset": "bench.jsonl",
 //              "text": "{{passage}}\nQuestion: {{question}}\nAnswer:", "limit": 0}, ...]}
 // Relative paths are relative to the config file. Every request goes through the run
@@ -31,6 +31,7 @@ namespace {
 struct ModelEntry {
   std::string name;
   std::string spec;
+  std::string options_json;  // backend-specific, passed to model_open as extra_json
 };
 
 struct RunConfig {
@@ -81,6 +82,10 @@ Result<RunConfig> LoadConfig(const std::string& path) {
     if (fs::path(spec->path).is_relative() && spec->path.find("://") == std::string::npos)
       e.spec = spec->backend + ":" + (fs::path(base) / spec->path).lexically_normal().string();
     e.name = m.value("name", fs::path(spec->path).stem().string());
+    if (m.contains("options")) {
+      if (!m["options"].is_object()) return err(f + ".options", "must be an object");
+      e.options_json = m["options"].dump();
+    }
     c.models.push_back(std::move(e));
   }
   if (!j.contains("jobs") || !j["jobs"].is_array() || j["jobs"].empty())
@@ -156,7 +161,9 @@ int RunRunCommand(int argc, char** argv) {
 
   for (const auto& me : cfg->models) {
     if (StopRequested() || !failure.ok()) break;
-    auto om = OpenModelSpec(me.spec, mopt);
+    ModelOptions model_opt = mopt;
+    model_opt.extra_json = me.options_json;
+    auto om = OpenModelSpec(me.spec, model_opt);
     if (!om.ok()) {
       failure = om.status();
       break;

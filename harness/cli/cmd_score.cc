@@ -90,6 +90,7 @@ int RunScoreCommand(int argc, char** argv) {
   std::vector<Response> responses;
   RunStats stats;
   Status st = ExecuteItems(*om, items, {db, !quiet, "score"}, &responses, &stats);
+  if (responses.size() != items.size()) return ReportError(st);  // failed before any compute
   auto failed = WriteOutputs(output, items, responses, &RenderScore);
   if (!failed.ok()) return ReportError(failed.status());
   std::fprintf(stderr, "mnemo: %zu scores (%zu computed, %zu reused from the cache, %zu failed) in %.2fs -> %s\n",

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Sets up a Debian 12 machine for mnemo and builds it into build/:
+#   1. installs the Debian packages mnemo needs (only the missing ones);
+#   2. provisions llama.cpp: an installed one if CMake's find_package(llama) can find it,
+#      else the cached build from scripts/provision-llama.sh (~/.cache/mnemo, built once);
+#   3. configures and builds mnemo, its plugins and (with --tests) its tests.
+# Safe to rerun: every step is skipped when already done.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_tests=OFF
+for a in "$@"; do
+  case "$a" in
+    --tests) build_tests=ON ;;
+    *) echo "usage: scripts/setup.sh [--tests]" >&2; exit 2 ;;
+  esac
+done
+log() { echo "[setup] $*" >&2; }
+
+pkgs=(build-essential cmake ninja-build pkg-config git ca-certificates
+      libtbb-dev libboost-program-options-dev nlohmann-json3-dev libsentencepiece-dev
+      libre2-dev libsqlite3-dev libfmt-dev libgtest-dev libgmock-dev libxxhash-dev
+      libzstd-dev zlib1g-dev sqlite3 zstd)
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  log "installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+llama_args=()
+if [ -n "${MNEMO_LLAMA_PREFIX:-}" ]; then
+  llama_args=(-DMNEMO_LLAMA_PREFIX="$MNEMO_LLAMA_PREFIX")
+  log "llama.cpp: $MNEMO_LLAMA_PREFIX (from MNEMO_LLAMA_PREFIX)"
+elif ls /usr/lib/*/cmake/llama/llama-config.cmake /usr/lib/cmake/llama/llama-config.cmake \
+        /usr/local/lib/cmake/llama/llama-config.cmake >/dev/null 2>&1; then
+  log "llama.cpp: using the installed one (find_package(llama))"
+else
+  prefix=$(bash "$root/scripts/provision-llama.sh" | tail -n 1)
+  llama_args=(-DMNEMO_LLAMA_PREFIX="$prefix")
+  log "llama.cpp: $prefix"
+fi
+
+cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DMNEMO_BUILD_TESTS=$build_tests "${llama_args[@]}" >&2
+cmake --build "$root/build" -j "$(nproc)" >&2
+log "built $root/build/mnemo"

@@ -1,0 +1,264 @@
+// End-to-end tests of the `mnemo` binary: help, backends, bad input (each with a clear error
+// naming the file and, where there is one, the line, and a non-zero exit), and kill -9 then
+// resume of `mnemo run` with the reuse count checked.
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <regex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/test_util.h"
+
+namespace mnemo {
+namespace {
+
+using testing_util::Quote;
+using testing_util::ReadFile;
+using testing_util::RunCommand;
+using testing_util::TempDir;
+using testing_util::WriteFile;
+namespace fs = std::filesystem;
+
+const std::string kMnemo = MNEMO_EXE;
+const std::string kFixtures = MNEMO_FIXTURES_DIR;
+const std::string kFinal = kFixtures + "/tiny-gemma3-final.gguf";
+
+bool HaveLlama() { return fs::exists(std::string(MNEMO_BACKEND_DIR) + "/libmnemo_llamacpp.so"); }
+
+TEST(CliTest, HelpForEveryCommand) {
+  auto top = RunCommand(kMnemo + " --help");
+  EXPECT_EQ(top.exit_code, 0);
+  for (const char* cmd : {"backends", "generate", "score", "run", "bench"}) {
+    EXPECT_NE(top.output.find(cmd), std::string::npos) << cmd;
+    auto r = RunCommand(kMnemo + " " + cmd + " --help");
+    EXPECT_EQ(r.exit_code, 0) << cmd << ": " << r.output;
+    EXPECT_NE(r.output.find("usage: mnemo " + std::string(cmd)), std::string::npos) << r.output;
+  }
+  auto bad = RunCommand(kMnemo + " frobnicate");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find("unknown command 'frobnicate'"), std::string::npos);
+}
+
+TEST(CliTest, BackendsListsBuiltPluginsWithVersionsAndCaps) {
+  auto r = RunCommand(kMnemo + " backends");
+  ASSERT_EQ(r.exit_code, HaveLlama() || !fs::exists(std::string(MNEMO_BACKEND_DIR) + "/llamacpp.backend.json") ? 0 : 1) << r.output;
+  EXPECT_NE(r.output.find("mock       1.0.0    1.0"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("score,score_rolling,generate,tokenize"), std::string::npos);
+  if (HaveLlama()) {
+    EXPECT_NE(r.output.find("llamacpp"), std::string::npos);
+  }
+}
+
+TEST(CliTest, MalformedInputLineNamesFileAndLine) {
+  TempDir d;
+  WriteFile(d.File("in.jsonl"), "{\"id\": 1, \"prompt\": \"ok\"}\n\n{\"id\": 2, \"prompt\": }\n");
+  auto r = RunCommand(kMnemo + " generate -q -m mock:m -i " + Quote(d.File("in.jsonl")) + " -o " +
+                      Quote(d.File("out.jsonl")));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find(d.File("in.jsonl") + ":3: not valid JSON"), std::string::npos) << r.output;
+
+  WriteFile(d.File("in2.jsonl"), "{\"id\": 1, \"prompt\": \"ok\", \"max_tokens\": \"ten\"}\n");
+  r = RunCommand(kMnemo + " generate -q -m mock:m -i " + Quote(d.File("in2.jsonl")) + " -o " +
+                 Quote(d.File("out.jsonl")));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find(d.File("in2.jsonl") + ":1: field 'max_tokens' must be a non-negative integer"),
+            std::string::npos)
+      << r.output;
+
+  WriteFile(d.File("in3.jsonl"), "{\"id\": 1, \"context\": \"a\"}\n");
+  r = RunCommand(kMnemo + " score -q -m mock:m -i " + Quote(d.File("in3.jsonl")) + " -o " +
+                 Quote(d.File("out.jsonl")));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find(d.File("in3.jsonl") + ":1: field 'continuation' is missing"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST(CliTest, UnwritableDbPathIsNamed) {
+  TempDir d;
+  WriteFile(d.File("in.jsonl"), "{\"id\": 1, \"prompt\": \"ok\"}\n");
+  WriteFile(d.File("not-a-dir"), "x");
+  std::string db = d.File("not-a-dir") + "/run.db";
+  auto r = RunCommand(kMnemo + " generate -q -m mock:m -i " + Quote(d.File("in.jsonl")) + " -o " +
+                      Quote(d.File("out.jsonl")) + " --db " + Quote(db));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find(db), std::string::npos) << r.output;
+}
+
+TEST(CliTest, PluginForAnotherAbiMajorIsRefused) {
+  std::string dir = std::string(MNEMO_BINARY_DIR) + "/test-plugins";
+  if (!fs::exists(dir + "/libmnemo_test_abi_info.so")) GTEST_SKIP() << "test plugins not built";
+  TempDir d;
+  WriteFile(d.File("in.jsonl"), "{\"id\": 1, \"prompt\": \"ok\"}\n");
+  auto r = RunCommand(kMnemo + " generate -q -m test_abi_info:m --backend-path " + Quote(dir) +
+                      " -i " + Quote(d.File("in.jsonl")) + " -o " + Quote(d.File("out.jsonl")));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("ABI major 2"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("libmnemo_test_abi_info.so"), std::string::npos) << r.output;
+}
+
+TEST(CliTest, BadModelFilesGiveDistinctErrorsNamingTheFile) {
+  if (!HaveLlama()) GTEST_SKIP() << "llamacpp backend not built";
+  TempDir d;
+  WriteFile(d.File("in.jsonl"), "{\"id\": 1, \"prompt\": \"ok\"}\n");
+  WriteFile(d.File("text.gguf"), "this is not a model\n");
+  std::string full = ReadFile(kFinal);
+  WriteFile(d.File("trunc.gguf"), full.substr(0, 1 << 20));
+  struct Case {
+    std::string model;
+    std::string expect;
+  } cases[] = {
+      {d.File("missing.gguf"), "not found"},
+      {d.File("text.gguf"), "not a GGUF file"},
+      {d.File("trunc.gguf"), "truncated or corrupt"},
+  };
+  for (const auto& c : cases) {
+    auto r = RunCommand(kMnemo + " generate -q -m llamacpp:" + Quote(c.model) + " -i " +
+                        Quote(d.File("in.jsonl")) + " -o " + Quote(d.File("out.jsonl")));
+    EXPECT_NE(r.exit_code, 0) << c.model;
+    EXPECT_NE(r.output.find(c.model), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(c.expect), std::string::npos) << r.output;
+  }
+}
+
+int64_t CountCached(const std::string& db) {
+  sqlite3* h = nullptr;
+  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(h);
+    return -1;
+  }
+  sqlite3_busy_timeout(h, 2000);
+  sqlite3_stmt* st = nullptr;
+  int64_t n = -1;
+  if (sqlite3_prepare_v2(h, "SELECT COUNT(*) FROM requests", -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return n;
+}
+
+struct JobLine {
+  long total = -1, reused = -1, computed = -1;
+};
+JobLine ParseJobLine(const std::string& out) {
+  std::smatch m;
+  std::regex re(R"((\d+) requests: (\d+) reused from the run store, (\d+) computed)");
+  JobLine j;
+  if (std::regex_search(out, m, re)) {
+    j.total = std::stol(m[1]);
+    j.reused = std::stol(m[2]);
+    j.computed = std::stol(m[3]);
+  }
+  return j;
+}
+
+// Starts `mnemo run`, SIGKILLs it once the store holds at least `kill_at` results, and
+// returns how many results the store held after the kill.
+int64_t RunAndKill(const std::string& config, const std::string& db, int64_t kill_at) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    execl(kMnemo.c_str(), kMnemo.c_str(), "run", config.c_str(), "--db", db.c_str(), "-q",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (fs::exists(db) && CountCached(db) >= kill_at) break;
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) return -2;  // finished before we could kill it
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  return CountCached(db);
+}
+
+void WriteConfig(const std::string& path, const std::string& model, const nlohmann::json& options,
+                 int limit) {
+  nlohmann::json cfg = {
+      {"name", "kill-test"},
+      {"models", {{{"name", "m"}, {"model", model}, {"options", options}}}},
+      {"jobs",
+       {{{"kind", "multiple_choice"},
+         {"name", "tiny_geo"},
+         {"dataset", kFixtures + "/bench.jsonl"},
+         {"limit", limit}}}}};
+  WriteFile(path, cfg.dump(2));
+}
+
+TEST(CliTest, KillNineThenRerunReusesEveryCompletedRequest) {
+  TempDir d;
+  std::string db = d.File("run.db");
+  // 50 documents x 4 choices = 200 requests, 10 ms each in the faulty backend.
+  WriteConfig(d.File("slow.json"), "faulty:m", {{"delay_ms", 10}}, 50);
+  int64_t at_kill = RunAndKill(d.File("slow.json"), db, 60);
+  ASSERT_GE(at_kill, 60) << "the run finished or never wrote before it could be killed";
+  ASSERT_LT(at_kill, 200);
+  // The same model without the delay (faulty's knobs do not change its results or fingerprint).
+  WriteConfig(d.File("fast.json"), "faulty:m", nlohmann::json::object(), 50);
+  auto r = RunCommand(kMnemo + " run " + Quote(d.File("fast.json")) + " --db " + Quote(db) + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  JobLine j = ParseJobLine(r.output);
+  EXPECT_EQ(j.total, 200);
+  EXPECT_EQ(j.reused, at_kill) << r.output;
+  EXPECT_EQ(j.computed, 200 - at_kill);
+  // A third run computes nothing.
+  r = RunCommand(kMnemo + " run " + Quote(d.File("fast.json")) + " --db " + Quote(db) + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  j = ParseJobLine(r.output);
+  EXPECT_EQ(j.reused, 200);
+  EXPECT_EQ(j.computed, 0);
+  EXPECT_NE(r.output.find("run store: " + db), std::string::npos);
+}
+
+TEST(CliTest, KillNineDuringARealLlamaRunThenResume) {
+  if (!HaveLlama()) GTEST_SKIP() << "llamacpp backend not built";
+  TempDir d;
+  std::string db = d.File("run.db");
+  WriteConfig(d.File("c.json"), "llamacpp:" + kFinal, nlohmann::json::object(), 300);
+  int64_t at_kill = RunAndKill(d.File("c.json"), db, 100);
+  if (at_kill == -2) GTEST_SKIP() << "the real run finished before it could be killed";
+  ASSERT_GE(at_kill, 100);
+  auto r = RunCommand(kMnemo + " run " + Quote(d.File("c.json")) + " --db " + Quote(db) + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  JobLine j = ParseJobLine(r.output);
+  EXPECT_EQ(j.total, 1200);
+  EXPECT_EQ(j.reused, at_kill);
+  EXPECT_EQ(j.computed, 1200 - at_kill);
+}
+
+TEST(CliTest, CrashedPluginLosesOnlyTheRequestsInFlight) {
+  TempDir d;
+  std::string db = d.File("run.db");
+  // 5 ms per request lets the writer keep pace, as it does with real models.
+  WriteConfig(d.File("crash.json"), "faulty:m", {{"crash_after", 120}, {"delay_ms", 5}}, 50);
+  auto r = RunCommand(kMnemo + " run " + Quote(d.File("crash.json")) + " --db " + Quote(db) + " -q");
+  EXPECT_NE(r.exit_code, 0);
+  int64_t kept = CountCached(db);
+  // Completions are committed continuously (every 64 or every 200 ms): a crash loses at most
+  // what was completed since the last commit.
+  EXPECT_GE(kept, 120 - 64);
+  EXPECT_LE(kept, 120);
+  WriteConfig(d.File("ok.json"), "faulty:m", nlohmann::json::object(), 50);
+  r = RunCommand(kMnemo + " run " + Quote(d.File("ok.json")) + " --db " + Quote(db) + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(ParseJobLine(r.output).reused, kept);
+}
+
+}  // namespace
+}  // namespace mnemo

@@ -1,0 +1,9 @@
+mn_add_test(cli_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/cli_test.cc
+            LINK mnemo_core SQLite::SQLite3 LABELS integration TIMEOUT 900)
+add_dependencies(cli_test mnemo mnemo_backend_mock mnemo_backend_faulty)
+if(TARGET mnemo_backend_llamacpp)
+  add_dependencies(cli_test mnemo_backend_llamacpp)
+endif()
+if(TARGET mnemo_test_plugin_test_abi_info)
+  add_dependencies(cli_test mnemo_test_plugin_test_abi_info)
+endif()
