@@ -85,10 +85,11 @@ Result<std::vector<McDoc>> LoadMcDocs(const McTaskSpec& spec) {
     }
     const nlohmann::json* ans = LookupPath(obj, spec.answer_field);
     if (ans == nullptr) return Status::InvalidArgument(r.FieldError(spec.answer_field, "is missing"));
-    if (ans->is_number_integer()) {
-      d.gold = ans->get<int>();
-    } else if (ans->is_string()) {  // a choice's text, as lm-eval accepts
-      for (size_t i = 0; i < d.choices.size(); ++i)
+    if (ans->is_number_integer()) {  // range-checked as int64, so 2^32 + 1 does not wrap to 1
+      int64_t g = ans->get<int64_t>();
+      if (g >= 0 && g < static_cast<int64_t>(d.choices.size())) d.gold = static_cast<int>(g);
+    } else if (ans->is_string()) {  // a choice's text, as lm-eval accepts: its first occurrence
+      for (size_t i = 0; i < d.choices.size() && d.gold < 0; ++i)
         if (d.choices[i] == ans->get<std::string>()) d.gold = static_cast<int>(i);
     }
     if (d.gold < 0 || d.gold >= static_cast<int>(d.choices.size()))
@@ -136,11 +137,14 @@ McOutcome ScoreMc(const McTaskSpec& spec, const std::vector<McDoc>& docs,
     s.doc_index = doc.index;
     nlohmann::json lls = nlohmann::json::array(), greedy = nlohmann::json::array();
     std::string error;
+    bool failed = false;
     std::vector<double> ll(doc.choices.size());
     for (size_t c = 0; c < doc.choices.size(); ++c) {
       const Response& r = responses[first[d] + c];
-      if (!r.ok()) {
-        error = r.error;
+      if (!r.ok()) {  // a failure without a message is still a failure
+        failed = true;
+        error = r.error.empty() ? "request failed (status " + std::to_string(r.status) + ")"
+                                : r.error;
         break;
       }
       ll[c] = r.logprob;
@@ -148,7 +152,7 @@ McOutcome ScoreMc(const McTaskSpec& spec, const std::vector<McDoc>& docs,
       greedy.push_back(r.is_greedy);
     }
     s.data = {{"context", doc.context}, {"choices", doc.choices}, {"gold", doc.gold}};
-    if (!error.empty()) {
+    if (failed) {
       s.data["error"] = error;
       ++out.n_failed;
       out.samples.push_back(std::move(s));

@@ -36,7 +36,7 @@ Result<EncodedPair> EncodePair(const Model& model, std::string context, std::str
 
 void TruncateLeft(EncodedPair* pair, size_t max_len) {
   size_t total = pair->context.size() + pair->continuation.size();
-  if (total <= max_len + 1) return;
+  if (total <= max_len + 1 || pair->context.empty()) return;  // no context token to drop
   size_t drop = total - (max_len + 1);
   if (drop >= pair->context.size()) drop = pair->context.size() - 1;
   pair->context.erase(pair->context.begin(), pair->context.begin() + static_cast<std::ptrdiff_t>(drop));

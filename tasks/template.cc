@@ -43,8 +43,11 @@ const nlohmann::json* LookupPath(const nlohmann::json& doc, const std::string& p
       cur = &*it;
     } else if (cur->is_array() && !part.empty() &&
                part.find_first_not_of("0123456789") == std::string::npos) {
-      size_t i = std::stoul(part);
-      if (i >= cur->size()) return nullptr;
+      size_t i = 0;  // digit by digit: an index past the end is absent, never an overflow
+      for (char ch : part) {
+        i = i * 10 + static_cast<size_t>(ch - '0');
+        if (i >= cur->size()) return nullptr;
+      }
       cur = &(*cur)[i];
     } else {
       return nullptr;

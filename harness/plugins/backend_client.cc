@@ -190,6 +190,7 @@ void OnComplete(void* user_data, uint64_t request_id, mn_status status, const mn
     r.finish_reason = result->finish_reason;
     r.n_prompt_tokens = result->n_prompt_tokens;
     r.compute_ns = result->compute_ns;
+    if (error != nullptr) ConsumeError(error, status);  // a stray error on success is still ours
   } else {
     if (status == MN_OK) r.status = MN_ERR_INTERNAL;  // OK without a result is a plugin bug
     r.retryable = ErrorRetryable(error);
@@ -257,11 +258,17 @@ Status Instance::Execute(const std::vector<const Request*>& requests,
   mn_error* error = nullptr;
   mn_status st = plugin.vtable->execute(handle_, ptrs.data(), static_cast<uint32_t>(ptrs.size()),
                                         &sink, &error);
+  std::lock_guard<std::mutex> lock(state.mu);
   if (st != MN_OK) {
-    return FromPlugin(st, error, plugin.manifest.name + ": execute rejected the batch: ");
+    bool any = false;
+    for (char c : state.completed) any = any || c;
+    if (!any) return FromPlugin(st, error, plugin.manifest.name + ": execute rejected the batch: ");
+    // A plugin that completed some requests and then failed broke the ABI's rule; keep what
+    // it delivered and fail the rest below rather than lose or duplicate anything.
+    Log(LogLevel::kError, plugin.manifest.name + ": execute failed after completing requests: " +
+                              ConsumeError(error, st));
   }
   // Host-side exactly-once guard: complete what the plugin forgot.
-  std::lock_guard<std::mutex> lock(state.mu);
   for (size_t i = 0; i < requests.size(); ++i) {
     if (state.completed[i]) continue;
     state.completed[i] = 1;

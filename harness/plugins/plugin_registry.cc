@@ -175,8 +175,8 @@ Result<const LoadedPlugin*> PluginRegistry::LoadManifest(const std::string& mani
 
   // Manifest-level checks before any code is loaded.
   if (m.abi_major != MN_ABI_VERSION_MAJOR) {
-    return Status::AbiMismatch("plugin '" + m.name + "' (" + m.manifest_path +
-                               ") was built for mnemo ABI major " + std::to_string(m.abi_major) +
+    return Status::AbiMismatch("plugin '" + m.name + "': manifest " + m.manifest_path +
+                               " declares mnemo ABI major " + std::to_string(m.abi_major) +
                                ", this mnemo speaks " + std::to_string(MN_ABI_VERSION_MAJOR));
   }
   if (m.abi_minor > MN_ABI_VERSION_MINOR) {

@@ -10,7 +10,8 @@
 // Loading is dlopen(RTLD_NOW | RTLD_LOCAL); libraries are never dlclosed (thread-local
 // destructors in unloaded code crash at thread exit). Every failure has its own message that
 // names the file: no manifest, bad manifest (with the field), no library file, dlopen error,
-// missing entry symbol, ABI major mismatch, plugin refusal, NULL required slot, and
+// missing entry symbol, ABI major mismatch, plugin refusal, NULL required slot, a plugin whose
+// reported name differs from its manifest's, and
 // backend_init failure (that one surfaces from Backend::Init in backend_client.h).
 //
 // Thread-safety: a registry is used from one thread (start-up); loaded plugins stay valid for

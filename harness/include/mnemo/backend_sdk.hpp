@@ -240,7 +240,7 @@ struct Adapter {
                            const mn_sink* sink, mn_error** error) {
     // Validate before accepting: a rejected call completes nothing.
     for (uint32_t k = 0; k < n; ++k) {
-      if (reqs[k] == nullptr || reqs[k]->struct_size < offsetof(mn_request, stop_at_eos)) {
+      if (reqs[k] == nullptr || !MN_HAS_FIELD(reqs[k], mn_request, stop_at_eos)) {
         if (error != nullptr)
           *error = make_error(MN_ERR_INVALID_ARGUMENT, false, "mn_request too small for ABI v1");
         return MN_ERR_INVALID_ARGUMENT;
