@@ -19,7 +19,7 @@ log() { echo "[setup] $*" >&2; }
 pkgs=(build-essential cmake ninja-build pkg-config git ca-certificates
       libtbb-dev libboost-program-options-dev nlohmann-json3-dev libsentencepiece-dev
       libre2-dev libsqlite3-dev libfmt-dev libgtest-dev libgmock-dev libxxhash-dev
-      libzstd-dev zlib1g-dev sqlite3 zstd)
+      libzstd-dev zlib1g-dev libyaml-cpp-dev sqlite3 zstd ripgrep)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 missing=()
 for p in "${pkgs[@]}"; do

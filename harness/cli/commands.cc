@@ -9,6 +9,9 @@ const Command* Commands(int* n) {
       {"generate", "generate continuations for prompts in a JSONL file", &RunGenerateCommand},
       {"score", "score continuations after contexts (log-likelihood) from a JSONL file",
        &RunScoreCommand},
+      {"tasks", "list the benchmark tasks, groups and tags found", &RunTasksCommand},
+      {"eval", "run benchmark tasks on a model (lm-eval semantics and results layout)",
+       &RunEvalCommand},
       {"run", "run the jobs a config file lists, into a run store", &RunRunCommand},
       {"bench", "measure backend throughput against llama.cpp's own tools", &RunBenchCommand},
   };

@@ -16,6 +16,8 @@ int RunGenerateCommand(int argc, char** argv);
 int RunScoreCommand(int argc, char** argv);
 int RunRunCommand(int argc, char** argv);
 int RunBenchCommand(int argc, char** argv);
+int RunTasksCommand(int argc, char** argv);
+int RunEvalCommand(int argc, char** argv);
 
 // All subcommands, in the order `mnemo --help` lists them.
 const Command* Commands(int* n);

@@ -1,0 +1,123 @@
+// Task definitions: lm-evaluation-harness's YAML task format is mnemo's native format.
+//
+// A task file is an lm-eval task YAML whose data is local. The supported subset: task,
+// task_alias, tag, dataset_path (a local file or folder, or one of lm-eval's builtin loaders
+// "json"/"csv"/"text" with dataset_kwargs.data_files), dataset_name (ignored for local data),
+// dataset_kwargs.data_files, {training,validation,test,fewshot}_split, description,
+// doc_to_text/doc_to_target/doc_to_choice (field names, Jinja templates, lists), target_delimiter,
+// fewshot_delimiter, fewshot_config (sampler default|first_n, split, doc_to_* overrides),
+// num_fewshot, output_type, generation_kwargs, repeats, filter_list, metric_list,
+// should_decontaminate, doc_to_decontamination_query, metadata, include (merged, relative to
+// the file). mnemo adds `dataset_format` (jsonl, json, csv, tsv, text, wikitext_articles) when
+// the extension does not say, and `dataset_columns` for CSV files without a header row (MMLU's
+// own files: question, A, B, C, D, answer).
+//
+// Anything else — `!function` hooks other than mnemo's builtins, process_docs, use_prompt,
+// doc_to_image, unsafe code — is refused with the YAML path and the construct named, never
+// ignored. Groups are YAMLs with `group:` and `task: [...]`.
+#ifndef MNEMO_TASKS_CONFIG_TASK_CONFIG_H_
+#define MNEMO_TASKS_CONFIG_TASK_CONFIG_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/core/status.h"
+
+namespace mnemo {
+
+enum class OutputType { kLoglikelihood, kLoglikelihoodRolling, kMultipleChoice, kGenerateUntil };
+const char* OutputTypeName(OutputType t);
+
+struct MetricSpec {
+  std::string metric;       // acc, acc_norm, exact_match, word_perplexity, ...
+  std::string aggregation;  // mean, perplexity, f1, ... (default per metric)
+  bool higher_is_better = true;
+  bool higher_is_better_set = false;  // false: the metric's own default applies
+  nlohmann::json kwargs = nlohmann::json::object();  // e.g. ignore_case, regexes_to_ignore
+};
+
+struct FilterChainSpec {
+  std::string name = "none";
+  nlohmann::json steps = nlohmann::json::array();  // [{function: regex, ...}, ...]
+};
+
+struct TaskConfig {
+  std::string task;
+  std::string alias;
+  std::vector<std::string> tags;
+  std::string source_path;  // the YAML file
+  std::string base_dir;     // its folder: relative data paths resolve here
+
+  // Data.
+  std::string dataset_path;                     // local file/folder or builtin loader name
+  std::map<std::string, std::string> data_files;  // split -> file (absolute)
+  std::string dataset_format;                     // empty = from the file extension
+  std::vector<std::string> dataset_columns;       // CSV/TSV without a header row: the names
+  std::string training_split, validation_split, test_split, fewshot_split;
+
+  // Prompting. Each doc_to_* is a JSON value: a string (field name or template), an
+  // integer, or a list; null when absent. Builtin functions are strings "!builtin:NAME".
+  std::string description;
+  nlohmann::json doc_to_text, doc_to_target, doc_to_choice;
+  std::string target_delimiter = " ";
+  std::string fewshot_delimiter = "\n\n";
+  std::string fewshot_sampler = "default";  // default | first_n
+  nlohmann::json fewshot_doc_to_text, fewshot_doc_to_target, fewshot_doc_to_choice;
+  std::optional<std::string> fewshot_target_delimiter, fewshot_fewshot_delimiter;
+  int num_fewshot = 0;
+  OutputType output_type = OutputType::kGenerateUntil;
+  std::string process_results;  // builtin name or empty
+
+  // Generation.
+  std::vector<std::string> until;
+  uint32_t max_gen_toks = 256;
+  bool do_sample = false;
+  float temperature = 0.0f;
+  float top_p = 1.0f;
+  int32_t top_k = 0;
+  int repeats = 1;
+
+  std::vector<FilterChainSpec> filters;  // at least {"none": []}
+  std::vector<MetricSpec> metrics;
+  bool should_decontaminate = false;
+  nlohmann::json doc_to_decontamination_query;
+  double version = 0.0;
+
+  nlohmann::json raw;  // the merged YAML as JSON, for the results' "configs"
+
+  // The split the task is evaluated on: test, else validation, else training.
+  std::string EvalSplit() const;
+  // The split few-shot examples come from: fewshot_split, else training, else validation.
+  std::string FewshotSplit() const;
+};
+
+struct GroupConfig {
+  std::string group;
+  std::string alias;
+  std::string source_path;
+  std::vector<std::string> tasks;
+  struct Aggregate {
+    std::string metric;
+    std::string aggregation = "mean";
+    bool weight_by_size = true;
+    std::vector<std::string> filters = {"none"};
+  };
+  std::vector<Aggregate> aggregates;
+  double version = 0.0;
+};
+
+// Loads a task or group YAML. Exactly one of the outputs is filled (`*is_group` says which).
+// Errors name the file and the YAML key ("tasks/defs/x.yaml: key 'process_docs': ...").
+Status LoadTaskFile(const std::string& path, TaskConfig* task, GroupConfig* group, bool* is_group);
+
+// Converts a YAML document to JSON. `!function x.y` scalars become "!function:x.y" strings so
+// the task loader can name them. Errors name the file and the line.
+Result<nlohmann::json> LoadYamlAsJson(const std::string& path);
+
+}  // namespace mnemo
+
+#endif  // MNEMO_TASKS_CONFIG_TASK_CONFIG_H_

@@ -1,0 +1,109 @@
+#include "tasks/config/task_registry.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <functional>
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+namespace mnemo {
+namespace fs = std::filesystem;
+
+std::string DefaultTaskDir() {
+#ifdef MNEMO_SOURCE_DIR
+  return std::string(MNEMO_SOURCE_DIR) + "/tasks/defs";
+#else
+  return "tasks/defs";
+#endif
+}
+
+TaskRegistry::TaskRegistry() {
+  dirs_.push_back(DefaultTaskDir());
+  if (const char* env = std::getenv("MNEMO_TASK_PATH")) {
+    std::stringstream ss(env);
+    std::string d;
+    while (std::getline(ss, d, ':'))
+      if (!d.empty()) dirs_.push_back(d);
+  }
+}
+
+void TaskRegistry::AddDir(const std::string& dir) { dirs_.push_back(dir); }
+
+void TaskRegistry::Scan() {
+  tasks_.clear();
+  groups_.clear();
+  tags_.clear();
+  problems_.clear();
+  for (const auto& dir : dirs_) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+      if (dir != DefaultTaskDir()) problems_.push_back(Status::NotFound("task folder '" + dir + "' does not exist"));
+      continue;
+    }
+    std::vector<fs::path> files;
+    for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+      if (ec) break;
+      std::string ext = it->path().extension().string();
+      if (it->is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(it->path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      TaskConfig t;
+      GroupConfig g;
+      bool is_group = false;
+      Status s = LoadTaskFile(f.string(), &t, &g, &is_group);
+      if (!s.ok()) {
+        problems_.push_back(s);
+        continue;
+      }
+      if (is_group) {
+        groups_[g.group] = g;
+      } else {
+        for (const auto& tag : t.tags) {
+          auto& v = tags_[tag];
+          if (std::find(v.begin(), v.end(), t.task) == v.end()) v.push_back(t.task);
+        }
+        tasks_[t.task] = std::move(t);
+      }
+    }
+  }
+}
+
+Result<std::vector<std::string>> TaskRegistry::Resolve(const std::vector<std::string>& names) const {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  std::function<Status(const std::string&, int)> add = [&](const std::string& name, int depth) -> Status {
+    if (depth > 8) return Status::InvalidArgument("group '" + name + "' nests too deeply");
+    if (tasks_.count(name)) {
+      if (seen.insert(name).second) out.push_back(name);
+      return Status::Ok();
+    }
+    auto g = groups_.find(name);
+    if (g != groups_.end()) {
+      for (const auto& t : g->second.tasks) MNEMO_RETURN_IF_ERROR(add(t, depth + 1));
+      return Status::Ok();
+    }
+    auto tag = tags_.find(name);
+    if (tag != tags_.end()) {
+      for (const auto& t : tag->second) MNEMO_RETURN_IF_ERROR(add(t, depth + 1));
+      return Status::Ok();
+    }
+    std::string msg = "unknown task '" + name + "'";
+    std::vector<std::string> near;
+    for (const auto& [n, _] : tasks_)
+      if (n.find(name) != std::string::npos || name.find(n) != std::string::npos) near.push_back(n);
+    if (!near.empty()) {
+      msg += " (did you mean:";
+      for (const auto& n : near) msg += " " + n;
+      msg += "?)";
+    }
+    for (const auto& p : problems_) msg += "\n  a task file failed to load: " + p.message();
+    return Status::NotFound(msg);
+  };
+  for (const auto& n : names) MNEMO_RETURN_IF_ERROR(add(n, 0));
+  return out;
+}
+
+}  // namespace mnemo

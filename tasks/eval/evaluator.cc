@@ -1,0 +1,370 @@
+#include "tasks/eval/evaluator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "harness/core/log.h"
+#include "tasks/eval/aggregate.h"
+#include "tasks/eval/task_data.h"
+#include "tasks/filters/filters.h"
+#include "tasks/metrics/choice.h"
+#include "tasks/metrics/corpus.h"
+#include "tasks/metrics/generation.h"
+#include "tasks/request_builder.h"
+
+namespace mnemo {
+
+namespace {
+
+// lm-eval's DEFAULT_METRIC_REGISTRY.
+std::vector<MetricSpec> DefaultMetrics(OutputType t) {
+  switch (t) {
+    case OutputType::kLoglikelihood: return {{"perplexity", "", false, {}}, {"acc", "", true, {}}};
+    case OutputType::kLoglikelihoodRolling:
+      return {{"word_perplexity", "", false, {}}, {"byte_perplexity", "", false, {}},
+              {"bits_per_byte", "", false, {}}};
+    case OutputType::kMultipleChoice: return {{"acc", "", true, {}}, {"acc_norm", "", true, {}}};
+    case OutputType::kGenerateUntil: return {{"exact_match", "", true, {}}};
+  }
+  return {};
+}
+
+// What a document's requests are, so results can be mapped back.
+struct DocPlan {
+  size_t first = 0;  // index of its first request
+  size_t n = 0;      // requests: choices (+ unconditional), 1, or repeats
+  std::string context;
+  std::vector<std::string> choices;
+  nlohmann::json target;
+  std::string target_text;
+  std::string rolling_text;
+  nlohmann::json arguments = nlohmann::json::array();
+  std::string error;  // request building failed for this document
+};
+
+bool Needs(const std::vector<MetricSpec>& ms, const char* name) {
+  for (const auto& m : ms)
+    if (m.metric == name) return true;
+  return false;
+}
+
+}  // namespace
+
+Evaluator::Evaluator(Model* model, Instance* instance, RunStore* store, EvalOptions options)
+    : model_(model), instance_(instance), store_(store), options_(std::move(options)) {}
+
+Result<TaskResult> Evaluator::Run(const Task& task) {
+  const TaskConfig& cfg = task.config();
+  const std::string where = cfg.source_path + ": task '" + cfg.task + "'";
+  // Capabilities first: refuse before any work.
+  uint64_t need = MN_CAP_TOKENIZE;
+  need |= cfg.output_type == OutputType::kGenerateUntil ? MN_CAP_GENERATE
+          : cfg.output_type == OutputType::kLoglikelihoodRolling ? MN_CAP_SCORE_ROLLING
+                                                                 : MN_CAP_SCORE;
+  if (!model_->Has(need)) {
+    return Status::Unsupported(where + " needs " + OutputTypeName(cfg.output_type) +
+                               " requests, which backend '" +
+                               model_->backend()->plugin().manifest.name + "' cannot serve");
+  }
+  std::vector<MetricSpec> metrics = cfg.metrics.empty() ? DefaultMetrics(cfg.output_type) : cfg.metrics;
+  for (auto& m : metrics) {
+    if (m.aggregation.empty()) m.aggregation = DefaultAggregation(m.metric);
+    if (!m.higher_is_better_set) m.higher_is_better = DefaultHigherIsBetter(m.metric);
+    if (m.aggregation.empty()) {
+      return Status::InvalidArgument(cfg.source_path + ": key 'metric_list': unknown metric '" + m.metric +
+                                     "' (known: " + KnownMetricNames() + ")");
+    }
+    MNEMO_RETURN_IF_ERROR(CheckMetricFits(m, cfg.output_type, cfg.source_path));
+  }
+  auto chains = ParseFilterList(cfg.raw.contains("filter_list") ? cfg.raw["filter_list"] : nlohmann::json());
+  if (!chains.ok()) return Status::InvalidArgument(cfg.source_path + ": key 'filter_list': " + chains.status().message());
+
+  TaskResult out;
+  out.task = cfg.task;
+  out.alias = cfg.alias.empty() ? cfg.task : cfg.alias;
+  out.num_fewshot = options_.num_fewshot.value_or(cfg.num_fewshot);
+  out.version = cfg.version;
+  out.config = cfg.raw;
+  out.config["num_fewshot"] = out.num_fewshot;
+
+  auto all_docs = LoadSplit(cfg, cfg.EvalSplit());
+  if (!all_docs.ok()) return all_docs.status();
+  out.n_docs_total = all_docs->size();
+  std::vector<nlohmann::json> docs = std::move(all_docs).value();
+  if (options_.limit > 0 && docs.size() > options_.limit) docs.resize(options_.limit);
+  out.n_docs = docs.size();
+  std::vector<nlohmann::json> fewshot_docs;
+  if (out.num_fewshot > 0) {
+    auto fs = LoadSplit(cfg, cfg.FewshotSplit());
+    if (!fs.ok()) return fs.status();
+    fewshot_docs = std::move(fs).value();
+  }
+
+  // 1. Requests, document by document (the few-shot RNG advances in document order).
+  PyRandom rnd(static_cast<int64_t>(options_.fewshot_seed));
+  const ModelInfo& info = model_->info();
+  std::vector<Request> requests;
+  std::vector<DocPlan> plans(docs.size());
+  bool mutual_info = Needs(metrics, "acc_mutual_info");
+  for (size_t d = 0; d < docs.size(); ++d) {
+    DocPlan& p = plans[d];
+    p.first = requests.size();
+    const std::string doc_where = where + ", document " + std::to_string(d);
+    auto fail = [&](const Status& s) { return Status(s.code(), doc_where + ": " + s.message()); };
+    if (cfg.output_type != OutputType::kLoglikelihoodRolling) {
+      auto ctx = task.FewshotContext(docs[d], out.num_fewshot, fewshot_docs, &rnd);
+      if (!ctx.ok()) return fail(ctx.status());
+      p.context = std::move(ctx).value();
+    }
+    auto target = task.DocToTarget(docs[d]);
+    if (!target.ok()) return fail(target.status());
+    p.target = *target;
+    switch (cfg.output_type) {
+      case OutputType::kMultipleChoice: {
+        auto choices = task.DocToChoice(docs[d]);
+        if (!choices.ok()) return fail(choices.status());
+        p.choices = std::move(choices).value();
+        std::vector<std::pair<std::string, std::string>> pairs;
+        for (const auto& c : p.choices) pairs.emplace_back(p.context, cfg.target_delimiter + c);
+        if (mutual_info)
+          for (const auto& c : p.choices) pairs.emplace_back("", cfg.target_delimiter + c);
+        for (const auto& [ctx, cont] : pairs) {
+          auto enc = EncodePair(*model_, ctx, cont);
+          if (!enc.ok()) return fail(enc.status());
+          TruncateLeft(&enc.value(), info.n_ctx);
+          Request r;
+          r.kind = MN_REQ_SCORE;
+          r.context = std::move(enc->context);
+          r.continuation = std::move(enc->continuation);
+          requests.push_back(std::move(r));
+          p.arguments.push_back({ctx, cont});
+        }
+        break;
+      }
+      case OutputType::kLoglikelihood: {
+        auto tt = task.TargetText(docs[d]);
+        if (!tt.ok()) return fail(tt.status());
+        p.target_text = *tt;
+        auto enc = EncodePair(*model_, p.context, p.target_text);
+        if (!enc.ok()) return fail(enc.status());
+        TruncateLeft(&enc.value(), info.n_ctx);
+        Request r;
+        r.kind = MN_REQ_SCORE;
+        r.context = std::move(enc->context);
+        r.continuation = std::move(enc->continuation);
+        requests.push_back(std::move(r));
+        p.arguments.push_back({p.context, p.target_text});
+        break;
+      }
+      case OutputType::kLoglikelihoodRolling: {
+        if (!target->is_string()) return fail(Status::InvalidArgument("doc_to_target must give the text to score"));
+        p.rolling_text = target->get<std::string>();
+        auto toks = model_->Tokenize(p.rolling_text, /*add_special=*/false);
+        if (!toks.ok()) return fail(toks.status());
+        Request r;
+        r.kind = MN_REQ_SCORE_ROLLING;
+        r.context = std::move(toks).value();
+        r.prefix_token = info.bos_token;
+        r.window = info.n_ctx;
+        if (r.context.empty()) {
+          p.error = "the document's text is empty";
+          break;
+        }
+        requests.push_back(std::move(r));
+        p.arguments.push_back({p.rolling_text});
+        break;
+      }
+      case OutputType::kGenerateUntil: {
+        auto tt = task.TargetText(docs[d]);
+        if (!tt.ok()) return fail(tt.status());
+        p.target_text = *tt;
+        auto toks = model_->Tokenize(p.context, /*add_special=*/true);
+        if (!toks.ok()) return fail(toks.status());
+        std::vector<int32_t> prompt = std::move(toks).value();
+        // HFLM's rule: keep the last (max_length - max_gen_toks) context tokens.
+        size_t keep = info.n_ctx > cfg.max_gen_toks ? info.n_ctx - cfg.max_gen_toks : 1;
+        if (prompt.size() > keep) prompt.erase(prompt.begin(), prompt.end() - static_cast<std::ptrdiff_t>(keep));
+        for (int r = 0; r < cfg.repeats; ++r) {
+          Request q;
+          q.kind = MN_REQ_GENERATE;
+          q.context = prompt;
+          q.gen.max_tokens = cfg.max_gen_toks;
+          q.gen.greedy = !cfg.do_sample || cfg.temperature == 0.0f;
+          q.gen.temperature = cfg.temperature;
+          q.gen.top_p = cfg.top_p;
+          q.gen.top_k = cfg.top_k;
+          q.gen.seed = options_.generation_seed + d * static_cast<uint64_t>(cfg.repeats) + r;
+          q.gen.stop = cfg.until;
+          q.gen.stop_at_eos = true;
+          requests.push_back(std::move(q));
+        }
+        p.arguments.push_back({p.context, {{"until", cfg.until}, {"max_gen_toks", cfg.max_gen_toks},
+                                           {"do_sample", cfg.do_sample}, {"temperature", cfg.temperature}}});
+        break;
+      }
+    }
+    p.n = requests.size() - p.first;
+  }
+
+  // 2. Compute (cached in the store).
+  SchedulerOptions so;
+  so.show_progress = options_.show_progress;
+  so.label = cfg.task;
+  Scheduler scheduler({instance_}, store_, info.fingerprint, so);
+  std::vector<Response> responses;
+  Status st = scheduler.Run(requests, &responses, &out.stats);
+  if (!st.ok() && responses.size() != requests.size()) return st;
+
+  // 3. Per-document results, per filter.
+  std::map<std::pair<std::string, std::string>, MetricValues> values;  // (metric, filter)
+  std::map<std::string, ExactMatch> matchers;
+  for (const auto& m : metrics) {
+    if (m.metric == "exact_match" && cfg.output_type == OutputType::kGenerateUntil) {
+      auto opts = ExactMatchOptions::FromJson(m.kwargs);
+      if (!opts.ok()) return Status::InvalidArgument(cfg.source_path + ": metric exact_match: " + opts.status().message());
+      auto em = ExactMatch::Create(*opts);
+      if (!em.ok()) return Status::InvalidArgument(cfg.source_path + ": metric exact_match: " + em.status().message());
+      matchers.emplace(m.metric, std::move(em).value());
+    }
+  }
+  // Generation responses go through every filter chain at once.
+  std::vector<std::vector<std::string>> gen_texts;
+  std::vector<std::vector<FilterValue>> filtered(chains->size());
+  if (cfg.output_type == OutputType::kGenerateUntil) {
+    gen_texts.resize(docs.size());
+    for (size_t d = 0; d < docs.size(); ++d)
+      for (size_t k = 0; k < plans[d].n; ++k) gen_texts[d].push_back(responses[plans[d].first + k].text);
+    for (size_t c = 0; c < chains->size(); ++c) {
+      auto f = (*chains)[c].Apply(gen_texts);
+      if (!f.ok()) return Status::InvalidArgument(cfg.source_path + ": filter '" + (*chains)[c].name() + "': " + f.status().message());
+      filtered[c] = std::move(f).value();
+    }
+  }
+
+  for (size_t d = 0; d < docs.size(); ++d) {
+    const DocPlan& p = plans[d];
+    std::string error = p.error;
+    nlohmann::json resps = nlohmann::json::array();
+    for (size_t k = 0; k < p.n && error.empty(); ++k) {
+      const Response& r = responses[p.first + k];
+      if (!r.ok()) {
+        error = r.error.empty() ? "request failed (status " + std::to_string(r.status) + ")" : r.error;
+        break;
+      }
+      if (cfg.output_type == OutputType::kGenerateUntil) resps.push_back({r.text});
+      else if (cfg.output_type == OutputType::kLoglikelihoodRolling) resps.push_back({r.logprob});
+      else resps.push_back({r.logprob, r.is_greedy});
+    }
+    nlohmann::json base = {{"doc_id", d}, {"doc", docs[d]}, {"target", p.target}, {"arguments", p.arguments},
+                           {"resps", resps}};
+    if (!error.empty()) {
+      ++out.n_failed;
+      nlohmann::json s = base;
+      s["filter"] = "none";
+      s["error"] = error;
+      s["metrics"] = nlohmann::json::array();
+      out.samples.push_back(std::move(s));
+      continue;
+    }
+    size_t n_filters = cfg.output_type == OutputType::kGenerateUntil ? chains->size() : 1;
+    for (size_t c = 0; c < n_filters; ++c) {
+      std::string filter = cfg.output_type == OutputType::kGenerateUntil ? (*chains)[c].name() : "none";
+      nlohmann::json s = base;
+      s["filter"] = filter;
+      nlohmann::json names = nlohmann::json::array();
+      auto record = [&](const MetricSpec& m, const MetricSample& v) {
+        values[{m.metric, filter}].Add(v);
+        s[m.metric] = v.ToJson();
+        names.push_back(m.metric);
+      };
+      switch (cfg.output_type) {
+        case OutputType::kMultipleChoice: {
+          ChoiceResponses cr;
+          cr.choices = p.choices;
+          size_t nc = p.choices.size();
+          for (size_t k = 0; k < nc; ++k) {
+            cr.lls.push_back(responses[p.first + k].logprob);
+            cr.is_greedy.push_back(responses[p.first + k].is_greedy);
+          }
+          if (mutual_info)
+            for (size_t k = 0; k < nc; ++k) cr.lls_unconditional.push_back(responses[p.first + nc + k].logprob);
+          auto gold = ChoiceGold::FromJson(p.target, p.choices);
+          if (!gold.ok()) return Status::InvalidArgument(where + ", document " + std::to_string(d) + ": " + gold.status().message());
+          if (!gold->warning.empty()) Log(LogLevel::kWarn, where + ", document " + std::to_string(d) + ": " + gold->warning);
+          auto sc = ScoreChoices(cr, *gold);
+          if (!sc.ok()) return Status::InvalidArgument(where + ", document " + std::to_string(d) + ": " + sc.status().message());
+          for (const auto& m : metrics) {
+            auto v = ChoiceMetricSample(m.metric, *sc, *gold);
+            if (!v.ok()) return Status::InvalidArgument(cfg.source_path + ": " + v.status().message());
+            record(m, *v);
+          }
+          break;
+        }
+        case OutputType::kLoglikelihood: {
+          const Response& r = responses[p.first];
+          for (const auto& m : metrics) {
+            if (m.metric == "perplexity") record(m, MetricSample::Scalar(r.logprob));
+            else if (m.metric == "acc") record(m, MetricSample::Scalar(r.is_greedy ? 1.0 : 0.0));
+          }
+          break;
+        }
+        case OutputType::kLoglikelihoodRolling: {
+          double ll = p.n ? responses[p.first].logprob : 0.0;
+          // lm-eval's wikitext process_results counts on the original page, not the scored text.
+          std::string counted = p.rolling_text;
+          if (cfg.process_results == "preprocess_wikitext.process_results" && docs[d].contains("page"))
+            counted = docs[d]["page"].get<std::string>();
+          for (const auto& m : metrics) {
+            if (m.metric == "word_perplexity")
+              record(m, MetricSample::Weighted(ll, static_cast<int64_t>(CountWords(counted))));
+            else if (m.metric == "byte_perplexity" || m.metric == "bits_per_byte")
+              record(m, MetricSample::Weighted(ll, static_cast<int64_t>(CountBytes(counted))));
+          }
+          break;
+        }
+        case OutputType::kGenerateUntil: {
+          const FilterValue& fv = filtered[c][d];
+          std::string pred = fv.items.empty() ? std::string() : fv.items[0];
+          s["filtered_resps"] = fv.scalar ? nlohmann::json(pred) : nlohmann::json(fv.items);
+          for (const auto& m : metrics) {
+            if (m.metric == "exact_match") {
+              record(m, MetricSample::Scalar(matchers.at("exact_match").Score(pred, p.target_text)));
+            } else if (m.metric == "f1") {
+              record(m, MetricSample::Scalar(SquadTokenF1(pred, p.target_text)));
+            }
+          }
+          break;
+        }
+      }
+      if (!s.contains("filtered_resps")) s["filtered_resps"] = resps;
+      s["metrics"] = names;
+      out.samples.push_back(std::move(s));
+    }
+  }
+
+  // 4. Aggregates with lm-eval's standard errors.
+  for (const auto& m : metrics) {
+    size_t n_filters = cfg.output_type == OutputType::kGenerateUntil ? chains->size() : 1;
+    for (size_t c = 0; c < n_filters; ++c) {
+      std::string filter = cfg.output_type == OutputType::kGenerateUntil ? (*chains)[c].name() : "none";
+      auto it = values.find({m.metric, filter});
+      if (it == values.end()) continue;
+      auto agg = Aggregate(m.aggregation, it->second, options_.bootstrap_iters);
+      if (!agg.ok()) return Status::InvalidArgument(cfg.source_path + ": metric '" + m.metric + "': " + agg.status().message());
+      EvalMetric em;
+      em.name = m.metric;
+      em.filter = filter;
+      em.value = agg->value;
+      em.stderr_value = agg->stderr_value;
+      em.higher_is_better = m.higher_is_better;
+      em.aggregation = m.aggregation;
+      em.n = static_cast<int64_t>(it->second.size());
+      out.metrics.push_back(std::move(em));
+    }
+  }
+  if (!st.ok()) return st;
+  return out;
+}
+
+}  // namespace mnemo

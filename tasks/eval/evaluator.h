@@ -1,0 +1,74 @@
+// Runs a task on a model with lm-evaluation-harness semantics: builds the requests
+// (few-shot contexts, lm-eval's context/continuation split, rolling windows, generation with
+// stop sequences), sends them through the scheduler (cached in the run store), applies the
+// filter chains and computes per-sample metrics, aggregates and standard errors.
+//
+// Thread-safety: one Evaluator per thread; Run may be called for several tasks in turn.
+#ifndef MNEMO_TASKS_EVAL_EVALUATOR_H_
+#define MNEMO_TASKS_EVAL_EVALUATOR_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/plugins/backend_client.h"
+#include "harness/scheduler/scheduler.h"
+#include "harness/store/run_store.h"
+#include "tasks/eval/task.h"
+
+namespace mnemo {
+
+struct EvalOptions {
+  std::optional<int> num_fewshot;  // overrides the task's
+  size_t limit = 0;                // first N documents; 0 = all
+  uint64_t fewshot_seed = 1234;    // lm-eval's default fewshot_random_seed
+  uint64_t generation_seed = 1234; // sampled generations: seed + doc index * repeats + repeat
+  int bootstrap_iters = 100000;    // lm-eval's default
+  bool show_progress = true;
+};
+
+struct EvalMetric {
+  std::string name;
+  std::string filter = "none";
+  double value = 0.0;
+  std::optional<double> stderr_value;  // absent = "N/A"
+  bool higher_is_better = true;
+  std::string aggregation;
+  int64_t n = 0;
+};
+
+struct TaskResult {
+  std::string task;
+  std::string alias;
+  int num_fewshot = 0;
+  double version = 0.0;
+  size_t n_docs = 0;        // documents evaluated
+  size_t n_docs_total = 0;  // documents in the split
+  size_t n_failed = 0;      // documents with a failed request (kept as samples with the error)
+  std::vector<EvalMetric> metrics;
+  std::vector<nlohmann::json> samples;  // lm-eval's sample records, one per (doc, filter)
+  nlohmann::json config;                // the task config as run
+  RunStats stats;
+};
+
+class Evaluator {
+ public:
+  // `store` may be null (no cache). The instance must belong to `model`.
+  Evaluator(Model* model, Instance* instance, RunStore* store, EvalOptions options);
+
+  // Refuses up front when the model lacks what the task needs (e.g. scoring on a
+  // generation-only server), naming the task and the capability.
+  Result<TaskResult> Run(const Task& task);
+
+ private:
+  Model* model_;
+  Instance* instance_;
+  RunStore* store_;
+  EvalOptions options_;
+};
+
+}  // namespace mnemo
+
+#endif  // MNEMO_TASKS_EVAL_EVALUATOR_H_

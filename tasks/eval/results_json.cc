@@ -1,0 +1,141 @@
+#include "tasks/eval/results_json.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "tasks/metrics/aggregation.h"
+
+namespace mnemo {
+namespace fs = std::filesystem;
+
+Result<GroupResult> AggregateGroupResult(const GroupConfig& group,
+                                         const std::vector<TaskResult>& results) {
+  GroupResult g;
+  g.group = group.group;
+  g.alias = group.alias.empty() ? group.group : group.alias;
+  g.version = group.version;
+  std::map<std::string, const TaskResult*> by_name;
+  for (const auto& r : results) by_name[r.task] = &r;
+  for (const auto& t : group.tasks)
+    if (by_name.count(t)) g.subtasks.push_back(t);
+  for (const auto& agg : group.aggregates) {
+    for (const auto& filter : agg.filters) {
+      std::vector<SubtaskMetric> subs;
+      bool hib = true;
+      for (const auto& t : g.subtasks) {
+        for (const auto& m : by_name[t]->metrics) {
+          if (m.name == agg.metric && m.filter == filter) {
+            subs.push_back({m.value, m.stderr_value, m.n});
+            hib = m.higher_is_better;
+          }
+        }
+      }
+      if (subs.empty()) continue;
+      auto a = AggregateGroup(subs, agg.weight_by_size);
+      if (!a.ok()) return Status(a.status().code(), "group '" + group.group + "': " + a.status().message());
+      EvalMetric em;
+      em.name = agg.metric;
+      em.filter = filter;
+      em.value = a->value;
+      em.stderr_value = a->stderr;
+      em.higher_is_better = hib;
+      em.aggregation = "mean";
+      em.n = static_cast<int64_t>(a->n);
+      g.metrics.push_back(std::move(em));
+    }
+  }
+  return g;
+}
+
+namespace {
+
+void PutMetrics(nlohmann::ordered_json* entry, const std::vector<EvalMetric>& metrics) {
+  for (const auto& m : metrics) {
+    (*entry)[m.name + "," + m.filter] = m.value;
+    if (m.stderr_value) (*entry)[m.name + "_stderr," + m.filter] = *m.stderr_value;
+    else (*entry)[m.name + "_stderr," + m.filter] = "N/A";
+  }
+}
+
+Status WriteAtomic(const std::string& path, const std::string& content) {
+  std::string tmp = path + ".partial";
+  {
+    std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
+    if (!out) return Status::IoError("cannot write '" + path + "': " + std::strerror(errno));
+    out << content;
+    if (!out) return Status::IoError("cannot write '" + path + "': " + std::strerror(errno));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    return Status::IoError("cannot write '" + path + "': " + std::strerror(errno));
+  return Status::Ok();
+}
+
+}  // namespace
+
+nlohmann::ordered_json ResultsJson(const std::vector<TaskResult>& tasks,
+                                   const std::vector<GroupResult>& groups,
+                                   const nlohmann::json& run_config) {
+  nlohmann::ordered_json j;
+  nlohmann::ordered_json results = nlohmann::ordered_json::object();
+  nlohmann::ordered_json gjson = nlohmann::ordered_json::object();
+  nlohmann::ordered_json group_subtasks = nlohmann::ordered_json::object();
+  nlohmann::ordered_json configs = nlohmann::ordered_json::object();
+  nlohmann::ordered_json versions = nlohmann::ordered_json::object();
+  nlohmann::ordered_json nshot = nlohmann::ordered_json::object();
+  nlohmann::ordered_json hib = nlohmann::ordered_json::object();
+  nlohmann::ordered_json nsamples = nlohmann::ordered_json::object();
+  for (const auto& g : groups) {
+    nlohmann::ordered_json e;
+    e["alias"] = g.alias;
+    PutMetrics(&e, g.metrics);
+    gjson[g.group] = e;
+    results[g.group] = e;
+    group_subtasks[g.group] = g.subtasks;
+    versions[g.group] = g.version;
+  }
+  for (const auto& t : tasks) {
+    nlohmann::ordered_json e;
+    e["alias"] = t.alias;
+    PutMetrics(&e, t.metrics);
+    results[t.task] = e;
+    configs[t.task] = t.config;
+    versions[t.task] = t.version;
+    nshot[t.task] = t.num_fewshot;
+    nlohmann::ordered_json h = nlohmann::ordered_json::object();
+    for (const auto& m : t.metrics) h[m.name] = m.higher_is_better;
+    hib[t.task] = h;
+    nsamples[t.task] = {{"original", t.n_docs_total}, {"effective", t.n_docs}};
+  }
+  j["results"] = results;
+  j["groups"] = gjson;
+  j["group_subtasks"] = group_subtasks;
+  j["configs"] = configs;
+  j["versions"] = versions;
+  j["n-shot"] = nshot;
+  j["higher_is_better"] = hib;
+  j["n-samples"] = nsamples;
+  j["config"] = run_config;
+  return j;
+}
+
+Status WriteResults(const std::string& path, const nlohmann::ordered_json& results,
+                    const std::vector<TaskResult>& tasks) {
+  std::error_code ec;
+  fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty()) fs::create_directories(parent, ec);
+  MNEMO_RETURN_IF_ERROR(
+      WriteAtomic(path, results.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"));
+  fs::path dir = fs::path(path).parent_path();
+  for (const auto& t : tasks) {
+    std::string content;
+    for (const auto& s : t.samples)
+      content += s.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    MNEMO_RETURN_IF_ERROR(WriteAtomic((dir / ("samples_" + t.task + ".jsonl")).string(), content));
+  }
+  return Status::Ok();
+}
+
+}  // namespace mnemo

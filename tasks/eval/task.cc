@@ -1,0 +1,344 @@
+#include "tasks/eval/task.h"
+
+#include <cctype>
+#include <functional>
+#include <regex>
+
+namespace mnemo {
+
+namespace {
+
+bool IsDigits(const std::string& s) {
+  if (s.empty()) return false;
+  for (unsigned char c : s)
+    if (!std::isdigit(c)) return false;
+  return true;
+}
+
+const char* kDetokenizer = "!builtin:preprocess_wikitext.wikitext_detokenizer";
+
+}  // namespace
+
+Result<nlohmann::json> ParsePythonLiteral(const std::string& text) {
+  // A small parser for lists of string/number literals, as rendered by Python's repr.
+  size_t i = 0;
+  auto skip = [&] {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  };
+  auto fail = [&](const std::string& why) {
+    return Status::InvalidArgument("cannot read '" + text + "' as a Python literal: " + why);
+  };
+  std::function<Result<nlohmann::json>()> value = [&]() -> Result<nlohmann::json> {
+    skip();
+    if (i >= text.size()) return fail("unexpected end");
+    char c = text[i];
+    if (c == '[' || c == '(') {
+      char close = c == '[' ? ']' : ')';
+      ++i;
+      nlohmann::json arr = nlohmann::json::array();
+      skip();
+      if (i < text.size() && text[i] == close) {
+        ++i;
+        return arr;
+      }
+      for (;;) {
+        auto v = value();
+        if (!v.ok()) return v;
+        arr.push_back(std::move(v).value());
+        skip();
+        if (i < text.size() && text[i] == ',') {
+          ++i;
+          skip();
+          if (i < text.size() && text[i] == close) {
+            ++i;
+            return arr;
+          }
+          continue;
+        }
+        if (i < text.size() && text[i] == close) {
+          ++i;
+          return arr;
+        }
+        return fail("expected ',' or '" + std::string(1, close) + "'");
+      }
+    }
+    if (c == '\'' || c == '"') {
+      char q = c;
+      ++i;
+      std::string s;
+      while (i < text.size() && text[i] != q) {
+        if (text[i] == '\\' && i + 1 < text.size()) {
+          char e = text[i + 1];
+          s.push_back(e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e);
+          i += 2;
+          continue;
+        }
+        s.push_back(text[i++]);
+      }
+      if (i >= text.size()) return fail("unterminated string");
+      ++i;
+      return nlohmann::json(s);
+    }
+    size_t start = i;
+    while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '.' ||
+                               text[i] == '-' || text[i] == '+'))
+      ++i;
+    std::string tok = text.substr(start, i - start);
+    if (tok == "True") return nlohmann::json(true);
+    if (tok == "False") return nlohmann::json(false);
+    if (tok == "None") return nlohmann::json(nullptr);
+    if (tok.empty()) return fail("unexpected character '" + std::string(1, c) + "'");
+    char* end = nullptr;
+    long long iv = std::strtoll(tok.c_str(), &end, 10);
+    if (*end == '\0') return nlohmann::json(iv);
+    double dv = std::strtod(tok.c_str(), &end);
+    if (*end == '\0') return nlohmann::json(dv);
+    return fail("'" + tok + "' is not a literal");
+  };
+  auto v = value();
+  if (!v.ok()) return v;
+  skip();
+  if (i != text.size()) return fail("trailing text");
+  return v;
+}
+
+std::string Task::WikitextDetokenize(const std::string& page) {
+  // lm-eval's preprocess_wikitext.wikitext_detokenizer, step by step.
+  std::string s = page;
+  auto replace_all = [&](const std::string& a, const std::string& b) {
+    size_t pos = 0;
+    while ((pos = s.find(a, pos)) != std::string::npos) {
+      s.replace(pos, a.size(), b);
+      pos += b.size();
+    }
+  };
+  auto re_sub = [&](const char* pattern, const char* fmt) {
+    s = std::regex_replace(s, std::regex(pattern), fmt);
+  };
+  replace_all("s '", "s'");
+  re_sub(R"(/' [0-9]/)", "/'[0-9]/");
+  replace_all(" @-@ ", "-");
+  replace_all(" @,@ ", ",");
+  replace_all(" @.@ ", ".");
+  replace_all(" : ", ": ");
+  replace_all(" ; ", "; ");
+  replace_all(" . ", ". ");
+  replace_all(" ! ", "! ");
+  replace_all(" ? ", "? ");
+  replace_all(" , ", ", ");
+  re_sub(R"(\(\s*([^\)]*?)\s*\))", "($1)");
+  re_sub(R"(\[\s*([^\]]*?)\s*\])", "[$1]");
+  re_sub(R"(\{\s*([^}]*?)\s*\})", "{$1}");
+  re_sub(R"("\s*([^"]*?)\s*")", "\"$1\"");
+  re_sub(R"('\s*([^']*?)\s*')", "'$1'");
+  replace_all("= = = =", "====");
+  replace_all("= = =", "===");
+  replace_all("= =", "==");
+  replace_all(" \xC2\xB0 ", "\xC2\xB0");
+  replace_all(" \n", "\n");
+  replace_all("\n ", "\n");
+  replace_all(" N ", " 1 ");
+  replace_all(" 's", "'s");
+  return s;
+}
+
+Status Task::Compile(const nlohmann::json& spec, const std::string& key, Field* out) {
+  out->spec = spec;
+  out->tmpl.reset();
+  if (spec.is_string()) {
+    const std::string& s = spec.get<std::string>();
+    if (s.rfind("!builtin:", 0) == 0) return Status::Ok();
+    auto t = jinja::Template::Parse(s);
+    if (!t.ok()) {
+      return Status::InvalidArgument(config_.source_path + ": key '" + key + "': " + t.status().message());
+    }
+    out->tmpl = std::move(t).value();
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Task>> Task::Create(TaskConfig config) {
+  std::unique_ptr<Task> t(new Task(std::move(config)));
+  const TaskConfig& c = t->config_;
+  MNEMO_RETURN_IF_ERROR(t->Compile(c.doc_to_text, "doc_to_text", &t->text_));
+  MNEMO_RETURN_IF_ERROR(t->Compile(c.doc_to_target, "doc_to_target", &t->target_));
+  MNEMO_RETURN_IF_ERROR(t->Compile(c.doc_to_choice, "doc_to_choice", &t->choice_));
+  // Few-shot fields inherit the task's unless fewshot_config overrides them (lm-eval's
+  // FewshotConfig.from_dict).
+  MNEMO_RETURN_IF_ERROR(t->Compile(c.fewshot_doc_to_text.is_null() ? c.doc_to_text : c.fewshot_doc_to_text,
+                                   "fewshot_config.doc_to_text", &t->fs_text_));
+  MNEMO_RETURN_IF_ERROR(t->Compile(c.fewshot_doc_to_target.is_null() ? c.doc_to_target : c.fewshot_doc_to_target,
+                                   "fewshot_config.doc_to_target", &t->fs_target_));
+  MNEMO_RETURN_IF_ERROR(t->Compile(c.fewshot_doc_to_choice.is_null() ? c.doc_to_choice : c.fewshot_doc_to_choice,
+                                   "fewshot_config.doc_to_choice", &t->fs_choice_));
+  if (!c.description.empty()) {
+    auto d = jinja::Template::Parse(c.description);
+    if (!d.ok()) return Status::InvalidArgument(c.source_path + ": key 'description': " + d.status().message());
+    t->description_ = std::move(d).value();
+  }
+  return t;
+}
+
+Result<nlohmann::json> Task::Apply(const Field& f, const nlohmann::json& doc, const char* what) const {
+  const nlohmann::json& spec = f.spec;
+  if (spec.is_null()) {
+    return Status::InvalidArgument(config_.source_path + ": task '" + config_.task + "' has no " + what);
+  }
+  if (spec.is_number_integer() || spec.is_array()) return spec;
+  if (spec.is_object()) {
+    nlohmann::json vals = nlohmann::json::array();
+    for (auto it = spec.begin(); it != spec.end(); ++it) vals.push_back(it.value());
+    return vals;
+  }
+  const std::string& s = spec.get<std::string>();
+  if (s == kDetokenizer) {
+    if (!doc.contains("page") || !doc["page"].is_string())
+      return Status::InvalidArgument(std::string(what) + ": wikitext_detokenizer needs a string field 'page'");
+    return nlohmann::json(WikitextDetokenize(doc["page"].get<std::string>()));
+  }
+  if (doc.is_object() && doc.contains(s)) return doc[s];  // a feature name
+  if (!f.tmpl) return Status::Internal(std::string(what) + " template was not compiled");
+  return f.tmpl->Evaluate(doc);
+}
+
+Result<nlohmann::json> Task::DocToText(const nlohmann::json& doc, bool fewshot) const {
+  auto v = Apply(fewshot ? fs_text_ : text_, doc, "doc_to_text");
+  if (!v.ok()) return v;
+  nlohmann::json out = std::move(v).value();
+  if (out.is_string()) {
+    std::string s = out.get<std::string>();
+    if (IsDigits(s) && !config_.doc_to_choice.is_null()) return nlohmann::json(std::stoll(s));
+    return out;
+  }
+  if (out.is_number_integer()) return out;
+  if (out.is_null()) return nlohmann::json("None");
+  return nlohmann::json(out.is_string() ? out.get<std::string>() : out.dump());
+}
+
+Result<nlohmann::json> Task::DocToTarget(const nlohmann::json& doc, bool fewshot) const {
+  const Field& f = fewshot ? fs_target_ : target_;
+  auto v = Apply(f, doc, "doc_to_target");
+  if (!v.ok()) return v;
+  nlohmann::json out = std::move(v).value();
+  // A rendered template (not a direct feature) follows lm-eval's string post-processing.
+  bool templated = f.spec.is_string() && !(doc.is_object() && doc.contains(f.spec.get<std::string>()));
+  if (out.is_string() && templated) {
+    std::string s = out.get<std::string>();
+    if (IsDigits(s) && !config_.doc_to_choice.is_null()) return nlohmann::json(std::stoll(s));
+    if (s.size() >= 2 && s.front() == '[' && s.back() == ']') {
+      auto lit = ParsePythonLiteral(s);
+      if (lit.ok()) return lit;
+    }
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> Task::DocToChoice(const nlohmann::json& doc, bool fewshot) const {
+  auto v = Apply(fewshot ? fs_choice_ : choice_, doc, "doc_to_choice");
+  if (!v.ok()) return v.status();
+  nlohmann::json out = std::move(v).value();
+  if (out.is_string()) {
+    auto lit = ParsePythonLiteral(out.get<std::string>());
+    if (!lit.ok()) return lit.status();
+    out = std::move(lit).value();
+  }
+  if (!out.is_array()) {
+    return Status::InvalidArgument(config_.source_path + ": doc_to_choice of task '" + config_.task +
+                                   "' did not give a list");
+  }
+  std::vector<std::string> choices;
+  for (const auto& c : out) choices.push_back(c.is_string() ? c.get<std::string>() : c.dump());
+  return choices;
+}
+
+Result<std::string> Task::TargetText(const nlohmann::json& doc, bool fewshot) const {
+  auto a = DocToTarget(doc, fewshot);
+  if (!a.ok()) return a.status();
+  if (a->is_number_integer() && !config_.doc_to_choice.is_null()) {
+    auto c = DocToChoice(doc, fewshot);
+    if (!c.ok()) return c.status();
+    int64_t i = a->get<int64_t>();
+    if (i < 0 || i >= static_cast<int64_t>(c->size())) {
+      return Status::InvalidArgument("target index " + std::to_string(i) + " is outside the " +
+                                     std::to_string(c->size()) + " choices");
+    }
+    return (*c)[static_cast<size_t>(i)];
+  }
+  if (a->is_array()) {
+    if (a->empty()) return std::string();
+    const auto& first = (*a)[0];
+    return first.is_string() ? first.get<std::string>() : first.dump();
+  }
+  return a->is_string() ? a->get<std::string>() : a->dump();
+}
+
+Result<std::string> Task::FewshotContext(const nlohmann::json& doc, int num_fewshot,
+                                         const std::vector<nlohmann::json>& fewshot_docs,
+                                         PyRandom* rnd) const {
+  std::string out;
+  if (description_) {
+    auto d = description_->Render(doc);
+    if (!d.ok()) return d.status();
+    out += *d;
+  }
+  if (num_fewshot > 0) {
+    const size_t n = static_cast<size_t>(num_fewshot);
+    std::vector<const nlohmann::json*> chosen;
+    if (config_.fewshot_sampler == "first_n") {
+      if (n > fewshot_docs.size()) {
+        return Status::InvalidArgument("task '" + config_.task + "' asks for " + std::to_string(n) +
+                                       " few-shot examples; the few-shot split has " +
+                                       std::to_string(fewshot_docs.size()));
+      }
+      for (size_t i = 0; i < n; ++i) chosen.push_back(&fewshot_docs[i]);
+    } else {
+      bool same_split = config_.FewshotSplit() == config_.test_split && !config_.test_split.empty();
+      size_t draw = same_split ? n + 1 : n;
+      if (draw > fewshot_docs.size()) {
+        return Status::InvalidArgument("task '" + config_.task + "' asks for " + std::to_string(n) +
+                                       " few-shot examples; the few-shot split has " +
+                                       std::to_string(fewshot_docs.size()));
+      }
+      auto idx = rnd->SampleIndices(fewshot_docs.size(), draw);
+      if (!idx.ok()) return idx.status();
+      for (size_t i : *idx) {
+        if (same_split && fewshot_docs[i] == doc) continue;
+        if (chosen.size() < n) chosen.push_back(&fewshot_docs[i]);
+      }
+    }
+    const std::string& tgt_delim = config_.fewshot_target_delimiter.value_or(config_.target_delimiter);
+    const std::string& few_delim = config_.fewshot_fewshot_delimiter.value_or(config_.fewshot_delimiter);
+    for (const nlohmann::json* fs : chosen) {
+      auto q = DocToText(*fs, true);
+      if (!q.ok()) return q.status();
+      std::string qtext;
+      if (q->is_number_integer()) {
+        auto c = DocToChoice(*fs, true);
+        if (!c.ok()) return c.status();
+        qtext = c->at(static_cast<size_t>(q->get<int64_t>()));
+      } else {
+        qtext = q->get<std::string>();
+      }
+      auto a = DocToTarget(*fs, true);
+      if (!a.ok()) return a.status();
+      bool has_answer = !a->is_null() && !(a->is_string() && a->get<std::string>().empty());
+      out += qtext;
+      if (has_answer) {
+        auto at = TargetText(*fs, true);
+        if (!at.ok()) return at.status();
+        out += tgt_delim + *at + few_delim;
+      }
+    }
+  }
+  auto q = DocToText(doc, false);
+  if (!q.ok()) return q.status();
+  if (q->is_number_integer()) {
+    return Status::InvalidArgument("task '" + config_.task +
+                                   "': doc_to_text gives a choice index (multiple-input tasks such as "
+                                   "Winogrande are not supported)");
+  }
+  out += q->get<std::string>();
+  return out;
+}
+
+}  // namespace mnemo

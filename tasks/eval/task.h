@@ -1,0 +1,70 @@
+// A loaded task: its configuration with compiled templates, resolving doc_to_text /
+// doc_to_target / doc_to_choice and building few-shot contexts exactly as lm-eval does
+// (lm_eval/api/task.py: doc_to_*, fewshot_context, build_qa_turn; api/samplers.py).
+//
+// Thread-safety: const methods are thread-safe; FewshotContext advances the caller's RNG.
+#ifndef MNEMO_TASKS_EVAL_TASK_H_
+#define MNEMO_TASKS_EVAL_TASK_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/core/status.h"
+#include "tasks/config/task_config.h"
+#include "tasks/jinja/template.h"
+#include "tasks/pyrandom.h"
+
+namespace mnemo {
+
+class Task {
+ public:
+  static Result<std::unique_ptr<Task>> Create(TaskConfig config);
+
+  const TaskConfig& config() const { return config_; }
+  const std::string& name() const { return config_.task; }
+
+  // lm-eval's doc_to_text: a string, or an int (an index into the choices).
+  Result<nlohmann::json> DocToText(const nlohmann::json& doc, bool fewshot = false) const;
+  // lm-eval's doc_to_target: an int, a string, or a list.
+  Result<nlohmann::json> DocToTarget(const nlohmann::json& doc, bool fewshot = false) const;
+  // lm-eval's doc_to_choice: the list of choice strings.
+  Result<std::vector<std::string>> DocToChoice(const nlohmann::json& doc, bool fewshot = false) const;
+  // The target as text (the choice it indexes, or the first of a list), for few-shot examples
+  // and generation golds.
+  Result<std::string> TargetText(const nlohmann::json& doc, bool fewshot = false) const;
+
+  // description + few-shot examples + doc_to_text(doc). `fewshot_docs` is the few-shot split;
+  // `rnd` is the task's sampler RNG (Python's random.Random(1234) by default), advanced by
+  // this call exactly as lm-eval's sampler advances it.
+  Result<std::string> FewshotContext(const nlohmann::json& doc, int num_fewshot,
+                                     const std::vector<nlohmann::json>& fewshot_docs,
+                                     PyRandom* rnd) const;
+
+  // Builtin hook: lm-eval's preprocess_wikitext.wikitext_detokenizer.
+  static std::string WikitextDetokenize(const std::string& page);
+
+ private:
+  explicit Task(TaskConfig config) : config_(std::move(config)) {}
+  struct Field {
+    nlohmann::json spec;  // as in the config
+    std::optional<jinja::Template> tmpl;  // when spec is a template string
+  };
+  Status Compile(const nlohmann::json& spec, const std::string& key, Field* out);
+  Result<nlohmann::json> Apply(const Field& f, const nlohmann::json& doc, const char* what) const;
+
+  TaskConfig config_;
+  Field text_, target_, choice_, fs_text_, fs_target_, fs_choice_;
+  std::optional<jinja::Template> description_;
+};
+
+// Parses a Python literal list of strings or numbers ("['a', \"b\"]"), as lm-eval's
+// ast.literal_eval does for rendered doc_to_choice templates.
+Result<nlohmann::json> ParsePythonLiteral(const std::string& text);
+
+}  // namespace mnemo
+
+#endif  // MNEMO_TASKS_EVAL_TASK_H_
