@@ -1,5 +1,9 @@
 // Aggregations and standard errors with lm-evaluation-harness's definitions
 // (shared/reference/eval-harnesses.md §2.4): mean with stderr = sample SD (Bessel) / sqrt(n).
+// The rest of lm-eval's metrics live in tasks/metrics/ (aggregation.h is the entry point).
+//
+// Sums run left to right in plain double arithmetic, as Python 3.11's sum() does (3.12+ uses
+// compensated summation, which can differ in the last bits).
 #ifndef MNEMO_TASKS_METRICS_H_
 #define MNEMO_TASKS_METRICS_H_
 
@@ -11,6 +15,8 @@ namespace mnemo {
 double Mean(const std::vector<double>& xs);  // 0 for an empty list
 // Sample standard deviation / sqrt(n); empty when n <= 1 (lm-eval reports N/A).
 std::optional<double> MeanStderr(const std::vector<double>& xs);
+// lm-eval's sample_stddev: sqrt(sum((x - mean)^2) / (n - 1)); empty when n <= 1.
+std::optional<double> SampleStddev(const std::vector<double>& xs);
 
 }  // namespace mnemo
 

@@ -3,24 +3,24 @@
 // CONFIG is JSON:
 //   {"name": "nightly", "threads": 0,
 //    "models": [{"name": "final", "model": "llamacpp:path.gguf", "options": {...}}, ...],
-//    "jobs": [{"kind": "multiple_choice", "name": "tiny_geo", "dataset": "bench.jsonl",
-//              "text": "{{passage}}\nQuestion: {{question}}\nAnswer:", "limit": 0}, ...]}
+//    "jobs": [{"kind": "tasks", "tasks": ["tiny_geo", "gsm8k"], "num_fewshot": 3,
+//              "limit": 100, "task_dirs": ["my-tasks"]}, ...]}
 // Relative paths are relative to the config file. Every request goes through the run
 // store's cache, so a rerun of a finished or killed run reuses every completed result and
 // says how many.
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "harness/cli/commands.h"
 #include "harness/cli/common.h"
+#include "harness/cli/task_jobs.h"
 #include "harness/scheduler/scheduler.h"
 #include "harness/store/run_store.h"
-#include "tasks/multiple_choice.h"
 
 namespace mnemo {
 namespace po = boost::program_options;
@@ -34,12 +34,18 @@ struct ModelEntry {
   std::string options_json;  // backend-specific, passed to model_open as extra_json
 };
 
+struct TasksJob {
+  std::vector<std::string> tasks;
+  std::optional<int> num_fewshot;
+  size_t limit = 0;
+  std::vector<std::string> task_dirs;
+};
+
 struct RunConfig {
-  std::string path;
   std::string name;
   uint32_t threads = 0;
   std::vector<ModelEntry> models;
-  std::vector<McTaskSpec> jobs;
+  std::vector<TasksJob> jobs;
   nlohmann::json raw;
 };
 
@@ -56,11 +62,13 @@ Result<RunConfig> LoadConfig(const std::string& path) {
   }
   if (!j.is_object()) return Status::InvalidArgument("config '" + path + "' must be a JSON object");
   RunConfig c;
-  c.path = path;
   c.raw = j;
-  std::string base = fs::absolute(path).parent_path().string();
+  const std::string base = fs::absolute(path).parent_path().string();
   auto err = [&](const std::string& field, const std::string& what) {
     return Status::InvalidArgument(path + ": field '" + field + "' " + what);
+  };
+  auto resolve = [&](const std::string& p) {
+    return fs::path(p).is_relative() ? (fs::path(base) / p).lexically_normal().string() : p;
   };
   c.name = j.value("name", fs::path(path).stem().string());
   if (j.contains("threads")) {
@@ -76,11 +84,10 @@ Result<RunConfig> LoadConfig(const std::string& path) {
     if (!m.contains("model") || !m["model"].is_string())
       return err(f + ".model", "must be a string BACKEND:PATH");
     ModelEntry e;
-    e.spec = m["model"].get<std::string>();
-    auto spec = ParseModelSpec(e.spec);
+    auto spec = ParseModelSpec(m["model"].get<std::string>());
     if (!spec.ok()) return err(f + ".model", spec.status().message());
-    if (fs::path(spec->path).is_relative() && spec->path.find("://") == std::string::npos)
-      e.spec = spec->backend + ":" + (fs::path(base) / spec->path).lexically_normal().string();
+    bool is_url = spec->path.find("://") != std::string::npos;
+    e.spec = spec->backend + ":" + (is_url ? spec->path : resolve(spec->path));
     e.name = m.value("name", fs::path(spec->path).stem().string());
     if (m.contains("options")) {
       if (!m["options"].is_object()) return err(f + ".options", "must be an object");
@@ -94,21 +101,37 @@ Result<RunConfig> LoadConfig(const std::string& path) {
     const auto& job = j["jobs"][i];
     std::string f = "jobs[" + std::to_string(i) + "]";
     if (!job.is_object()) return err(f, "must be an object");
-    std::string kind = job.value("kind", "");
-    if (kind != "multiple_choice") {
-      return err(f + ".kind", "'" + kind + "' is not a known job kind (known: multiple_choice)");
+    std::string kind = job.contains("kind") && job["kind"].is_string() ? job["kind"].get<std::string>() : "";
+    if (kind != "tasks") return err(f + ".kind", "'" + kind + "' is not a known job kind (known: tasks)");
+    TasksJob t;
+    if (!job.contains("tasks") || !job["tasks"].is_array() || job["tasks"].empty())
+      return err(f + ".tasks", "must be a non-empty list of task, group or tag names");
+    for (const auto& n : job["tasks"]) {
+      if (!n.is_string()) return err(f + ".tasks", "must contain only names");
+      t.tasks.push_back(n.get<std::string>());
     }
-    auto spec = McTaskSpec::FromJson(job, base, path + ": " + f);
-    if (!spec.ok()) return spec.status();
-    c.jobs.push_back(std::move(spec).value());
+    if (job.contains("num_fewshot") && !job["num_fewshot"].is_null()) {
+      if (!job["num_fewshot"].is_number_unsigned()) return err(f + ".num_fewshot", "must be a non-negative integer");
+      t.num_fewshot = job["num_fewshot"].get<int>();
+    }
+    if (job.contains("limit")) {
+      if (!job["limit"].is_number_unsigned()) return err(f + ".limit", "must be a non-negative integer");
+      t.limit = job["limit"].get<size_t>();
+    }
+    if (job.contains("task_dirs")) {
+      if (!job["task_dirs"].is_array()) return err(f + ".task_dirs", "must be a list of folders");
+      for (const auto& d : job["task_dirs"]) {
+        if (!d.is_string()) return err(f + ".task_dirs", "must be a list of folders");
+        t.task_dirs.push_back(resolve(d.get<std::string>()));
+      }
+    }
+    for (auto it = job.begin(); it != job.end(); ++it) {
+      static const std::set<std::string> kKeys = {"kind", "tasks", "num_fewshot", "limit", "task_dirs"};
+      if (!kKeys.count(it.key())) return err(f + "." + it.key(), "is not a known field of a tasks job");
+    }
+    c.jobs.push_back(std::move(t));
   }
   return c;
-}
-
-std::string Hostname() {
-  char buf[256] = {0};
-  gethostname(buf, sizeof buf - 1);
-  return buf;
 }
 
 }  // namespace
@@ -134,6 +157,20 @@ int RunRunCommand(int argc, char** argv) {
   auto cfg = LoadConfig(config_path);
   if (!cfg.ok()) return ReportError(cfg.status());
   if (mopt.threads == 0) mopt.threads = cfg->threads;
+  // Resolve and validate every job's tasks before any model is loaded.
+  std::vector<TaskRegistry> registries(cfg->jobs.size());
+  std::vector<std::vector<std::string>> job_tasks(cfg->jobs.size());
+  for (size_t i = 0; i < cfg->jobs.size(); ++i) {
+    for (const auto& d : cfg->jobs[i].task_dirs) registries[i].AddDir(d);
+    registries[i].Scan();
+    auto names = registries[i].Resolve(cfg->jobs[i].tasks);
+    if (!names.ok()) return ReportError(Status(names.status().code(), config_path + ": jobs[" + std::to_string(i) + "]: " + names.status().message()));
+    for (const auto& n : *names) {
+      auto t = Task::Create(registries[i].tasks().at(n));
+      if (!t.ok()) return ReportError(t.status());
+    }
+    job_tasks[i] = std::move(names).value();
+  }
   auto opened_store = RunStore::Open(db);
   if (!opened_store.ok()) return ReportError(opened_store.status());
   RunStore& store = **opened_store;
@@ -143,22 +180,20 @@ int RunRunCommand(int argc, char** argv) {
   run.config = cfg->raw;
   run.config["_resolved_path"] = fs::absolute(config_path).string();
   run.mnemo_version = MNEMO_VERSION;
-  run.host = Hostname();
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  run.host = host;
+  run.seed = 1234;
   if (Status s = store.BeginRun(&run); !s.ok()) return ReportError(s);
-  std::fprintf(stderr, "mnemo: run %lld '%s' -> %s\n", static_cast<long long>(run.id),
-               run.name.c_str(), db.c_str());
+  std::fprintf(stderr, "mnemo: run %lld '%s' -> %s\n", static_cast<long long>(run.id), run.name.c_str(), db.c_str());
 
   struct Line {
-    std::string model, task, metric;
-    double value;
-    std::optional<double> se;
-    int64_t n;
+    std::string model, task;
+    EvalMetric m;
   };
   std::vector<Line> summary;
   Status failure;
-  size_t total_reused = 0, total_computed = 0;
-  bool interrupted = false;
-
+  size_t reused = 0, computed = 0;
   for (const auto& me : cfg->models) {
     if (StopRequested() || !failure.ok()) break;
     ModelOptions model_opt = mopt;
@@ -168,101 +203,45 @@ int RunRunCommand(int argc, char** argv) {
       failure = om.status();
       break;
     }
-    const ModelInfo& info = om->model->info();
     ModelRecord mr;
-    mr.backend = om->backend->plugin().manifest.name;
-    mr.backend_version = om->backend->plugin().info.version;
-    mr.path = ParseModelSpec(me.spec)->path;
-    mr.fingerprint = info.fingerprint;
-    mr.info = {{"name", me.name}, {"model_name", info.name}, {"n_ctx", info.n_ctx},
-               {"n_ctx_train", info.n_ctx_train}, {"n_vocab", info.n_vocab}, {"caps", info.caps}};
-    if (Status s = store.UpsertModel(&mr); !s.ok()) {
+    if (Status s = RecordModel(&store, *om, me.name, &mr); !s.ok()) {
       failure = s;
       break;
     }
-    for (const auto& spec : cfg->jobs) {
-      if (StopRequested()) break;
-      if (!om->model->Has(MN_CAP_SCORE | MN_CAP_TOKENIZE)) {
-        failure = Status::Unsupported("job '" + spec.name + "' needs scoring and tokenization; backend '" +
-                                      mr.backend + "' lacks them");
-        break;
+    for (size_t i = 0; i < cfg->jobs.size() && failure.ok(); ++i) {
+      EvalOptions opt;
+      opt.num_fewshot = cfg->jobs[i].num_fewshot;
+      opt.limit = cfg->jobs[i].limit;
+      opt.show_progress = !quiet;
+      std::vector<TaskResult> results;
+      failure = RunTaskJobs(&store, run.id, mr, &*om, registries[i], job_tasks[i], opt, &results);
+      auto groups = GroupResults(registries[i], cfg->jobs[i].tasks, results);
+      if (groups.ok())
+        for (const auto& g : *groups)
+          for (const auto& m : g.metrics) summary.push_back({me.name, g.group, m});
+      for (const auto& r : results) {
+        reused += r.stats.cached;
+        computed += r.stats.computed;
+        for (const auto& m : r.metrics) summary.push_back({me.name, r.task, m});
       }
-      JobRecord job;
-      job.run_id = run.id;
-      job.model_id = mr.id;
-      job.kind = "multiple_choice";
-      job.name = spec.name;
-      job.config = spec.ToJson();
-      job.config["model_name"] = me.name;
-      if (Status s = store.BeginJob(&job); !s.ok()) {
-        failure = s;
-        break;
-      }
-      auto docs = LoadMcDocs(spec);
-      if (!docs.ok()) {
-        failure = docs.status();
-        (void)store.FinishJob(job.id, "failed", 0, 0);
-        break;
-      }
-      std::vector<size_t> first;
-      auto requests = BuildMcRequests(*om->model, spec, *docs, &first);
-      if (!requests.ok()) {
-        failure = requests.status();
-        (void)store.FinishJob(job.id, "failed", 0, 0);
-        break;
-      }
-      SchedulerOptions so;
-      so.show_progress = !quiet;
-      so.label = me.name + "/" + spec.name;
-      Scheduler scheduler({om->instance.get()}, &store, info.fingerprint, so);
-      std::vector<Response> responses;
-      RunStats stats;
-      Status st = scheduler.Run(*requests, &responses, &stats);
-      total_reused += stats.cached;
-      total_computed += stats.computed;
-      std::fprintf(stderr,
-                   "mnemo: %s/%s: %zu requests: %zu reused from the run store, %zu computed, "
-                   "%zu failed, %zu not run (%.2fs)\n",
-                   me.name.c_str(), spec.name.c_str(), stats.total, stats.cached, stats.computed,
-                   stats.failed, stats.cancelled, stats.seconds);
-      McOutcome outcome = ScoreMc(spec, *docs, *requests, first, responses);
-      Status ws = store.PutSamples(job.id, outcome.samples);
-      if (ws.ok()) ws = store.PutMetrics(job.id, outcome.metrics);
-      std::string job_status = !st.ok() || !ws.ok() ? "failed"
-                               : stats.interrupted  ? "interrupted"
-                               : outcome.n_failed   ? "incomplete"
-                                                    : "finished";
-      (void)store.FinishJob(job.id, job_status, static_cast<int64_t>(stats.total),
-                            static_cast<int64_t>(stats.cached));
-      for (const auto& m : outcome.metrics)
-        summary.push_back({me.name, spec.name, m.name, m.value, m.stderr_value, m.n});
-      if (stats.interrupted) interrupted = true;
-      if (!st.ok()) failure = st;
-      if (!ws.ok()) failure = ws;
-      if (outcome.n_failed > 0 && failure.ok()) {
-        failure = Status::Internal(std::to_string(outcome.n_failed) + " documents of " + spec.name +
-                                   " had failed requests (kept in the store as samples with the error)");
-      }
-      if (!failure.ok()) break;
     }
   }
-
+  bool interrupted = failure.code() == StatusCode::kCancelled || StopRequested();
   std::string final_status = interrupted ? "interrupted" : failure.ok() ? "finished" : "failed";
   (void)store.FinishRun(run.id, final_status);
 
-  std::printf("\nrun %lld (%s): %s\n", static_cast<long long>(run.id), run.name.c_str(),
-              final_status.c_str());
-  std::printf("%-22s %-12s %-10s %8s %8s %6s\n", "model", "task", "metric", "value", "stderr", "n");
+  std::printf("\nrun %lld (%s): %s\n", static_cast<long long>(run.id), run.name.c_str(), final_status.c_str());
+  std::printf("%-22s %-16s %-12s %-16s %8s %8s %6s\n", "model", "task", "metric", "filter", "value", "stderr", "n");
   for (const auto& l : summary) {
-    std::printf("%-22s %-12s %-10s %8.4f %8s %6lld\n", l.model.c_str(), l.task.c_str(),
-                l.metric.c_str(), l.value,
-                l.se ? (std::to_string(*l.se).substr(0, 6)).c_str() : "N/A",
-                static_cast<long long>(l.n));
+    std::string se = l.m.stderr_value ? std::to_string(*l.m.stderr_value).substr(0, 6) : "N/A";
+    std::printf("%-22s %-16s %-12s %-16s %8.4f %8s %6lld\n", l.model.c_str(), l.task.c_str(), l.m.name.c_str(),
+                l.m.filter.c_str(), l.m.value, se.c_str(), static_cast<long long>(l.m.n));
   }
-  std::printf("requests: %zu reused from the run store, %zu computed\n", total_reused, total_computed);
+  std::printf("requests: %zu reused from the run store, %zu computed\n", reused, computed);
   std::printf("run store: %s\n", fs::absolute(db).string().c_str());
+  if (interrupted) return kExitInterrupted;
   if (!failure.ok()) return ReportError(failure);
-  return interrupted ? kExitInterrupted : kExitOk;
+  return kExitOk;
 }
 
 }  // namespace mnemo

@@ -37,7 +37,7 @@ bool HaveLlama() { return fs::exists(std::string(MNEMO_BACKEND_DIR) + "/libmnemo
 TEST(CliTest, HelpForEveryCommand) {
   auto top = RunCommand(kMnemo + " --help");
   EXPECT_EQ(top.exit_code, 0);
-  for (const char* cmd : {"backends", "generate", "score", "run", "bench"}) {
+  for (const char* cmd : {"backends", "generate", "score", "tasks", "eval", "run", "bench"}) {
     EXPECT_NE(top.output.find(cmd), std::string::npos) << cmd;
     auto r = RunCommand(kMnemo + " " + cmd + " --help");
     EXPECT_EQ(r.exit_code, 0) << cmd << ": " << r.output;
@@ -193,11 +193,7 @@ void WriteConfig(const std::string& path, const std::string& model, const nlohma
   nlohmann::json cfg = {
       {"name", "kill-test"},
       {"models", {{{"name", "m"}, {"model", model}, {"options", options}}}},
-      {"jobs",
-       {{{"kind", "multiple_choice"},
-         {"name", "tiny_geo"},
-         {"dataset", kFixtures + "/bench.jsonl"},
-         {"limit", limit}}}}};
+      {"jobs", {{{"kind", "tasks"}, {"tasks", {"tiny_geo"}}, {"limit", limit}}}}};
   WriteFile(path, cfg.dump(2));
 }
 

@@ -1,0 +1,184 @@
+#include "tasks/metrics/aggregation.h"
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "tasks/metrics.h"
+#include "tasks/metrics/bootstrap.h"
+
+namespace mnemo {
+
+Result<Aggregation> ParseAggregation(std::string_view name) {
+  if (name == "mean") return Aggregation::kMean;
+  if (name == "median") return Aggregation::kMedian;
+  if (name == "perplexity") return Aggregation::kPerplexity;
+  if (name == "weighted_perplexity") return Aggregation::kWeightedPerplexity;
+  if (name == "bits_per_byte") return Aggregation::kBitsPerByte;
+  if (name == "f1") return Aggregation::kF1;
+  if (name == "matthews_corrcoef" || name == "mcc") return Aggregation::kMcc;
+  if (name == "brier_score") return Aggregation::kBrierScore;
+  return Status::InvalidArgument("unknown aggregation '" + std::string(name) + "'");
+}
+
+const char* AggregationName(Aggregation a) {
+  switch (a) {
+    case Aggregation::kMean:
+      return "mean";
+    case Aggregation::kMedian:
+      return "median";
+    case Aggregation::kPerplexity:
+      return "perplexity";
+    case Aggregation::kWeightedPerplexity:
+      return "weighted_perplexity";
+    case Aggregation::kBitsPerByte:
+      return "bits_per_byte";
+    case Aggregation::kF1:
+      return "f1";
+    case Aggregation::kMcc:
+      return "matthews_corrcoef";
+    case Aggregation::kBrierScore:
+      return "brier_score";
+  }
+  return "?";
+}
+
+Aggregation DefaultAggregationFor(std::string_view metric) {
+  if (metric == "perplexity") return Aggregation::kPerplexity;
+  if (metric == "word_perplexity" || metric == "byte_perplexity")
+    return Aggregation::kWeightedPerplexity;
+  if (metric == "bits_per_byte") return Aggregation::kBitsPerByte;
+  if (metric == "f1") return Aggregation::kF1;
+  if (metric == "mcc") return Aggregation::kMcc;
+  if (metric == "brier_score") return Aggregation::kBrierScore;
+  return Aggregation::kMean;  // acc, acc_norm, acc_bytes, acc_mutual_info, exact_match, ...
+}
+
+bool IsBootstrapped(Aggregation a) {
+  return a == Aggregation::kMedian || a == Aggregation::kPerplexity || a == Aggregation::kF1 ||
+         a == Aggregation::kMcc;
+}
+
+Result<AggregateResult> Aggregate(Aggregation a, const MetricItems& items, int bootstrap_iters,
+                                  bool parallel) {
+  AggregateResult r;
+  switch (a) {
+    case Aggregation::kMean:
+    case Aggregation::kMedian:
+    case Aggregation::kPerplexity:
+      r.n = items.values.size();
+      break;
+    case Aggregation::kWeightedPerplexity:
+    case Aggregation::kBitsPerByte:
+      r.n = items.weighted.size();
+      break;
+    case Aggregation::kF1:
+    case Aggregation::kMcc:
+      r.n = items.pairs.size();
+      break;
+    case Aggregation::kBrierScore:
+      r.n = items.brier.size();
+      break;
+  }
+  if (r.n == 0) {
+    return Status::InvalidArgument(std::string("aggregation '") + AggregationName(a) +
+                                   "': no items");
+  }
+  const bool want_se = bootstrap_iters > 0 && r.n > 1;
+  switch (a) {
+    case Aggregation::kMean:
+      r.value = Mean(items.values);
+      if (want_se) r.stderr = MeanStderr(items.values);
+      break;
+    case Aggregation::kMedian:
+      r.value = Median(items.values);
+      if (want_se)
+        r.stderr = BootstrapStderr(r.n, bootstrap_iters, MedianStatistic(items.values), parallel);
+      break;
+    case Aggregation::kPerplexity:
+      r.value = Perplexity(items.values);
+      if (want_se)
+        r.stderr =
+            BootstrapStderr(r.n, bootstrap_iters, PerplexityStatistic(items.values), parallel);
+      break;
+    case Aggregation::kWeightedPerplexity:
+      r.value = WeightedPerplexity(items.weighted);
+      break;
+    case Aggregation::kBitsPerByte:
+      r.value = BitsPerByte(items.weighted);
+      break;
+    case Aggregation::kF1: {
+      auto f = F1Score(items.pairs);
+      if (!f.ok()) return f.status();
+      r.value = *f;
+      if (want_se)
+        r.stderr = BootstrapStderr(r.n, bootstrap_iters, F1Statistic(items.pairs), parallel);
+      break;
+    }
+    case Aggregation::kMcc:
+      r.value = MatthewsCorrcoef(items.pairs);
+      if (want_se)
+        r.stderr = BootstrapStderr(r.n, bootstrap_iters, MccStatistic(items.pairs), parallel);
+      break;
+    case Aggregation::kBrierScore: {
+      auto b = BrierScore(items.brier);
+      if (!b.ok()) return b.status();
+      r.value = *b;
+      break;
+    }
+  }
+  return r;
+}
+
+double AggregateSubtaskMetrics(const std::vector<double>& values, const std::vector<int64_t>& sizes,
+                               bool weight_by_size) {
+  double num = 0.0;
+  int64_t den = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    int64_t w = weight_by_size ? sizes[i] : 1;
+    num += values[i] * static_cast<double>(w);
+    den += w;
+  }
+  if (den == 0) return std::numeric_limits<double>::quiet_NaN();
+  return num / static_cast<double>(den);
+}
+
+std::optional<double> PooledSampleStderr(const std::vector<double>& stderrs,
+                                         const std::vector<int64_t>& sizes) {
+  double num = 0.0;
+  int64_t total = 0;
+  for (size_t i = 0; i < stderrs.size(); ++i) {
+    // Python: (size - 1) * stderr**2 * size, left to right.
+    num += static_cast<double>(sizes[i] - 1) * (stderrs[i] * stderrs[i]) *
+           static_cast<double>(sizes[i]);
+    total += sizes[i];
+  }
+  const int64_t dof = total - static_cast<int64_t>(sizes.size());
+  if (sizes.empty() || dof == 0) return std::nullopt;
+  double pooled_var = num / static_cast<double>(dof);
+  return std::sqrt(pooled_var / static_cast<double>(total));
+}
+
+Result<AggregateResult> AggregateGroup(const std::vector<SubtaskMetric>& subtasks,
+                                       bool weight_by_size) {
+  if (subtasks.empty()) return Status::InvalidArgument("group aggregation: no subtasks");
+  std::vector<double> values, stderrs;
+  std::vector<int64_t> sizes;
+  bool all_se = true;
+  for (const SubtaskMetric& s : subtasks) {
+    values.push_back(s.value);
+    sizes.push_back(s.size);
+    if (s.stderr) {
+      stderrs.push_back(*s.stderr);
+    } else {
+      all_se = false;
+    }
+  }
+  AggregateResult r;
+  r.value = AggregateSubtaskMetrics(values, sizes, weight_by_size);
+  for (int64_t n : sizes) r.n += static_cast<size_t>(n);
+  if (all_se) r.stderr = PooledSampleStderr(stderrs, sizes);
+  return r;
+}
+
+}  // namespace mnemo

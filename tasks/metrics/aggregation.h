@@ -1,0 +1,92 @@
+// Task and group aggregation with lm-eval's standard errors (evaluator_utils.py
+// _compute_task_aggregations, metrics.py stderr_for_metric, group.py, at 4e7e0d47).
+//
+// Task stderr, as stderr_for_metric decides it:
+//   mean                            sample SD (Bessel) / sqrt(n)
+//   median, perplexity, f1, mcc     bootstrap (bootstrap.h), `bootstrap_iters` iterations
+//   weighted_perplexity, bits_per_byte, brier_score   none ("N/A")
+// and none at all when bootstrap_iters <= 0 or n <= 1.
+//
+// Group (lm-eval's aggregate_metric_list with aggregation mean):
+//   value  = sum(m_i * n_i) / sum(n_i), or the plain mean of the m_i when !weight_by_size;
+//   stderr = pooled_sample_stderr = sqrt( sum((n_i - 1) * se_i^2 * n_i) / (sum(n_i) - k)
+//            / sum(n_i) ) over the k subtasks, with the true sizes even when not weighting;
+//            none if any subtask has none (or when sum(n_i) == k, where lm-eval divides by 0).
+// This formula is the reference survey's (§2.4) and group.py's.
+#ifndef MNEMO_TASKS_METRICS_AGGREGATION_H_
+#define MNEMO_TASKS_METRICS_AGGREGATION_H_
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "harness/core/status.h"
+#include "tasks/metrics/corpus.h"
+
+namespace mnemo {
+
+enum class Aggregation {
+  kMean,
+  kMedian,
+  kPerplexity,
+  kWeightedPerplexity,
+  kBitsPerByte,
+  kF1,
+  kMcc,
+  kBrierScore,
+};
+
+// lm-eval's registry names: mean, median, perplexity, weighted_perplexity, bits_per_byte, f1,
+// matthews_corrcoef (also "mcc"), brier_score.
+Result<Aggregation> ParseAggregation(std::string_view name);
+const char* AggregationName(Aggregation a);
+// The aggregation lm-eval registers for a builtin metric (acc -> mean, word_perplexity ->
+// weighted_perplexity, mcc -> matthews_corrcoef, ...); unknown metrics get mean, as lm-eval
+// falls back to mean with a warning.
+Aggregation DefaultAggregationFor(std::string_view metric);
+// Whether lm-eval bootstraps this aggregation's stderr.
+bool IsBootstrapped(Aggregation a);
+
+// Per-document items of one metric; the aggregation reads the member its kind needs:
+// values (mean, median, perplexity), weighted (weighted_perplexity, bits_per_byte),
+// pairs (f1, mcc), brier (brier_score).
+struct MetricItems {
+  std::vector<double> values;
+  std::vector<LlCount> weighted;
+  std::vector<GoldPred> pairs;
+  std::vector<BrierItem> brier;
+};
+
+struct AggregateResult {
+  double value = 0;
+  std::optional<double> stderr;  // empty = lm-eval's "N/A"
+  size_t n = 0;                  // items aggregated (lm-eval's sample_len)
+};
+
+inline constexpr int kDefaultBootstrapIters = 100000;
+
+// Errors: no items, or f1 labels that are not binary.
+Result<AggregateResult> Aggregate(Aggregation a, const MetricItems& items,
+                                  int bootstrap_iters = kDefaultBootstrapIters,
+                                  bool parallel = true);
+
+struct SubtaskMetric {
+  double value;
+  std::optional<double> stderr;
+  int64_t size;
+};
+
+// lm-eval's aggregate_subtask_metrics; NaN when the (weighted) total is 0.
+double AggregateSubtaskMetrics(const std::vector<double>& values, const std::vector<int64_t>& sizes,
+                               bool weight_by_size = true);
+// lm-eval's pooled_sample_stderr; empty when sum(sizes) == k or sizes are empty.
+std::optional<double> PooledSampleStderr(const std::vector<double>& stderrs,
+                                         const std::vector<int64_t>& sizes);
+// Both of the above for a group; n = sum of sizes. Error when there are no subtasks.
+Result<AggregateResult> AggregateGroup(const std::vector<SubtaskMetric>& subtasks,
+                                       bool weight_by_size = true);
+
+}  // namespace mnemo
+
+#endif  // MNEMO_TASKS_METRICS_AGGREGATION_H_

@@ -1,0 +1,165 @@
+#include "tasks/metrics/corpus.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+#include <string>
+
+#include "tasks/metrics/py_text.h"
+
+namespace mnemo {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+}  // namespace
+
+size_t CountWords(std::string_view text) {
+  return pystr::CountRegexWhitespaceSplit(text);
+}
+size_t CountBytes(std::string_view text) {
+  return text.size();
+}
+
+double Median(const std::vector<double>& xs) {
+  if (xs.empty()) return kNaN;
+  std::vector<double> s = xs;
+  std::nth_element(s.begin(), s.begin() + static_cast<ptrdiff_t>(s.size() / 2), s.end());
+  return s[s.size() / 2];
+}
+
+double Perplexity(const std::vector<double>& lls) {
+  if (lls.empty()) return kNaN;
+  double sum = 0.0;
+  for (double x : lls) sum += x;
+  return std::exp(-(sum / static_cast<double>(lls.size())));
+}
+
+double WeightedMean(const std::vector<LlCount>& items) {
+  if (items.empty()) return kNaN;
+  double a = 0.0;
+  int64_t b = 0;
+  for (const LlCount& it : items) a += it.ll, b += it.count;
+  return a / static_cast<double>(b);
+}
+
+double WeightedPerplexity(const std::vector<LlCount>& items) {
+  return std::exp(-WeightedMean(items));
+}
+
+double BitsPerByte(const std::vector<LlCount>& items) {
+  return -WeightedMean(items) / std::log(2.0);
+}
+
+Status CheckBinaryLabels(const std::vector<GoldPred>& items) {
+  std::set<int64_t> labels;
+  for (const GoldPred& it : items) labels.insert(it.gold), labels.insert(it.pred);
+  if (labels.size() > 2) {
+    return Status::InvalidArgument(
+        "f1: target is multiclass but average='binary' (labels must be binary, as in sklearn)");
+  }
+  if (labels.size() == 2 && !labels.count(1)) {
+    return Status::InvalidArgument("f1: pos_label=1 is not a valid label (labels " +
+                                   std::to_string(*labels.begin()) + ", " +
+                                   std::to_string(*labels.rbegin()) + ")");
+  }
+  return Status::Ok();
+}
+
+Result<double> F1Score(const std::vector<GoldPred>& items) {
+  MNEMO_RETURN_IF_ERROR(CheckBinaryLabels(items));
+  if (items.empty()) return kNaN;
+  int64_t tp = 0, true_sum = 0, pred_sum = 0;
+  for (const GoldPred& it : items) {
+    tp += it.gold == 1 && it.pred == 1;
+    true_sum += it.gold == 1;
+    pred_sum += it.pred == 1;
+  }
+  // sklearn >= 1.3: f = (1 + beta^2) tp / (beta^2 * true_sum + pred_sum); 0 when the
+  // denominator is 0 (zero_division="warn").
+  double denom = static_cast<double>(true_sum) + static_cast<double>(pred_sum);
+  if (denom == 0.0) return 0.0;
+  return 2.0 * static_cast<double>(tp) / denom;
+}
+
+double MatthewsCorrcoef(const std::vector<GoldPred>& items) {
+  if (items.empty()) return kNaN;
+  std::map<int64_t, size_t> cls;
+  for (const GoldPred& it : items) cls.emplace(it.gold, 0), cls.emplace(it.pred, 0);
+  size_t k = 0;
+  for (auto& [label, id] : cls) id = k++;
+  std::vector<double> t_sum(k, 0.0), p_sum(k, 0.0);
+  double n_correct = 0.0;
+  for (const GoldPred& it : items) {
+    size_t t = cls[it.gold], p = cls[it.pred];
+    t_sum[t] += 1.0;
+    p_sum[p] += 1.0;
+    n_correct += t == p;
+  }
+  double n = static_cast<double>(items.size());
+  double tp_dot = 0.0, pp_dot = 0.0, tt_dot = 0.0;
+  for (size_t c = 0; c < k; ++c) {
+    tp_dot += t_sum[c] * p_sum[c];
+    pp_dot += p_sum[c] * p_sum[c];
+    tt_dot += t_sum[c] * t_sum[c];
+  }
+  double cov_ytyp = n_correct * n - tp_dot;
+  double cov_ypyp = n * n - pp_dot;
+  double cov_ytyt = n * n - tt_dot;
+  double prod = cov_ypyp * cov_ytyt;
+  if (prod == 0.0) return 0.0;
+  return cov_ytyp / std::sqrt(prod);
+}
+
+double NumpySum(const double* a, size_t n) {
+  // numpy/core/src/umath/loops_utils.h.src: pairwise_sum with PW_BLOCKSIZE 128 and eight
+  // accumulators.
+  if (n < 8) {
+    double res = 0.0;  // numpy starts from -0.0 only for n == 0; the sum of nothing is 0
+    for (size_t i = 0; i < n; ++i) res += a[i];
+    return res;
+  }
+  if (n <= 128) {
+    double r[8];
+    for (int j = 0; j < 8; ++j) r[j] = a[j];
+    size_t i;
+    for (i = 8; i < n - (n % 8); i += 8) {
+      for (int j = 0; j < 8; ++j) r[j] += a[i + j];
+    }
+    double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; ++i) res += a[i];
+    return res;
+  }
+  size_t n2 = n / 2;
+  n2 -= n2 % 8;
+  return NumpySum(a, n2) + NumpySum(a + n2, n - n2);
+}
+
+Result<double> BrierScore(const std::vector<BrierItem>& items) {
+  if (items.empty()) return kNaN;
+  const size_t k = items[0].probs.size();
+  std::vector<double> per_doc(items.size()), row(k);
+  for (size_t d = 0; d < items.size(); ++d) {
+    const BrierItem& it = items[d];
+    if (it.probs.size() != k) {
+      return Status::InvalidArgument("brier_score: document " + std::to_string(d) + " has " +
+                                     std::to_string(it.probs.size()) + " choices, expected " +
+                                     std::to_string(k));
+    }
+    int64_t g = it.gold < 0 ? it.gold + static_cast<int64_t>(k) : it.gold;
+    if (g < 0 || g >= static_cast<int64_t>(k)) {
+      return Status::InvalidArgument("brier_score: document " + std::to_string(d) + ": gold " +
+                                     std::to_string(it.gold) + " is out of range");
+    }
+    for (size_t c = 0; c < k; ++c) {
+      double diff = it.probs[c] - (static_cast<int64_t>(c) == g ? 1.0 : 0.0);
+      row[c] = diff * diff;
+    }
+    per_doc[d] = NumpySum(row.data(), k);
+  }
+  return NumpySum(per_doc.data(), per_doc.size()) / static_cast<double>(per_doc.size());
+}
+
+}  // namespace mnemo
