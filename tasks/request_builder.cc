@@ -1,15 +1,18 @@
 #include "tasks/request_builder.h"
 
-#include <cctype>
+#include "tasks/metrics/py_text.h"
 
 namespace mnemo {
 
 void MoveTrailingWhitespace(std::string* context, std::string* continuation) {
-  size_t end = context->size();
-  while (end > 0 && std::isspace(static_cast<unsigned char>((*context)[end - 1]))) --end;
-  if (end == context->size()) return;
-  *continuation = context->substr(end) + *continuation;
-  context->resize(end);
+  // Python's str.rstrip(): every Unicode whitespace character, not only ASCII.
+  std::u32string chars = pystr::Decode(*context);
+  size_t end = chars.size();
+  while (end > 0 && pystr::IsSpace(chars[end - 1])) --end;
+  if (end == chars.size()) return;
+  std::string head = pystr::Encode(std::u32string_view(chars).substr(0, end));
+  *continuation = context->substr(head.size()) + *continuation;
+  *context = std::move(head);
 }
 
 Result<EncodedPair> EncodePair(const Model& model, std::string context, std::string continuation) {

@@ -233,3 +233,24 @@ TEST(TruncateLeftTest, EncodedPairFromTheMockFitsTheWindow) {
 
 }  // namespace
 }  // namespace mnemo
+
+namespace mnemo {
+namespace {
+
+// Python's rstrip() also strips Unicode whitespace: NBSP (U+00A0), U+3000, U+2003.
+TEST(MoveTrailingWhitespaceUnicode, StripsWhatPythonRstripStrips) {
+  std::string ctx = "Answer:\xC2\xA0\xE3\x80\x80";
+  std::string cont = "A";
+  MoveTrailingWhitespace(&ctx, &cont);
+  EXPECT_EQ(ctx, "Answer:");
+  EXPECT_EQ(cont, "\xC2\xA0\xE3\x80\x80"
+                  "A");
+  std::string ctx2 = "caf\xC3\xA9\xE2\x80\x83";  // "café" + EM SPACE
+  std::string cont2 = "x";
+  MoveTrailingWhitespace(&ctx2, &cont2);
+  EXPECT_EQ(ctx2, "caf\xC3\xA9");
+  EXPECT_EQ(cont2, "\xE2\x80\x83x");
+}
+
+}  // namespace
+}  // namespace mnemo
