@@ -289,6 +289,10 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
           }
           if (mutual_info)
             for (size_t k = 0; k < nc; ++k) cr.lls_unconditional.push_back(responses[p.first + nc + k].logprob);
+          // Continuation token counts: what llama.cpp's HellaSwag scorer normalises by.
+          nlohmann::json n_tokens = nlohmann::json::array();
+          for (size_t k = 0; k < nc; ++k) n_tokens.push_back(requests[p.first + k].continuation.size());
+          s["continuation_tokens"] = n_tokens;
           auto gold = ChoiceGold::FromJson(p.target, p.choices);
           if (!gold.ok()) return Status::InvalidArgument(where + ", document " + std::to_string(d) + ": " + gold.status().message());
           if (!gold->warning.empty()) Log(LogLevel::kWarn, where + ", document " + std::to_string(d) + ": " + gold->warning);
