@@ -127,6 +127,9 @@ Status GetString(const Ctx& c, const nlohmann::json& j, const char* key, std::st
   if (!j.contains(key) || j[key].is_null()) return Status::Ok();
   if (!j[key].is_string()) return c.Err(key, std::string("must be a string, not ") + j[key].type_name());
   *out = j[key].get<std::string>();
+  // A `!function` hook where plain text is expected must not be read as the text "!function:...".
+  if (out->rfind("!function:", 0) == 0)
+    return c.Err(key, "'!function " + out->substr(10) + "' is a Python hook mnemo cannot run");
   return Status::Ok();
 }
 

@@ -246,16 +246,20 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
     const DocPlan& p = plans[d];
     std::string error = p.error;
     nlohmann::json resps = nlohmann::json::array();
+    // lm-eval's layout: one list per request instance; a generation's repeats are the
+    // responses of its single instance.
+    nlohmann::json repeats = nlohmann::json::array();
     for (size_t k = 0; k < p.n && error.empty(); ++k) {
       const Response& r = responses[p.first + k];
       if (!r.ok()) {
         error = r.error.empty() ? "request failed (status " + std::to_string(r.status) + ")" : r.error;
         break;
       }
-      if (cfg.output_type == OutputType::kGenerateUntil) resps.push_back({r.text});
+      if (cfg.output_type == OutputType::kGenerateUntil) repeats.push_back(r.text);
       else if (cfg.output_type == OutputType::kLoglikelihoodRolling) resps.push_back({r.logprob});
-      else resps.push_back({r.logprob, r.is_greedy});
+      else resps.push_back(nlohmann::json::array({nlohmann::json::array({r.logprob, r.is_greedy})}));
     }
+    if (cfg.output_type == OutputType::kGenerateUntil) resps.push_back(repeats);
     nlohmann::json base = {{"doc_id", d}, {"doc", docs[d]}, {"target", p.target}, {"arguments", p.arguments},
                            {"resps", resps}};
     if (!error.empty()) {
@@ -330,7 +334,8 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
         case OutputType::kGenerateUntil: {
           const FilterValue& fv = filtered[c][d];
           std::string pred = fv.items.empty() ? std::string() : fv.items[0];
-          s["filtered_resps"] = fv.scalar ? nlohmann::json(pred) : nlohmann::json(fv.items);
+          s["filtered_resps"] =
+              nlohmann::json::array({fv.scalar ? nlohmann::json(pred) : nlohmann::json(fv.items)});
           for (const auto& m : metrics) {
             if (m.metric == "exact_match") {
               record(m, MetricSample::Scalar(matchers.at("exact_match").Score(pred, p.target_text)));
@@ -341,7 +346,11 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
           break;
         }
       }
-      if (!s.contains("filtered_resps")) s["filtered_resps"] = resps;
+      if (!s.contains("filtered_resps")) {
+        nlohmann::json f = nlohmann::json::array();
+        for (const auto& r : resps) f.push_back(r[0]);
+        s["filtered_resps"] = f;
+      }
       s["metrics"] = names;
       out.samples.push_back(std::move(s));
     }

@@ -198,16 +198,25 @@ Result<nlohmann::json> Task::Apply(const Field& f, const nlohmann::json& doc, co
   }
   if (doc.is_object() && doc.contains(s)) return doc[s];  // a feature name
   if (!f.tmpl) return Status::Internal(std::string(what) + " template was not compiled");
-  return f.tmpl->Evaluate(doc);
+  // lm-eval renders text and target templates to strings (utils.apply_template) and then
+  // applies its string rules; only doc_to_choice reads the value as a Python literal.
+  if (&f == &choice_ || &f == &fs_choice_) return f.tmpl->Evaluate(doc);
+  auto text = f.tmpl->Render(doc);
+  if (!text.ok()) return text.status();
+  return nlohmann::json(std::move(text).value());
 }
 
 Result<nlohmann::json> Task::DocToText(const nlohmann::json& doc, bool fewshot) const {
   auto v = Apply(fewshot ? fs_text_ : text_, doc, "doc_to_text");
   if (!v.ok()) return v;
   nlohmann::json out = std::move(v).value();
+  const Field& f = fewshot ? fs_text_ : text_;
+  bool templated =
+      f.tmpl.has_value() && !(doc.is_object() && doc.contains(f.spec.get<std::string>()));
   if (out.is_string()) {
     std::string s = out.get<std::string>();
-    if (IsDigits(s) && !config_.doc_to_choice.is_null()) return nlohmann::json(std::stoll(s));
+    if (templated && IsDigits(s) && !config_.doc_to_choice.is_null())
+      return nlohmann::json(std::stoll(s));
     return out;
   }
   if (out.is_number_integer()) return out;
@@ -284,15 +293,20 @@ Result<std::string> Task::FewshotContext(const nlohmann::json& doc, int num_fews
   if (num_fewshot > 0) {
     const size_t n = static_cast<size_t>(num_fewshot);
     std::vector<const nlohmann::json*> chosen;
+    // lm-eval passes the evaluated document to its sampler (to exclude it) only when the
+    // configured few-shot split is the test split; a task naming no few-shot split samples
+    // exactly n and may draw the evaluated document itself.
+    bool same_split = !config_.fewshot_split.empty() && config_.fewshot_split == config_.test_split;
     if (config_.fewshot_sampler == "first_n") {
-      if (n > fewshot_docs.size()) {
+      // lm-eval's FirstNSampler takes the first n of the pool without the evaluated document.
+      for (size_t i = 0; i < fewshot_docs.size() && chosen.size() < n; ++i)
+        if (!(same_split && fewshot_docs[i] == doc)) chosen.push_back(&fewshot_docs[i]);
+      if (chosen.size() < n) {
         return Status::InvalidArgument("task '" + config_.task + "' asks for " + std::to_string(n) +
                                        " few-shot examples; the few-shot split has " +
                                        std::to_string(fewshot_docs.size()));
       }
-      for (size_t i = 0; i < n; ++i) chosen.push_back(&fewshot_docs[i]);
     } else {
-      bool same_split = config_.FewshotSplit() == config_.test_split && !config_.test_split.empty();
       size_t draw = same_split ? n + 1 : n;
       if (draw > fewshot_docs.size()) {
         return Status::InvalidArgument("task '" + config_.task + "' asks for " + std::to_string(n) +

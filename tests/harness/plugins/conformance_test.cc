@@ -486,7 +486,7 @@ TEST_F(MockTest, InvalidRequestsFailAloneWithoutRejectingTheBatch) {
   std::vector<Response> out = s_.Run({
       Score({}, {5}),                              // empty context
       Score({2, 500}, {5}),                        // token outside the vocabulary
-      Score(std::vector<int32_t>(2048, 70), {5}),  // beyond the 2048-token context
+      Score(std::vector<int32_t>(2049, 70), {5}),  // beyond 2048 + the last, uninput token
       Score({2}, {5}),                             // fine
   });
   for (size_t i = 0; i < 3; ++i) {
