@@ -61,14 +61,26 @@ Result<ToolRun> RunLlamaPerplexity(const std::string& tool, const std::string& m
     return Status::Internal("llama-perplexity failed (exit " + std::to_string(WEXITSTATUS(rc)) +
                             "): " + out.output.substr(out.output.size() > 2000 ? out.output.size() - 2000 : 0));
   }
-  std::smatch m;
-  std::regex re(R"(prompt eval time =\s*([0-9.]+) ms /\s*([0-9]+) tokens)");
-  if (!std::regex_search(out.output, m, re)) {
-    return Status::Internal("could not find the prompt eval timing in llama-perplexity's output");
+  // llama-perplexity stamps its log lines (M.SS.mmm.uuu); its compute time is from "calculating
+  // perplexity" to "Final estimate", model load and tokenization excluded.
+  auto stamp = [&](const char* what, double* seconds) {
+    std::smatch m;
+    std::regex re(std::string(R"((\d+)\.(\d+)\.(\d+)\.(\d+) I )") + what);
+    if (!std::regex_search(out.output, m, re)) return false;
+    *seconds = std::stod(m[1]) * 60 + std::stod(m[2]) + std::stod(m[3]) / 1e3 + std::stod(m[4]) / 1e6;
+    return true;
+  };
+  double t0 = 0, t1 = 0;
+  if (!stamp("perplexity: calculating perplexity", &t0) || !stamp("Final estimate", &t1) || t1 <= t0) {
+    return Status::Internal("could not read llama-perplexity's timing from its log:\n" +
+                            out.output.substr(out.output.size() > 1500 ? out.output.size() - 1500 : 0));
   }
-  out.ms = std::stod(m[1]);
-  out.tokens = std::stol(m[2]);
-  out.tokens_per_second = out.tokens / (out.ms / 1000.0);
+  std::smatch m;
+  std::regex chunks_re(R"(calculating perplexity over (\d+) chunks, n_ctx=(\d+))");
+  if (!std::regex_search(out.output, m, chunks_re)) return Status::Internal("could not read llama-perplexity's chunk count");
+  out.tokens = std::stol(m[1]) * std::stol(m[2]);
+  out.ms = (t1 - t0) * 1000.0;
+  out.tokens_per_second = out.tokens / (t1 - t0);
   return out;
 }
 
@@ -161,7 +173,7 @@ int RunBenchCommand(int argc, char** argv) {
   std::printf("bench scoring: model %s, %zu windows x %u tokens, %u threads\n",
               om->model->info().name.c_str(), chunks, ctx, mopt.threads);
   std::printf("  mnemo (rolling score)   %10.1f tokens/s\n", best_mnemo);
-  std::printf("  llama-perplexity        %10.1f tokens/s  (%ld tokens in %.1f ms, its own timing)\n",
+  std::printf("  llama-perplexity        %10.1f tokens/s  (%ld tokens in %.1f ms, from its own log)\n",
               best_tool, last.tokens, last.ms);
   std::printf("  ratio mnemo/llama-perplexity: %.3f\n", best_mnemo / best_tool);
   return kExitOk;

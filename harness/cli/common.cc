@@ -63,7 +63,9 @@ void AddModelOptions(po::options_description* desc, ModelOptions* options) {
       ("parallel", po::value<uint32_t>(&options->n_seq)->default_value(0),
        "sequences decoded together (0 = backend default)")
       ("backend-path", po::value<std::vector<std::string>>(&options->backend_paths)->composing(),
-       "extra folder to search for backend plugins (repeatable)");
+       "extra folder to search for backend plugins (repeatable)")
+      ("backend-options", po::value<std::string>(&options->extra_json),
+       "backend-specific options as a JSON object (e.g. '{\"n_batch\": 1024}' for llamacpp)");
 }
 
 namespace {
