@@ -18,6 +18,9 @@
 #include "harness/cli/commands.h"
 #include "harness/cli/common.h"
 #include "harness/scheduler/scheduler.h"
+#include "tasks/config/task_registry.h"
+#include "tasks/eval/evaluator.h"
+#include "tasks/eval/task_data.h"
 
 #ifndef MNEMO_DEFAULT_LLAMA_PERPLEXITY
 #define MNEMO_DEFAULT_LLAMA_PERPLEXITY "llama-perplexity"
@@ -86,17 +89,113 @@ Result<ToolRun> RunLlamaPerplexity(const std::string& tool, const std::string& m
 
 }  // namespace
 
+namespace {
+
+// Multiple choice: a task's items through mnemo (shared-context prefill) and through
+// llama-perplexity --hellaswag (which also evaluates a shared prefix once) on the same
+// contexts and threads. Contexts are put on one line, as the HellaSwag format needs.
+int BenchMultipleChoice(const std::string& model_spec, const std::string& task_name, size_t limit,
+                        const std::string& tool, ModelOptions mopt) {
+  TaskRegistry registry;
+  registry.Scan();
+  auto it = registry.tasks().find(task_name);
+  if (it == registry.tasks().end()) return ReportError(Status::NotFound("unknown task '" + task_name + "'"));
+  TaskConfig cfg = it->second;
+  if (cfg.output_type != OutputType::kMultipleChoice || !cfg.doc_to_text.is_string()) {
+    return ReportError(Status::InvalidArgument("task '" + task_name + "' is not a multiple-choice task with a text template"));
+  }
+  std::string tmpl = cfg.doc_to_text.get<std::string>();
+  for (size_t p = tmpl.find('\n'); p != std::string::npos; p = tmpl.find('\n', p)) tmpl[p] = ' ';
+  cfg.doc_to_text = tmpl;
+  cfg.num_fewshot = 0;
+  auto task = Task::Create(cfg);
+  if (!task.ok()) return ReportError(task.status());
+  auto docs = LoadSplit(cfg, cfg.EvalSplit(), limit);
+  if (!docs.ok()) return ReportError(docs.status());
+  std::string hs;
+  for (const auto& d : *docs) {
+    auto ctx = (*task)->DocToText(d);
+    auto choices = (*task)->DocToChoice(d);
+    auto gold = (*task)->DocToTarget(d);
+    if (!ctx.ok() || !choices.ok() || !gold.ok() || choices->size() != 4 || !gold->is_number_integer())
+      return ReportError(Status::InvalidArgument("task '" + task_name + "' needs four choices and an index target per item"));
+    hs += ctx->get<std::string>() + "\n" + std::to_string(gold->get<int>()) + "\n";
+    for (const auto& c : *choices) hs += c + "\n";
+  }
+  fs::path tmp = fs::temp_directory_path() / ("mnemo-bench-hs-" + std::to_string(getpid()) + ".txt");
+  {
+    std::ofstream out(tmp);
+    out << hs;
+  }
+  auto om = OpenModelSpec(model_spec, mopt);
+  if (!om.ok()) return ReportError(om.status());
+  EvalOptions opt;
+  opt.limit = limit;
+  opt.show_progress = false;
+  opt.bootstrap_iters = 0;
+  Evaluator ev(om->model.get(), om->instance.get(), nullptr, opt);
+  auto r = ev.Run(**task);
+  if (!r.ok()) return ReportError(r.status());
+  // The same logical work on both sides: every item's context once plus its four endings.
+  size_t tokens = 0;
+  for (const auto& s : r->samples) {
+    auto ctx_toks = om->model->Tokenize(s["arguments"][0][0].get<std::string>(), true);
+    if (ctx_toks.ok()) tokens += ctx_toks->size();
+    for (const auto& n : s["continuation_tokens"]) tokens += n.get<size_t>();
+  }
+  double mnemo_s = r->stats.seconds;
+  std::string cmd = "'" + tool + "' -m '" + ParseModelSpec(model_spec)->path + "' -f '" + tmp.string() +
+                    "' --hellaswag --hellaswag-tasks " + std::to_string(docs->size()) + " -t " +
+                    std::to_string(mopt.threads) + " -c 2048 2>&1";
+  auto t0 = std::chrono::steady_clock::now();
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string output;
+  char buf[4096];
+  while (p != nullptr && fgets(buf, sizeof buf, p) != nullptr) output += buf;
+  int rc = p != nullptr ? pclose(p) : -1;
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  fs::remove(tmp);
+  std::smatch m;
+  std::regex start(R"((\d+)\.(\d+)\.(\d+)\.(\d+) I hellaswag_score : calculating)");
+  if (rc != 0 || !std::regex_search(output, m, start)) {
+    return ReportError(Status::Internal("llama-perplexity --hellaswag failed or printed no timing:\n" +
+                                        output.substr(output.size() > 1500 ? output.size() - 1500 : 0)));
+  }
+  // Its log stamps start at process start; what follows "calculating" is the scoring.
+  double setup = std::stod(m[1]) * 60 + std::stod(m[2]) + std::stod(m[3]) / 1e3 + std::stod(m[4]) / 1e6;
+  double tool_s = wall - setup;
+  std::regex acc_re(std::to_string(docs->size()) + R"(\t([0-9.]+)%)");
+  std::string tool_acc = std::regex_search(output, m, acc_re) ? m[1].str() + "%" : "?";
+  double ours_acc = 0;
+  for (const auto& mm : r->metrics)
+    if (mm.name == "acc_norm") ours_acc = mm.value;
+  std::printf("bench multiple_choice: task %s, %zu items x 4 choices, %zu tokens (contexts once + endings), %u threads\n",
+              task_name.c_str(), docs->size(), tokens, mopt.threads);
+  std::printf("  mnemo (shared-context prefill)  %9.1f tokens/s  %7.1f items/s  (%.2fs)\n", tokens / mnemo_s,
+              docs->size() / mnemo_s, mnemo_s);
+  std::printf("  llama-perplexity --hellaswag    %9.1f tokens/s  %7.1f items/s  (%.2fs after its set-up)\n",
+              tokens / tool_s, docs->size() / tool_s, tool_s);
+  std::printf("  ratio mnemo/llama-perplexity: %.3f   (acc_norm: mnemo by characters %.4f, llama-perplexity by tokens %s)\n",
+              tool_s / mnemo_s, ours_acc, tool_acc.c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
 int RunBenchCommand(int argc, char** argv) {
-  std::string what, model_spec, text_path, tool = MNEMO_DEFAULT_LLAMA_PERPLEXITY;
+  std::string what, model_spec, text_path, task_name, tool = MNEMO_DEFAULT_LLAMA_PERPLEXITY;
+  size_t limit = 0;
   uint32_t ctx = 512;
   size_t chunks = 16;
   int repeats = 1;
   ModelOptions mopt;
   po::options_description desc("mnemo bench");
   desc.add_options()("help,h", "show this help")(
-      "what", po::value<std::string>(&what)->default_value("scoring"), "benchmark: scoring")(
+      "what", po::value<std::string>(&what)->default_value("scoring"), "benchmark: scoring | multiple_choice")(
+      "task", po::value<std::string>(&task_name)->default_value("tiny_geo"), "multiple_choice: the task")(
+      "limit", po::value<size_t>(&limit)->default_value(0), "multiple_choice: first N items")(
       "model,m", po::value<std::string>(&model_spec)->required(), "llamacpp:PATH")(
-      "text", po::value<std::string>(&text_path)->required(), "plain text file to score")(
+      "text", po::value<std::string>(&text_path), "scoring: plain text file to score")(
       "window", po::value<uint32_t>(&ctx)->default_value(512), "tokens per window / chunk")(
       "chunks", po::value<size_t>(&chunks)->default_value(16), "number of windows")(
       "repeats", po::value<int>(&repeats)->default_value(1), "measure each side this many times (best kept)")(
@@ -107,11 +206,15 @@ int RunBenchCommand(int argc, char** argv) {
   po::variables_map vm;
   int code = 0;
   if (!ParseCommandLine(argc, argv,
-                        "usage: mnemo bench scoring --model llamacpp:PATH --text FILE [--threads N]",
+                        "usage: mnemo bench scoring --model llamacpp:PATH --text FILE [--threads N]\n"
+                        "       mnemo bench multiple_choice --model llamacpp:PATH [--task tiny_geo] [--threads N]",
                         desc, &pos, &vm, &code))
     return code;
-  if (what != "scoring") return ReportError(Status::InvalidArgument("unknown benchmark '" + what + "' (known: scoring)"));
   if (mopt.threads == 0) mopt.threads = DefaultThreads();
+  if (what == "multiple_choice") return BenchMultipleChoice(model_spec, task_name, limit, tool, mopt);
+  if (what != "scoring")
+    return ReportError(Status::InvalidArgument("unknown benchmark '" + what + "' (known: scoring, multiple_choice)"));
+  if (text_path.empty()) return ReportError(Status::InvalidArgument("bench scoring needs --text FILE"));
   auto om = OpenModelSpec(model_spec, mopt);
   if (!om.ok()) return ReportError(om.status());
   auto text = ReadFile(text_path);

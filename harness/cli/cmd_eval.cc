@@ -101,11 +101,11 @@ int RunEvalCommand(int argc, char** argv) {
   (void)(*store)->FinishRun(run.id, st.ok() ? "finished" : st.code() == StatusCode::kCancelled ? "interrupted" : "failed");
 
   // Whatever finished is reported and written, even when a later task failed.
-  std::printf("%-20s %-18s %-16s %9s %9s %6s\n", "task", "metric", "filter", "value", "stderr", "n");
+  std::printf("%-20s %-16s %-16s %11s %9s %6s\n", "task", "metric", "filter", "value", "stderr", "n");
   auto print = [](const std::string& name, const std::vector<EvalMetric>& ms) {
     for (const auto& m : ms) {
       std::string se = m.stderr_value ? std::to_string(*m.stderr_value).substr(0, 8) : "N/A";
-      std::printf("%-20s %-18s %-16s %9.4f %9s %6lld\n", name.c_str(), m.name.c_str(), m.filter.c_str(),
+      std::printf("%-20s %-16s %-16s %11.4f %9s %6lld\n", name.c_str(), m.name.c_str(), m.filter.c_str(),
                   m.value, se.c_str(), static_cast<long long>(m.n));
     }
   };

@@ -231,10 +231,10 @@ int RunRunCommand(int argc, char** argv) {
   (void)store.FinishRun(run.id, final_status);
 
   std::printf("\nrun %lld (%s): %s\n", static_cast<long long>(run.id), run.name.c_str(), final_status.c_str());
-  std::printf("%-22s %-16s %-12s %-16s %8s %8s %6s\n", "model", "task", "metric", "filter", "value", "stderr", "n");
+  std::printf("%-20s %-15s %-16s %-16s %11s %8s %6s\n", "model", "task", "metric", "filter", "value", "stderr", "n");
   for (const auto& l : summary) {
     std::string se = l.m.stderr_value ? std::to_string(*l.m.stderr_value).substr(0, 6) : "N/A";
-    std::printf("%-22s %-16s %-12s %-16s %8.4f %8s %6lld\n", l.model.c_str(), l.task.c_str(), l.m.name.c_str(),
+    std::printf("%-20s %-15s %-16s %-16s %11.4f %8s %6lld\n", l.model.c_str(), l.task.c_str(), l.m.name.c_str(),
                 l.m.filter.c_str(), l.m.value, se.c_str(), static_cast<long long>(l.m.n));
   }
   std::printf("requests: %zu reused from the run store, %zu computed\n", reused, computed);
