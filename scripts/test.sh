@@ -4,4 +4,5 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$root/scripts/setup.sh" --tests
 cd "$root/build"
-ctest --output-on-failure -j 2 "$@"
+# Benchmarks (label bench) print ratios and are run on demand: ctest -L bench
+ctest --output-on-failure -j 2 -LE bench "$@"

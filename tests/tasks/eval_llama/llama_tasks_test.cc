@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -190,6 +191,35 @@ TEST(LlamaTasksTest, WikitextScoresEveryTokenOnceAndIsReproducible) {
       if (window == 0) EXPECT_NEAR(resp.logprob, a.samples[d]["resps"][0][0].get<double>(), 1e-6);
     }
   }
+}
+
+TEST(LlamaTasksTest, Gsm8kRunsEndToEndWithBothFilters) {
+  if (!fs::exists(std::string(MNEMO_BACKEND_DIR) + "/libmnemo_llamacpp.so")) GTEST_SKIP();
+  Llama l = OpenLlama(2);
+  TaskResult r = Evaluate(l, LoadShipped("gsm8k"), 3);
+  ASSERT_EQ(r.n_docs, 3u);
+  EXPECT_EQ(r.num_fewshot, 5);
+  ASSERT_EQ(r.samples.size(), 6u);  // 3 documents x 2 filters
+  std::set<std::string> filters;
+  for (const auto& s : r.samples) {
+    filters.insert(s["filter"].get<std::string>());
+    // 5-shot context from train: five "Question: ..." blocks before the document's.
+    std::string ctx = s["arguments"][0][0].get<std::string>();
+    size_t q = 0;
+    for (size_t at = ctx.find("Question: "); at != std::string::npos; at = ctx.find("Question: ", at + 1)) ++q;
+    EXPECT_EQ(q, 6u);
+    // The generation stopped at an `until` string or the token budget, never past "Question:".
+    std::string gen = s["resps"][0][0].get<std::string>();
+    EXPECT_EQ(gen.find("Question:"), std::string::npos) << gen;
+    ASSERT_EQ(s["filtered_resps"].size(), 1u);
+    std::string filtered = s["filtered_resps"][0].get<std::string>();
+    // A filtered answer is an extracted number or lm-eval's fallback.
+    EXPECT_TRUE(filtered == "[invalid]" || filtered.find_first_of("0123456789") != std::string::npos) << filtered;
+  }
+  EXPECT_EQ(filters, (std::set<std::string>{"strict-match", "flexible-extract"}));
+  int em = 0;
+  for (const auto& m : r.metrics) em += m.name == "exact_match";
+  EXPECT_EQ(em, 2);
 }
 
 }  // namespace
