@@ -7,4 +7,3 @@ bash "$root/scripts/setup.sh"
 mkdir -p "$root/out"
 db=${MNEMO_DB:-$root/out/nightly.db}
 "$root/build/mnemo" run "$root/examples/nightly.json" --db "$db"
-echo "run store: $db"

@@ -42,7 +42,8 @@ void TruncateLeft(EncodedPair* pair, size_t max_len) {
   if (total <= max_len + 1 || pair->context.empty()) return;  // no context token to drop
   size_t drop = total - (max_len + 1);
   if (drop >= pair->context.size()) drop = pair->context.size() - 1;
-  pair->context.erase(pair->context.begin(), pair->context.begin() + static_cast<std::ptrdiff_t>(drop));
+  pair->context.erase(pair->context.begin(),
+                      pair->context.begin() + static_cast<std::ptrdiff_t>(drop));
 }
 
 }  // namespace mnemo

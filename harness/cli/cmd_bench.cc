@@ -61,8 +61,9 @@ Result<ToolRun> RunLlamaPerplexity(const std::string& tool, const std::string& m
   while (fgets(buf, sizeof buf, p) != nullptr) out.output += buf;
   int rc = pclose(p);
   if (rc != 0) {
-    return Status::Internal("llama-perplexity failed (exit " + std::to_string(WEXITSTATUS(rc)) +
-                            "): " + out.output.substr(out.output.size() > 2000 ? out.output.size() - 2000 : 0));
+    return Status::Internal(
+        "llama-perplexity failed (exit " + std::to_string(WEXITSTATUS(rc)) +
+        "): " + out.output.substr(out.output.size() > 2000 ? out.output.size() - 2000 : 0));
   }
   // llama-perplexity stamps its log lines (M.SS.mmm.uuu); its compute time is from "calculating
   // perplexity" to "Final estimate", model load and tokenization excluded.
@@ -70,17 +71,21 @@ Result<ToolRun> RunLlamaPerplexity(const std::string& tool, const std::string& m
     std::smatch m;
     std::regex re(std::string(R"((\d+)\.(\d+)\.(\d+)\.(\d+) I )") + what);
     if (!std::regex_search(out.output, m, re)) return false;
-    *seconds = std::stod(m[1]) * 60 + std::stod(m[2]) + std::stod(m[3]) / 1e3 + std::stod(m[4]) / 1e6;
+    *seconds =
+        std::stod(m[1]) * 60 + std::stod(m[2]) + std::stod(m[3]) / 1e3 + std::stod(m[4]) / 1e6;
     return true;
   };
   double t0 = 0, t1 = 0;
-  if (!stamp("perplexity: calculating perplexity", &t0) || !stamp("Final estimate", &t1) || t1 <= t0) {
-    return Status::Internal("could not read llama-perplexity's timing from its log:\n" +
-                            out.output.substr(out.output.size() > 1500 ? out.output.size() - 1500 : 0));
+  if (!stamp("perplexity: calculating perplexity", &t0) || !stamp("Final estimate", &t1) ||
+      t1 <= t0) {
+    return Status::Internal(
+        "could not read llama-perplexity's timing from its log:\n" +
+        out.output.substr(out.output.size() > 1500 ? out.output.size() - 1500 : 0));
   }
   std::smatch m;
   std::regex chunks_re(R"(calculating perplexity over (\d+) chunks, n_ctx=(\d+))");
-  if (!std::regex_search(out.output, m, chunks_re)) return Status::Internal("could not read llama-perplexity's chunk count");
+  if (!std::regex_search(out.output, m, chunks_re))
+    return Status::Internal("could not read llama-perplexity's chunk count");
   out.tokens = std::stol(m[1]) * std::stol(m[2]);
   out.ms = (t1 - t0) * 1000.0;
   out.tokens_per_second = out.tokens / (t1 - t0);
@@ -99,10 +104,12 @@ int BenchMultipleChoice(const std::string& model_spec, const std::string& task_n
   TaskRegistry registry;
   registry.Scan();
   auto it = registry.tasks().find(task_name);
-  if (it == registry.tasks().end()) return ReportError(Status::NotFound("unknown task '" + task_name + "'"));
+  if (it == registry.tasks().end())
+    return ReportError(Status::NotFound("unknown task '" + task_name + "'"));
   TaskConfig cfg = it->second;
   if (cfg.output_type != OutputType::kMultipleChoice || !cfg.doc_to_text.is_string()) {
-    return ReportError(Status::InvalidArgument("task '" + task_name + "' is not a multiple-choice task with a text template"));
+    return ReportError(Status::InvalidArgument(
+        "task '" + task_name + "' is not a multiple-choice task with a text template"));
   }
   std::string tmpl = cfg.doc_to_text.get<std::string>();
   for (size_t p = tmpl.find('\n'); p != std::string::npos; p = tmpl.find('\n', p)) tmpl[p] = ' ';
@@ -117,12 +124,15 @@ int BenchMultipleChoice(const std::string& model_spec, const std::string& task_n
     auto ctx = (*task)->DocToText(d);
     auto choices = (*task)->DocToChoice(d);
     auto gold = (*task)->DocToTarget(d);
-    if (!ctx.ok() || !choices.ok() || !gold.ok() || choices->size() != 4 || !gold->is_number_integer())
-      return ReportError(Status::InvalidArgument("task '" + task_name + "' needs four choices and an index target per item"));
+    if (!ctx.ok() || !choices.ok() || !gold.ok() || choices->size() != 4 ||
+        !gold->is_number_integer())
+      return ReportError(Status::InvalidArgument(
+          "task '" + task_name + "' needs four choices and an index target per item"));
     hs += ctx->get<std::string>() + "\n" + std::to_string(gold->get<int>()) + "\n";
     for (const auto& c : *choices) hs += c + "\n";
   }
-  fs::path tmp = fs::temp_directory_path() / ("mnemo-bench-hs-" + std::to_string(getpid()) + ".txt");
+  fs::path tmp =
+      fs::temp_directory_path() / ("mnemo-bench-hs-" + std::to_string(getpid()) + ".txt");
   {
     std::ofstream out(tmp);
     out << hs;
@@ -144,9 +154,10 @@ int BenchMultipleChoice(const std::string& model_spec, const std::string& task_n
     for (const auto& n : s["continuation_tokens"]) tokens += n.get<size_t>();
   }
   double mnemo_s = r->stats.seconds;
-  std::string cmd = "'" + tool + "' -m '" + ParseModelSpec(model_spec)->path + "' -f '" + tmp.string() +
-                    "' --hellaswag --hellaswag-tasks " + std::to_string(docs->size()) + " -t " +
-                    std::to_string(mopt.threads) + " -c 2048 2>&1";
+  std::string cmd = "'" + tool + "' -m '" + ParseModelSpec(model_spec)->path + "' -f '" +
+                    tmp.string() + "' --hellaswag --hellaswag-tasks " +
+                    std::to_string(docs->size()) + " -t " + std::to_string(mopt.threads) +
+                    " -c 2048 2>&1";
   auto t0 = std::chrono::steady_clock::now();
   FILE* p = popen(cmd.c_str(), "r");
   std::string output;
@@ -158,25 +169,32 @@ int BenchMultipleChoice(const std::string& model_spec, const std::string& task_n
   std::smatch m;
   std::regex start(R"((\d+)\.(\d+)\.(\d+)\.(\d+) I hellaswag_score : calculating)");
   if (rc != 0 || !std::regex_search(output, m, start)) {
-    return ReportError(Status::Internal("llama-perplexity --hellaswag failed or printed no timing:\n" +
-                                        output.substr(output.size() > 1500 ? output.size() - 1500 : 0)));
+    return ReportError(
+        Status::Internal("llama-perplexity --hellaswag failed or printed no timing:\n" +
+                         output.substr(output.size() > 1500 ? output.size() - 1500 : 0)));
   }
   // Its log stamps start at process start; what follows "calculating" is the scoring.
-  double setup = std::stod(m[1]) * 60 + std::stod(m[2]) + std::stod(m[3]) / 1e3 + std::stod(m[4]) / 1e6;
+  double setup =
+      std::stod(m[1]) * 60 + std::stod(m[2]) + std::stod(m[3]) / 1e3 + std::stod(m[4]) / 1e6;
   double tool_s = wall - setup;
   std::regex acc_re(std::to_string(docs->size()) + R"(\t([0-9.]+)%)");
   std::string tool_acc = std::regex_search(output, m, acc_re) ? m[1].str() + "%" : "?";
   double ours_acc = 0;
   for (const auto& mm : r->metrics)
     if (mm.name == "acc_norm") ours_acc = mm.value;
-  std::printf("bench multiple_choice: task %s, %zu items x 4 choices, %zu tokens (contexts once + endings), %u threads\n",
-              task_name.c_str(), docs->size(), tokens, mopt.threads);
-  std::printf("  mnemo (shared-context prefill)  %9.1f tokens/s  %7.1f items/s  (%.2fs)\n", tokens / mnemo_s,
-              docs->size() / mnemo_s, mnemo_s);
-  std::printf("  llama-perplexity --hellaswag    %9.1f tokens/s  %7.1f items/s  (%.2fs after its set-up)\n",
-              tokens / tool_s, docs->size() / tool_s, tool_s);
-  std::printf("  ratio mnemo/llama-perplexity: %.3f   (acc_norm: mnemo by characters %.4f, llama-perplexity by tokens %s)\n",
-              tool_s / mnemo_s, ours_acc, tool_acc.c_str());
+  std::printf(
+      "bench multiple_choice: task %s, %zu items x 4 choices, %zu tokens (contexts once + "
+      "endings), %u threads\n",
+      task_name.c_str(), docs->size(), tokens, mopt.threads);
+  std::printf("  mnemo (shared-context prefill)  %9.1f tokens/s  %7.1f items/s  (%.2fs)\n",
+              tokens / mnemo_s, docs->size() / mnemo_s, mnemo_s);
+  std::printf(
+      "  llama-perplexity --hellaswag    %9.1f tokens/s  %7.1f items/s  (%.2fs after its set-up)\n",
+      tokens / tool_s, docs->size() / tool_s, tool_s);
+  std::printf(
+      "  ratio mnemo/llama-perplexity: %.3f   (acc_norm: mnemo by characters %.4f, "
+      "llama-perplexity by tokens %s)\n",
+      tool_s / mnemo_s, ours_acc, tool_acc.c_str());
   return kExitOk;
 }
 
@@ -191,30 +209,38 @@ int RunBenchCommand(int argc, char** argv) {
   ModelOptions mopt;
   po::options_description desc("mnemo bench");
   desc.add_options()("help,h", "show this help")(
-      "what", po::value<std::string>(&what)->default_value("scoring"), "benchmark: scoring | multiple_choice")(
-      "task", po::value<std::string>(&task_name)->default_value("tiny_geo"), "multiple_choice: the task")(
-      "limit", po::value<size_t>(&limit)->default_value(0), "multiple_choice: first N items")(
+      "what", po::value<std::string>(&what)->default_value("scoring"),
+      "benchmark: scoring | multiple_choice")(
+      "task", po::value<std::string>(&task_name)->default_value("tiny_geo"),
+      "multiple_choice: the task")("limit", po::value<size_t>(&limit)->default_value(0),
+                                   "multiple_choice: first N items")(
       "model,m", po::value<std::string>(&model_spec)->required(), "llamacpp:PATH")(
       "text", po::value<std::string>(&text_path), "scoring: plain text file to score")(
       "window", po::value<uint32_t>(&ctx)->default_value(512), "tokens per window / chunk")(
       "chunks", po::value<size_t>(&chunks)->default_value(16), "number of windows")(
-      "repeats", po::value<int>(&repeats)->default_value(1), "measure each side this many times (best kept)")(
+      "repeats", po::value<int>(&repeats)->default_value(1),
+      "measure each side this many times (best kept)")(
       "llama-perplexity", po::value<std::string>(&tool), "path of llama-perplexity");
   AddModelOptions(&desc, &mopt);
   po::positional_options_description pos;
   pos.add("what", 1);
   po::variables_map vm;
   int code = 0;
-  if (!ParseCommandLine(argc, argv,
-                        "usage: mnemo bench scoring --model llamacpp:PATH --text FILE [--threads N]\n"
-                        "       mnemo bench multiple_choice --model llamacpp:PATH [--task tiny_geo] [--threads N]",
-                        desc, &pos, &vm, &code))
+  if (!ParseCommandLine(
+          argc, argv,
+          "usage: mnemo bench scoring --model llamacpp:PATH --text FILE [--threads N]\n"
+          "       mnemo bench multiple_choice --model llamacpp:PATH [--task tiny_geo] [--threads "
+          "N]",
+          desc, &pos, &vm, &code))
     return code;
   if (mopt.threads == 0) mopt.threads = DefaultThreads();
-  if (what == "multiple_choice") return BenchMultipleChoice(model_spec, task_name, limit, tool, mopt);
+  if (what == "multiple_choice")
+    return BenchMultipleChoice(model_spec, task_name, limit, tool, mopt);
   if (what != "scoring")
-    return ReportError(Status::InvalidArgument("unknown benchmark '" + what + "' (known: scoring, multiple_choice)"));
-  if (text_path.empty()) return ReportError(Status::InvalidArgument("bench scoring needs --text FILE"));
+    return ReportError(Status::InvalidArgument("unknown benchmark '" + what +
+                                               "' (known: scoring, multiple_choice)"));
+  if (text_path.empty())
+    return ReportError(Status::InvalidArgument("bench scoring needs --text FILE"));
   auto om = OpenModelSpec(model_spec, mopt);
   if (!om.ok()) return ReportError(om.status());
   auto text = ReadFile(text_path);
@@ -223,8 +249,9 @@ int RunBenchCommand(int argc, char** argv) {
   if (!toks.ok()) return ReportError(toks.status());
   size_t need = static_cast<size_t>(ctx) * chunks;
   if (toks->size() < need) {
-    return ReportError(Status::InvalidArgument("'" + text_path + "' has " + std::to_string(toks->size()) +
-                                               " tokens; need " + std::to_string(need)));
+    return ReportError(Status::InvalidArgument("'" + text_path + "' has " +
+                                               std::to_string(toks->size()) + " tokens; need " +
+                                               std::to_string(need)));
   }
   // The same tokens on both sides: the text the tool reads is the detokenized prefix.
   std::vector<int32_t> used(toks->begin(), toks->begin() + static_cast<std::ptrdiff_t>(need));
@@ -276,8 +303,9 @@ int RunBenchCommand(int argc, char** argv) {
   std::printf("bench scoring: model %s, %zu windows x %u tokens, %u threads\n",
               om->model->info().name.c_str(), chunks, ctx, mopt.threads);
   std::printf("  mnemo (rolling score)   %10.1f tokens/s\n", best_mnemo);
-  std::printf("  llama-perplexity        %10.1f tokens/s  (%ld tokens in %.1f ms, from its own log)\n",
-              best_tool, last.tokens, last.ms);
+  std::printf(
+      "  llama-perplexity        %10.1f tokens/s  (%ld tokens in %.1f ms, from its own log)\n",
+      best_tool, last.tokens, last.ms);
   std::printf("  ratio mnemo/llama-perplexity: %.3f\n", best_mnemo / best_tool);
   return kExitOk;
 }

@@ -35,19 +35,24 @@ int RunEvalCommand(int argc, char** argv) {
   bool quiet = false;
   ModelOptions mopt;
   po::options_description desc("mnemo eval");
-  desc.add_options()("help,h", "show this help")(
-      "model,m", po::value<std::string>(&model_spec)->required(), "BACKEND:PATH, e.g. llamacpp:model.gguf")(
-      "tasks", po::value<std::string>(&tasks_arg)->required(), "tasks, groups or tags, comma separated")(
-      "num-fewshot", po::value<int>(&num_fewshot), "override every task's number of few-shot examples")(
-      "limit", po::value<size_t>(&limit)->default_value(0), "evaluate only the first N documents (0 = all)")(
+  desc.add_options()("help,h", "show this help")("model,m",
+                                                 po::value<std::string>(&model_spec)->required(),
+                                                 "BACKEND:PATH, e.g. llamacpp:model.gguf")(
+      "tasks", po::value<std::string>(&tasks_arg)->required(),
+      "tasks, groups or tags, comma separated")(
+      "num-fewshot", po::value<int>(&num_fewshot),
+      "override every task's number of few-shot examples")(
+      "limit", po::value<size_t>(&limit)->default_value(0),
+      "evaluate only the first N documents (0 = all)")(
       "task-dir", po::value<std::vector<std::string>>(&task_dirs)->composing(),
-      "extra folder of task YAMLs (repeatable)")(
-      "db", po::value<std::string>(&db)->required(), "run store: every result is cached there")(
-      "output,o", po::value<std::string>(&output), "results JSON in lm-eval's layout (samples_<task>.jsonl beside it)")(
+      "extra folder of task YAMLs (repeatable)")("db", po::value<std::string>(&db)->required(),
+                                                 "run store: every result is cached there")(
+      "output,o", po::value<std::string>(&output),
+      "results JSON in lm-eval's layout (samples_<task>.jsonl beside it)")(
       "bootstrap-iters", po::value<int>(&bootstrap_iters)->default_value(100000),
       "bootstrap iterations for stderr of non-mean metrics (0 = none)")(
-      "fewshot-seed", po::value<uint64_t>(&fewshot_seed)->default_value(1234), "few-shot sampler seed")(
-      "quiet,q", po::bool_switch(&quiet), "no progress display");
+      "fewshot-seed", po::value<uint64_t>(&fewshot_seed)->default_value(1234),
+      "few-shot sampler seed")("quiet,q", po::bool_switch(&quiet), "no progress display");
   AddModelOptions(&desc, &mopt);
   po::variables_map vm;
   int code = 0;
@@ -75,8 +80,12 @@ int RunEvalCommand(int argc, char** argv) {
 
   RunRecord run;
   run.name = "eval " + tasks_arg;
-  run.config = {{"command", "eval"}, {"model", model_spec}, {"tasks", *names}, {"limit", limit},
-                {"bootstrap_iters", bootstrap_iters}, {"fewshot_seed", fewshot_seed}};
+  run.config = {{"command", "eval"},
+                {"model", model_spec},
+                {"tasks", *names},
+                {"limit", limit},
+                {"bootstrap_iters", bootstrap_iters},
+                {"fewshot_seed", fewshot_seed}};
   if (num_fewshot >= 0) run.config["num_fewshot"] = num_fewshot;
   run.mnemo_version = MNEMO_VERSION;
   char host[256] = {0};
@@ -85,7 +94,9 @@ int RunEvalCommand(int argc, char** argv) {
   run.seed = fewshot_seed;
   if (Status s = (*store)->BeginRun(&run); !s.ok()) return ReportError(s);
   ModelRecord model;
-  if (Status s = RecordModel(store->get(), *om, fs::path(ParseModelSpec(model_spec)->path).stem().string(), &model); !s.ok())
+  if (Status s = RecordModel(store->get(), *om,
+                             fs::path(ParseModelSpec(model_spec)->path).stem().string(), &model);
+      !s.ok())
     return ReportError(s);
 
   EvalOptions opt;
@@ -98,15 +109,18 @@ int RunEvalCommand(int argc, char** argv) {
   Status st = RunTaskJobs(store->get(), run.id, model, &*om, registry, *names, opt, &results);
   auto groups = GroupResults(registry, requested, results);
   if (!groups.ok() && st.ok()) st = groups.status();
-  (void)(*store)->FinishRun(run.id, st.ok() ? "finished" : st.code() == StatusCode::kCancelled ? "interrupted" : "failed");
+  (void)(*store)->FinishRun(run.id, st.ok()                               ? "finished"
+                                    : st.code() == StatusCode::kCancelled ? "interrupted"
+                                                                          : "failed");
 
   // Whatever finished is reported and written, even when a later task failed.
-  std::printf("%-20s %-16s %-16s %11s %9s %6s\n", "task", "metric", "filter", "value", "stderr", "n");
+  std::printf("%-20s %-16s %-16s %11s %9s %6s\n", "task", "metric", "filter", "value", "stderr",
+              "n");
   auto print = [](const std::string& name, const std::vector<EvalMetric>& ms) {
     for (const auto& m : ms) {
       std::string se = m.stderr_value ? std::to_string(*m.stderr_value).substr(0, 8) : "N/A";
-      std::printf("%-20s %-16s %-16s %11.4f %9s %6lld\n", name.c_str(), m.name.c_str(), m.filter.c_str(),
-                  m.value, se.c_str(), static_cast<long long>(m.n));
+      std::printf("%-20s %-16s %-16s %11.4f %9s %6lld\n", name.c_str(), m.name.c_str(),
+                  m.filter.c_str(), m.value, se.c_str(), static_cast<long long>(m.n));
     }
   };
   if (groups.ok())
@@ -121,7 +135,8 @@ int RunEvalCommand(int argc, char** argv) {
     if (Status s = WriteResults(output, j, results); !s.ok()) return ReportError(s);
     std::printf("results: %s\n", fs::absolute(output).string().c_str());
   }
-  std::printf("run %lld in %s\n", static_cast<long long>(run.id), fs::absolute(db).string().c_str());
+  std::printf("run %lld in %s\n", static_cast<long long>(run.id),
+              fs::absolute(db).string().c_str());
   if (!st.ok()) return ReportError(st);
   return kExitOk;
 }

@@ -80,18 +80,21 @@ int RunGenerateCommand(int argc, char** argv) {
   bool quiet = false;
   ModelOptions mopt;
   po::options_description desc("mnemo generate");
-  desc.add_options()("help,h", "show this help")(
-      "model,m", po::value<std::string>(&model_spec)->required(), "BACKEND:PATH, e.g. llamacpp:model.gguf")(
+  desc.add_options()("help,h", "show this help")("model,m",
+                                                 po::value<std::string>(&model_spec)->required(),
+                                                 "BACKEND:PATH, e.g. llamacpp:model.gguf")(
       "input,i", po::value<std::string>(&input)->required(), "prompts, one JSON object per line")(
-      "output,o", po::value<std::string>(&output)->required(), "where to write the generations (JSONL)")(
+      "output,o", po::value<std::string>(&output)->required(),
+      "where to write the generations (JSONL)")(
       "db", po::value<std::string>(&db), "run store used as a cache: a rerun reuses every result")(
       "quiet,q", po::bool_switch(&quiet), "no progress display");
   AddModelOptions(&desc, &mopt);
   po::variables_map vm;
   int code = 0;
-  if (!ParseCommandLine(argc, argv,
-                        "usage: mnemo generate --model llamacpp:PATH --input IN.jsonl --output OUT.jsonl",
-                        desc, nullptr, &vm, &code))
+  if (!ParseCommandLine(
+          argc, argv,
+          "usage: mnemo generate --model llamacpp:PATH --input IN.jsonl --output OUT.jsonl", desc,
+          nullptr, &vm, &code))
     return code;
   InstallInterruptHandler();
   auto om = OpenModelSpec(model_spec, mopt);
@@ -118,7 +121,9 @@ int RunGenerateCommand(int argc, char** argv) {
   // Whatever completed is written even when the run failed part-way.
   auto failed = WriteOutputs(output, items, responses, &RenderGeneration);
   if (!failed.ok()) return ReportError(failed.status());
-  std::fprintf(stderr, "mnemo: %zu generations (%zu computed, %zu reused from the cache, %zu failed) in %.2fs -> %s\n",
+  std::fprintf(stderr,
+               "mnemo: %zu generations (%zu computed, %zu reused from the cache, %zu failed) in "
+               "%.2fs -> %s\n",
                items.size(), stats.computed, stats.cached, stats.failed + stats.cancelled,
                stats.seconds, output.c_str());
   if (!st.ok()) return ReportError(st);

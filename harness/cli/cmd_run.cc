@@ -101,8 +101,10 @@ Result<RunConfig> LoadConfig(const std::string& path) {
     const auto& job = j["jobs"][i];
     std::string f = "jobs[" + std::to_string(i) + "]";
     if (!job.is_object()) return err(f, "must be an object");
-    std::string kind = job.contains("kind") && job["kind"].is_string() ? job["kind"].get<std::string>() : "";
-    if (kind != "tasks") return err(f + ".kind", "'" + kind + "' is not a known job kind (known: tasks)");
+    std::string kind =
+        job.contains("kind") && job["kind"].is_string() ? job["kind"].get<std::string>() : "";
+    if (kind != "tasks")
+      return err(f + ".kind", "'" + kind + "' is not a known job kind (known: tasks)");
     TasksJob t;
     if (!job.contains("tasks") || !job["tasks"].is_array() || job["tasks"].empty())
       return err(f + ".tasks", "must be a non-empty list of task, group or tag names");
@@ -111,11 +113,13 @@ Result<RunConfig> LoadConfig(const std::string& path) {
       t.tasks.push_back(n.get<std::string>());
     }
     if (job.contains("num_fewshot") && !job["num_fewshot"].is_null()) {
-      if (!job["num_fewshot"].is_number_unsigned()) return err(f + ".num_fewshot", "must be a non-negative integer");
+      if (!job["num_fewshot"].is_number_unsigned())
+        return err(f + ".num_fewshot", "must be a non-negative integer");
       t.num_fewshot = job["num_fewshot"].get<int>();
     }
     if (job.contains("limit")) {
-      if (!job["limit"].is_number_unsigned()) return err(f + ".limit", "must be a non-negative integer");
+      if (!job["limit"].is_number_unsigned())
+        return err(f + ".limit", "must be a non-negative integer");
       t.limit = job["limit"].get<size_t>();
     }
     if (job.contains("task_dirs")) {
@@ -126,8 +130,10 @@ Result<RunConfig> LoadConfig(const std::string& path) {
       }
     }
     for (auto it = job.begin(); it != job.end(); ++it) {
-      static const std::set<std::string> kKeys = {"kind", "tasks", "num_fewshot", "limit", "task_dirs"};
-      if (!kKeys.count(it.key())) return err(f + "." + it.key(), "is not a known field of a tasks job");
+      static const std::set<std::string> kKeys = {"kind", "tasks", "num_fewshot", "limit",
+                                                  "task_dirs"};
+      if (!kKeys.count(it.key()))
+        return err(f + "." + it.key(), "is not a known field of a tasks job");
     }
     c.jobs.push_back(std::move(t));
   }
@@ -164,7 +170,9 @@ int RunRunCommand(int argc, char** argv) {
     for (const auto& d : cfg->jobs[i].task_dirs) registries[i].AddDir(d);
     registries[i].Scan();
     auto names = registries[i].Resolve(cfg->jobs[i].tasks);
-    if (!names.ok()) return ReportError(Status(names.status().code(), config_path + ": jobs[" + std::to_string(i) + "]: " + names.status().message()));
+    if (!names.ok())
+      return ReportError(Status(names.status().code(), config_path + ": jobs[" + std::to_string(i) +
+                                                           "]: " + names.status().message()));
     for (const auto& n : *names) {
       auto t = Task::Create(registries[i].tasks().at(n));
       if (!t.ok()) return ReportError(t.status());
@@ -185,7 +193,8 @@ int RunRunCommand(int argc, char** argv) {
   run.host = host;
   run.seed = 1234;
   if (Status s = store.BeginRun(&run); !s.ok()) return ReportError(s);
-  std::fprintf(stderr, "mnemo: run %lld '%s' -> %s\n", static_cast<long long>(run.id), run.name.c_str(), db.c_str());
+  std::fprintf(stderr, "mnemo: run %lld '%s' -> %s\n", static_cast<long long>(run.id),
+               run.name.c_str(), db.c_str());
 
   struct Line {
     std::string model, task;
@@ -230,12 +239,15 @@ int RunRunCommand(int argc, char** argv) {
   std::string final_status = interrupted ? "interrupted" : failure.ok() ? "finished" : "failed";
   (void)store.FinishRun(run.id, final_status);
 
-  std::printf("\nrun %lld (%s): %s\n", static_cast<long long>(run.id), run.name.c_str(), final_status.c_str());
-  std::printf("%-20s %-15s %-16s %-16s %11s %8s %6s\n", "model", "task", "metric", "filter", "value", "stderr", "n");
+  std::printf("\nrun %lld (%s): %s\n", static_cast<long long>(run.id), run.name.c_str(),
+              final_status.c_str());
+  std::printf("%-20s %-15s %-16s %-16s %11s %8s %6s\n", "model", "task", "metric", "filter",
+              "value", "stderr", "n");
   for (const auto& l : summary) {
     std::string se = l.m.stderr_value ? std::to_string(*l.m.stderr_value).substr(0, 6) : "N/A";
-    std::printf("%-20s %-15s %-16s %-16s %11.4f %8s %6lld\n", l.model.c_str(), l.task.c_str(), l.m.name.c_str(),
-                l.m.filter.c_str(), l.m.value, se.c_str(), static_cast<long long>(l.m.n));
+    std::printf("%-20s %-15s %-16s %-16s %11.4f %8s %6lld\n", l.model.c_str(), l.task.c_str(),
+                l.m.name.c_str(), l.m.filter.c_str(), l.m.value, se.c_str(),
+                static_cast<long long>(l.m.n));
   }
   std::printf("requests: %zu reused from the run store, %zu computed\n", reused, computed);
   std::printf("run store: %s\n", fs::absolute(db).string().c_str());

@@ -56,8 +56,9 @@ int RunScoreCommand(int argc, char** argv) {
   bool quiet = false;
   ModelOptions mopt;
   po::options_description desc("mnemo score");
-  desc.add_options()("help,h", "show this help")(
-      "model,m", po::value<std::string>(&model_spec)->required(), "BACKEND:PATH, e.g. llamacpp:model.gguf")(
+  desc.add_options()("help,h", "show this help")("model,m",
+                                                 po::value<std::string>(&model_spec)->required(),
+                                                 "BACKEND:PATH, e.g. llamacpp:model.gguf")(
       "input,i", po::value<std::string>(&input)->required(), "context/continuation pairs, JSONL")(
       "output,o", po::value<std::string>(&output)->required(), "where to write the scores (JSONL)")(
       "db", po::value<std::string>(&db), "run store used as a cache: a rerun reuses every result")(
@@ -65,9 +66,10 @@ int RunScoreCommand(int argc, char** argv) {
   AddModelOptions(&desc, &mopt);
   po::variables_map vm;
   int code = 0;
-  if (!ParseCommandLine(argc, argv,
-                        "usage: mnemo score --model llamacpp:PATH --input IN.jsonl --output OUT.jsonl",
-                        desc, nullptr, &vm, &code))
+  if (!ParseCommandLine(
+          argc, argv,
+          "usage: mnemo score --model llamacpp:PATH --input IN.jsonl --output OUT.jsonl", desc,
+          nullptr, &vm, &code))
     return code;
   InstallInterruptHandler();
   auto om = OpenModelSpec(model_spec, mopt);
@@ -93,9 +95,11 @@ int RunScoreCommand(int argc, char** argv) {
   if (responses.size() != items.size()) return ReportError(st);  // failed before any compute
   auto failed = WriteOutputs(output, items, responses, &RenderScore);
   if (!failed.ok()) return ReportError(failed.status());
-  std::fprintf(stderr, "mnemo: %zu scores (%zu computed, %zu reused from the cache, %zu failed) in %.2fs -> %s\n",
-               items.size(), stats.computed, stats.cached, stats.failed + stats.cancelled,
-               stats.seconds, output.c_str());
+  std::fprintf(
+      stderr,
+      "mnemo: %zu scores (%zu computed, %zu reused from the cache, %zu failed) in %.2fs -> %s\n",
+      items.size(), stats.computed, stats.cached, stats.failed + stats.cancelled, stats.seconds,
+      output.c_str());
   if (!st.ok()) return ReportError(st);
   if (stats.interrupted) return kExitInterrupted;
   return *failed == 0 ? kExitOk : kExitFailure;

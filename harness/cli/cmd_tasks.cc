@@ -16,7 +16,8 @@ int RunTasksCommand(int argc, char** argv) {
       "extra folder of task YAMLs (repeatable; lm-eval YAMLs with local data run as-is)");
   po::variables_map vm;
   int code = 0;
-  if (!ParseCommandLine(argc, argv, "usage: mnemo tasks [--task-dir DIR]", desc, nullptr, &vm, &code))
+  if (!ParseCommandLine(argc, argv, "usage: mnemo tasks [--task-dir DIR]", desc, nullptr, &vm,
+                        &code))
     return code;
   TaskRegistry registry;
   for (const auto& d : dirs) registry.AddDir(d);

@@ -16,13 +16,17 @@ namespace po = boost::program_options;
 int ReportError(const Status& status) {
   std::fprintf(stderr, "mnemo: error: %s\n", status.message().c_str());
   switch (status.code()) {
-    case StatusCode::kOk: return kExitOk;
+    case StatusCode::kOk:
+      return kExitOk;
     case StatusCode::kInvalidArgument:
     case StatusCode::kNotFound:
     case StatusCode::kAbiMismatch:
-    case StatusCode::kUnsupported: return kExitUsage;
-    case StatusCode::kCancelled: return kExitInterrupted;
-    default: return kExitFailure;
+    case StatusCode::kUnsupported:
+      return kExitUsage;
+    case StatusCode::kCancelled:
+      return kExitInterrupted;
+    default:
+      return kExitFailure;
   }
 }
 
@@ -55,17 +59,16 @@ Result<OpenedModel> OpenModelSpec(const std::string& spec, const ModelOptions& o
 }
 
 void AddModelOptions(po::options_description* desc, ModelOptions* options) {
-  desc->add_options()
-      ("threads,t", po::value<uint32_t>(&options->threads)->default_value(0),
-       "compute threads for the backend (0 = all cores)")
-      ("ctx", po::value<uint32_t>(&options->n_ctx)->default_value(0),
-       "context length per sequence (0 = the model's)")
-      ("parallel", po::value<uint32_t>(&options->n_seq)->default_value(0),
-       "sequences decoded together (0 = backend default)")
-      ("backend-path", po::value<std::vector<std::string>>(&options->backend_paths)->composing(),
-       "extra folder to search for backend plugins (repeatable)")
-      ("backend-options", po::value<std::string>(&options->extra_json),
-       "backend-specific options as a JSON object (e.g. '{\"n_batch\": 1024}' for llamacpp)");
+  desc->add_options()("threads,t", po::value<uint32_t>(&options->threads)->default_value(0),
+                      "compute threads for the backend (0 = all cores)")(
+      "ctx", po::value<uint32_t>(&options->n_ctx)->default_value(0),
+      "context length per sequence (0 = the model's)")(
+      "parallel", po::value<uint32_t>(&options->n_seq)->default_value(0),
+      "sequences decoded together (0 = backend default)")(
+      "backend-path", po::value<std::vector<std::string>>(&options->backend_paths)->composing(),
+      "extra folder to search for backend plugins (repeatable)")(
+      "backend-options", po::value<std::string>(&options->extra_json),
+      "backend-specific options as a JSON object (e.g. '{\"n_batch\": 1024}' for llamacpp)");
 }
 
 namespace {

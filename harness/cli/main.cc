@@ -8,9 +8,11 @@ int main(int argc, char** argv) {
   int n = 0;
   const mnemo::Command* commands = mnemo::Commands(&n);
   auto usage = [&](FILE* out) {
-    std::fprintf(out, "usage: mnemo <command> [options]   (mnemo <command> --help for details)\n\n"
-                      "commands:\n");
-    for (int i = 0; i < n; ++i) std::fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    std::fprintf(out,
+                 "usage: mnemo <command> [options]   (mnemo <command> --help for details)\n\n"
+                 "commands:\n");
+    for (int i = 0; i < n; ++i)
+      std::fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
   };
   if (argc < 2) {
     usage(stderr);

@@ -10,7 +10,8 @@ namespace mnemo {
 
 Status LineFields::String(const char* f, std::string* out) const {
   if (!Has(f)) return Error(f, "is missing");
-  if (!obj_[f].is_string()) return Error(f, std::string("must be a string, not ") + obj_[f].type_name());
+  if (!obj_[f].is_string())
+    return Error(f, std::string("must be a string, not ") + obj_[f].type_name());
   *out = obj_[f].get<std::string>();
   return Status::Ok();
 }
@@ -23,7 +24,8 @@ Status LineFields::Tokens(const char* f, std::vector<int32_t>* out) const {
   out->reserve(a.size());
   for (size_t i = 0; i < a.size(); ++i) {
     if (!a[i].is_number_integer() || a[i].get<int64_t>() < 0 || a[i].get<int64_t>() > INT32_MAX)
-      return Error(f, "element " + std::to_string(i) + " is not a token id (a non-negative integer)");
+      return Error(f,
+                   "element " + std::to_string(i) + " is not a token id (a non-negative integer)");
     out->push_back(a[i].get<int32_t>());
   }
   return Status::Ok();

@@ -14,9 +14,9 @@ Status RecordModel(RunStore* store, const OpenedModel& om, const std::string& di
   auto spec = ParseModelSpec(om.spec);
   record->path = spec.ok() ? spec->path : om.spec;
   record->fingerprint = info.fingerprint;
-  record->info = {{"name", display_name},     {"model_name", info.name},
-                  {"n_ctx", info.n_ctx},      {"n_ctx_train", info.n_ctx_train},
-                  {"n_vocab", info.n_vocab},  {"caps", info.caps}};
+  record->info = {{"name", display_name},    {"model_name", info.name},
+                  {"n_ctx", info.n_ctx},     {"n_ctx_train", info.n_ctx_train},
+                  {"n_vocab", info.n_vocab}, {"caps", info.caps}};
   return store != nullptr ? store->UpsertModel(record) : Status::Ok();
 }
 
@@ -59,7 +59,8 @@ Status RunTaskJobs(RunStore* store, int64_t run_id, const ModelRecord& model, Op
       samples.reserve(r->samples.size());
       for (const auto& smp : r->samples) {
         SampleRecord rec;
-        rec.doc_id = std::to_string(smp.value("doc_id", 0)) + ":" + smp.value("filter", std::string("none"));
+        rec.doc_id =
+            std::to_string(smp.value("doc_id", 0)) + ":" + smp.value("filter", std::string("none"));
         rec.doc_index = smp.value("doc_id", 0);
         rec.data = smp;
         samples.push_back(std::move(rec));
@@ -69,7 +70,9 @@ Status RunTaskJobs(RunStore* store, int64_t run_id, const ModelRecord& model, Op
         metrics.push_back({m.name, m.filter, m.value, m.stderr_value, m.n, m.higher_is_better});
       MNEMO_RETURN_IF_ERROR(store->PutSamples(job.id, samples));
       MNEMO_RETURN_IF_ERROR(store->PutMetrics(job.id, metrics));
-      std::string status = s.interrupted ? "interrupted" : r->n_failed > 0 ? "incomplete" : "finished";
+      std::string status = s.interrupted     ? "interrupted"
+                           : r->n_failed > 0 ? "incomplete"
+                                             : "finished";
       MNEMO_RETURN_IF_ERROR(store->FinishJob(job.id, status, static_cast<int64_t>(s.total),
                                              static_cast<int64_t>(s.cached)));
     }

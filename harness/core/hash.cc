@@ -6,8 +6,12 @@
 
 namespace mnemo {
 
-Hasher::Hasher() : state_(XXH3_createState()) { XXH3_128bits_reset(static_cast<XXH3_state_t*>(state_)); }
-Hasher::~Hasher() { XXH3_freeState(static_cast<XXH3_state_t*>(state_)); }
+Hasher::Hasher() : state_(XXH3_createState()) {
+  XXH3_128bits_reset(static_cast<XXH3_state_t*>(state_));
+}
+Hasher::~Hasher() {
+  XXH3_freeState(static_cast<XXH3_state_t*>(state_));
+}
 
 void Hasher::Update(const void* data, size_t n) {
   XXH3_128bits_update(static_cast<XXH3_state_t*>(state_), data, n);
@@ -18,7 +22,9 @@ void Hasher::Field(std::string_view s) {
   Update(s);
 }
 
-void Hasher::Field(uint64_t v) { Update(&v, sizeof v); }
+void Hasher::Field(uint64_t v) {
+  Update(&v, sizeof v);
+}
 
 std::string Hasher::HexDigest() {
   XXH128_hash_t h = XXH3_128bits_digest(static_cast<XXH3_state_t*>(state_));

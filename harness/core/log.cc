@@ -31,8 +31,12 @@ std::mutex& Mutex() {
 
 }  // namespace
 
-void SetLogLevel(LogLevel level) { Level().store(static_cast<int>(level)); }
-LogLevel GetLogLevel() { return static_cast<LogLevel>(Level().load()); }
+void SetLogLevel(LogLevel level) {
+  Level().store(static_cast<int>(level));
+}
+LogLevel GetLogLevel() {
+  return static_cast<LogLevel>(Level().load());
+}
 
 void Log(LogLevel level, const std::string& message) {
   if (static_cast<int>(level) < Level().load()) return;

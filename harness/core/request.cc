@@ -105,19 +105,26 @@ Response Response::FromJson(const nlohmann::json& j) {
 
 const char* RequestKindName(mn_request_kind kind) {
   switch (kind) {
-    case MN_REQ_SCORE: return "score";
-    case MN_REQ_SCORE_ROLLING: return "score_rolling";
-    case MN_REQ_GENERATE: return "generate";
+    case MN_REQ_SCORE:
+      return "score";
+    case MN_REQ_SCORE_ROLLING:
+      return "score_rolling";
+    case MN_REQ_GENERATE:
+      return "generate";
   }
   return "unknown";
 }
 
 const char* FinishReasonName(uint32_t reason) {
   switch (reason) {
-    case MN_FINISH_LENGTH: return "length";
-    case MN_FINISH_STOP: return "stop";
-    case MN_FINISH_EOS: return "eos";
-    default: return "none";
+    case MN_FINISH_LENGTH:
+      return "length";
+    case MN_FINISH_STOP:
+      return "stop";
+    case MN_FINISH_EOS:
+      return "eos";
+    default:
+      return "none";
   }
 }
 

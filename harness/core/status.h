@@ -32,7 +32,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status Unsupported(std::string m) { return {StatusCode::kUnsupported, std::move(m)}; }
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
@@ -77,9 +79,9 @@ class [[nodiscard]] Result {
 }  // namespace mnemo
 
 // Returns early with the status when `expr` (a Status) is not OK.
-#define MNEMO_RETURN_IF_ERROR(expr)          \
-  do {                                       \
-    ::mnemo::Status mnemo_status_ = (expr);  \
+#define MNEMO_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::mnemo::Status mnemo_status_ = (expr);        \
     if (!mnemo_status_.ok()) return mnemo_status_; \
   } while (0)
 

@@ -9,16 +9,24 @@ namespace {
 
 StatusCode ToStatusCode(mn_status s) {
   switch (s) {
-    case MN_OK: return StatusCode::kOk;
-    case MN_ERR_INVALID_ARGUMENT: return StatusCode::kInvalidArgument;
-    case MN_ERR_UNSUPPORTED: return StatusCode::kUnsupported;
-    case MN_ERR_NOT_FOUND: return StatusCode::kNotFound;
+    case MN_OK:
+      return StatusCode::kOk;
+    case MN_ERR_INVALID_ARGUMENT:
+      return StatusCode::kInvalidArgument;
+    case MN_ERR_UNSUPPORTED:
+      return StatusCode::kUnsupported;
+    case MN_ERR_NOT_FOUND:
+      return StatusCode::kNotFound;
     case MN_ERR_UNAVAILABLE:
     case MN_ERR_RESOURCE_EXHAUSTED:
-    case MN_ERR_DEADLINE_EXCEEDED: return StatusCode::kUnavailable;
-    case MN_ERR_CANCELLED: return StatusCode::kCancelled;
-    case MN_ERR_ABI_MISMATCH: return StatusCode::kAbiMismatch;
-    default: return StatusCode::kInternal;
+    case MN_ERR_DEADLINE_EXCEEDED:
+      return StatusCode::kUnavailable;
+    case MN_ERR_CANCELLED:
+      return StatusCode::kCancelled;
+    case MN_ERR_ABI_MISMATCH:
+      return StatusCode::kAbiMismatch;
+    default:
+      return StatusCode::kInternal;
   }
 }
 
@@ -36,13 +44,15 @@ Result<std::shared_ptr<Backend>> Backend::Init(const LoadedPlugin* plugin,
                                               &handle, &error);
   if (st != MN_OK || handle == nullptr) {
     return FromPlugin(st == MN_OK ? MN_ERR_INTERNAL : st, error,
-                      "backend '" + plugin->manifest.name + "' (" +
-                          plugin->manifest.library_path + ") failed to initialise: ");
+                      "backend '" + plugin->manifest.name + "' (" + plugin->manifest.library_path +
+                          ") failed to initialise: ");
   }
   return std::shared_ptr<Backend>(new Backend(plugin, handle));
 }
 
-Backend::~Backend() { plugin_->vtable->backend_finalize(handle_); }
+Backend::~Backend() {
+  plugin_->vtable->backend_finalize(handle_);
+}
 
 mn_limits Backend::limits() const {
   mn_limits l{};
@@ -94,7 +104,9 @@ Result<std::shared_ptr<Model>> Backend::OpenModel(const std::string& path, uint3
   return model;
 }
 
-Model::~Model() { backend_->plugin_->vtable->model_close(handle_); }
+Model::~Model() {
+  backend_->plugin_->vtable->model_close(handle_);
+}
 
 Result<std::vector<int32_t>> Model::Tokenize(std::string_view text, bool add_special,
                                              bool parse_special) const {
@@ -162,7 +174,9 @@ Result<std::unique_ptr<Instance>> Model::CreateInstance(uint32_t n_threads, uint
   return std::unique_ptr<Instance>(new Instance(shared_from_this(), handle));
 }
 
-Instance::~Instance() { model_->backend_->plugin_->vtable->instance_destroy(handle_); }
+Instance::~Instance() {
+  model_->backend_->plugin_->vtable->instance_destroy(handle_);
+}
 
 namespace {
 
@@ -183,7 +197,8 @@ void OnComplete(void* user_data, uint64_t request_id, mn_status status, const mn
   if (status == MN_OK && result != nullptr) {
     r.logprob = result->logprob;
     r.is_greedy = result->is_greedy;
-    if (result->tokens != nullptr) r.tokens.assign(result->tokens, result->tokens + result->n_tokens);
+    if (result->tokens != nullptr)
+      r.tokens.assign(result->tokens, result->tokens + result->n_tokens);
     if (result->token_logprobs != nullptr)
       r.token_logprobs.assign(result->token_logprobs, result->token_logprobs + result->n_tokens);
     if (result->text != nullptr) r.text.assign(result->text, result->text_len);

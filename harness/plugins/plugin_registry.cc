@@ -60,7 +60,9 @@ std::string ExeDir() {
 
 }  // namespace
 
-const mn_host_info* HostInfo() { return &kHostInfo; }
+const mn_host_info* HostInfo() {
+  return &kHostInfo;
+}
 
 std::string ConsumeError(mn_error* error, mn_status code) {
   if (error == nullptr) return std::string("status ") + std::to_string(code) + " (no message)";
@@ -69,7 +71,9 @@ std::string ConsumeError(mn_error* error, mn_status code) {
   return m;
 }
 
-bool ErrorRetryable(const mn_error* error) { return error != nullptr && error->retryable; }
+bool ErrorRetryable(const mn_error* error) {
+  return error != nullptr && error->retryable;
+}
 
 Result<PluginManifest> ParseManifest(const std::string& path) {
   std::ifstream in(path);
@@ -81,8 +85,7 @@ Result<PluginManifest> ParseManifest(const std::string& path) {
     return Status::InvalidArgument("plugin manifest '" + path + "' is not a valid JSON object");
   }
   auto field_error = [&](const char* field, const char* what) {
-    return Status::InvalidArgument("plugin manifest '" + path + "': field '" + field + "' " +
-                                   what);
+    return Status::InvalidArgument("plugin manifest '" + path + "': field '" + field + "' " + what);
   };
   PluginManifest m;
   m.manifest_path = fs::absolute(path).lexically_normal().string();
@@ -124,7 +127,9 @@ PluginRegistry::PluginRegistry() {
   }
 }
 
-void PluginRegistry::AddSearchDir(const std::string& dir) { dirs_.push_back(dir); }
+void PluginRegistry::AddSearchDir(const std::string& dir) {
+  dirs_.push_back(dir);
+}
 
 std::vector<PluginManifest> PluginRegistry::Discover(std::vector<Status>* problems) const {
   std::vector<PluginManifest> out;
@@ -229,9 +234,8 @@ Result<const LoadedPlugin*> PluginRegistry::LoadManifest(const std::string& mani
   }
   if (info.abi_major != MN_ABI_VERSION_MAJOR) {
     return Status::AbiMismatch("plugin '" + m.name + "' (" + m.library_path +
-                               ") was built for mnemo ABI major " +
-                               std::to_string(info.abi_major) + ", this mnemo speaks " +
-                               std::to_string(MN_ABI_VERSION_MAJOR));
+                               ") was built for mnemo ABI major " + std::to_string(info.abi_major) +
+                               ", this mnemo speaks " + std::to_string(MN_ABI_VERSION_MAJOR));
   }
   if (info.abi_minor > MN_ABI_VERSION_MINOR) {
     return Status::AbiMismatch("plugin '" + m.name + "' (" + m.library_path +
@@ -268,9 +272,8 @@ Result<const LoadedPlugin*> PluginRegistry::LoadManifest(const std::string& mani
                                      "): required function '" + s.name + "' is NULL");
     }
   }
-  if ((info.caps & MN_CAP_TOKENIZE) &&
-      (!MN_HAS_FIELD(vt, mn_backend_vtable, detokenize) || vt->tokenize == nullptr ||
-       vt->detokenize == nullptr)) {
+  if ((info.caps & MN_CAP_TOKENIZE) && (!MN_HAS_FIELD(vt, mn_backend_vtable, detokenize) ||
+                                        vt->tokenize == nullptr || vt->detokenize == nullptr)) {
     return Status::InvalidArgument("plugin '" + m.name + "' (" + m.library_path +
                                    ") declares MN_CAP_TOKENIZE but has no tokenize/detokenize");
   }

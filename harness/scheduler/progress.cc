@@ -14,7 +14,9 @@ Progress::Progress(std::string label, uint64_t total, bool enabled)
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
-Progress::~Progress() { Finish(); }
+Progress::~Progress() {
+  Finish();
+}
 
 void Progress::Advance(uint64_t n) {
   done_.fetch_add(n);

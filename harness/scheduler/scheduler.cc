@@ -78,9 +78,15 @@ std::vector<std::vector<size_t>> MakeBatches(const std::vector<Request>& request
 
 }  // namespace
 
-void RequestStop() { g_stop = 1; }
-bool StopRequested() { return g_stop != 0; }
-void ResetStop() { g_stop = 0; }
+void RequestStop() {
+  g_stop = 1;
+}
+bool StopRequested() {
+  return g_stop != 0;
+}
+void ResetStop() {
+  g_stop = 0;
+}
 
 Scheduler::Scheduler(std::vector<Instance*> instances, RunStore* store, std::string fingerprint,
                      SchedulerOptions options)
@@ -232,7 +238,8 @@ Status Scheduler::Run(const std::vector<Request>& requests, std::vector<Response
     if (!done[i]) {
       r = Response{};
       r.status = MN_ERR_CANCELLED;
-      r.error = batch_status.ok() ? "not run: the run was stopped" : "not run: " + batch_status.message();
+      r.error =
+          batch_status.ok() ? "not run: the run was stopped" : "not run: " + batch_status.message();
       ++stats->cancelled;
     } else if (r.ok()) {
       ++stats->computed;

@@ -28,12 +28,12 @@
 namespace mnemo {
 
 struct SchedulerOptions {
-  size_t max_batch = 64;           // requests per execute call
-  size_t max_batch_tokens = 16384; // tokens per execute call (a single larger request still goes)
-  int max_attempts = 4;            // for retryable failures, with exponential back-off
+  size_t max_batch = 64;            // requests per execute call
+  size_t max_batch_tokens = 16384;  // tokens per execute call (a single larger request still goes)
+  int max_attempts = 4;             // for retryable failures, with exponential back-off
   int backoff_ms = 200;
-  size_t commit_every = 64;        // responses per store transaction
-  int commit_interval_ms = 200;    // or this often, whichever first
+  size_t commit_every = 64;      // responses per store transaction
+  int commit_interval_ms = 200;  // or this often, whichever first
   bool use_cache = true;
   bool show_progress = true;
   std::string label = "requests";
@@ -41,10 +41,10 @@ struct SchedulerOptions {
 
 struct RunStats {
   size_t total = 0;
-  size_t cached = 0;    // answered from the store without touching a backend
-  size_t computed = 0;  // answered by a backend in this run
-  size_t failed = 0;    // ended with an error (after retries)
-  size_t cancelled = 0; // not attempted because the run was stopped
+  size_t cached = 0;     // answered from the store without touching a backend
+  size_t computed = 0;   // answered by a backend in this run
+  size_t failed = 0;     // ended with an error (after retries)
+  size_t cancelled = 0;  // not attempted because the run was stopped
   size_t retries = 0;
   double seconds = 0.0;
   bool interrupted = false;

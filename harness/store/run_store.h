@@ -104,8 +104,7 @@ class RunStore {
   Status UpsertModel(ModelRecord* model);
 
   Status BeginJob(JobRecord* job);
-  Status FinishJob(int64_t job_id, const std::string& status, int64_t n_requests,
-                   int64_t n_cached);
+  Status FinishJob(int64_t job_id, const std::string& status, int64_t n_requests, int64_t n_cached);
   Result<std::vector<JobRecord>> ListJobs(int64_t run_id);
 
   // The request cache. Keys come from Request::CacheKey.

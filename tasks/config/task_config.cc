@@ -12,10 +12,14 @@ namespace fs = std::filesystem;
 
 const char* OutputTypeName(OutputType t) {
   switch (t) {
-    case OutputType::kLoglikelihood: return "loglikelihood";
-    case OutputType::kLoglikelihoodRolling: return "loglikelihood_rolling";
-    case OutputType::kMultipleChoice: return "multiple_choice";
-    case OutputType::kGenerateUntil: return "generate_until";
+    case OutputType::kLoglikelihood:
+      return "loglikelihood";
+    case OutputType::kLoglikelihoodRolling:
+      return "loglikelihood_rolling";
+    case OutputType::kMultipleChoice:
+      return "multiple_choice";
+    case OutputType::kGenerateUntil:
+      return "generate_until";
   }
   return "unknown";
 }
@@ -62,8 +66,10 @@ nlohmann::json ScalarToJson(const YAML::Node& n) {
 
 nlohmann::json NodeToJson(const YAML::Node& n) {
   switch (n.Type()) {
-    case YAML::NodeType::Null: return nullptr;
-    case YAML::NodeType::Scalar: return ScalarToJson(n);
+    case YAML::NodeType::Null:
+      return nullptr;
+    case YAML::NodeType::Scalar:
+      return ScalarToJson(n);
     case YAML::NodeType::Sequence: {
       nlohmann::json a = nlohmann::json::array();
       for (const auto& e : n) a.push_back(NodeToJson(e));
@@ -74,18 +80,43 @@ nlohmann::json NodeToJson(const YAML::Node& n) {
       for (const auto& kv : n) o[kv.first.as<std::string>()] = NodeToJson(kv.second);
       return o;
     }
-    default: return nullptr;
+    default:
+      return nullptr;
   }
 }
 
 // Keys of lm-eval's TaskConfig that mnemo reads.
-const std::set<std::string> kTaskKeys = {
-    "task", "task_alias", "tag", "group", "dataset_path", "dataset_name", "dataset_kwargs",
-    "training_split", "validation_split", "test_split", "fewshot_split", "description",
-    "doc_to_text", "doc_to_target", "doc_to_choice", "target_delimiter", "fewshot_delimiter",
-    "fewshot_config", "num_fewshot", "output_type", "generation_kwargs", "repeats",
-    "filter_list", "metric_list", "should_decontaminate", "doc_to_decontamination_query",
-    "metadata", "include", "dataset_format", "dataset_columns", "process_results"};
+const std::set<std::string> kTaskKeys = {"task",
+                                         "task_alias",
+                                         "tag",
+                                         "group",
+                                         "dataset_path",
+                                         "dataset_name",
+                                         "dataset_kwargs",
+                                         "training_split",
+                                         "validation_split",
+                                         "test_split",
+                                         "fewshot_split",
+                                         "description",
+                                         "doc_to_text",
+                                         "doc_to_target",
+                                         "doc_to_choice",
+                                         "target_delimiter",
+                                         "fewshot_delimiter",
+                                         "fewshot_config",
+                                         "num_fewshot",
+                                         "output_type",
+                                         "generation_kwargs",
+                                         "repeats",
+                                         "filter_list",
+                                         "metric_list",
+                                         "should_decontaminate",
+                                         "doc_to_decontamination_query",
+                                         "metadata",
+                                         "include",
+                                         "dataset_format",
+                                         "dataset_columns",
+                                         "process_results"};
 // Keys lm-eval has that mnemo refuses with a reason.
 const std::map<std::string, std::string> kUnsupportedKeys = {
     {"process_docs", "arbitrary Python preprocessing of documents"},
@@ -125,7 +156,8 @@ Status ResolveFunction(const Ctx& c, const std::string& key, nlohmann::json* v) 
 
 Status GetString(const Ctx& c, const nlohmann::json& j, const char* key, std::string* out) {
   if (!j.contains(key) || j[key].is_null()) return Status::Ok();
-  if (!j[key].is_string()) return c.Err(key, std::string("must be a string, not ") + j[key].type_name());
+  if (!j[key].is_string())
+    return c.Err(key, std::string("must be a string, not ") + j[key].type_name());
   *out = j[key].get<std::string>();
   // A `!function` hook where plain text is expected must not be read as the text "!function:...".
   if (out->rfind("!function:", 0) == 0)
@@ -137,10 +169,12 @@ Result<nlohmann::json> LoadWithIncludes(const std::string& path, int depth) {
   if (depth > 8) return Status::InvalidArgument(path + ": 'include' nests too deeply");
   auto j = LoadYamlAsJson(path);
   if (!j.ok()) return j.status();
-  if (!j->is_object()) return Status::InvalidArgument(path + ": a task file must be a YAML mapping");
+  if (!j->is_object())
+    return Status::InvalidArgument(path + ": a task file must be a YAML mapping");
   if (j->contains("include")) {
     const auto& inc = (*j)["include"];
-    if (!inc.is_string()) return Status::InvalidArgument(path + ": key 'include': must be a file name");
+    if (!inc.is_string())
+      return Status::InvalidArgument(path + ": key 'include': must be a file name");
     fs::path base = fs::path(path).parent_path() / inc.get<std::string>();
     auto parent = LoadWithIncludes(base.string(), depth + 1);
     if (!parent.ok()) return parent.status();
@@ -167,11 +201,13 @@ Status ParseMetrics(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
       return c.Err(key + ".metric", "custom metric functions ('!function') are not supported");
     if (m.contains("aggregation")) {
       if (!m["aggregation"].is_string())
-        return c.Err(key + ".aggregation", "must be a string (custom aggregation functions are not supported)");
+        return c.Err(key + ".aggregation",
+                     "must be a string (custom aggregation functions are not supported)");
       s.aggregation = m["aggregation"].get<std::string>();
     }
     if (m.contains("higher_is_better")) {
-      if (!m["higher_is_better"].is_boolean()) return c.Err(key + ".higher_is_better", "must be true or false");
+      if (!m["higher_is_better"].is_boolean())
+        return c.Err(key + ".higher_is_better", "must be true or false");
       s.higher_is_better = m["higher_is_better"].get<bool>();
       s.higher_is_better_set = true;
     }
@@ -195,15 +231,18 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
   if (t->task.empty()) return c.Err("task", "is missing");
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "task_alias", &t->alias));
   if (j.contains("tag")) {
-    if (j["tag"].is_string()) t->tags.push_back(j["tag"].get<std::string>());
+    if (j["tag"].is_string())
+      t->tags.push_back(j["tag"].get<std::string>());
     else if (j["tag"].is_array())
-      for (const auto& x : j["tag"]) t->tags.push_back(x.is_string() ? x.get<std::string>() : x.dump());
+      for (const auto& x : j["tag"])
+        t->tags.push_back(x.is_string() ? x.get<std::string>() : x.dump());
   }
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "dataset_path", &t->dataset_path));
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "dataset_format", &t->dataset_format));
   if (j.contains("dataset_columns")) {
     const auto& cols = j["dataset_columns"];
-    if (!cols.is_array() || cols.empty()) return c.Err("dataset_columns", "must be a list of column names");
+    if (!cols.is_array() || cols.empty())
+      return c.Err("dataset_columns", "must be a list of column names");
     for (const auto& x : cols) {
       if (!x.is_string()) return c.Err("dataset_columns", "must be a list of column names");
       t->dataset_columns.push_back(x.get<std::string>());
@@ -238,7 +277,8 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
   if (!t->dataset_path.empty() && t->data_files.empty()) {
     static const std::set<std::string> kLoaders = {"json", "csv", "text", "parquet"};
     if (kLoaders.count(t->dataset_path))
-      return c.Err("dataset_kwargs.data_files", "is required with dataset_path '" + t->dataset_path + "'");
+      return c.Err("dataset_kwargs.data_files",
+                   "is required with dataset_path '" + t->dataset_path + "'");
     fs::path p(t->dataset_path);
     if (p.is_relative()) p = fs::path(t->base_dir) / p;
     t->dataset_path = p.lexically_normal().string();
@@ -256,15 +296,20 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "description", &t->description));
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "target_delimiter", &t->target_delimiter));
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "fewshot_delimiter", &t->fewshot_delimiter));
-  for (const char* k : {"doc_to_text", "doc_to_target", "doc_to_choice", "doc_to_decontamination_query"}) {
+  for (const char* k :
+       {"doc_to_text", "doc_to_target", "doc_to_choice", "doc_to_decontamination_query"}) {
     nlohmann::json v = j.contains(k) ? j[k] : nlohmann::json();
     MNEMO_RETURN_IF_ERROR(ResolveFunction(c, k, &v));
     if (!v.is_null() && !v.is_string() && !v.is_number_integer() && !v.is_array() && !v.is_object())
       return c.Err(k, "must be a field name, a template, an integer or a list");
-    if (std::string(k) == "doc_to_text") t->doc_to_text = v;
-    else if (std::string(k) == "doc_to_target") t->doc_to_target = v;
-    else if (std::string(k) == "doc_to_choice") t->doc_to_choice = v;
-    else t->doc_to_decontamination_query = v;
+    if (std::string(k) == "doc_to_text")
+      t->doc_to_text = v;
+    else if (std::string(k) == "doc_to_target")
+      t->doc_to_target = v;
+    else if (std::string(k) == "doc_to_choice")
+      t->doc_to_choice = v;
+    else
+      t->doc_to_decontamination_query = v;
   }
   if (j.contains("process_results") && !j["process_results"].is_null()) {
     nlohmann::json v = j["process_results"];
@@ -283,14 +328,15 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
         if (!it.value().is_string()) return c.Err(key, "must be a string");
         t->fewshot_sampler = it.value().get<std::string>();
         if (t->fewshot_sampler != "default" && t->fewshot_sampler != "first_n")
-          return c.Err(key, "'" + t->fewshot_sampler + "' is not a known sampler (default, first_n)");
+          return c.Err(key,
+                       "'" + t->fewshot_sampler + "' is not a known sampler (default, first_n)");
       } else if (k == "split") {
         if (!it.value().is_string()) return c.Err(key, "must be a string");
         t->fewshot_split = it.value().get<std::string>();
       } else if (k == "doc_to_text" || k == "doc_to_target" || k == "doc_to_choice") {
         nlohmann::json v = it.value();
         MNEMO_RETURN_IF_ERROR(ResolveFunction(c, key, &v));
-        (k == "doc_to_text" ? t->fewshot_doc_to_text
+        (k == "doc_to_text"     ? t->fewshot_doc_to_text
          : k == "doc_to_target" ? t->fewshot_doc_to_target
                                 : t->fewshot_doc_to_choice) = v;
       } else if (k == "target_delimiter" || k == "fewshot_delimiter") {
@@ -298,8 +344,9 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
         (k == "target_delimiter" ? t->fewshot_target_delimiter : t->fewshot_fewshot_delimiter) =
             it.value().get<std::string>();
       } else {
-        return c.Err(key, "not supported (fewshot_config takes sampler, split, doc_to_text, "
-                          "doc_to_target, doc_to_choice, target_delimiter, fewshot_delimiter)");
+        return c.Err(key,
+                     "not supported (fewshot_config takes sampler, split, doc_to_text, "
+                     "doc_to_target, doc_to_choice, target_delimiter, fewshot_delimiter)");
       }
     }
   }
@@ -310,11 +357,18 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
   }
   std::string ot = "generate_until";
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "output_type", &ot));
-  if (ot == "loglikelihood") t->output_type = OutputType::kLoglikelihood;
-  else if (ot == "loglikelihood_rolling") t->output_type = OutputType::kLoglikelihoodRolling;
-  else if (ot == "multiple_choice") t->output_type = OutputType::kMultipleChoice;
-  else if (ot == "generate_until") t->output_type = OutputType::kGenerateUntil;
-  else return c.Err("output_type", "'" + ot + "' is not one of loglikelihood, loglikelihood_rolling, multiple_choice, generate_until");
+  if (ot == "loglikelihood")
+    t->output_type = OutputType::kLoglikelihood;
+  else if (ot == "loglikelihood_rolling")
+    t->output_type = OutputType::kLoglikelihoodRolling;
+  else if (ot == "multiple_choice")
+    t->output_type = OutputType::kMultipleChoice;
+  else if (ot == "generate_until")
+    t->output_type = OutputType::kGenerateUntil;
+  else
+    return c.Err("output_type", "'" + ot +
+                                    "' is not one of loglikelihood, loglikelihood_rolling, "
+                                    "multiple_choice, generate_until");
   if (t->output_type == OutputType::kMultipleChoice && t->doc_to_choice.is_null())
     return c.Err("doc_to_choice", "is required for output_type multiple_choice");
 
@@ -328,15 +382,18 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
       std::string key = "generation_kwargs." + k;
       if (k == "until") {
         t->until.clear();
-        if (v.is_string()) t->until.push_back(v.get<std::string>());
+        if (v.is_string())
+          t->until.push_back(v.get<std::string>());
         else if (v.is_array()) {
           for (const auto& s : v) {
             if (!s.is_string()) return c.Err(key, "must be a list of strings");
             t->until.push_back(s.get<std::string>());
           }
-        } else return c.Err(key, "must be a string or a list of strings");
+        } else
+          return c.Err(key, "must be a string or a list of strings");
       } else if (k == "max_gen_toks" || k == "max_new_tokens") {
-        if (!v.is_number_integer() || v.get<int64_t>() <= 0) return c.Err(key, "must be a positive integer");
+        if (!v.is_number_integer() || v.get<int64_t>() <= 0)
+          return c.Err(key, "must be a positive integer");
         t->max_gen_toks = v.get<uint32_t>();
       } else if (k == "do_sample") {
         if (!v.is_boolean()) return c.Err(key, "must be true or false");
@@ -351,7 +408,8 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
         if (!v.is_number_integer()) return c.Err(key, "must be an integer");
         t->top_k = v.get<int32_t>();
       } else {
-        return c.Err(key, "not supported (until, max_gen_toks, do_sample, temperature, top_p, top_k)");
+        return c.Err(key,
+                     "not supported (until, max_gen_toks, do_sample, temperature, top_p, top_k)");
       }
     }
   }
@@ -366,8 +424,8 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
     for (size_t i = 0; i < fl.size(); ++i) {
       const auto& f = fl[i];
       std::string key = "filter_list[" + std::to_string(i) + "]";
-      if (!f.is_object() || !f.contains("name") || !f["name"].is_string() || !f.contains("filter") ||
-          !f["filter"].is_array())
+      if (!f.is_object() || !f.contains("name") || !f["name"].is_string() ||
+          !f.contains("filter") || !f["filter"].is_array())
         return c.Err(key, "must be a mapping with a string 'name' and a list 'filter'");
       t->filters.push_back({f["name"].get<std::string>(), f["filter"]});
     }
@@ -392,10 +450,12 @@ Status ParseGroup(const Ctx& c, const nlohmann::json& j, GroupConfig* g) {
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "group", &g->group));
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "group_alias", &g->alias));
   const auto& tasks = j["task"];
-  if (!tasks.is_array() || tasks.empty()) return c.Err("task", "must be a non-empty list of task names");
+  if (!tasks.is_array() || tasks.empty())
+    return c.Err("task", "must be a non-empty list of task names");
   for (const auto& x : tasks) {
     if (!x.is_string())
-      return c.Err("task", "inline task definitions inside a group are not supported; list task names");
+      return c.Err("task",
+                   "inline task definitions inside a group are not supported; list task names");
     g->tasks.push_back(x.get<std::string>());
   }
   if (j.contains("aggregate_metric_list")) {
@@ -413,13 +473,15 @@ Status ParseGroup(const Ctx& c, const nlohmann::json& j, GroupConfig* g) {
           return c.Err(key + ".aggregation", "only 'mean' is supported for groups");
       }
       if (m.contains("weight_by_size")) {
-        if (!m["weight_by_size"].is_boolean()) return c.Err(key + ".weight_by_size", "must be true or false");
+        if (!m["weight_by_size"].is_boolean())
+          return c.Err(key + ".weight_by_size", "must be true or false");
         a.weight_by_size = m["weight_by_size"].get<bool>();
       }
       if (m.contains("filter_list")) {
         a.filters.clear();
         const auto& fl = m["filter_list"];
-        if (fl.is_string()) a.filters.push_back(fl.get<std::string>());
+        if (fl.is_string())
+          a.filters.push_back(fl.get<std::string>());
         else if (fl.is_array())
           for (const auto& f : fl) a.filters.push_back(f.get<std::string>());
       }
@@ -440,7 +502,8 @@ Result<nlohmann::json> LoadYamlAsJson(const std::string& path) {
     YAML::Node root = YAML::LoadFile(path);
     return NodeToJson(root);
   } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
+    return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) +
+                                   ": invalid YAML: " + e.msg);
   }
 }
 

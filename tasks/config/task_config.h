@@ -36,7 +36,7 @@ struct MetricSpec {
   std::string metric;       // acc, acc_norm, exact_match, word_perplexity, ...
   std::string aggregation;  // mean, perplexity, f1, ... (default per metric)
   bool higher_is_better = true;
-  bool higher_is_better_set = false;  // false: the metric's own default applies
+  bool higher_is_better_set = false;                 // false: the metric's own default applies
   nlohmann::json kwargs = nlohmann::json::object();  // e.g. ignore_case, regexes_to_ignore
 };
 
@@ -53,7 +53,7 @@ struct TaskConfig {
   std::string base_dir;     // its folder: relative data paths resolve here
 
   // Data.
-  std::string dataset_path;                     // local file/folder or builtin loader name
+  std::string dataset_path;                       // local file/folder or builtin loader name
   std::map<std::string, std::string> data_files;  // split -> file (absolute)
   std::string dataset_format;                     // empty = from the file extension
   std::vector<std::string> dataset_columns;       // CSV/TSV without a header row: the names

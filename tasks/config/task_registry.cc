@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <functional>
 #include <filesystem>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -28,7 +28,9 @@ TaskRegistry::TaskRegistry() {
   }
 }
 
-void TaskRegistry::AddDir(const std::string& dir) { dirs_.push_back(dir); }
+void TaskRegistry::AddDir(const std::string& dir) {
+  dirs_.push_back(dir);
+}
 
 void TaskRegistry::Scan() {
   tasks_.clear();
@@ -38,12 +40,13 @@ void TaskRegistry::Scan() {
   for (const auto& dir : dirs_) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
-      if (dir != DefaultTaskDir()) problems_.push_back(Status::NotFound("task folder '" + dir + "' does not exist"));
+      if (dir != DefaultTaskDir())
+        problems_.push_back(Status::NotFound("task folder '" + dir + "' does not exist"));
       continue;
     }
     std::vector<fs::path> files;
-    for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator();
-         it.increment(ec)) {
+    for (auto it = fs::recursive_directory_iterator(dir, ec);
+         it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (ec) break;
       std::string ext = it->path().extension().string();
       if (it->is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(it->path());
@@ -71,10 +74,12 @@ void TaskRegistry::Scan() {
   }
 }
 
-Result<std::vector<std::string>> TaskRegistry::Resolve(const std::vector<std::string>& names) const {
+Result<std::vector<std::string>> TaskRegistry::Resolve(
+    const std::vector<std::string>& names) const {
   std::vector<std::string> out;
   std::set<std::string> seen;
-  std::function<Status(const std::string&, int)> add = [&](const std::string& name, int depth) -> Status {
+  std::function<Status(const std::string&, int)> add = [&](const std::string& name,
+                                                           int depth) -> Status {
     if (depth > 8) return Status::InvalidArgument("group '" + name + "' nests too deeply");
     if (tasks_.count(name)) {
       if (seen.insert(name).second) out.push_back(name);

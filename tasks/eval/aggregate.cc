@@ -57,10 +57,14 @@ MetricSample MetricSample::Pair(int64_t gold, int64_t pred) {
 
 nlohmann::json MetricSample::ToJson() const {
   switch (kind) {
-    case Kind::kScalar: return x;
-    case Kind::kWeighted: return {weighted.ll, weighted.count};
-    case Kind::kPair: return {pair.gold, pair.pred};
-    case Kind::kBrier: return {brier.gold, brier.probs};
+    case Kind::kScalar:
+      return x;
+    case Kind::kWeighted:
+      return {weighted.ll, weighted.count};
+    case Kind::kPair:
+      return {pair.gold, pair.pred};
+    case Kind::kBrier:
+      return {brier.gold, brier.probs};
   }
   return nullptr;
 }
@@ -68,10 +72,18 @@ nlohmann::json MetricSample::ToJson() const {
 void MetricValues::Add(const MetricSample& s) {
   ++n_;
   switch (s.kind) {
-    case MetricSample::Kind::kScalar: items_.values.push_back(s.x); break;
-    case MetricSample::Kind::kWeighted: items_.weighted.push_back(s.weighted); break;
-    case MetricSample::Kind::kPair: items_.pairs.push_back(s.pair); break;
-    case MetricSample::Kind::kBrier: items_.brier.push_back(s.brier); break;
+    case MetricSample::Kind::kScalar:
+      items_.values.push_back(s.x);
+      break;
+    case MetricSample::Kind::kWeighted:
+      items_.weighted.push_back(s.weighted);
+      break;
+    case MetricSample::Kind::kPair:
+      items_.pairs.push_back(s.pair);
+      break;
+    case MetricSample::Kind::kBrier:
+      items_.brier.push_back(s.brier);
+      break;
   }
 }
 
@@ -103,8 +115,8 @@ Status CheckMetricFits(const MetricSpec& m, OutputType t, const std::string& whe
   }
   auto agg = ParseAggregation(m.aggregation);
   if (!agg.ok()) {
-    return Status::InvalidArgument(where + ": key 'metric_list': metric '" + m.metric + "': " +
-                                   agg.status().message());
+    return Status::InvalidArgument(where + ": key 'metric_list': metric '" + m.metric +
+                                   "': " + agg.status().message());
   }
   return Status::Ok();
 }

@@ -20,12 +20,16 @@ namespace {
 // lm-eval's DEFAULT_METRIC_REGISTRY.
 std::vector<MetricSpec> DefaultMetrics(OutputType t) {
   switch (t) {
-    case OutputType::kLoglikelihood: return {{"perplexity", "", false, {}}, {"acc", "", true, {}}};
+    case OutputType::kLoglikelihood:
+      return {{"perplexity", "", false, {}}, {"acc", "", true, {}}};
     case OutputType::kLoglikelihoodRolling:
-      return {{"word_perplexity", "", false, {}}, {"byte_perplexity", "", false, {}},
+      return {{"word_perplexity", "", false, {}},
+              {"byte_perplexity", "", false, {}},
               {"bits_per_byte", "", false, {}}};
-    case OutputType::kMultipleChoice: return {{"acc", "", true, {}}, {"acc_norm", "", true, {}}};
-    case OutputType::kGenerateUntil: return {{"exact_match", "", true, {}}};
+    case OutputType::kMultipleChoice:
+      return {{"acc", "", true, {}}, {"acc_norm", "", true, {}}};
+    case OutputType::kGenerateUntil:
+      return {{"exact_match", "", true, {}}};
   }
   return {};
 }
@@ -59,7 +63,7 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
   const std::string where = cfg.source_path + ": task '" + cfg.task + "'";
   // Capabilities first: refuse before any work.
   uint64_t need = MN_CAP_TOKENIZE;
-  need |= cfg.output_type == OutputType::kGenerateUntil ? MN_CAP_GENERATE
+  need |= cfg.output_type == OutputType::kGenerateUntil          ? MN_CAP_GENERATE
           : cfg.output_type == OutputType::kLoglikelihoodRolling ? MN_CAP_SCORE_ROLLING
                                                                  : MN_CAP_SCORE;
   if (!model_->Has(need)) {
@@ -67,18 +71,22 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
                                " requests, which backend '" +
                                model_->backend()->plugin().manifest.name + "' cannot serve");
   }
-  std::vector<MetricSpec> metrics = cfg.metrics.empty() ? DefaultMetrics(cfg.output_type) : cfg.metrics;
+  std::vector<MetricSpec> metrics =
+      cfg.metrics.empty() ? DefaultMetrics(cfg.output_type) : cfg.metrics;
   for (auto& m : metrics) {
     if (m.aggregation.empty()) m.aggregation = DefaultAggregation(m.metric);
     if (!m.higher_is_better_set) m.higher_is_better = DefaultHigherIsBetter(m.metric);
     if (m.aggregation.empty()) {
-      return Status::InvalidArgument(cfg.source_path + ": key 'metric_list': unknown metric '" + m.metric +
-                                     "' (known: " + KnownMetricNames() + ")");
+      return Status::InvalidArgument(cfg.source_path + ": key 'metric_list': unknown metric '" +
+                                     m.metric + "' (known: " + KnownMetricNames() + ")");
     }
     MNEMO_RETURN_IF_ERROR(CheckMetricFits(m, cfg.output_type, cfg.source_path));
   }
-  auto chains = ParseFilterList(cfg.raw.contains("filter_list") ? cfg.raw["filter_list"] : nlohmann::json());
-  if (!chains.ok()) return Status::InvalidArgument(cfg.source_path + ": key 'filter_list': " + chains.status().message());
+  auto chains =
+      ParseFilterList(cfg.raw.contains("filter_list") ? cfg.raw["filter_list"] : nlohmann::json());
+  if (!chains.ok())
+    return Status::InvalidArgument(cfg.source_path +
+                                   ": key 'filter_list': " + chains.status().message());
 
   TaskResult out;
   out.task = cfg.task;
@@ -107,6 +115,19 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
   std::vector<Request> requests;
   std::vector<DocPlan> plans(docs.size());
   bool mutual_info = Needs(metrics, "acc_mutual_info");
+  // One SCORE request with lm-eval's context/continuation split, left-truncated to the model.
+  auto add_score = [&](const std::string& ctx, const std::string& cont, DocPlan* p) -> Status {
+    auto enc = EncodePair(*model_, ctx, cont);
+    if (!enc.ok()) return enc.status();
+    TruncateLeft(&enc.value(), info.n_ctx);
+    Request r;
+    r.kind = MN_REQ_SCORE;
+    r.context = std::move(enc->context);
+    r.continuation = std::move(enc->continuation);
+    requests.push_back(std::move(r));
+    p->arguments.push_back({ctx, cont});
+    return Status::Ok();
+  };
   for (size_t d = 0; d < docs.size(); ++d) {
     DocPlan& p = plans[d];
     p.first = requests.size();
@@ -130,15 +151,8 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
         if (mutual_info)
           for (const auto& c : p.choices) pairs.emplace_back("", cfg.target_delimiter + c);
         for (const auto& [ctx, cont] : pairs) {
-          auto enc = EncodePair(*model_, ctx, cont);
-          if (!enc.ok()) return fail(enc.status());
-          TruncateLeft(&enc.value(), info.n_ctx);
-          Request r;
-          r.kind = MN_REQ_SCORE;
-          r.context = std::move(enc->context);
-          r.continuation = std::move(enc->continuation);
-          requests.push_back(std::move(r));
-          p.arguments.push_back({ctx, cont});
+          Status s = add_score(ctx, cont, &p);
+          if (!s.ok()) return fail(s);
         }
         break;
       }
@@ -146,19 +160,13 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
         auto tt = task.TargetText(docs[d]);
         if (!tt.ok()) return fail(tt.status());
         p.target_text = *tt;
-        auto enc = EncodePair(*model_, p.context, p.target_text);
-        if (!enc.ok()) return fail(enc.status());
-        TruncateLeft(&enc.value(), info.n_ctx);
-        Request r;
-        r.kind = MN_REQ_SCORE;
-        r.context = std::move(enc->context);
-        r.continuation = std::move(enc->continuation);
-        requests.push_back(std::move(r));
-        p.arguments.push_back({p.context, p.target_text});
+        Status s = add_score(p.context, p.target_text, &p);
+        if (!s.ok()) return fail(s);
         break;
       }
       case OutputType::kLoglikelihoodRolling: {
-        if (!target->is_string()) return fail(Status::InvalidArgument("doc_to_target must give the text to score"));
+        if (!target->is_string())
+          return fail(Status::InvalidArgument("doc_to_target must give the text to score"));
         p.rolling_text = target->get<std::string>();
         auto toks = model_->Tokenize(p.rolling_text, /*add_special=*/false);
         if (!toks.ok()) return fail(toks.status());
@@ -184,7 +192,8 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
         std::vector<int32_t> prompt = std::move(toks).value();
         // HFLM's rule: keep the last (max_length - max_gen_toks) context tokens.
         size_t keep = info.n_ctx > cfg.max_gen_toks ? info.n_ctx - cfg.max_gen_toks : 1;
-        if (prompt.size() > keep) prompt.erase(prompt.begin(), prompt.end() - static_cast<std::ptrdiff_t>(keep));
+        if (prompt.size() > keep)
+          prompt.erase(prompt.begin(), prompt.end() - static_cast<std::ptrdiff_t>(keep));
         for (int r = 0; r < cfg.repeats; ++r) {
           Request q;
           q.kind = MN_REQ_GENERATE;
@@ -199,8 +208,11 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
           q.gen.stop_at_eos = true;
           requests.push_back(std::move(q));
         }
-        p.arguments.push_back({p.context, {{"until", cfg.until}, {"max_gen_toks", cfg.max_gen_toks},
-                                           {"do_sample", cfg.do_sample}, {"temperature", cfg.temperature}}});
+        p.arguments.push_back({p.context,
+                               {{"until", cfg.until},
+                                {"max_gen_toks", cfg.max_gen_toks},
+                                {"do_sample", cfg.do_sample},
+                                {"temperature", cfg.temperature}}});
         break;
       }
     }
@@ -222,9 +234,13 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
   for (const auto& m : metrics) {
     if (m.metric == "exact_match" && cfg.output_type == OutputType::kGenerateUntil) {
       auto opts = ExactMatchOptions::FromJson(m.kwargs);
-      if (!opts.ok()) return Status::InvalidArgument(cfg.source_path + ": metric exact_match: " + opts.status().message());
+      if (!opts.ok())
+        return Status::InvalidArgument(cfg.source_path +
+                                       ": metric exact_match: " + opts.status().message());
       auto em = ExactMatch::Create(*opts);
-      if (!em.ok()) return Status::InvalidArgument(cfg.source_path + ": metric exact_match: " + em.status().message());
+      if (!em.ok())
+        return Status::InvalidArgument(cfg.source_path +
+                                       ": metric exact_match: " + em.status().message());
       matchers.emplace(m.metric, std::move(em).value());
     }
   }
@@ -234,10 +250,13 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
   if (cfg.output_type == OutputType::kGenerateUntil) {
     gen_texts.resize(docs.size());
     for (size_t d = 0; d < docs.size(); ++d)
-      for (size_t k = 0; k < plans[d].n; ++k) gen_texts[d].push_back(responses[plans[d].first + k].text);
+      for (size_t k = 0; k < plans[d].n; ++k)
+        gen_texts[d].push_back(responses[plans[d].first + k].text);
     for (size_t c = 0; c < chains->size(); ++c) {
       auto f = (*chains)[c].Apply(gen_texts);
-      if (!f.ok()) return Status::InvalidArgument(cfg.source_path + ": filter '" + (*chains)[c].name() + "': " + f.status().message());
+      if (!f.ok())
+        return Status::InvalidArgument(cfg.source_path + ": filter '" + (*chains)[c].name() +
+                                       "': " + f.status().message());
       filtered[c] = std::move(f).value();
     }
   }
@@ -252,15 +271,22 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
     for (size_t k = 0; k < p.n && error.empty(); ++k) {
       const Response& r = responses[p.first + k];
       if (!r.ok()) {
-        error = r.error.empty() ? "request failed (status " + std::to_string(r.status) + ")" : r.error;
+        error =
+            r.error.empty() ? "request failed (status " + std::to_string(r.status) + ")" : r.error;
         break;
       }
-      if (cfg.output_type == OutputType::kGenerateUntil) repeats.push_back(r.text);
-      else if (cfg.output_type == OutputType::kLoglikelihoodRolling) resps.push_back({r.logprob});
-      else resps.push_back(nlohmann::json::array({nlohmann::json::array({r.logprob, r.is_greedy})}));
+      if (cfg.output_type == OutputType::kGenerateUntil)
+        repeats.push_back(r.text);
+      else if (cfg.output_type == OutputType::kLoglikelihoodRolling)
+        resps.push_back({r.logprob});
+      else
+        resps.push_back(nlohmann::json::array({nlohmann::json::array({r.logprob, r.is_greedy})}));
     }
     if (cfg.output_type == OutputType::kGenerateUntil) resps.push_back(repeats);
-    nlohmann::json base = {{"doc_id", d}, {"doc", docs[d]}, {"target", p.target}, {"arguments", p.arguments},
+    nlohmann::json base = {{"doc_id", d},
+                           {"doc", docs[d]},
+                           {"target", p.target},
+                           {"arguments", p.arguments},
                            {"resps", resps}};
     if (!error.empty()) {
       ++out.n_failed;
@@ -273,7 +299,8 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
     }
     size_t n_filters = cfg.output_type == OutputType::kGenerateUntil ? chains->size() : 1;
     for (size_t c = 0; c < n_filters; ++c) {
-      std::string filter = cfg.output_type == OutputType::kGenerateUntil ? (*chains)[c].name() : "none";
+      std::string filter =
+          cfg.output_type == OutputType::kGenerateUntil ? (*chains)[c].name() : "none";
       nlohmann::json s = base;
       s["filter"] = filter;
       nlohmann::json names = nlohmann::json::array();
@@ -292,19 +319,27 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
             cr.is_greedy.push_back(responses[p.first + k].is_greedy);
           }
           if (mutual_info)
-            for (size_t k = 0; k < nc; ++k) cr.lls_unconditional.push_back(responses[p.first + nc + k].logprob);
+            for (size_t k = 0; k < nc; ++k)
+              cr.lls_unconditional.push_back(responses[p.first + nc + k].logprob);
           // Continuation token counts: what llama.cpp's HellaSwag scorer normalises by.
           nlohmann::json n_tokens = nlohmann::json::array();
-          for (size_t k = 0; k < nc; ++k) n_tokens.push_back(requests[p.first + k].continuation.size());
+          for (size_t k = 0; k < nc; ++k)
+            n_tokens.push_back(requests[p.first + k].continuation.size());
           s["continuation_tokens"] = n_tokens;
           auto gold = ChoiceGold::FromJson(p.target, p.choices);
-          if (!gold.ok()) return Status::InvalidArgument(where + ", document " + std::to_string(d) + ": " + gold.status().message());
-          if (!gold->warning.empty()) Log(LogLevel::kWarn, where + ", document " + std::to_string(d) + ": " + gold->warning);
+          if (!gold.ok())
+            return Status::InvalidArgument(where + ", document " + std::to_string(d) + ": " +
+                                           gold.status().message());
+          if (!gold->warning.empty())
+            Log(LogLevel::kWarn, where + ", document " + std::to_string(d) + ": " + gold->warning);
           auto sc = ScoreChoices(cr, *gold);
-          if (!sc.ok()) return Status::InvalidArgument(where + ", document " + std::to_string(d) + ": " + sc.status().message());
+          if (!sc.ok())
+            return Status::InvalidArgument(where + ", document " + std::to_string(d) + ": " +
+                                           sc.status().message());
           for (const auto& m : metrics) {
             auto v = ChoiceMetricSample(m.metric, *sc, *gold);
-            if (!v.ok()) return Status::InvalidArgument(cfg.source_path + ": " + v.status().message());
+            if (!v.ok())
+              return Status::InvalidArgument(cfg.source_path + ": " + v.status().message());
             record(m, *v);
           }
           break;
@@ -312,8 +347,10 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
         case OutputType::kLoglikelihood: {
           const Response& r = responses[p.first];
           for (const auto& m : metrics) {
-            if (m.metric == "perplexity") record(m, MetricSample::Scalar(r.logprob));
-            else if (m.metric == "acc") record(m, MetricSample::Scalar(r.is_greedy ? 1.0 : 0.0));
+            if (m.metric == "perplexity")
+              record(m, MetricSample::Scalar(r.logprob));
+            else if (m.metric == "acc")
+              record(m, MetricSample::Scalar(r.is_greedy ? 1.0 : 0.0));
           }
           break;
         }
@@ -321,7 +358,8 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
           double ll = p.n ? responses[p.first].logprob : 0.0;
           // lm-eval's wikitext process_results counts on the original page, not the scored text.
           std::string counted = p.rolling_text;
-          if (cfg.process_results == "preprocess_wikitext.process_results" && docs[d].contains("page"))
+          if (cfg.process_results == "preprocess_wikitext.process_results" &&
+              docs[d].contains("page"))
             counted = docs[d]["page"].get<std::string>();
           for (const auto& m : metrics) {
             if (m.metric == "word_perplexity")
@@ -338,7 +376,8 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
               nlohmann::json::array({fv.scalar ? nlohmann::json(pred) : nlohmann::json(fv.items)});
           for (const auto& m : metrics) {
             if (m.metric == "exact_match") {
-              record(m, MetricSample::Scalar(matchers.at("exact_match").Score(pred, p.target_text)));
+              record(m,
+                     MetricSample::Scalar(matchers.at("exact_match").Score(pred, p.target_text)));
             } else if (m.metric == "f1") {
               record(m, MetricSample::Scalar(SquadTokenF1(pred, p.target_text)));
             }
@@ -360,11 +399,14 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
   for (const auto& m : metrics) {
     size_t n_filters = cfg.output_type == OutputType::kGenerateUntil ? chains->size() : 1;
     for (size_t c = 0; c < n_filters; ++c) {
-      std::string filter = cfg.output_type == OutputType::kGenerateUntil ? (*chains)[c].name() : "none";
+      std::string filter =
+          cfg.output_type == OutputType::kGenerateUntil ? (*chains)[c].name() : "none";
       auto it = values.find({m.metric, filter});
       if (it == values.end()) continue;
       auto agg = Aggregate(m.aggregation, it->second, options_.bootstrap_iters);
-      if (!agg.ok()) return Status::InvalidArgument(cfg.source_path + ": metric '" + m.metric + "': " + agg.status().message());
+      if (!agg.ok())
+        return Status::InvalidArgument(cfg.source_path + ": metric '" + m.metric +
+                                       "': " + agg.status().message());
       EvalMetric em;
       em.name = m.metric;
       em.filter = filter;

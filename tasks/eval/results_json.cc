@@ -35,7 +35,8 @@ Result<GroupResult> AggregateGroupResult(const GroupConfig& group,
       }
       if (subs.empty()) continue;
       auto a = AggregateGroup(subs, agg.weight_by_size);
-      if (!a.ok()) return Status(a.status().code(), "group '" + group.group + "': " + a.status().message());
+      if (!a.ok())
+        return Status(a.status().code(), "group '" + group.group + "': " + a.status().message());
       EvalMetric em;
       em.name = agg.metric;
       em.filter = filter;
@@ -55,8 +56,10 @@ namespace {
 void PutMetrics(nlohmann::ordered_json* entry, const std::vector<EvalMetric>& metrics) {
   for (const auto& m : metrics) {
     (*entry)[m.name + "," + m.filter] = m.value;
-    if (m.stderr_value) (*entry)[m.name + "_stderr," + m.filter] = *m.stderr_value;
-    else (*entry)[m.name + "_stderr," + m.filter] = "N/A";
+    if (m.stderr_value)
+      (*entry)[m.name + "_stderr," + m.filter] = *m.stderr_value;
+    else
+      (*entry)[m.name + "_stderr," + m.filter] = "N/A";
   }
 }
 
@@ -126,8 +129,8 @@ Status WriteResults(const std::string& path, const nlohmann::ordered_json& resul
   std::error_code ec;
   fs::path parent = fs::path(path).parent_path();
   if (!parent.empty()) fs::create_directories(parent, ec);
-  MNEMO_RETURN_IF_ERROR(
-      WriteAtomic(path, results.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"));
+  MNEMO_RETURN_IF_ERROR(WriteAtomic(
+      path, results.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"));
   fs::path dir = fs::path(path).parent_path();
   for (const auto& t : tasks) {
     std::string content;

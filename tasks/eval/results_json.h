@@ -1,6 +1,7 @@
-// lm-evaluation-harness's results layout (lm_eval/result_schema.py): results.<task>.<metric>,<filter>
-// and <metric>_stderr,<filter> ("N/A" when there is none), groups, group_subtasks, configs,
-// versions, n-shot, higher_is_better, n-samples, config; and the per-task samples JSONL.
+// lm-evaluation-harness's results layout (lm_eval/result_schema.py):
+// results.<task>.<metric>,<filter> and <metric>_stderr,<filter> ("N/A" when there is none), groups,
+// group_subtasks, configs, versions, n-shot, higher_is_better, n-samples, config; and the per-task
+// samples JSONL.
 #ifndef MNEMO_TASKS_EVAL_RESULTS_JSON_H_
 #define MNEMO_TASKS_EVAL_RESULTS_JSON_H_
 

@@ -80,8 +80,8 @@ Result<nlohmann::json> ParsePythonLiteral(const std::string& text) {
       return nlohmann::json(s);
     }
     size_t start = i;
-    while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '.' ||
-                               text[i] == '-' || text[i] == '+'))
+    while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) ||
+                               text[i] == '.' || text[i] == '-' || text[i] == '+'))
       ++i;
     std::string tok = text.substr(start, i - start);
     if (tok == "True") return nlohmann::json(true);
@@ -150,7 +150,8 @@ Status Task::Compile(const nlohmann::json& spec, const std::string& key, Field* 
     if (s.rfind("!builtin:", 0) == 0) return Status::Ok();
     auto t = jinja::Template::Parse(s);
     if (!t.ok()) {
-      return Status::InvalidArgument(config_.source_path + ": key '" + key + "': " + t.status().message());
+      return Status::InvalidArgument(config_.source_path + ": key '" + key +
+                                     "': " + t.status().message());
     }
     out->tmpl = std::move(t).value();
   }
@@ -165,24 +166,31 @@ Result<std::unique_ptr<Task>> Task::Create(TaskConfig config) {
   MNEMO_RETURN_IF_ERROR(t->Compile(c.doc_to_choice, "doc_to_choice", &t->choice_));
   // Few-shot fields inherit the task's unless fewshot_config overrides them (lm-eval's
   // FewshotConfig.from_dict).
-  MNEMO_RETURN_IF_ERROR(t->Compile(c.fewshot_doc_to_text.is_null() ? c.doc_to_text : c.fewshot_doc_to_text,
-                                   "fewshot_config.doc_to_text", &t->fs_text_));
-  MNEMO_RETURN_IF_ERROR(t->Compile(c.fewshot_doc_to_target.is_null() ? c.doc_to_target : c.fewshot_doc_to_target,
-                                   "fewshot_config.doc_to_target", &t->fs_target_));
-  MNEMO_RETURN_IF_ERROR(t->Compile(c.fewshot_doc_to_choice.is_null() ? c.doc_to_choice : c.fewshot_doc_to_choice,
-                                   "fewshot_config.doc_to_choice", &t->fs_choice_));
+  MNEMO_RETURN_IF_ERROR(
+      t->Compile(c.fewshot_doc_to_text.is_null() ? c.doc_to_text : c.fewshot_doc_to_text,
+                 "fewshot_config.doc_to_text", &t->fs_text_));
+  MNEMO_RETURN_IF_ERROR(
+      t->Compile(c.fewshot_doc_to_target.is_null() ? c.doc_to_target : c.fewshot_doc_to_target,
+                 "fewshot_config.doc_to_target", &t->fs_target_));
+  MNEMO_RETURN_IF_ERROR(
+      t->Compile(c.fewshot_doc_to_choice.is_null() ? c.doc_to_choice : c.fewshot_doc_to_choice,
+                 "fewshot_config.doc_to_choice", &t->fs_choice_));
   if (!c.description.empty()) {
     auto d = jinja::Template::Parse(c.description);
-    if (!d.ok()) return Status::InvalidArgument(c.source_path + ": key 'description': " + d.status().message());
+    if (!d.ok())
+      return Status::InvalidArgument(c.source_path +
+                                     ": key 'description': " + d.status().message());
     t->description_ = std::move(d).value();
   }
   return t;
 }
 
-Result<nlohmann::json> Task::Apply(const Field& f, const nlohmann::json& doc, const char* what) const {
+Result<nlohmann::json> Task::Apply(const Field& f, const nlohmann::json& doc,
+                                   const char* what) const {
   const nlohmann::json& spec = f.spec;
   if (spec.is_null()) {
-    return Status::InvalidArgument(config_.source_path + ": task '" + config_.task + "' has no " + what);
+    return Status::InvalidArgument(config_.source_path + ": task '" + config_.task + "' has no " +
+                                   what);
   }
   if (spec.is_number_integer() || spec.is_array()) return spec;
   if (spec.is_object()) {
@@ -193,7 +201,8 @@ Result<nlohmann::json> Task::Apply(const Field& f, const nlohmann::json& doc, co
   const std::string& s = spec.get<std::string>();
   if (s == kDetokenizer) {
     if (!doc.contains("page") || !doc["page"].is_string())
-      return Status::InvalidArgument(std::string(what) + ": wikitext_detokenizer needs a string field 'page'");
+      return Status::InvalidArgument(std::string(what) +
+                                     ": wikitext_detokenizer needs a string field 'page'");
     return nlohmann::json(WikitextDetokenize(doc["page"].get<std::string>()));
   }
   if (doc.is_object() && doc.contains(s)) return doc[s];  // a feature name
@@ -230,7 +239,8 @@ Result<nlohmann::json> Task::DocToTarget(const nlohmann::json& doc, bool fewshot
   if (!v.ok()) return v;
   nlohmann::json out = std::move(v).value();
   // A rendered template (not a direct feature) follows lm-eval's string post-processing.
-  bool templated = f.spec.is_string() && !(doc.is_object() && doc.contains(f.spec.get<std::string>()));
+  bool templated =
+      f.spec.is_string() && !(doc.is_object() && doc.contains(f.spec.get<std::string>()));
   if (out.is_string() && templated) {
     std::string s = out.get<std::string>();
     if (IsDigits(s) && !config_.doc_to_choice.is_null()) return nlohmann::json(std::stoll(s));
@@ -252,8 +262,8 @@ Result<std::vector<std::string>> Task::DocToChoice(const nlohmann::json& doc, bo
     out = std::move(lit).value();
   }
   if (!out.is_array()) {
-    return Status::InvalidArgument(config_.source_path + ": doc_to_choice of task '" + config_.task +
-                                   "' did not give a list");
+    return Status::InvalidArgument(config_.source_path + ": doc_to_choice of task '" +
+                                   config_.task + "' did not give a list");
   }
   std::vector<std::string> choices;
   for (const auto& c : out) choices.push_back(c.is_string() ? c.get<std::string>() : c.dump());
@@ -320,8 +330,10 @@ Result<std::string> Task::FewshotContext(const nlohmann::json& doc, int num_fews
         if (chosen.size() < n) chosen.push_back(&fewshot_docs[i]);
       }
     }
-    const std::string& tgt_delim = config_.fewshot_target_delimiter.value_or(config_.target_delimiter);
-    const std::string& few_delim = config_.fewshot_fewshot_delimiter.value_or(config_.fewshot_delimiter);
+    const std::string& tgt_delim =
+        config_.fewshot_target_delimiter.value_or(config_.target_delimiter);
+    const std::string& few_delim =
+        config_.fewshot_fewshot_delimiter.value_or(config_.fewshot_delimiter);
     for (const nlohmann::json* fs : chosen) {
       auto q = DocToText(*fs, true);
       if (!q.ok()) return q.status();
@@ -347,9 +359,10 @@ Result<std::string> Task::FewshotContext(const nlohmann::json& doc, int num_fews
   auto q = DocToText(doc, false);
   if (!q.ok()) return q.status();
   if (q->is_number_integer()) {
-    return Status::InvalidArgument("task '" + config_.task +
-                                   "': doc_to_text gives a choice index (multiple-input tasks such as "
-                                   "Winogrande are not supported)");
+    return Status::InvalidArgument(
+        "task '" + config_.task +
+        "': doc_to_text gives a choice index (multiple-input tasks such as "
+        "Winogrande are not supported)");
   }
   out += q->get<std::string>();
   return out;

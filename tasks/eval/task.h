@@ -32,7 +32,8 @@ class Task {
   // lm-eval's doc_to_target: an int, a string, or a list.
   Result<nlohmann::json> DocToTarget(const nlohmann::json& doc, bool fewshot = false) const;
   // lm-eval's doc_to_choice: the list of choice strings.
-  Result<std::vector<std::string>> DocToChoice(const nlohmann::json& doc, bool fewshot = false) const;
+  Result<std::vector<std::string>> DocToChoice(const nlohmann::json& doc,
+                                               bool fewshot = false) const;
   // The target as text (the choice it indexes, or the first of a list), for few-shot examples
   // and generation golds.
   Result<std::string> TargetText(const nlohmann::json& doc, bool fewshot = false) const;
@@ -50,7 +51,7 @@ class Task {
  private:
   explicit Task(TaskConfig config) : config_(std::move(config)) {}
   struct Field {
-    nlohmann::json spec;  // as in the config
+    nlohmann::json spec;                  // as in the config
     std::optional<jinja::Template> tmpl;  // when spec is a template string
   };
   Status Compile(const nlohmann::json& spec, const std::string& key, Field* out);

@@ -14,7 +14,8 @@ namespace {
 std::string StripCompression(const std::string& path) {
   for (const char* ext : {".gz", ".zst"}) {
     size_t n = std::char_traits<char>::length(ext);
-    if (path.size() > n && path.compare(path.size() - n, n, ext) == 0) return path.substr(0, path.size() - n);
+    if (path.size() > n && path.compare(path.size() - n, n, ext) == 0)
+      return path.substr(0, path.size() - n);
   }
   return path;
 }
@@ -56,7 +57,8 @@ Result<std::vector<nlohmann::json>> LoadJson(const std::string& path, size_t lim
     std::vector<nlohmann::json> docs;
     for (size_t i = 0; i < j.size() && (limit == 0 || docs.size() < limit); ++i) {
       if (!j[i].is_object())
-        return Status::InvalidArgument(path + ": element " + std::to_string(i) + " is not an object");
+        return Status::InvalidArgument(path + ": element " + std::to_string(i) +
+                                       " is not an object");
       docs.push_back(j[i]);
     }
     return docs;
@@ -65,7 +67,8 @@ Result<std::vector<nlohmann::json>> LoadJson(const std::string& path, size_t lim
   if (!reader.ok()) return reader.status();
   std::vector<nlohmann::json> docs;
   nlohmann::json obj;
-  while ((limit == 0 || docs.size() < limit) && (*reader)->Next(&obj)) docs.push_back(std::move(obj));
+  while ((limit == 0 || docs.size() < limit) && (*reader)->Next(&obj))
+    docs.push_back(std::move(obj));
   if (!(*reader)->status().ok()) return (*reader)->status();
   return docs;
 }
@@ -97,10 +100,11 @@ Result<std::vector<nlohmann::json>> LoadCsv(const TaskConfig& task, const std::s
       continue;
     }
     if (rec.size() != header.size()) {
-      return Status::InvalidArgument(path + ":" + std::to_string(line_of(start)) + ": expected " +
-                                     std::to_string(header.size()) + " columns (" +
-                                     (task.dataset_columns.empty() ? "from the header" : "dataset_columns") +
-                                     "), found " + std::to_string(rec.size()));
+      return Status::InvalidArgument(
+          path + ":" + std::to_string(line_of(start)) + ": expected " +
+          std::to_string(header.size()) + " columns (" +
+          (task.dataset_columns.empty() ? "from the header" : "dataset_columns") + "), found " +
+          std::to_string(rec.size()));
     }
     nlohmann::json d = nlohmann::json::object();
     for (size_t i = 0; i < header.size(); ++i) d[header[i]] = rec[i];
@@ -220,20 +224,24 @@ bool ParseCsvRecord(const std::string& data, size_t* pos, char sep, std::vector<
 }
 
 Result<std::string> SplitFile(const TaskConfig& task, const std::string& split) {
-  if (split.empty()) return Status::InvalidArgument(task.source_path + ": task '" + task.task + "' names no split");
+  if (split.empty())
+    return Status::InvalidArgument(task.source_path + ": task '" + task.task + "' names no split");
   auto it = task.data_files.find(split);
   if (it != task.data_files.end()) return it->second;
   if (!task.data_files.empty()) {
-    return Status::NotFound(task.source_path + ": task '" + task.task + "': no data file for split '" +
-                            split + "' in dataset_kwargs.data_files");
+    return Status::NotFound(task.source_path + ": task '" + task.task +
+                            "': no data file for split '" + split +
+                            "' in dataset_kwargs.data_files");
   }
   if (task.dataset_path.empty())
-    return Status::InvalidArgument(task.source_path + ": task '" + task.task + "' has no dataset_path");
+    return Status::InvalidArgument(task.source_path + ": task '" + task.task +
+                                   "' has no dataset_path");
   std::error_code ec;
   if (fs::is_regular_file(task.dataset_path, ec)) {
     if (split != task.EvalSplit()) {
       return Status::NotFound(task.source_path + ": task '" + task.task + "': dataset_path '" +
-                              task.dataset_path + "' is one file and cannot provide split '" + split + "'");
+                              task.dataset_path + "' is one file and cannot provide split '" +
+                              split + "'");
     }
     return task.dataset_path;
   }
@@ -241,8 +249,8 @@ Result<std::string> SplitFile(const TaskConfig& task, const std::string& split) 
     fs::path p = fs::path(task.dataset_path) / (split + ext);
     if (fs::exists(p, ec)) return p.string();
   }
-  return Status::NotFound(task.source_path + ": task '" + task.task + "': no file for split '" + split +
-                          "' in '" + task.dataset_path + "'");
+  return Status::NotFound(task.source_path + ": task '" + task.task + "': no file for split '" +
+                          split + "' in '" + task.dataset_path + "'");
 }
 
 Result<std::vector<nlohmann::json>> LoadSplit(const TaskConfig& task, const std::string& split,

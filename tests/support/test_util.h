@@ -63,7 +63,9 @@ inline CommandResult RunCommand(const std::string& cmd) {
   return r;
 }
 
-inline std::string Quote(const std::string& s) { return "'" + s + "'"; }
+inline std::string Quote(const std::string& s) {
+  return "'" + s + "'";
+}
 
 }  // namespace mnemo::testing_util
 

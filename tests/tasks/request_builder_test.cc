@@ -243,8 +243,9 @@ TEST(MoveTrailingWhitespaceUnicode, StripsWhatPythonRstripStrips) {
   std::string cont = "A";
   MoveTrailingWhitespace(&ctx, &cont);
   EXPECT_EQ(ctx, "Answer:");
-  EXPECT_EQ(cont, "\xC2\xA0\xE3\x80\x80"
-                  "A");
+  EXPECT_EQ(cont,
+            "\xC2\xA0\xE3\x80\x80"
+            "A");
   std::string ctx2 = "caf\xC3\xA9\xE2\x80\x83";  // "café" + EM SPACE
   std::string cont2 = "x";
   MoveTrailingWhitespace(&ctx2, &cont2);

@@ -68,10 +68,10 @@ extern "C" {
 typedef int32_t mn_status;
 enum {
   MN_OK = 0,
-  MN_ERR_INVALID_ARGUMENT = 1, /* fatal: the request or parameters are wrong */
-  MN_ERR_UNSUPPORTED = 2,      /* fatal: the backend or model cannot do this */
-  MN_ERR_NOT_FOUND = 3,        /* fatal: no such file, model or endpoint */
-  MN_ERR_UNAVAILABLE = 4,      /* retryable: server down, connection refused, HTTP 503 */
+  MN_ERR_INVALID_ARGUMENT = 1,   /* fatal: the request or parameters are wrong */
+  MN_ERR_UNSUPPORTED = 2,        /* fatal: the backend or model cannot do this */
+  MN_ERR_NOT_FOUND = 3,          /* fatal: no such file, model or endpoint */
+  MN_ERR_UNAVAILABLE = 4,        /* retryable: server down, connection refused, HTTP 503 */
   MN_ERR_RESOURCE_EXHAUSTED = 5, /* retryable with back-off: HTTP 429, KV cache full */
   MN_ERR_DEADLINE_EXCEEDED = 6,  /* retryable: timed out */
   MN_ERR_CANCELLED = 7,          /* fatal for this request: the host asked to stop */
@@ -93,7 +93,7 @@ typedef struct mn_error mn_error;
 #define MN_CAP_TOKEN_LOGPROBS ((uint64_t)1 << 6)     /* per-token log-probabilities in results */
 #define MN_CAP_CHAT_TEMPLATE ((uint64_t)1 << 7)
 #define MN_CAP_PARALLEL_INSTANCES ((uint64_t)1 << 8) /* several instances may execute at once */
-#define MN_CAP_TEXT_PROMPT ((uint64_t)1 << 9) /* MN_REQ_GENERATE accepts a text prompt */
+#define MN_CAP_TEXT_PROMPT ((uint64_t)1 << 9)        /* MN_REQ_GENERATE accepts a text prompt */
 
 /* ---- Host services --------------------------------------------------------------------- */
 
@@ -177,8 +177,8 @@ typedef enum mn_request_kind {
 
 typedef struct mn_request {
   uint32_t struct_size;
-  uint32_t kind; /* mn_request_kind */
-  uint64_t request_id; /* host-assigned, unique within an execute call */
+  uint32_t kind;          /* mn_request_kind */
+  uint64_t request_id;    /* host-assigned, unique within an execute call */
   const int32_t* context; /* SCORE: context; ROLLING: the text; GENERATE: the prompt */
   uint32_t n_context;
   const int32_t* continuation; /* SCORE only */
@@ -255,18 +255,18 @@ typedef struct mn_backend_vtable {
   void (*model_close)(mn_model* model);
   /* Fills `out` up to out->struct_size (set by the caller). */
   mn_status (*model_describe)(mn_model* model, mn_model_desc* out);
-  mn_status (*instance_create)(mn_model* model, const mn_instance_params* params,
-                               mn_instance** out, mn_error** error);
+  mn_status (*instance_create)(mn_model* model, const mn_instance_params* params, mn_instance** out,
+                               mn_error** error);
   void (*instance_destroy)(mn_instance* instance);
   /* Synchronous batch; see the exactly-once rule above. */
   mn_status (*execute)(mn_instance* instance, const mn_request* const* requests, uint32_t n,
                        const mn_sink* sink, mn_error** error);
   /* Optional with MN_CAP_TOKENIZE. Always sets *n_needed; writes `ids` only if it fits. */
-  mn_status (*tokenize)(mn_model* model, const char* text, size_t len, uint32_t flags,
-                        int32_t* ids, size_t capacity, size_t* n_needed, mn_error** error);
+  mn_status (*tokenize)(mn_model* model, const char* text, size_t len, uint32_t flags, int32_t* ids,
+                        size_t capacity, size_t* n_needed, mn_error** error);
   /* Optional with MN_CAP_TOKENIZE. Always sets *n_needed (bytes, no terminator). */
-  mn_status (*detokenize)(mn_model* model, const int32_t* ids, size_t n, uint32_t flags,
-                          char* text, size_t capacity, size_t* n_needed, mn_error** error);
+  mn_status (*detokenize)(mn_model* model, const int32_t* ids, size_t n, uint32_t flags, char* text,
+                          size_t capacity, size_t* n_needed, mn_error** error);
   /* Optional. */
   mn_status (*get_limits)(mn_backend* backend, mn_limits* out);
 } mn_backend_vtable;

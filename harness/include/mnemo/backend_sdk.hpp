@@ -257,8 +257,8 @@ struct Adapter {
     return MN_OK;
   }
 
-  static mn_status tokenize(mn_model* m, const char* text, size_t len, uint32_t flags,
-                            int32_t* ids, size_t capacity, size_t* n_needed, mn_error** error) {
+  static mn_status tokenize(mn_model* m, const char* text, size_t len, uint32_t flags, int32_t* ids,
+                            size_t capacity, size_t* n_needed, mn_error** error) {
     try {
       if constexpr (has_tokenize<Model>::value) {
         std::vector<int32_t> out = from(m)->tokenize(std::string_view(text, len), flags);
@@ -273,8 +273,8 @@ struct Adapter {
       return current_exception_to_error(error);
     }
   }
-  static mn_status detokenize(mn_model* m, const int32_t* ids, size_t n, uint32_t flags,
-                              char* text, size_t capacity, size_t* n_needed, mn_error** error) {
+  static mn_status detokenize(mn_model* m, const int32_t* ids, size_t n, uint32_t flags, char* text,
+                              size_t capacity, size_t* n_needed, mn_error** error) {
     try {
       if constexpr (has_tokenize<Model>::value) {
         std::string out = from(m)->detokenize(ids, n, flags);
@@ -315,12 +315,12 @@ struct Adapter {
       host_api() = host->api;
     if (host->abi_major != MN_ABI_VERSION_MAJOR || host->abi_minor < MN_ABI_VERSION_MINOR) {
       if (error != nullptr) {
-        *error = make_error(MN_ERR_ABI_MISMATCH, false,
-                            std::string("plugin '") + name + "' needs mnemo ABI " +
-                                std::to_string(MN_ABI_VERSION_MAJOR) + "." +
-                                std::to_string(MN_ABI_VERSION_MINOR) + ", host offers " +
-                                std::to_string(host->abi_major) + "." +
-                                std::to_string(host->abi_minor));
+        *error =
+            make_error(MN_ERR_ABI_MISMATCH, false,
+                       std::string("plugin '") + name + "' needs mnemo ABI " +
+                           std::to_string(MN_ABI_VERSION_MAJOR) + "." +
+                           std::to_string(MN_ABI_VERSION_MINOR) + ", host offers " +
+                           std::to_string(host->abi_major) + "." + std::to_string(host->abi_minor));
       }
       return MN_ERR_ABI_MISMATCH;
     }
@@ -345,11 +345,10 @@ struct Adapter {
 }  // namespace mnemo
 
 // Defines the plugin's exported entry point for backend class B.
-#define MN_BACKEND_DEFINE(B, NAME, VERSION, DESCRIPTION, CAPS)                                 \
-  extern "C" MN_EXPORT mn_status mn_backend_entry(const mn_host_info* host,                   \
-                                                  mn_backend_info* out, mn_error** error) {   \
-    return ::mnemo::detail::Adapter<B>::entry(host, out, error, NAME, VERSION, DESCRIPTION, \
-                                              CAPS);                                          \
+#define MN_BACKEND_DEFINE(B, NAME, VERSION, DESCRIPTION, CAPS)                                     \
+  extern "C" MN_EXPORT mn_status mn_backend_entry(const mn_host_info* host, mn_backend_info* out,  \
+                                                  mn_error** error) {                              \
+    return ::mnemo::detail::Adapter<B>::entry(host, out, error, NAME, VERSION, DESCRIPTION, CAPS); \
   }
 
 #endif  // MNEMO_BACKEND_SDK_HPP_

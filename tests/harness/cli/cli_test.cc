@@ -32,7 +32,9 @@ const std::string kMnemo = MNEMO_EXE;
 const std::string kFixtures = MNEMO_FIXTURES_DIR;
 const std::string kFinal = kFixtures + "/tiny-gemma3-final.gguf";
 
-bool HaveLlama() { return fs::exists(std::string(MNEMO_BACKEND_DIR) + "/libmnemo_llamacpp.so"); }
+bool HaveLlama() {
+  return fs::exists(std::string(MNEMO_BACKEND_DIR) + "/libmnemo_llamacpp.so");
+}
 
 TEST(CliTest, HelpForEveryCommand) {
   auto top = RunCommand(kMnemo + " --help");
@@ -50,7 +52,10 @@ TEST(CliTest, HelpForEveryCommand) {
 
 TEST(CliTest, BackendsListsBuiltPluginsWithVersionsAndCaps) {
   auto r = RunCommand(kMnemo + " backends");
-  ASSERT_EQ(r.exit_code, HaveLlama() || !fs::exists(std::string(MNEMO_BACKEND_DIR) + "/llamacpp.backend.json") ? 0 : 1) << r.output;
+  ASSERT_EQ(
+      r.exit_code,
+      HaveLlama() || !fs::exists(std::string(MNEMO_BACKEND_DIR) + "/llamacpp.backend.json") ? 0 : 1)
+      << r.output;
   EXPECT_NE(r.output.find("mock       1.0.0    1.0"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("score,score_rolling,generate,tokenize"), std::string::npos);
   if (HaveLlama()) {
@@ -64,14 +69,16 @@ TEST(CliTest, MalformedInputLineNamesFileAndLine) {
   auto r = RunCommand(kMnemo + " generate -q -m mock:m -i " + Quote(d.File("in.jsonl")) + " -o " +
                       Quote(d.File("out.jsonl")));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.output.find(d.File("in.jsonl") + ":3: not valid JSON"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(d.File("in.jsonl") + ":3: not valid JSON"), std::string::npos)
+      << r.output;
 
   WriteFile(d.File("in2.jsonl"), "{\"id\": 1, \"prompt\": \"ok\", \"max_tokens\": \"ten\"}\n");
   r = RunCommand(kMnemo + " generate -q -m mock:m -i " + Quote(d.File("in2.jsonl")) + " -o " +
                  Quote(d.File("out.jsonl")));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.output.find(d.File("in2.jsonl") + ":1: field 'max_tokens' must be a non-negative integer"),
-            std::string::npos)
+  EXPECT_NE(
+      r.output.find(d.File("in2.jsonl") + ":1: field 'max_tokens' must be a non-negative integer"),
+      std::string::npos)
       << r.output;
 
   WriteFile(d.File("in3.jsonl"), "{\"id\": 1, \"context\": \"a\"}\n");
@@ -190,10 +197,9 @@ int64_t RunAndKill(const std::string& config, const std::string& db, int64_t kil
 
 void WriteConfig(const std::string& path, const std::string& model, const nlohmann::json& options,
                  int limit) {
-  nlohmann::json cfg = {
-      {"name", "kill-test"},
-      {"models", {{{"name", "m"}, {"model", model}, {"options", options}}}},
-      {"jobs", {{{"kind", "tasks"}, {"tasks", {"tiny_geo"}}, {"limit", limit}}}}};
+  nlohmann::json cfg = {{"name", "kill-test"},
+                        {"models", {{{"name", "m"}, {"model", model}, {"options", options}}}},
+                        {"jobs", {{{"kind", "tasks"}, {"tasks", {"tiny_geo"}}, {"limit", limit}}}}};
   WriteFile(path, cfg.dump(2));
 }
 
@@ -243,7 +249,8 @@ TEST(CliTest, CrashedPluginLosesOnlyTheRequestsInFlight) {
   std::string db = d.File("run.db");
   // 5 ms per request lets the writer keep pace, as it does with real models.
   WriteConfig(d.File("crash.json"), "faulty:m", {{"crash_after", 120}, {"delay_ms", 5}}, 50);
-  auto r = RunCommand(kMnemo + " run " + Quote(d.File("crash.json")) + " --db " + Quote(db) + " -q");
+  auto r =
+      RunCommand(kMnemo + " run " + Quote(d.File("crash.json")) + " --db " + Quote(db) + " -q");
   EXPECT_NE(r.exit_code, 0);
   int64_t kept = CountCached(db);
   // Completions are committed continuously (every 64 or every 200 ms): a crash loses at most

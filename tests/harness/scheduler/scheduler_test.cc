@@ -45,7 +45,8 @@ std::vector<Request> MakeRequests(const Model& model, int n) {
   std::vector<Request> out;
   for (int k = 0; k < n; ++k) {
     Request r;
-    std::string ctx = "context number " + std::to_string(k) + std::string(static_cast<size_t>(k % 7), 'x');
+    std::string ctx =
+        "context number " + std::to_string(k) + std::string(static_cast<size_t>(k % 7), 'x');
     r.context = model.Tokenize(ctx, true).value();
     if (k % 3 == 2) {
       r.kind = MN_REQ_GENERATE;
@@ -74,7 +75,9 @@ TEST(SchedulerTest, AnswersEveryRequestInInputOrder) {
   // The answer each request gets alone is the reference for the batched run.
   std::vector<Response> single(reqs.size());
   for (size_t i = 0; i < reqs.size(); ++i) {
-    ASSERT_TRUE(o.instance->Execute({&reqs[i]}, [&](size_t, Response&& r) { single[i] = std::move(r); }).ok());
+    ASSERT_TRUE(
+        o.instance->Execute({&reqs[i]}, [&](size_t, Response&& r) { single[i] = std::move(r); })
+            .ok());
   }
   Scheduler s({o.instance.get()}, nullptr, o.model->info().fingerprint, Quiet());
   std::vector<Response> out;

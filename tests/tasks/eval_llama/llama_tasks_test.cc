@@ -105,7 +105,8 @@ TEST(LlamaTasksTest, TinyGeoMatchesTheIndependentReference) {
     }
     ref_correct += best == item["answer"].get<size_t>();
   }
-  std::printf("tiny_geo loglik: %d/%d choices within 0.05 nats, max |diff| %.4f\n", within, total, max_diff);
+  std::printf("tiny_geo loglik: %d/%d choices within 0.05 nats, max |diff| %.4f\n", within, total,
+              max_diff);
   EXPECT_GE(within, 228);  // >= 95% of 240
   EXPECT_DOUBLE_EQ(MetricValue(r, "acc"), ref_correct / 60.0);
 }
@@ -127,12 +128,13 @@ TEST(LlamaTasksTest, AccNormByTokenCountEqualsLlamaPerplexityHellaswag) {
   }
   WriteFile(dir.File("hs.txt"), hs);
   auto tool = RunCommand(std::string(MNEMO_LLAMA_PERPLEXITY) + " -m " + kFinal + " -f " +
-                         dir.File("hs.txt") + " --hellaswag --hellaswag-tasks " + std::to_string(n) +
-                         " -t 2 -c 2048");
+                         dir.File("hs.txt") + " --hellaswag --hellaswag-tasks " +
+                         std::to_string(n) + " -t 2 -c 2048");
   ASSERT_EQ(tool.exit_code, 0) << tool.output;
   std::smatch m;
   std::regex re(std::to_string(n) + R"(\t([0-9.]+)%)");
-  ASSERT_TRUE(std::regex_search(tool.output, m, re)) << tool.output.substr(tool.output.size() - 2000);
+  ASSERT_TRUE(std::regex_search(tool.output, m, re))
+      << tool.output.substr(tool.output.size() - 2000);
   double tool_acc = std::stod(m[1]) / 100.0;
 
   // The same contexts through mnemo, normalised by continuation token count.
@@ -152,7 +154,8 @@ TEST(LlamaTasksTest, AccNormByTokenCountEqualsLlamaPerplexityHellaswag) {
     correct += best == s["target"].get<size_t>();
   }
   double ours = static_cast<double>(correct) / n;
-  std::printf("acc_norm by token count: mnemo %.4f, llama-perplexity --hellaswag %.4f\n", ours, tool_acc);
+  std::printf("acc_norm by token count: mnemo %.4f, llama-perplexity --hellaswag %.4f\n", ours,
+              tool_acc);
   EXPECT_NEAR(ours, tool_acc, 0.5 / n);
 }
 
@@ -168,7 +171,8 @@ TEST(LlamaTasksTest, WikitextScoresEveryTokenOnceAndIsReproducible) {
     double va = MetricValue(a, metric);
     EXPECT_TRUE(std::isfinite(va)) << metric;
     EXPECT_EQ(va, MetricValue(b, metric)) << metric << " differs between two runs";
-    EXPECT_NEAR(va, MetricValue(c, metric), 1e-9 * va) << metric << " differs between 1 and 2 threads";
+    EXPECT_NEAR(va, MetricValue(c, metric), 1e-9 * va)
+        << metric << " differs between 1 and 2 threads";
   }
   // Every token exactly once: rolling responses carry one log-probability per text token,
   // and they sum to the document's log-likelihood, for windows smaller than the document too.
@@ -182,13 +186,16 @@ TEST(LlamaTasksTest, WikitextScoresEveryTokenOnceAndIsReproducible) {
       q.prefix_token = two.model->info().bos_token;
       q.window = window;
       Response resp;
-      ASSERT_TRUE(two.instance->Execute({&q}, [&](size_t, Response&& x) { resp = std::move(x); }).ok());
+      ASSERT_TRUE(
+          two.instance->Execute({&q}, [&](size_t, Response&& x) { resp = std::move(x); }).ok());
       ASSERT_TRUE(resp.ok()) << resp.error;
       ASSERT_EQ(resp.token_logprobs.size(), toks.size()) << "window " << window;
       double sum = 0;
       for (float x : resp.token_logprobs) sum += x;
       EXPECT_NEAR(sum, resp.logprob, 1e-3 * std::fabs(resp.logprob));
-      if (window == 0) EXPECT_NEAR(resp.logprob, a.samples[d]["resps"][0][0].get<double>(), 1e-6);
+      if (window == 0) {
+        EXPECT_NEAR(resp.logprob, a.samples[d]["resps"][0][0].get<double>(), 1e-6);
+      }
     }
   }
 }
@@ -206,7 +213,9 @@ TEST(LlamaTasksTest, Gsm8kRunsEndToEndWithBothFilters) {
     // 5-shot context from train: five "Question: ..." blocks before the document's.
     std::string ctx = s["arguments"][0][0].get<std::string>();
     size_t q = 0;
-    for (size_t at = ctx.find("Question: "); at != std::string::npos; at = ctx.find("Question: ", at + 1)) ++q;
+    for (size_t at = ctx.find("Question: "); at != std::string::npos;
+         at = ctx.find("Question: ", at + 1))
+      ++q;
     EXPECT_EQ(q, 6u);
     // The generation stopped at an `until` string or the token budget, never past "Question:".
     std::string gen = s["resps"][0][0].get<std::string>();
@@ -214,7 +223,9 @@ TEST(LlamaTasksTest, Gsm8kRunsEndToEndWithBothFilters) {
     ASSERT_EQ(s["filtered_resps"].size(), 1u);
     std::string filtered = s["filtered_resps"][0].get<std::string>();
     // A filtered answer is an extracted number or lm-eval's fallback.
-    EXPECT_TRUE(filtered == "[invalid]" || filtered.find_first_of("0123456789") != std::string::npos) << filtered;
+    EXPECT_TRUE(filtered == "[invalid]" ||
+                filtered.find_first_of("0123456789") != std::string::npos)
+        << filtered;
   }
   EXPECT_EQ(filters, (std::set<std::string>{"strict-match", "flexible-extract"}));
   int em = 0;
