@@ -197,7 +197,10 @@ typedef struct mn_request {
   uint64_t seed;
   const char* const* stop; /* stop strings; the generated text is cut before the first one */
   uint32_t n_stop;
-  bool stop_at_eos; /* end on the model's end-of-generation token (default true) */
+  /* true: end on the model's end-of-generation token (default). false: never choose an
+     end-of-generation token (llama-server's ignore_eos), so exactly max_tokens come back unless
+     a stop string ends earlier; reported log-probabilities still use the full distribution. */
+  bool stop_at_eos;
 } mn_request;
 
 typedef enum mn_finish_reason {
