@@ -4,7 +4,7 @@
  *
  * Compiled once per defect with BROKEN_MODE (one of the MODE_* values) and BROKEN_NAME (the
  * name the plugin reports, equal to its manifest's name). Every slot not under test is a
- * working stub, so each library has exactly one defect:
+ * working base, so each library has exactly one defect:
  *   MODE_GOOD           a correct plugin: the control case; models cannot be opened.
  *   MODE_ABI_REFUSE     the entry refuses the host with MN_ERR_ABI_MISMATCH and a message.
  *   MODE_ABI_INFO       the entry succeeds but reports abi_major 2.
@@ -45,7 +45,7 @@ static mn_error* make_error(mn_status code, const char* message) {
 static int g_backend_token;
 #endif
 
-static mn_status stub_init(const char* config_json, mn_backend** out, mn_error** error) {
+static mn_status base_init(const char* config_json, mn_backend** out, mn_error** error) {
   (void)config_json;
   (void)error;
 #if BROKEN_MODE == MODE_INIT_NO_ERROR
@@ -57,11 +57,11 @@ static mn_status stub_init(const char* config_json, mn_backend** out, mn_error**
 #endif
 }
 
-static void stub_finalize(mn_backend* backend) {
+static void base_finalize(mn_backend* backend) {
   (void)backend;
 }
 
-static mn_status stub_model_open(mn_backend* backend, const mn_model_params* params, mn_model** out,
+static mn_status base_model_open(mn_backend* backend, const mn_model_params* params, mn_model** out,
                                  mn_error** error) {
   (void)backend;
   (void)params;
@@ -70,17 +70,17 @@ static mn_status stub_model_open(mn_backend* backend, const mn_model_params* par
   return MN_ERR_UNSUPPORTED;
 }
 
-static void stub_model_close(mn_model* model) {
+static void base_model_close(mn_model* model) {
   (void)model;
 }
 
-static mn_status stub_describe(mn_model* model, mn_model_desc* out) {
+static mn_status base_describe(mn_model* model, mn_model_desc* out) {
   (void)model;
   (void)out;
   return MN_ERR_UNSUPPORTED;
 }
 
-static mn_status stub_instance_create(mn_model* model, const mn_instance_params* params,
+static mn_status base_instance_create(mn_model* model, const mn_instance_params* params,
                                       mn_instance** out, mn_error** error) {
   (void)model;
   (void)params;
@@ -89,12 +89,12 @@ static mn_status stub_instance_create(mn_model* model, const mn_instance_params*
   return MN_ERR_UNSUPPORTED;
 }
 
-static void stub_instance_destroy(mn_instance* instance) {
+static void base_instance_destroy(mn_instance* instance) {
   (void)instance;
 }
 
 #if BROKEN_MODE != MODE_NULL_SLOT
-static mn_status stub_execute(mn_instance* instance, const mn_request* const* requests, uint32_t n,
+static mn_status base_execute(mn_instance* instance, const mn_request* const* requests, uint32_t n,
                               const mn_sink* sink, mn_error** error) {
   (void)instance;
   (void)requests;
@@ -111,17 +111,17 @@ static const mn_backend_vtable g_vtable = {
 #else
     (uint32_t)sizeof(mn_backend_vtable),
 #endif
-    stub_init,
-    stub_finalize,
-    stub_model_open,
-    stub_model_close,
-    stub_describe,
-    stub_instance_create,
-    stub_instance_destroy,
+    base_init,
+    base_finalize,
+    base_model_open,
+    base_model_close,
+    base_describe,
+    base_instance_create,
+    base_instance_destroy,
 #if BROKEN_MODE == MODE_NULL_SLOT
     NULL,
 #else
-    stub_execute,
+    base_execute,
 #endif
     NULL, /* tokenize: optional, and MN_CAP_TOKENIZE is not claimed */
     NULL, /* detokenize */
