@@ -11,6 +11,7 @@
 #include "harness/plugins/backend_client.h"
 #include "harness/plugins/plugin_registry.h"
 #include "harness/store/run_store.h"
+#include "tests/support/backend_fixture.h"
 #include "tests/support/test_util.h"
 
 namespace mnemo {
@@ -18,27 +19,10 @@ namespace {
 
 using testing_util::TempDir;
 
-struct Opened {
-  std::shared_ptr<Backend> backend;
-  std::shared_ptr<Model> model;
-  std::unique_ptr<Instance> instance;
-};
+using Opened = testing_util::OpenedBackend;
 
 Opened Open(const std::string& plugin, const std::string& extra_json = "") {
-  static PluginRegistry* registry = [] {
-    auto* r = new PluginRegistry();
-    r->AddSearchDir(MNEMO_BACKEND_DIR);
-    return r;
-  }();
-  auto p = registry->Load(plugin);
-  EXPECT_TRUE(p.ok()) << p.status().ToString();
-  auto b = Backend::Init(p.value());
-  EXPECT_TRUE(b.ok()) << b.status().ToString();
-  auto m = (*b)->OpenModel("model-a", 0, extra_json);
-  EXPECT_TRUE(m.ok()) << m.status().ToString();
-  auto i = (*m)->CreateInstance(1);
-  EXPECT_TRUE(i.ok()) << i.status().ToString();
-  return {std::move(b).value(), std::move(m).value(), std::move(i).value()};
+  return testing_util::OpenTestBackend(plugin, "model-a", 1, extra_json);
 }
 
 std::vector<Request> MakeRequests(const Model& model, int n) {

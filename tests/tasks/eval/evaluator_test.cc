@@ -11,6 +11,7 @@
 // expected greedy generations, filter outputs and aggregates were also computed with python3
 // (a port of the bigram formula, Python's re for the regex filters) at test-writing time.
 #include "tasks/eval/evaluator.h"
+#include "tests/support/backend_fixture.h"
 
 #include <gtest/gtest.h>
 
@@ -36,34 +37,10 @@ using testing_util::TempDir;
 const std::string kData = MNEMO_EVAL_TEST_DATA;
 const std::string kRoot = MNEMO_EVAL_SOURCE_ROOT;
 
-struct Mock {
-  std::shared_ptr<Backend> backend;
-  std::shared_ptr<Model> model;
-  std::unique_ptr<Instance> instance;
-};
+using Mock = testing_util::OpenedBackend;
 
 Mock OpenMock() {
-  static PluginRegistry* registry = [] {
-    auto* r = new PluginRegistry();
-    r->AddSearchDir(MNEMO_BACKEND_DIR);
-    return r;
-  }();
-  Mock m;
-  auto p = registry->Load("mock");
-  EXPECT_TRUE(p.ok()) << p.status().ToString();
-  if (!p.ok()) return m;
-  auto b = Backend::Init(p.value());
-  EXPECT_TRUE(b.ok()) << b.status().ToString();
-  if (!b.ok()) return m;
-  m.backend = std::move(b).value();
-  auto model = m.backend->OpenModel("model-a");
-  EXPECT_TRUE(model.ok()) << model.status().ToString();
-  if (!model.ok()) return m;
-  m.model = std::move(model).value();
-  auto inst = m.model->CreateInstance(1);
-  EXPECT_TRUE(inst.ok()) << inst.status().ToString();
-  if (inst.ok()) m.instance = std::move(inst).value();
-  return m;
+  return testing_util::OpenTestBackend("mock", "model-a");
 }
 
 std::unique_ptr<Task> LoadTask(const std::string& path) {

@@ -21,6 +21,7 @@
 #include "harness/plugins/plugin_registry.h"
 #include "tasks/config/task_registry.h"
 #include "tasks/eval/evaluator.h"
+#include "tests/support/backend_fixture.h"
 
 namespace mnemo {
 namespace {
@@ -29,34 +30,10 @@ using nlohmann::json;
 
 const std::string kDir = std::string(MNEMO_EVAL_TEST_DATA) + "/lmeval_import";
 
-struct Mock {
-  std::shared_ptr<Backend> backend;
-  std::shared_ptr<Model> model;
-  std::unique_ptr<Instance> instance;
-};
+using Mock = testing_util::OpenedBackend;
 
 Mock OpenMock() {
-  static PluginRegistry* registry = [] {
-    auto* r = new PluginRegistry();
-    r->AddSearchDir(MNEMO_BACKEND_DIR);
-    return r;
-  }();
-  Mock m;
-  auto p = registry->Load("mock");
-  EXPECT_TRUE(p.ok()) << p.status().ToString();
-  if (!p.ok()) return m;
-  auto b = Backend::Init(p.value());
-  EXPECT_TRUE(b.ok()) << b.status().ToString();
-  if (!b.ok()) return m;
-  m.backend = std::move(b).value();
-  auto model = m.backend->OpenModel("model-a");
-  EXPECT_TRUE(model.ok()) << model.status().ToString();
-  if (!model.ok()) return m;
-  m.model = std::move(model).value();
-  auto inst = m.model->CreateInstance(1);
-  EXPECT_TRUE(inst.ok()) << inst.status().ToString();
-  if (inst.ok()) m.instance = std::move(inst).value();
-  return m;
+  return testing_util::OpenTestBackend("mock", "model-a");
 }
 
 TaskRegistry Scanned() {

@@ -18,6 +18,7 @@
 #include "harness/plugins/plugin_registry.h"
 #include "tasks/config/task_registry.h"
 #include "tasks/eval/evaluator.h"
+#include "tests/support/backend_fixture.h"
 #include "tests/support/test_util.h"
 
 namespace mnemo {
@@ -31,26 +32,10 @@ namespace fs = std::filesystem;
 const std::string kFixtures = MNEMO_FIXTURES_DIR;
 const std::string kFinal = kFixtures + "/tiny-gemma3-final.gguf";
 
-struct Llama {
-  std::shared_ptr<Backend> backend;
-  std::shared_ptr<Model> model;
-  std::unique_ptr<Instance> instance;
-};
+using Llama = testing_util::OpenedBackend;
 
 Llama OpenLlama(uint32_t threads) {
-  static PluginRegistry* registry = [] {
-    auto* r = new PluginRegistry();
-    r->AddSearchDir(MNEMO_BACKEND_DIR);
-    return r;
-  }();
-  Llama l;
-  auto p = registry->Load("llamacpp");
-  EXPECT_TRUE(p.ok()) << p.status().ToString();
-  if (!p.ok()) return l;
-  l.backend = Backend::Init(p.value()).value();
-  l.model = l.backend->OpenModel(kFinal).value();
-  l.instance = l.model->CreateInstance(threads).value();
-  return l;
+  return testing_util::OpenTestBackend("llamacpp", kFinal, threads);
 }
 
 TaskConfig LoadShipped(const std::string& name) {
