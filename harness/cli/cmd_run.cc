@@ -3,8 +3,9 @@
 // CONFIG is JSON:
 //   {"name": "nightly", "threads": 0,
 //    "models": [{"name": "final", "model": "llamacpp:path.gguf", "options": {...}}, ...],
-//    "jobs": [{"kind": "tasks", "tasks": ["tiny_geo", "gsm8k"], "num_fewshot": 3,
-//              "limit": 100, "task_dirs": ["my-tasks"]}, ...]}
+//    "jobs": [{"kind": "tasks", "tasks": ["tiny_geo", "gsm8k"], ...}, ...]}
+// Job kinds and their fields: harness/cli/run_job.h and job_<kind>.cc. Model jobs run for
+// every model in order; model-free jobs run once at the end.
 // Relative paths are relative to the config file. Every request goes through the run
 // store's cache, so a rerun of a finished or killed run reuses every completed result and
 // says how many.
@@ -13,11 +14,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <set>
 #include <sstream>
 
 #include "harness/cli/commands.h"
 #include "harness/cli/common.h"
+#include "harness/cli/run_job.h"
 #include "harness/cli/task_jobs.h"
 #include "harness/scheduler/scheduler.h"
 #include "harness/store/run_store.h"
@@ -34,18 +35,11 @@ struct ModelEntry {
   std::string options_json;  // backend-specific, passed to model_open as extra_json
 };
 
-struct TasksJob {
-  std::vector<std::string> tasks;
-  std::optional<int> num_fewshot;
-  size_t limit = 0;
-  std::vector<std::string> task_dirs;
-};
-
 struct RunConfig {
   std::string name;
   uint32_t threads = 0;
   std::vector<ModelEntry> models;
-  std::vector<TasksJob> jobs;
+  std::vector<std::unique_ptr<RunJob>> jobs;
   nlohmann::json raw;
 };
 
@@ -97,45 +91,24 @@ Result<RunConfig> LoadConfig(const std::string& path) {
   }
   if (!j.contains("jobs") || !j["jobs"].is_array() || j["jobs"].empty())
     return err("jobs", "must be a non-empty list");
+  int n_kinds = 0;
+  const JobKind* kinds = JobKinds(&n_kinds);
+  std::string known;
+  for (int k = 0; k < n_kinds; ++k) known += std::string(k ? ", " : "") + kinds[k].name;
   for (size_t i = 0; i < j["jobs"].size(); ++i) {
     const auto& job = j["jobs"][i];
-    std::string f = "jobs[" + std::to_string(i) + "]";
-    if (!job.is_object()) return err(f, "must be an object");
+    JobParseContext pc{path, "jobs[" + std::to_string(i) + "]", resolve};
+    if (!job.is_object()) return pc.Error("", "must be an object");
     std::string kind =
         job.contains("kind") && job["kind"].is_string() ? job["kind"].get<std::string>() : "";
-    if (kind != "tasks")
-      return err(f + ".kind", "'" + kind + "' is not a known job kind (known: tasks)");
-    TasksJob t;
-    if (!job.contains("tasks") || !job["tasks"].is_array() || job["tasks"].empty())
-      return err(f + ".tasks", "must be a non-empty list of task, group or tag names");
-    for (const auto& n : job["tasks"]) {
-      if (!n.is_string()) return err(f + ".tasks", "must contain only names");
-      t.tasks.push_back(n.get<std::string>());
-    }
-    if (job.contains("num_fewshot") && !job["num_fewshot"].is_null()) {
-      if (!job["num_fewshot"].is_number_unsigned())
-        return err(f + ".num_fewshot", "must be a non-negative integer");
-      t.num_fewshot = job["num_fewshot"].get<int>();
-    }
-    if (job.contains("limit")) {
-      if (!job["limit"].is_number_unsigned())
-        return err(f + ".limit", "must be a non-negative integer");
-      t.limit = job["limit"].get<size_t>();
-    }
-    if (job.contains("task_dirs")) {
-      if (!job["task_dirs"].is_array()) return err(f + ".task_dirs", "must be a list of folders");
-      for (const auto& d : job["task_dirs"]) {
-        if (!d.is_string()) return err(f + ".task_dirs", "must be a list of folders");
-        t.task_dirs.push_back(resolve(d.get<std::string>()));
-      }
-    }
-    for (auto it = job.begin(); it != job.end(); ++it) {
-      static const std::set<std::string> kKeys = {"kind", "tasks", "num_fewshot", "limit",
-                                                  "task_dirs"};
-      if (!kKeys.count(it.key()))
-        return err(f + "." + it.key(), "is not a known field of a tasks job");
-    }
-    c.jobs.push_back(std::move(t));
+    JobParser parse = nullptr;
+    for (int k = 0; k < n_kinds; ++k)
+      if (kind == kinds[k].name) parse = kinds[k].parse;
+    if (parse == nullptr)
+      return pc.Error("kind", "'" + kind + "' is not a known job kind (known: " + known + ")");
+    auto parsed = parse(job, pc);
+    if (!parsed.ok()) return parsed.status();
+    c.jobs.push_back(std::move(parsed).value());
   }
   return c;
 }
@@ -163,22 +136,6 @@ int RunRunCommand(int argc, char** argv) {
   auto cfg = LoadConfig(config_path);
   if (!cfg.ok()) return ReportError(cfg.status());
   if (mopt.threads == 0) mopt.threads = cfg->threads;
-  // Resolve and validate every job's tasks before any model is loaded.
-  std::vector<TaskRegistry> registries(cfg->jobs.size());
-  std::vector<std::vector<std::string>> job_tasks(cfg->jobs.size());
-  for (size_t i = 0; i < cfg->jobs.size(); ++i) {
-    for (const auto& d : cfg->jobs[i].task_dirs) registries[i].AddDir(d);
-    registries[i].Scan();
-    auto names = registries[i].Resolve(cfg->jobs[i].tasks);
-    if (!names.ok())
-      return ReportError(Status(names.status().code(), config_path + ": jobs[" + std::to_string(i) +
-                                                           "]: " + names.status().message()));
-    for (const auto& n : *names) {
-      auto t = Task::Create(registries[i].tasks().at(n));
-      if (!t.ok()) return ReportError(t.status());
-    }
-    job_tasks[i] = std::move(names).value();
-  }
   auto opened_store = RunStore::Open(db);
   if (!opened_store.ok()) return ReportError(opened_store.status());
   RunStore& store = **opened_store;
@@ -196,15 +153,17 @@ int RunRunCommand(int argc, char** argv) {
   std::fprintf(stderr, "mnemo: run %lld '%s' -> %s\n", static_cast<long long>(run.id),
                run.name.c_str(), db.c_str());
 
-  struct Line {
-    std::string model, task;
-    EvalMetric m;
-  };
-  std::vector<Line> summary;
+  RunContext ctx;
+  ctx.store = &store;
+  ctx.run_id = run.id;
+  ctx.quiet = quiet;
+  ctx.model_options = mopt;
+  JobOutcome outcome;
   Status failure;
-  size_t reused = 0, computed = 0;
+  bool any_model_job = false;
+  for (const auto& job : cfg->jobs) any_model_job = any_model_job || job->needs_model();
   for (const auto& me : cfg->models) {
-    if (StopRequested() || !failure.ok()) break;
+    if (!any_model_job || StopRequested() || !failure.ok()) break;
     ModelOptions model_opt = mopt;
     model_opt.extra_json = me.options_json;
     auto om = OpenModelSpec(me.spec, model_opt);
@@ -217,23 +176,14 @@ int RunRunCommand(int argc, char** argv) {
       failure = s;
       break;
     }
-    for (size_t i = 0; i < cfg->jobs.size() && failure.ok(); ++i) {
-      EvalOptions opt;
-      opt.num_fewshot = cfg->jobs[i].num_fewshot;
-      opt.limit = cfg->jobs[i].limit;
-      opt.show_progress = !quiet;
-      std::vector<TaskResult> results;
-      failure = RunTaskJobs(&store, run.id, mr, &*om, registries[i], job_tasks[i], opt, &results);
-      auto groups = GroupResults(registries[i], cfg->jobs[i].tasks, results);
-      if (groups.ok())
-        for (const auto& g : *groups)
-          for (const auto& m : g.metrics) summary.push_back({me.name, g.group, m});
-      for (const auto& r : results) {
-        reused += r.stats.cached;
-        computed += r.stats.computed;
-        for (const auto& m : r.metrics) summary.push_back({me.name, r.task, m});
-      }
+    for (const auto& job : cfg->jobs) {
+      if (!failure.ok() || StopRequested()) break;
+      if (job->needs_model()) failure = job->RunForModel(ctx, &*om, mr, me.name, &outcome);
     }
+  }
+  for (const auto& job : cfg->jobs) {
+    if (!failure.ok() || StopRequested()) break;
+    if (!job->needs_model()) failure = job->RunOnce(ctx, &outcome);
   }
   bool interrupted = failure.code() == StatusCode::kCancelled || StopRequested();
   std::string final_status = interrupted ? "interrupted" : failure.ok() ? "finished" : "failed";
@@ -243,13 +193,14 @@ int RunRunCommand(int argc, char** argv) {
               final_status.c_str());
   std::printf("%-20s %-15s %-16s %-16s %11s %8s %6s\n", "model", "task", "metric", "filter",
               "value", "stderr", "n");
-  for (const auto& l : summary) {
-    std::string se = l.m.stderr_value ? std::to_string(*l.m.stderr_value).substr(0, 6) : "N/A";
-    std::printf("%-20s %-15s %-16s %-16s %11.4f %8s %6lld\n", l.model.c_str(), l.task.c_str(),
-                l.m.name.c_str(), l.m.filter.c_str(), l.m.value, se.c_str(),
-                static_cast<long long>(l.m.n));
+  for (const auto& l : outcome.lines) {
+    std::string se = l.stderr_value ? std::to_string(*l.stderr_value).substr(0, 6) : "N/A";
+    std::printf("%-20s %-15s %-16s %-16s %11.4f %8s %6lld\n", l.model.c_str(), l.job.c_str(),
+                l.metric.c_str(), l.filter.c_str(), l.value, se.c_str(),
+                static_cast<long long>(l.n));
   }
-  std::printf("requests: %zu reused from the run store, %zu computed\n", reused, computed);
+  std::printf("requests: %zu reused from the run store, %zu computed\n", outcome.reused,
+              outcome.computed);
   std::printf("run store: %s\n", fs::absolute(db).string().c_str());
   if (interrupted) return kExitInterrupted;
   if (!failure.ok()) return ReportError(failure);

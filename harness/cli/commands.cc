@@ -12,7 +12,12 @@ const Command* Commands(int* n) {
       {"tasks", "list the benchmark tasks, groups and tags found", &RunTasksCommand},
       {"eval", "run benchmark tasks on a model (lm-eval semantics and results layout)",
        &RunEvalCommand},
+      {"audit", "audit what a model memorised (memorization), PII (pii), contamination (decontam)",
+       &RunAuditCommand},
       {"run", "run the jobs a config file lists, into a run store", &RunRunCommand},
+      {"report", "write a self-contained HTML report of runs in a store", &RunReportCommand},
+      {"compare", "compare two runs metric by metric, with paired tests (exit 1 on regression)",
+       &RunCompareCommand},
       {"bench", "measure backend throughput against llama.cpp's own tools", &RunBenchCommand},
   };
   *n = static_cast<int>(sizeof kCommands / sizeof kCommands[0]);

@@ -18,6 +18,14 @@ int RunRunCommand(int argc, char** argv);
 int RunBenchCommand(int argc, char** argv);
 int RunTasksCommand(int argc, char** argv);
 int RunEvalCommand(int argc, char** argv);
+int RunAuditCommand(int argc, char** argv);
+int RunReportCommand(int argc, char** argv);
+int RunCompareCommand(int argc, char** argv);
+
+// `mnemo audit <kind>`: argv[0] is the kind's name.
+int RunAuditMemorizationCommand(int argc, char** argv);
+int RunAuditPiiCommand(int argc, char** argv);
+int RunAuditDecontamCommand(int argc, char** argv);
 
 // All subcommands, in the order `mnemo --help` lists them.
 const Command* Commands(int* n);

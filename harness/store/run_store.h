@@ -80,7 +80,7 @@ struct MetricRecord {
 
 class RunStore {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 4;
 
   // Opens (creating if needed) the store at `path`. Errors name the file: unwritable folder,
   // not a SQLite file, schema newer than this mnemo.
@@ -122,6 +122,10 @@ class RunStore {
   Result<std::vector<SampleRecord>> GetSamples(int64_t job_id);
   Status PutMetrics(int64_t job_id, const std::vector<MetricRecord>& metrics);
   Result<std::vector<MetricRecord>> GetMetrics(int64_t job_id);
+
+  // The connection, for modules that own tables in the schema (audits: mem_probes,
+  // pii_findings, decontam_items). Same thread rule as the store; do not close it.
+  sqlite3* db() const { return db_; }
 
   // Explicit transactions for batching many writes (nesting is not supported).
   Status Begin();

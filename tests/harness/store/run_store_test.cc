@@ -1,4 +1,5 @@
 #include "harness/store/run_store.h"
+#include "harness/store/schema.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -104,13 +105,14 @@ class RunStoreTest : public ::testing::Test {
   std::string dir_;
 };
 
-TEST_F(RunStoreTest, FreshStoreHasSchemaVersionOneAndAllTables) {
+TEST_F(RunStoreTest, FreshStoreHasCurrentSchemaVersionAndAllTables) {
   auto store = MustOpen(DbPath());
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(store->path(), DbPath());
   EXPECT_EQ(store->schema_version(), RunStore::kSchemaVersion);
-  EXPECT_EQ(RawQuery(DbPath(), "PRAGMA user_version"), "1");
-  for (const char* table : {"runs", "models", "jobs", "requests", "samples", "metrics"}) {
+  EXPECT_EQ(RawQuery(DbPath(), "PRAGMA user_version"), std::to_string(RunStore::kSchemaVersion));
+  for (const char* table : {"runs", "models", "jobs", "requests", "samples", "metrics",
+                            "mem_probes", "pii_findings", "decontam_items"}) {
     EXPECT_EQ(RawQuery(DbPath(), std::string("SELECT count(*) FROM sqlite_master WHERE "
                                              "type = 'table' AND name = '") +
                                      table + "'"),
@@ -131,7 +133,7 @@ TEST_F(RunStoreTest, ReopenDoesNotMigrateAgainAndKeepsData) {
   }
   auto store = MustOpen(DbPath());
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(), 1);
+  EXPECT_EQ(store->schema_version(), RunStore::kSchemaVersion);
   auto runs = store->ListRuns();
   ASSERT_TRUE(runs.ok()) << runs.status().ToString();
   ASSERT_EQ(runs->size(), 1u);
@@ -526,6 +528,28 @@ TEST_F(RunStoreTest, CorruptCachedResponseIsAnErrorNamingTheKey) {
   EXPECT_TRUE(store->PutResponses({{"fine", &r}}, MN_REQ_SCORE).ok());
 }
 
+// A file written by schema version 1 (the first release) migrates forward, data intact.
+TEST_F(RunStoreTest, VersionOneStoreMigratesForwardKeepingItsRuns) {
+  const std::string path = DbPath();
+  ASSERT_TRUE(RawExec(path, std::string(store_schema::kMigrations[0]) +
+                                "PRAGMA user_version = 1;"
+                                "INSERT INTO runs (name, config_json, mnemo_version, host, "
+                                "started_at, status, seed) VALUES ('old', '{}', '0.1.0', 'h', "
+                                "'2026-11-01T00:00:00.000Z', 'finished', 7);"));
+  auto ro = RunStore::OpenReadOnly(path);
+  ASSERT_FALSE(ro.ok());
+  EXPECT_THAT(ro.status().message(), HasSubstr("open it for writing once to migrate it"));
+  auto store = MustOpen(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->schema_version(), RunStore::kSchemaVersion);
+  auto runs = store->ListRuns();
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].name, "old");
+  EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM sqlite_master WHERE name = 'decontam_items'"),
+            "1");
+}
+
 TEST_F(RunStoreTest, NewerSchemaIsRefusedAndLeftUntouched) {
   const std::string path = DbPath();
   ASSERT_TRUE(RawExec(path, "CREATE TABLE t (x); PRAGMA user_version = 99;"));
@@ -533,14 +557,16 @@ TEST_F(RunStoreTest, NewerSchemaIsRefusedAndLeftUntouched) {
   ASSERT_FALSE(rw.ok());
   EXPECT_THAT(rw.status().message(), HasSubstr("'" + path + "'"));
   EXPECT_THAT(rw.status().message(), HasSubstr("schema version 99"));
-  EXPECT_THAT(rw.status().message(), HasSubstr("(1)"));
+  EXPECT_THAT(rw.status().message(),
+              HasSubstr("(" + std::to_string(RunStore::kSchemaVersion) + ")"));
   EXPECT_THAT(rw.status().message(), HasSubstr("upgrade mnemo"));
 
   auto ro = RunStore::OpenReadOnly(path);
   ASSERT_FALSE(ro.ok());
   EXPECT_THAT(ro.status().message(), HasSubstr(path));
   EXPECT_THAT(ro.status().message(), HasSubstr("99"));
-  EXPECT_THAT(ro.status().message(), HasSubstr("(1)"));
+  EXPECT_THAT(ro.status().message(),
+              HasSubstr("(" + std::to_string(RunStore::kSchemaVersion) + ")"));
 
   EXPECT_EQ(RawQuery(path, "PRAGMA user_version"), "99");
   EXPECT_EQ(RawQuery(path, "PRAGMA journal_mode"), "delete");  // not switched to WAL
@@ -606,7 +632,7 @@ TEST_F(RunStoreTest, ReadOnlyStoreReadsButRefusesWrites) {
   auto runs = (*ro)->ListRuns();
   ASSERT_TRUE(runs.ok());
   EXPECT_EQ(runs->size(), 1u);
-  EXPECT_EQ((*ro)->schema_version(), 1);
+  EXPECT_EQ((*ro)->schema_version(), RunStore::kSchemaVersion);
   RunRecord run;
   Status s = (*ro)->BeginRun(&run);
   ASSERT_FALSE(s.ok());
