@@ -17,8 +17,9 @@ TEST(NgramHash, RollingEqualsDirectForEveryWindow) {
     for (size_t i = 0; i < units.size(); ++i) {
       r.Push(units[i]);
       ASSERT_EQ(r.full(), i + 1 >= n);
-      if (r.full())
+      if (r.full()) {
         EXPECT_EQ(r.value(), HashNgram(&units[i + 1 - n], n)) << "n=" << n << " i=" << i;
+      }
     }
   }
 }
