@@ -8,3 +8,8 @@ mn_add_test(jsonl_reader_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/jsonl_reader_test.cc
   LINK mnemo_datasets
   LABELS unit)
+
+mn_add_test(corpus_reader_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/corpus_reader_test.cc
+  LINK mnemo_datasets
+  LABELS unit)
