@@ -1,0 +1,38 @@
+# Fuzz targets (libFuzzer entry points) for the parsers of untrusted input.
+#
+# Every build compiles each target with a replay main and registers a test that runs the
+# committed seed corpus and every crash regression through it; with MNEMO_FUZZ=ON (clang)
+# the same sources also build real libFuzzer binaries (scripts/fuzz.sh runs them).
+# Crash inputs go to tests/fuzz/regressions/<target>/ and stay tests from then on.
+set(_fuzz_dir ${CMAKE_CURRENT_LIST_DIR})
+set(_fuzz_targets jsonl_reader task_config template manifest)
+set(_fuzz_link_jsonl_reader mnemo_datasets)
+set(_fuzz_link_task_config mnemo_tasks)
+set(_fuzz_link_template mnemo_tasks)
+set(_fuzz_link_manifest mnemo_plugins)
+if(TARGET mnemo_audit_pii)
+  list(APPEND _fuzz_targets pii_scanner)
+  set(_fuzz_link_pii_scanner mnemo_audit_pii)
+endif()
+
+foreach(_t IN LISTS _fuzz_targets)
+  if(NOT EXISTS ${_fuzz_dir}/fuzz_${_t}.cc)
+    continue()
+  endif()
+  add_executable(fuzz_${_t}_replay ${_fuzz_dir}/fuzz_${_t}.cc ${_fuzz_dir}/replay_main.cc)
+  target_link_libraries(fuzz_${_t}_replay PRIVATE ${_fuzz_link_${_t}})
+  target_include_directories(fuzz_${_t}_replay PRIVATE ${MNEMO_SOURCE_ROOT})
+  set(_inputs ${_fuzz_dir}/corpus/${_t})
+  if(EXISTS ${_fuzz_dir}/regressions/${_t})
+    list(APPEND _inputs ${_fuzz_dir}/regressions/${_t})
+  endif()
+  add_test(NAME fuzz_replay_${_t} COMMAND fuzz_${_t}_replay ${_inputs})
+  set_tests_properties(fuzz_replay_${_t} PROPERTIES LABELS "unit;fuzz" TIMEOUT 120)
+  if(MNEMO_FUZZ)
+    add_executable(fuzz_${_t} ${_fuzz_dir}/fuzz_${_t}.cc)
+    target_link_libraries(fuzz_${_t} PRIVATE ${_fuzz_link_${_t}})
+    target_include_directories(fuzz_${_t} PRIVATE ${MNEMO_SOURCE_ROOT})
+    target_compile_options(fuzz_${_t} PRIVATE -fsanitize=fuzzer)
+    target_link_options(fuzz_${_t} PRIVATE -fsanitize=fuzzer)
+  endif()
+endforeach()
