@@ -19,8 +19,11 @@ log() { echo "[setup] $*" >&2; }
 pkgs=(build-essential cmake ninja-build pkg-config git ca-certificates
       libtbb-dev libboost-program-options-dev nlohmann-json3-dev libsentencepiece-dev
       libre2-dev libsqlite3-dev libfmt-dev libgtest-dev libgmock-dev libxxhash-dev
-      libzstd-dev zlib1g-dev libyaml-cpp-dev sqlite3 zstd ripgrep)
+      libzstd-dev zlib1g-dev libyaml-cpp-dev sqlite3 zstd ripgrep libcurl4-openssl-dev)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+# The report test opens the HTML report in headless Chromium.
+if [ "$build_tests" = ON ]; then pkgs+=(chromium); fi
+pkgs+=(ccache)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -46,7 +49,12 @@ else
   log "llama.cpp: $prefix"
 fi
 
+# Compiles go through ccache kept beside the llama.cpp cache, so a fresh clone (CI) rebuilds
+# in about a minute once the cache is warm. BASEDIR/NOHASHDIR let clones in other folders hit.
+export CCACHE_DIR=${CCACHE_DIR:-${MNEMO_CACHE:-$HOME/.cache/mnemo}/ccache}
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true
 cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
   -DMNEMO_BUILD_TESTS=$build_tests "${llama_args[@]}" >&2
 cmake --build "$root/build" -j "$(nproc)" >&2
 log "built $root/build/mnemo"

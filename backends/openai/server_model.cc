@@ -1,0 +1,324 @@
+#include "server_model.h"
+
+#include <sentencepiece_processor.h>
+
+#include <cstdlib>
+
+#include "mnemo/backend_sdk.hpp"
+
+namespace mnemo::openai {
+namespace {
+
+using json = nlohmann::json;
+
+// A job of exactly one exchange whose body is kept as parsed JSON.
+class JsonJob : public HttpJob {
+ public:
+  JsonJob(std::string path, std::string body, bool root)
+      : ex_{std::move(path), std::move(body), root} {}
+  Exchange Current() override { return ex_; }
+  Verdict OnBody(const std::string& body) override {
+    result = json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (result.is_discarded()) return Verdict::Retry("response is not valid JSON");
+    return Verdict::Done();
+  }
+  void OnError(mn_status s, bool retryable, const std::string& message) override {
+    failed = true;
+    status = s;
+    this->retryable = retryable;
+    error = message;
+  }
+  json result;
+  bool failed = false;
+  mn_status status = MN_OK;
+  bool retryable = false;
+  std::string error;
+
+ private:
+  Exchange ex_;
+};
+
+std::string Str(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+// One exchange against one base URL with its own transport settings (used while opening).
+json CallOne(const HttpConfig& config, const std::string& url, JsonJob* out) {
+  Endpoints one({url}, config.down_ms);
+  HttpSession session(&config, &one);
+  session.Run({out}, 1);
+  return out->failed ? json() : out->result;
+}
+
+}  // namespace
+
+std::shared_ptr<ServerModel> ServerModel::Open(const mn_model_params& params) {
+  if (params.path == nullptr || *params.path == '\0')
+    throw Error(MN_ERR_INVALID_ARGUMENT, "model path is empty; give the server's base URL");
+  std::shared_ptr<ServerModel> m(new ServerModel());
+  m->options_ = ParseOptions(params.extra_json);
+  std::vector<std::string> urls = ParseBaseUrls(params.path);
+  const Options& o = m->options_;
+  m->config_.timeout_s = o.timeout_s;
+  m->config_.connect_timeout_s = o.connect_timeout_s;
+  m->config_.retries = o.retries;
+  m->config_.backoff_ms = o.backoff_ms;
+  m->config_.max_backoff_ms = o.max_backoff_ms;
+  m->config_.down_ms = o.down_ms;
+  if (!o.api_key_env.empty()) {
+    const char* key = std::getenv(o.api_key_env.c_str());
+    if (key == nullptr || *key == '\0')
+      throw Error(MN_ERR_INVALID_ARGUMENT, "extra_json 'api_key_env' names environment variable '" +
+                                               o.api_key_env + "', which is not set");
+    m->config_.authorization = std::string("Authorization: Bearer ") + key;
+  }
+  m->endpoints_ = std::make_unique<Endpoints>(urls, o.down_ms);
+  m->n_ctx_ = params.n_ctx;
+  m->Discover();
+  return m;
+}
+
+ServerModel::~ServerModel() = default;
+
+void ServerModel::Discover() {
+  // 1. Every base URL names its model; they must agree. One that does not answer is kept (it is
+  //    taken out at run time and tried again later) as long as one answers.
+  std::string id, revision, answered;
+  json meta;
+  std::vector<std::string> unreachable;
+  for (size_t i = 0; i < endpoints_->size(); ++i) {
+    const std::string& url = endpoints_->url(i);
+    JsonJob job("/models", "", false);
+    json models = CallOne(config_, url, &job);
+    if (job.failed) {
+      if (job.status == MN_ERR_UNAVAILABLE || job.status == MN_ERR_DEADLINE_EXCEEDED ||
+          job.status == MN_ERR_RESOURCE_EXHAUSTED) {
+        unreachable.push_back(job.error);
+        endpoints_->MarkDown(i);
+        continue;
+      }
+      throw Error(job.status, job.error);
+    }
+    const json* data =
+        models.contains("data") && models["data"].is_array() && !models["data"].empty()
+            ? &models["data"][0]
+            : nullptr;
+    if (data == nullptr || !data->is_object() || Str(*data, "id").empty())
+      throw Error(MN_ERR_INVALID_ARGUMENT, "GET " + url + "/models: no model id in the answer");
+    std::string this_id = Str(*data, "id");
+    if (id.empty()) {
+      id = this_id;
+      answered = url;
+      if (data->contains("meta") && (*data)["meta"].is_object()) meta = (*data)["meta"];
+      for (const char* k : {"root", "revision", "owned_by"}) {
+        std::string v = Str(*data, k);
+        if (!v.empty() && v != id)
+          revision += std::string(revision.empty() ? "" : ",") + k + "=" + v;
+      }
+    } else if (this_id != id) {
+      throw Error(MN_ERR_INVALID_ARGUMENT, "base URLs serve different models: '" + id + "' and '" +
+                                               this_id + "' (at " + url + ")");
+    }
+  }
+  if (id.empty()) {
+    std::string why = unreachable.empty() ? "" : unreachable.front();
+    throw Error(MN_ERR_UNAVAILABLE, "no base URL answered GET /models: " + why, true);
+  }
+  for (const auto& u : unreachable)
+    log(MN_LOG_WARN, "openai: a base URL is out until it answers: " + u);
+  model_name_ = options_.model.empty() ? id : options_.model;
+  name_ = id;
+  if (meta.is_object()) {
+    if (meta.contains("n_vocab") && meta["n_vocab"].is_number_integer())
+      n_vocab_ = meta["n_vocab"].get<int32_t>();
+    if (meta.contains("n_ctx_train") && meta["n_ctx_train"].is_number_integer())
+      n_ctx_train_ = meta["n_ctx_train"].get<uint32_t>();
+    if (n_ctx_ == 0 && meta.contains("n_ctx") && meta["n_ctx"].is_number_integer())
+      n_ctx_ = meta["n_ctx"].get<uint32_t>();
+    for (const char* k : {"n_params", "size", "ftype"})
+      if (meta.contains(k))
+        revision += std::string(revision.empty() ? "" : ",") + k + "=" + Str(meta, k);
+  }
+  if (n_ctx_ == 0) n_ctx_ = options_.n_ctx;
+  if (n_ctx_ == 0) n_ctx_ = n_ctx_train_ != 0 ? n_ctx_train_ : 2048;
+  if (n_ctx_train_ == 0) n_ctx_train_ = n_ctx_;
+
+  // 2. llama-server's /props (optional): build and special tokens.
+  std::string bos_text, eos_text;
+  {
+    JsonJob job("/props", "", true);
+    HttpConfig once = config_;
+    once.retries = 0;
+    json props = CallOne(once, endpoints_->url(endpoints_->Pick()), &job);
+    if (!job.failed && props.is_object()) {
+      std::string build = Str(props, "build_info");
+      if (!build.empty()) revision = "build=" + build + (revision.empty() ? "" : "," + revision);
+      bos_text = Str(props, "bos_token");
+      eos_text = Str(props, "eos_token");
+    }
+  }
+
+  // 3. Tokenizer.
+  const std::string& mode = options_.tokenize;
+  if (mode == "auto" || mode == "server") {
+    JsonJob job("/tokenize", json{{"content", "a"}, {"add_special", false}}.dump(), true);
+    HttpConfig once = config_;
+    once.retries = mode == "server" ? config_.retries : 0;
+    json r = CallOne(once, endpoints_->url(endpoints_->Pick()), &job);
+    if (!job.failed && r.contains("tokens") && r["tokens"].is_array()) {
+      tokenizer_ = Tokenizer::kServer;
+    } else if (mode == "server") {
+      throw Error(MN_ERR_UNSUPPORTED,
+                  "extra_json 'tokenize' is \"server\" but the server has no "
+                  "usable POST /tokenize: " +
+                      job.error);
+    }
+  }
+  if (tokenizer_ == Tokenizer::kNone && mode != "none" && !options_.tokenizer.empty()) {
+    sp_ = std::make_unique<sentencepiece::SentencePieceProcessor>();
+    auto st = sp_->Load(options_.tokenizer);
+    if (!st.ok())
+      throw Error(MN_ERR_NOT_FOUND,
+                  "cannot load SentencePiece model '" + options_.tokenizer + "': " + st.ToString());
+    tokenizer_ = Tokenizer::kLocal;
+  }
+  if (tokenizer_ == Tokenizer::kLocal) {
+    bos_ = sp_->bos_id();
+    eos_ = sp_->eos_id();
+    add_bos_ = bos_ >= 0;
+    if (n_vocab_ == 0) n_vocab_ = sp_->GetPieceSize();
+  } else if (tokenizer_ == Tokenizer::kServer) {
+    auto special_id = [&](const std::string& text) -> int32_t {
+      if (text.empty()) return -1;
+      json r = Call("/tokenize",
+                    json{{"content", text}, {"add_special", false}, {"parse_special", true}}.dump(),
+                    true);
+      return r["tokens"].size() == 1 && r["tokens"][0].is_number_integer()
+                 ? r["tokens"][0].get<int32_t>()
+                 : -1;
+    };
+    bos_ = special_id(bos_text);
+    eos_ = special_id(eos_text);
+    std::vector<int32_t> with = Tokenize("a", MN_TOKENIZE_ADD_SPECIAL);
+    std::vector<int32_t> without = Tokenize("a", 0);
+    add_bos_ = with.size() > without.size() && !with.empty() && (bos_ < 0 || with[0] == bos_);
+    if (add_bos_ && bos_ < 0) bos_ = with[0];
+  }
+
+  // 4. Echoed prompt log-probabilities (needed for scoring).
+  if (options_.scoring == "auto") {
+    json body = {{"model", model_name_}, {"prompt", "Hello world"}, {"max_tokens", 1},
+                 {"echo", true},         {"logprobs", 1},           {"temperature", 0}};
+    json r = Call("/completions", body.dump());
+    const json* lp = nullptr;
+    if (r.contains("choices") && r["choices"].is_array() && !r["choices"].empty() &&
+        r["choices"][0].contains("logprobs"))
+      lp = &r["choices"][0]["logprobs"];
+    echo_ = lp != nullptr && lp->is_object() && lp->contains("token_logprobs") &&
+            (*lp)["token_logprobs"].is_array() && (*lp)["token_logprobs"].size() >= 2;
+    std::string sf = Str(r, "system_fingerprint");
+    if (!sf.empty() && revision.find(sf) == std::string::npos)
+      revision = "system_fingerprint=" + sf + (revision.empty() ? "" : "," + revision);
+    if (!echo_) {
+      log(MN_LOG_WARN, "openai: " + answered +
+                           " does not return echoed prompt log-probabilities (llama-server "
+                           "cannot); score and score_rolling requests are refused for '" +
+                           id + "'");
+    }
+  }
+  fingerprint_ = "openai:" + id + "@" + (revision.empty() ? "unknown" : revision);
+}
+
+void ServerModel::Describe(mn_model_desc& out) const {
+  out.caps = MN_CAP_GENERATE | MN_CAP_TOKEN_LOGPROBS | MN_CAP_TEXT_PROMPT |
+             MN_CAP_PARALLEL_INSTANCES | MN_CAP_BATCH;
+  if (has_tokenizer()) out.caps |= MN_CAP_TOKENIZE;
+  if (echo_ && has_tokenizer()) out.caps |= MN_CAP_SCORE | MN_CAP_SCORE_ROLLING;
+  if (options_.chat) out.caps |= MN_CAP_CHAT_TEMPLATE;
+  out.name = name_.c_str();
+  out.fingerprint = fingerprint_.c_str();
+  out.n_ctx = n_ctx_;
+  out.n_ctx_train = n_ctx_train_;
+  out.n_vocab = n_vocab_;
+  out.bos_token = bos_;
+  out.eos_token = eos_;
+  out.add_bos = add_bos_;
+}
+
+json ServerModel::Call(const std::string& path, const std::string& body, bool root) const {
+  std::unique_ptr<HttpSession> session;
+  {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    if (!pool_.empty()) {
+      session = std::move(pool_.back());
+      pool_.pop_back();
+    }
+  }
+  if (!session) session = std::make_unique<HttpSession>(&config_, endpoints_.get());
+  JsonJob job(path, body, root);
+  session->Run({&job}, 1);
+  {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    pool_.push_back(std::move(session));
+  }
+  if (job.failed) throw Error(job.status, job.error, job.retryable);
+  return std::move(job.result);
+}
+
+std::vector<int32_t> ServerModel::Tokenize(std::string_view text, uint32_t flags) const {
+  const bool add_special = (flags & MN_TOKENIZE_ADD_SPECIAL) != 0;
+  if (tokenizer_ == Tokenizer::kLocal) {
+    std::vector<int> ids;
+    auto st = sp_->Encode(std::string(text), &ids);
+    if (!st.ok()) throw Error(MN_ERR_INVALID_ARGUMENT, "SentencePiece: " + st.ToString());
+    std::vector<int32_t> out;
+    if (add_special && add_bos_) out.push_back(bos_);
+    out.insert(out.end(), ids.begin(), ids.end());
+    return out;
+  }
+  if (tokenizer_ != Tokenizer::kServer) throw Error(MN_ERR_UNSUPPORTED, "no tokenizer");
+  json body = {{"content", std::string(text)},
+               {"add_special", add_special},
+               {"parse_special", (flags & MN_TOKENIZE_PARSE_SPECIAL) != 0}};
+  json r = Call("/tokenize", body.dump(), true);
+  if (!r.contains("tokens") || !r["tokens"].is_array())
+    throw Error(MN_ERR_INTERNAL, "POST /tokenize: no 'tokens' in the answer");
+  std::vector<int32_t> out;
+  out.reserve(r["tokens"].size());
+  for (const auto& t : r["tokens"]) {
+    if (!t.is_number_integer()) throw Error(MN_ERR_INTERNAL, "POST /tokenize: a token is no id");
+    out.push_back(t.get<int32_t>());
+  }
+  return out;
+}
+
+std::string ServerModel::Detokenize(const int32_t* ids, size_t n, uint32_t flags) const {
+  // llama.cpp renders control tokens as nothing unless asked to; the server always renders
+  // them, so BOS/EOS are left out here to give the same text.
+  const bool keep_special =
+      (flags & MN_DETOKENIZE_RENDER_SPECIAL) != 0 && (flags & MN_DETOKENIZE_REMOVE_SPECIAL) == 0;
+  std::vector<int32_t> kept;
+  kept.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (ids[i] < 0 || (n_vocab_ > 0 && ids[i] >= n_vocab_))
+      throw Error(MN_ERR_INVALID_ARGUMENT, "token " + std::to_string(ids[i]) + " at position " +
+                                               std::to_string(i) + " is outside the vocabulary");
+    if (keep_special || !IsSpecial(ids[i])) kept.push_back(ids[i]);
+  }
+  if (kept.empty()) return "";
+  if (tokenizer_ == Tokenizer::kLocal) {
+    std::string text;
+    auto st = sp_->Decode(std::vector<int>(kept.begin(), kept.end()), &text);
+    if (!st.ok()) throw Error(MN_ERR_INVALID_ARGUMENT, "SentencePiece: " + st.ToString());
+    return text;
+  }
+  if (tokenizer_ != Tokenizer::kServer) throw Error(MN_ERR_UNSUPPORTED, "no tokenizer");
+  json r = Call("/detokenize", json{{"tokens", kept}}.dump(), true);
+  if (!r.contains("content") || !r["content"].is_string())
+    throw Error(MN_ERR_INTERNAL, "POST /detokenize: no 'content' in the answer");
+  return r["content"].get<std::string>();
+}
+
+}  // namespace mnemo::openai

@@ -1,0 +1,95 @@
+// A model served over an OpenAI-compatible API: what the server reports about it, its
+// tokenizer, and blocking calls for model-level work.
+//
+// Opening (ServerModel::Open) asks every base URL for GET /models and checks they serve the
+// same model id; reads llama-server's GET /props when present (build, BOS/EOS); picks the
+// tokenizer (the server's POST /tokenize + /detokenize, else a local SentencePiece model, else
+// none); and, unless scoring is "off", probes POST /completions with echo + logprobs to learn
+// whether the server returns prompt log-probabilities (vLLM does, llama-server does not). When
+// it does not, describe() leaves out MN_CAP_SCORE / MN_CAP_SCORE_ROLLING, so the host refuses
+// scoring tasks before a run starts, and the reason is logged at open.
+//
+// Fingerprint: "openai:<model id>@<revision>", the revision being what the server reports
+// (llama-server's build and model metadata, a response's system_fingerprint, /models' root).
+// The API key is read from the environment at open and kept only in the transport config; it is
+// never part of the fingerprint, a message or a log line.
+//
+// Thread-safety: after Open, every const method is thread-safe (blocking calls borrow a
+// session from a mutex-guarded pool).
+#ifndef MNEMO_BACKENDS_OPENAI_SERVER_MODEL_H_
+#define MNEMO_BACKENDS_OPENAI_SERVER_MODEL_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "http.h"
+#include "mnemo/backend.h"
+#include "options.h"
+
+namespace sentencepiece {
+class SentencePieceProcessor;
+}
+
+namespace mnemo::openai {
+
+class ServerModel {
+ public:
+  // Throws mnemo::Error: MN_ERR_INVALID_ARGUMENT (bad URL/options, unset api_key_env, servers
+  // disagree), MN_ERR_UNAVAILABLE (no base URL answers), MN_ERR_NOT_FOUND (no /models).
+  static std::shared_ptr<ServerModel> Open(const mn_model_params& params);
+  ~ServerModel();
+  ServerModel(const ServerModel&) = delete;
+  ServerModel& operator=(const ServerModel&) = delete;
+
+  void Describe(mn_model_desc& out) const;
+  bool has_tokenizer() const { return tokenizer_ != Tokenizer::kNone; }
+  bool supports_echo() const { return echo_; }
+  // MN_TOKENIZE_* / MN_DETOKENIZE_* flags. Throw mnemo::Error.
+  std::vector<int32_t> Tokenize(std::string_view text, uint32_t flags) const;
+  std::string Detokenize(const int32_t* ids, size_t n, uint32_t flags) const;
+
+  // One JSON exchange with the retry policy; throws mnemo::Error with the job's failure.
+  nlohmann::json Call(const std::string& path, const std::string& body, bool root = false) const;
+
+  const Options& options() const { return options_; }
+  const HttpConfig& http_config() const { return config_; }
+  Endpoints* endpoints() const { return endpoints_.get(); }
+  const std::string& model_name() const { return model_name_; }  // sent as "model"
+  int32_t bos() const { return bos_; }
+  int32_t eos() const { return eos_; }
+  uint32_t n_ctx() const { return n_ctx_; }
+  bool IsSpecial(int32_t id) const { return id >= 0 && (id == bos_ || id == eos_); }
+
+ private:
+  ServerModel() = default;
+  enum class Tokenizer { kNone, kServer, kLocal };
+  void Discover();
+
+  Options options_;
+  HttpConfig config_;
+  std::unique_ptr<Endpoints> endpoints_;
+  std::string model_name_;
+  std::string name_;
+  std::string fingerprint_;
+  Tokenizer tokenizer_ = Tokenizer::kNone;
+  std::unique_ptr<sentencepiece::SentencePieceProcessor> sp_;
+  bool echo_ = false;
+  uint32_t n_ctx_ = 0;
+  uint32_t n_ctx_train_ = 0;
+  int32_t n_vocab_ = 0;
+  int32_t bos_ = -1;
+  int32_t eos_ = -1;
+  bool add_bos_ = false;
+
+  mutable std::mutex pool_mu_;
+  mutable std::vector<std::unique_ptr<HttpSession>> pool_;
+};
+
+}  // namespace mnemo::openai
+
+#endif  // MNEMO_BACKENDS_OPENAI_SERVER_MODEL_H_
