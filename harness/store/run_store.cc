@@ -641,8 +641,11 @@ Status RunStore::PutResponses(const std::vector<std::pair<std::string, const Res
   TxnScope txn(db_, path_, in_txn_);
   MNEMO_RETURN_IF_ERROR(txn.Begin("BEGIN IMMEDIATE"));
   MNEMO_RETURN_IF_ERROR(Prepared(&put_stmt_,
-                                 "INSERT OR REPLACE INTO requests "
-                                 "(key, kind, response_json, created_at) VALUES (?, ?, ?, ?)"));
+                                 "INSERT INTO requests (key, kind, response_json, created_at) "
+                                 "VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
+                                 "kind = excluded.kind, response_json = excluded.response_json, "
+                                 "created_at = excluded.created_at, "
+                                 "completions = completions + 1"));
   for (const auto& [key, response] : entries) {
     if (response == nullptr || !response->ok()) continue;  // failures are retried, not cached
     ResetOnExit reset(put_stmt_);

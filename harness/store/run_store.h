@@ -80,7 +80,7 @@ struct MetricRecord {
 
 class RunStore {
  public:
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Opens (creating if needed) the store at `path`. Errors name the file: unwritable folder,
   // not a SQLite file, schema newer than this mnemo.
@@ -113,6 +113,7 @@ class RunStore {
   Status LookupResponses(const std::vector<std::string>& keys,
                          std::vector<std::optional<Response>>* out);
   // Stores successful responses in one transaction; failed ones are skipped (never cached).
+  // Storing a key again replaces its response and counts it in requests.completions.
   Status PutResponses(const std::vector<std::pair<std::string, const Response*>>& entries,
                       mn_request_kind kind);
   Result<int64_t> CountResponses();

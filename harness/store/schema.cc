@@ -129,6 +129,7 @@ CREATE TABLE decontam_items (
   job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
   task TEXT NOT NULL,
   item_id TEXT NOT NULL,
+  doc_index INTEGER NOT NULL,
   method TEXT NOT NULL,
   status TEXT NOT NULL,
   overlap REAL NOT NULL,
@@ -137,9 +138,16 @@ CREATE TABLE decontam_items (
 );
 )sql";
 
+// Version 5: how many times each cached request was completed. 1 is the norm; more means a
+// backend computed a request the store already had (a run with the cache off, or a bug), which
+// resume tests and reports check.
+constexpr const char kV5[] = R"sql(
+ALTER TABLE requests ADD COLUMN completions INTEGER NOT NULL DEFAULT 1;
+)sql";
+
 }  // namespace
 
-const char* const kMigrations[] = {kV1, kV2, kV3, kV4};
+const char* const kMigrations[] = {kV1, kV2, kV3, kV4, kV5};
 const size_t kNumMigrations = std::size(kMigrations);
 
 static_assert(std::size(kMigrations) == RunStore::kSchemaVersion,

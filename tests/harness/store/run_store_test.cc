@@ -447,13 +447,16 @@ TEST_F(RunStoreTest, CachePutLookupAndMiss) {
   EXPECT_THAT(RawQuery(DbPath(), "SELECT created_at FROM requests WHERE key = 'k-a'"),
               MatchesRegex(kIsoUtcMs));
 
-  // A later put for the same key replaces the row.
+  // A later put for the same key replaces the row and counts the second completion.
+  EXPECT_EQ(RawQuery(DbPath(), "SELECT completions FROM requests WHERE key = 'k-a'"), "1");
   const Response c = OkResponse(-9.0, "Rome");
   ASSERT_TRUE(store->PutResponses({{"k-a", &c}}, MN_REQ_GENERATE).ok());
   auto replaced = store->LookupResponse("k-a");
   ASSERT_TRUE(replaced.ok() && replaced->has_value());
   EXPECT_EQ((*replaced)->text, "Rome");
   EXPECT_EQ(store->CountResponses().value(), 2);
+  EXPECT_EQ(RawQuery(DbPath(), "SELECT completions FROM requests WHERE key = 'k-a'"), "2");
+  EXPECT_EQ(RawQuery(DbPath(), "SELECT completions FROM requests WHERE key = 'k-b'"), "1");
 }
 
 TEST_F(RunStoreTest, FailedResponsesAreNotCached) {
@@ -509,10 +512,12 @@ TEST_F(RunStoreTest, ExplicitTransactionsBatchAndRollBack) {
 TEST_F(RunStoreTest, CorruptCachedResponseIsAnErrorNamingTheKey) {
   auto store = MustOpen(DbPath());
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(RawExec(DbPath(),
-                      "INSERT INTO requests VALUES ('broken', 'score', '{not json', 'x');"
-                      "INSERT INTO requests VALUES ('wrongtype', 'score', "
-                      "'{\"status\": \"zero\"}', 'x');"));
+  ASSERT_TRUE(RawExec(
+      DbPath(),
+      "INSERT INTO requests (key, kind, response_json, created_at) VALUES ('broken', 'score', "
+      "'{not json', 'x');"
+      "INSERT INTO requests (key, kind, response_json, created_at) VALUES ('wrongtype', 'score', "
+      "'{\"status\": \"zero\"}', 'x');"));
   for (const char* key : {"broken", "wrongtype"}) {
     auto got = store->LookupResponse(key);
     ASSERT_FALSE(got.ok()) << key;
@@ -547,6 +552,10 @@ TEST_F(RunStoreTest, VersionOneStoreMigratesForwardKeepingItsRuns) {
   ASSERT_EQ(runs->size(), 1u);
   EXPECT_EQ((*runs)[0].name, "old");
   EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM sqlite_master WHERE name = 'decontam_items'"),
+            "1");
+  EXPECT_EQ(RawQuery(path,
+                     "SELECT count(*) FROM pragma_table_info('requests') WHERE name = "
+                     "'completions'"),
             "1");
 }
 
