@@ -2,6 +2,28 @@
 
 namespace mnemo {
 
+namespace {
+
+// Why `line` is not JSON, from nlohmann's own parser: "at byte 12: invalid string: ill-formed
+// UTF-8 byte". Only called on the error path.
+std::string ParseErrorDetail(std::string_view line) {
+  try {
+    nlohmann::json parsed = nlohmann::json::parse(line);
+    (void)parsed;
+  } catch (const nlohmann::json::parse_error& e) {
+    std::string what = e.what();
+    size_t dash = what.find(" - ");
+    std::string reason = dash == std::string::npos ? what : what.substr(dash + 3);
+    size_t last = reason.find("; last read");
+    if (last != std::string::npos) reason.resize(last);
+    return " at byte " + std::to_string(e.byte) + ": " + reason;
+  } catch (const std::exception&) {
+  }
+  return "";
+}
+
+}  // namespace
+
 Result<std::unique_ptr<JsonlReader>> JsonlReader::Open(const std::string& path) {
   auto lines = LineReader::Open(path);
   if (!lines.ok()) return lines.status();
@@ -16,7 +38,7 @@ bool JsonlReader::Next(nlohmann::json* obj) {
     nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded()) {
       status_ = Status::InvalidArgument(path() + ":" + std::to_string(line_number()) +
-                                        ": not valid JSON");
+                                        ": not valid JSON" + ParseErrorDetail(line));
       return false;
     }
     if (!j.is_object()) {
