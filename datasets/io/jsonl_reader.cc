@@ -11,9 +11,11 @@ std::string ParseErrorDetail(std::string_view line) {
     nlohmann::json parsed = nlohmann::json::parse(line);
     (void)parsed;
   } catch (const nlohmann::json::parse_error& e) {
-    std::string what = e.what();
-    size_t dash = what.find(" - ");
-    std::string reason = dash == std::string::npos ? what : what.substr(dash + 3);
+    // "[json.exception.parse_error.101] parse error at line 1, column 9: <reason>; last read..."
+    std::string reason = e.what();
+    size_t col = reason.find(", column ");
+    size_t colon = col == std::string::npos ? col : reason.find(": ", col);
+    if (colon != std::string::npos) reason.erase(0, colon + 2);
     size_t last = reason.find("; last read");
     if (last != std::string::npos) reason.resize(last);
     return " at byte " + std::to_string(e.byte) + ": " + reason;

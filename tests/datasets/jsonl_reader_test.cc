@@ -122,7 +122,7 @@ TEST(JsonlReaderTest, InvalidUtf8InAStringIsAnErrorNamingTheLine) {
     EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
     // The byte is where the parser gave up: the bad byte or the one after it.
     EXPECT_THAT(r.status.message(), StartsWith(path + ":2: not valid JSON at byte "));
-    EXPECT_THAT(r.status.message(), EndsWith(": invalid string: ill-formed UTF-8 byte"));
+    EXPECT_THAT(r.status.message(), EndsWith(" - invalid string: ill-formed UTF-8 byte"));
     EXPECT_EQ(r.objects.size(), 1u);
   }
 }
