@@ -10,8 +10,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 kind=${1:-}
 case "$kind" in
-  asan) flags=address,undefined; labels=unit; regex="" ;;
-  tsan) flags=thread; labels=unit; regex="Scheduler|RunStore|Progress" ;;
+  asan) flags=address,undefined; labels=unit; regex=""; targets=(all) ;;
+  tsan) flags=thread; labels=unit; regex="^(Scheduler|RunStore)"; targets=(scheduler_test run_store_test) ;;
   *) echo "usage: scripts/sanitize.sh asan|tsan" >&2; exit 2 ;;
 esac
 dir="$root/build-$kind"
@@ -23,7 +23,7 @@ if command -v ccache >/dev/null 2>&1; then
 fi
 cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMNEMO_SANITIZE=$flags \
   -DMNEMO_BACKEND_LLAMACPP=OFF -DMNEMO_BUILD_TESTS=ON "${launcher[@]}" >/dev/null
-cmake --build "$dir" -j "$(nproc)" >&2
+cmake --build "$dir" -j "$(nproc)" --target "${targets[@]}" >&2
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1

@@ -5,6 +5,7 @@
 #include <tbb/task_group.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <mutex>
@@ -17,7 +18,10 @@
 namespace mnemo {
 namespace {
 
-volatile std::sig_atomic_t g_stop = 0;
+// Set from a signal handler and read by worker threads: a lock-free atomic is safe for both
+// (volatile sig_atomic_t is only safe for the handler, and is a data race across threads).
+std::atomic<int> g_stop{0};
+static_assert(std::atomic<int>::is_always_lock_free, "the stop flag must be signal-safe");
 
 struct Completed {
   size_t index;
@@ -79,13 +83,13 @@ std::vector<std::vector<size_t>> MakeBatches(const std::vector<Request>& request
 }  // namespace
 
 void RequestStop() {
-  g_stop = 1;
+  g_stop.store(1, std::memory_order_relaxed);
 }
 bool StopRequested() {
-  return g_stop != 0;
+  return g_stop.load(std::memory_order_relaxed) != 0;
 }
 void ResetStop() {
-  g_stop = 0;
+  g_stop.store(0, std::memory_order_relaxed);
 }
 
 Scheduler::Scheduler(std::vector<Instance*> instances, RunStore* store, std::string fingerprint,
