@@ -1,0 +1,30 @@
+# The memorisation audit: pure logic, the CLI and job kind on the mock backend, and the real
+# tiny-gemma3 checkpoints against the fixture's truth.
+mn_add_test(memorization_unit_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/memorization_unit_test.cc
+  LINK mnemo_audit_memorization
+  LABELS unit)
+
+mn_add_test(memorization_cli_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/memorization_cli_test.cc
+  LINK mnemo_core SQLite::SQLite3
+  LABELS integration TIMEOUT 300)
+add_dependencies(memorization_cli_test mnemo mnemo_backend_mock)
+
+mn_add_test(memorization_llama_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/memorization_llama_test.cc
+  LINK mnemo_audit_memorization
+  LABELS integration TIMEOUT 600)
+if(TARGET mnemo_backend_llamacpp)
+  add_dependencies(memorization_llama_test mnemo_backend_llamacpp)
+endif()
+
+# Benchmark (CI excludes the bench label): batched vs one-by-one vs llama-batched-bench.
+mn_add_test(memorization_bench_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/memorization_bench_test.cc
+  LINK mnemo_core
+  LABELS bench TIMEOUT 900)
+add_dependencies(memorization_bench_test mnemo)
+if(TARGET mnemo_backend_llamacpp)
+  add_dependencies(memorization_bench_test mnemo_backend_llamacpp)
+endif()
