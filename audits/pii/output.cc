@@ -1,0 +1,344 @@
+#include "audits/pii/output.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "audits/pii/sha256.h"
+
+namespace mnemo::pii {
+namespace {
+
+// Splits UTF-8 into code points; an invalid byte is one code point (written as U+FFFD).
+std::vector<std::string> CodePoints(std::string_view s) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = len > 0 && i + len <= s.size();
+    for (size_t k = 1; ok && k < len; ++k)
+      ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    if (ok) {
+      out.emplace_back(s.substr(i, len));
+      i += len;
+    } else {
+      out.emplace_back("\xEF\xBF\xBD");
+      ++i;
+    }
+  }
+  return out;
+}
+
+void AppendJsonString(std::string* out, std::string_view s) {
+  // nlohmann's serializer with replacement of invalid UTF-8.
+  *out +=
+      nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void AppendNumber(std::string* out, double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  *out += buf;
+}
+
+}  // namespace
+
+Result<QuoteMode> ParseQuoteMode(const std::string& s) {
+  if (s == "none") return QuoteMode::kNone;
+  if (s == "redacted") return QuoteMode::kRedacted;
+  if (s == "full") return QuoteMode::kFull;
+  return Status::InvalidArgument("--quote must be none, redacted or full (got '" + s + "')");
+}
+
+Result<RedactMode> ParseRedactMode(const std::string& s) {
+  if (s == "mask") return RedactMode::kMask;
+  if (s == "hash") return RedactMode::kHash;
+  if (s == "pseudonym") return RedactMode::kPseudonym;
+  return Status::InvalidArgument("--redact-mode must be mask, hash or pseudonym (got '" + s + "')");
+}
+
+std::string QuoteOf(std::string_view value, QuoteMode mode) {
+  if (mode == QuoteMode::kNone) return "";
+  auto cps = CodePoints(value.substr(0, 4096));  // SDP caps quotes at 4 KB
+  std::string out;
+  size_t n = cps.size();
+  for (size_t i = 0; i < n; ++i) {
+    bool keep = mode == QuoteMode::kFull || (n >= 8 && (i < 2 || i + 2 >= n));
+    out += keep ? cps[i] : "*";
+  }
+  return out;
+}
+
+std::string ValidatorLabel(const Scanner& scanner, const Finding& f) {
+  const EntityDef& e = scanner.entities()[f.entity];
+  std::string name = e.validator;
+  if (f.pattern >= 0 && !e.patterns[f.pattern].validator.empty())
+    name = e.patterns[f.pattern].validator;
+  if (f.pattern < 0) return "deny_list";
+  if (name.empty() || name == "none") return "none";
+  return name + ":" + VerdictName(f.verdict);
+}
+
+Status SinkList::OnDoc(const ScannedDoc& doc) {
+  for (auto* s : sinks_) MNEMO_RETURN_IF_ERROR(s->OnDoc(doc));
+  return Status::Ok();
+}
+
+// --- NDJSON.
+
+Result<std::unique_ptr<NdjsonWriter>> NdjsonWriter::Open(const std::string& path,
+                                                         const Scanner* scanner, QuoteMode quote,
+                                                         bool with_file) {
+  std::unique_ptr<NdjsonWriter> w(new NdjsonWriter());
+  w->path_ = path;
+  w->scanner_ = scanner;
+  w->quote_ = quote;
+  w->with_file_ = with_file;
+  if (path == "-") {
+    w->f_ = stdout;
+  } else {
+    w->f_ = std::fopen(path.c_str(), "wb");
+    if (w->f_ == nullptr)
+      return Status::IoError("cannot write '" + path + "': " + std::strerror(errno));
+    w->owned_ = true;
+  }
+  return w;
+}
+
+NdjsonWriter::~NdjsonWriter() {
+  (void)Close();
+}
+
+Status NdjsonWriter::Close() {
+  if (f_ == nullptr) return Status::Ok();
+  bool bad = std::fflush(f_) != 0 || std::ferror(f_) != 0;
+  if (owned_) bad = std::fclose(f_) != 0 || bad;
+  f_ = nullptr;
+  return bad ? Status::IoError("writing '" + path_ + "' failed") : Status::Ok();
+}
+
+Status NdjsonWriter::OnDoc(const ScannedDoc& doc) {
+  if (doc.findings == nullptr || doc.findings->empty()) return Status::Ok();
+  buf_.clear();
+  for (const Finding& f : *doc.findings) {
+    const EntityDef& e = scanner_->entities()[f.entity];
+    buf_ += "{\"doc\":";
+    AppendJsonString(&buf_, doc.doc);
+    buf_ += ",\"entity\":\"" + e.name + "\",\"start\":" + std::to_string(f.start) +
+            ",\"end\":" + std::to_string(f.end) + ",\"likelihood\":\"" +
+            LikelihoodName(f.likelihood) + "\",\"score\":";
+    AppendNumber(&buf_, f.score);
+    buf_ += ",\"cp_start\":" + std::to_string(f.cp_start) +
+            ",\"cp_end\":" + std::to_string(f.cp_end) + ",\"validator\":\"" +
+            ValidatorLabel(*scanner_, f) + "\",\"context\":" + (f.context ? "true" : "false");
+    if (quote_ != QuoteMode::kNone) {
+      buf_ += ",\"quote\":";
+      AppendJsonString(&buf_, QuoteOf(doc.text.substr(f.start, f.end - f.start), quote_));
+    }
+    if (with_file_) {
+      buf_ += ",\"file\":";
+      AppendJsonString(&buf_,
+                       doc.origin.rfind("file:", 0) == 0 ? doc.origin.substr(5) : doc.origin);
+    }
+    buf_ += "}\n";
+  }
+  if (std::fwrite(buf_.data(), 1, buf_.size(), f_) != buf_.size())
+    return Status::IoError("writing '" + path_ + "' failed: " + std::strerror(errno));
+  return Status::Ok();
+}
+
+// --- SQLite.
+
+Result<std::unique_ptr<SqliteFindingsWriter>> SqliteFindingsWriter::Open(sqlite3* db,
+                                                                         int64_t job_id,
+                                                                         const Scanner* scanner,
+                                                                         QuoteMode quote) {
+  std::unique_ptr<SqliteFindingsWriter> w(new SqliteFindingsWriter());
+  w->db_ = db;
+  w->job_id_ = job_id;
+  w->scanner_ = scanner;
+  w->quote_ = quote;
+  const char* sql =
+      "INSERT INTO pii_findings (job_id, origin, doc, entity, start, \"end\", cp_start, cp_end, "
+      "score, likelihood, validator, quote) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
+  if (sqlite3_prepare_v2(db, sql, -1, &w->insert_, nullptr) != SQLITE_OK)
+    return Status::IoError(std::string("preparing pii_findings insert: ") + sqlite3_errmsg(db));
+  return w;
+}
+
+SqliteFindingsWriter::~SqliteFindingsWriter() {
+  if (in_txn_) (void)Exec("ROLLBACK");
+  if (insert_ != nullptr) sqlite3_finalize(insert_);
+}
+
+Status SqliteFindingsWriter::Exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string m = err != nullptr ? err : "unknown error";
+    sqlite3_free(err);
+    return Status::IoError(std::string("run store: ") + sql + ": " + m);
+  }
+  return Status::Ok();
+}
+
+Status SqliteFindingsWriter::OnDoc(const ScannedDoc& doc) {
+  if (doc.findings == nullptr || doc.findings->empty()) return Status::Ok();
+  if (!in_txn_) {
+    MNEMO_RETURN_IF_ERROR(Exec("BEGIN"));
+    in_txn_ = true;
+  }
+  for (const Finding& f : *doc.findings) {
+    const EntityDef& e = scanner_->entities()[f.entity];
+    std::string quote = QuoteOf(doc.text.substr(f.start, f.end - f.start), quote_);
+    std::string validator = ValidatorLabel(*scanner_, f);
+    sqlite3_reset(insert_);
+    sqlite3_bind_int64(insert_, 1, job_id_);
+    sqlite3_bind_text(insert_, 2, doc.origin.data(), static_cast<int>(doc.origin.size()),
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert_, 3, doc.doc.data(), static_cast<int>(doc.doc.size()),
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert_, 4, e.name.data(), static_cast<int>(e.name.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int64(insert_, 5, static_cast<int64_t>(f.start));
+    sqlite3_bind_int64(insert_, 6, static_cast<int64_t>(f.end));
+    sqlite3_bind_int64(insert_, 7, static_cast<int64_t>(f.cp_start));
+    sqlite3_bind_int64(insert_, 8, static_cast<int64_t>(f.cp_end));
+    sqlite3_bind_double(insert_, 9, f.score);
+    sqlite3_bind_text(insert_, 10, LikelihoodName(f.likelihood), -1, SQLITE_STATIC);
+    sqlite3_bind_text(insert_, 11, validator.data(), static_cast<int>(validator.size()),
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert_, 12, quote.data(), static_cast<int>(quote.size()), SQLITE_TRANSIENT);
+    if (sqlite3_step(insert_) != SQLITE_DONE)
+      return Status::IoError(std::string("run store: inserting a PII finding: ") +
+                             sqlite3_errmsg(db_));
+    ++pending_;
+  }
+  if (pending_ >= 10000) {
+    MNEMO_RETURN_IF_ERROR(Exec("COMMIT"));
+    in_txn_ = false;
+    pending_ = 0;
+  }
+  return Status::Ok();
+}
+
+Status SqliteFindingsWriter::Finish() {
+  if (!in_txn_) return Status::Ok();
+  in_txn_ = false;
+  pending_ = 0;
+  return Exec("COMMIT");
+}
+
+// --- Redaction.
+
+Result<std::unique_ptr<Redactor>> Redactor::Open(const std::string& path, const Scanner* scanner,
+                                                 RedactMode mode, std::string field) {
+  std::unique_ptr<Redactor> r(new Redactor());
+  r->path_ = path;
+  r->scanner_ = scanner;
+  r->mode_ = mode;
+  r->field_ = std::move(field);
+  if (!path.empty()) {
+    r->f_ = std::fopen(path.c_str(), "wb");
+    if (r->f_ == nullptr)
+      return Status::IoError("cannot write '" + path + "': " + std::strerror(errno));
+  }
+  return r;
+}
+
+Redactor::~Redactor() {
+  (void)Close();
+}
+
+Status Redactor::Close() {
+  if (f_ == nullptr) return Status::Ok();
+  bool bad = std::fclose(f_) != 0;
+  f_ = nullptr;
+  return bad ? Status::IoError("writing '" + path_ + "' failed") : Status::Ok();
+}
+
+std::string Redactor::Redact(std::string_view text, const std::vector<Finding>& findings) {
+  std::string out;
+  size_t at = 0;
+  size_t i = 0;
+  while (i < findings.size()) {
+    const Finding& f = findings[i];
+    if (f.start < at) {
+      ++i;
+      continue;
+    }
+    size_t end = f.end;
+    // Merge every finding overlapping this one into one replaced span.
+    size_t j = i + 1;
+    while (j < findings.size() && findings[j].start < end) {
+      end = std::max(end, findings[j].end);
+      ++j;
+    }
+    out.append(text.substr(at, f.start - at));
+    const std::string& entity = scanner_->entities()[f.entity].name;
+    std::string_view value = text.substr(f.start, end - f.start);
+    switch (mode_) {
+      case RedactMode::kMask:
+        out += "<" + entity + ">";
+        break;
+      case RedactMode::kHash:
+        out += "<" + entity + ":" + Sha256Hex(value).substr(0, 12) + ">";
+        break;
+      case RedactMode::kPseudonym: {
+        std::string key = entity;
+        key.push_back('\0');
+        key.append(value);
+        auto it = pseudonyms_.find(key);
+        int64_t n = it != pseudonyms_.end() ? it->second : (pseudonyms_[key] = ++next_[entity]);
+        out += "<" + entity + "_" + std::to_string(n) + ">";
+        break;
+      }
+    }
+    at = end;
+    i = j;
+  }
+  out.append(text.substr(at));
+  return out;
+}
+
+Status Redactor::OnDoc(const ScannedDoc& doc) {
+  std::string line;
+  if (doc.findings == nullptr || doc.findings->empty() || !doc.has_text) {
+    line.assign(doc.raw.data(), doc.raw.size());
+  } else if (doc.record == nullptr) {
+    line = Redact(doc.text, *doc.findings);
+  } else {
+    std::string red = Redact(doc.text, *doc.findings);
+    nlohmann::json* v = MutableJsonAtPath(doc.record, field_);
+    if (v == nullptr) return Status::Internal("redaction: field '" + field_ + "' vanished");
+    *v = red;
+    line = doc.record->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  if (f_ == nullptr) return Status::Ok();
+  line.push_back('\n');
+  if (std::fwrite(line.data(), 1, line.size(), f_) != line.size())
+    return Status::IoError("writing '" + path_ + "' failed: " + std::strerror(errno));
+  return Status::Ok();
+}
+
+// --- Counts.
+
+Status Counter::OnDoc(const ScannedDoc& doc) {
+  if (doc.findings == nullptr || doc.findings->empty()) return Status::Ok();
+  ++docs_with_findings_;
+  std::set<int> seen;
+  for (const Finding& f : *doc.findings) {
+    EntityCount& c = by_entity_[scanner_->entities()[f.entity].name];
+    ++c.findings;
+    ++c.by_likelihood[static_cast<int>(f.likelihood)];
+    if (seen.insert(f.entity).second) ++c.docs;
+    ++findings_;
+  }
+  return Status::Ok();
+}
+
+}  // namespace mnemo::pii

@@ -1,0 +1,482 @@
+#include "audits/pii/regex_shape.h"
+
+#include <algorithm>
+#include <cctype>
+#include <limits>
+
+namespace mnemo::pii {
+namespace {
+
+using Bytes = std::bitset<256>;
+
+// What the analysis knows about a sub-expression.
+struct Info {
+  Bytes alphabet;        // every byte a match of it may consume
+  bool nullable = true;  // it may match the empty string
+  Bytes trigger;         // valid only when !nullable: every match has one of these bytes
+  size_t min_length = 0;
+};
+
+double Rate(const Bytes& b) {
+  double r = 0;
+  for (int c = 0; c < 256; ++c)
+    if (b.test(c)) r += ByteRate(static_cast<unsigned char>(c));
+  return r;
+}
+
+Bytes Range(int lo, int hi) {
+  Bytes b;
+  for (int c = lo; c <= hi; ++c) b.set(c);
+  return b;
+}
+
+// Adds the other case of every letter (ASCII, and Latin-1 letters loosely: a superset).
+Bytes Fold(Bytes b) {
+  Bytes out = b;
+  for (int c = 0; c < 256; ++c) {
+    if (!b.test(c)) continue;
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c >= 0xC0) {
+      out.set(c | 0x20);
+      out.set(c & ~0x20);
+    }
+  }
+  return out;
+}
+
+Info Atom(const Bytes& b) {
+  Info i;
+  i.alphabet = b;
+  i.nullable = false;
+  i.trigger = b;
+  i.min_length = 1;
+  return i;
+}
+
+size_t SatAdd(size_t a, size_t b) {
+  return a > std::numeric_limits<size_t>::max() - b ? std::numeric_limits<size_t>::max() : a + b;
+}
+
+class Parser {
+ public:
+  Parser(const std::string& re, bool fold) : re_(re), fold_(fold) {}
+
+  bool Run(Info* out) {
+    *out = Alternation();
+    if (failed_) return false;
+    if (at_ != re_.size()) return Fail("unbalanced ')'");
+    return true;
+  }
+  const std::string& why() const { return why_; }
+
+ private:
+  bool Fail(const std::string& why) {
+    if (!failed_) why_ = why;
+    failed_ = true;
+    return false;
+  }
+  bool More() const { return at_ < re_.size() && !failed_; }
+  unsigned char Peek() const { return static_cast<unsigned char>(re_[at_]); }
+
+  Info Alternation() {
+    bool saved = fold_;  // flags set inside a group end with it
+    Info acc = Concatenation();
+    while (More() && Peek() == '|') {
+      ++at_;
+      Info next = Concatenation();
+      acc.alphabet |= next.alphabet;
+      if (acc.nullable || next.nullable) {
+        acc.nullable = true;
+      } else {
+        acc.trigger |= next.trigger;
+      }
+      acc.min_length = std::min(acc.min_length, next.min_length);
+    }
+    fold_ = saved;
+    return acc;
+  }
+
+  Info Concatenation() {
+    Info acc;  // empty: nullable, length 0
+    while (More() && Peek() != '|' && Peek() != ')') {
+      Info next = Repetition();
+      acc.alphabet |= next.alphabet;
+      acc.min_length = SatAdd(acc.min_length, next.min_length);
+      if (!next.nullable && (acc.nullable || Rate(next.trigger) < Rate(acc.trigger)))
+        acc.trigger = next.trigger;  // the rarest required piece
+      acc.nullable = acc.nullable && next.nullable;
+    }
+    return acc;
+  }
+
+  // Parses "{n}", "{n,}" or "{n,m}" at at_; false (at_ unchanged) if it is a literal '{'.
+  bool Braces(size_t* lo, size_t* hi) {
+    size_t p = at_ + 1;
+    auto number = [&](size_t* v) {
+      size_t start = p;
+      *v = 0;
+      while (p < re_.size() && re_[p] >= '0' && re_[p] <= '9')
+        *v = std::min<size_t>(*v * 10 + static_cast<size_t>(re_[p++] - '0'), 100000);
+      return p > start;
+    };
+    if (!number(lo)) return false;
+    *hi = *lo;
+    if (p < re_.size() && re_[p] == ',') {
+      ++p;
+      if (!number(hi)) *hi = std::numeric_limits<size_t>::max();
+    }
+    if (p >= re_.size() || re_[p] != '}') return false;
+    at_ = p + 1;
+    return true;
+  }
+
+  Info Repetition() {
+    Info x = Primary();
+    while (More()) {
+      size_t lo = 0, hi = 0;
+      unsigned char c = Peek();
+      if (c == '*') {
+        ++at_;
+        lo = 0;
+      } else if (c == '+') {
+        ++at_;
+        lo = 1;
+      } else if (c == '?') {
+        ++at_;
+        lo = 0;
+      } else if (c == '{' && Braces(&lo, &hi)) {
+      } else {
+        break;
+      }
+      (void)hi;
+      if (More() && Peek() == '?') ++at_;  // non-greedy: same language
+      if (lo == 0) {
+        x.nullable = true;
+        x.min_length = 0;
+      } else {
+        x.min_length = x.min_length > std::numeric_limits<size_t>::max() / lo
+                           ? std::numeric_limits<size_t>::max()
+                           : x.min_length * lo;
+      }
+    }
+    return x;
+  }
+
+  Info Group() {
+    ++at_;  // '('
+    bool saved = fold_;
+    if (More() && Peek() == '?') {
+      ++at_;
+      if (More() && (Peek() == 'P' || Peek() == '<')) {  // named group
+        size_t close = re_.find('>', at_);
+        if (close == std::string::npos) return Fail("bad group name"), Info();
+        at_ = close + 1;
+      } else {
+        bool neg = false, fold = fold_;
+        while (More() && Peek() != ':' && Peek() != ')') {
+          char f = static_cast<char>(Peek());
+          ++at_;
+          if (f == '-') {
+            neg = true;
+          } else if (f == 'i') {
+            fold = !neg;
+          } else if (f != 'm' && f != 's' && f != 'U') {
+            return Fail(std::string("flag '") + f + "'"), Info();
+          }
+        }
+        if (!More()) return Fail("unterminated group"), Info();
+        if (Peek() == ')') {  // "(?i)": flags for the rest of the enclosing group
+          ++at_;
+          fold_ = fold;
+          return Info();
+        }
+        ++at_;  // ':'
+        fold_ = fold;
+      }
+    }
+    Info x = Alternation();
+    fold_ = saved;
+    if (!More() || Peek() != ')') return Fail("unterminated group"), Info();
+    ++at_;
+    return x;
+  }
+
+  // Hex digits of \xHH or \x{...}; -1 on error or a code point above Latin-1.
+  int Hex() {
+    auto hexval = [](char c) {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    if (at_ < re_.size() && re_[at_] == '{') {
+      size_t close = re_.find('}', at_);
+      if (close == std::string::npos || close == at_ + 1 || close - at_ > 9) return -1;
+      long v = 0;
+      for (size_t p = at_ + 1; p < close; ++p) {
+        int h = hexval(re_[p]);
+        if (h < 0) return -1;
+        v = v * 16 + h;
+      }
+      at_ = close + 1;
+      return v > 255 ? -1 : static_cast<int>(v);
+    }
+    if (at_ + 2 > re_.size()) return -1;
+    int a = hexval(re_[at_]), b = hexval(re_[at_ + 1]);
+    if (a < 0 || b < 0) return -1;
+    at_ += 2;
+    return a * 16 + b;
+  }
+
+  // An escape after '\' (at_ is past the backslash): a byte set, or empty-width (*width 0).
+  bool Escape(Bytes* b, bool* empty_width, bool in_class) {
+    *empty_width = false;
+    if (!More()) return Fail("trailing backslash");
+    char c = static_cast<char>(Peek());
+    ++at_;
+    b->reset();
+    switch (c) {
+      case 'd':
+        *b = Range('0', '9');
+        return true;
+      case 'D':
+        *b = ~Range('0', '9');
+        return true;
+      case 's':
+        *b = Range('\t', '\r') | Range(' ', ' ');
+        return true;
+      case 'S':
+        *b = ~(Range('\t', '\r') | Range(' ', ' '));
+        return true;
+      case 'w':
+        *b = Range('0', '9') | Range('A', 'Z') | Range('a', 'z') | Range('_', '_');
+        return true;
+      case 'W':
+        *b = ~(Range('0', '9') | Range('A', 'Z') | Range('a', 'z') | Range('_', '_'));
+        return true;
+      case 'a':
+        b->set(7);
+        return true;
+      case 'f':
+        b->set(12);
+        return true;
+      case 't':
+        b->set(9);
+        return true;
+      case 'n':
+        b->set(10);
+        return true;
+      case 'r':
+        b->set(13);
+        return true;
+      case 'v':
+        b->set(11);
+        return true;
+      case 'x': {
+        int v = Hex();
+        if (v < 0) return Fail("\\x escape");
+        b->set(static_cast<size_t>(v));
+        return true;
+      }
+      case 'C':
+        b->set();
+        return !in_class || Fail("\\C in a class");
+      case 'b':
+      case 'B':
+      case 'A':
+      case 'z':
+        if (in_class) return Fail("assertion in a class");
+        *empty_width = true;
+        return true;
+      default:
+        break;
+    }
+    if (std::isalnum(static_cast<unsigned char>(c)) != 0)
+      return Fail(std::string("escape \\") + c);  // \p, \Q, octal, backrefs: not modelled
+    b->set(static_cast<unsigned char>(c));        // an escaped punctuation byte
+    return true;
+  }
+
+  bool Posix(Bytes* b) {  // at_ at "[:"
+    size_t close = re_.find(":]", at_ + 2);
+    if (close == std::string::npos) return false;
+    std::string name = re_.substr(at_ + 2, close - at_ - 2);
+    bool neg = !name.empty() && name[0] == '^';
+    if (neg) name.erase(0, 1);
+    Bytes s;
+    if (name == "alnum")
+      s = Range('0', '9') | Range('A', 'Z') | Range('a', 'z');
+    else if (name == "alpha")
+      s = Range('A', 'Z') | Range('a', 'z');
+    else if (name == "ascii")
+      s = Range(0, 127);
+    else if (name == "blank")
+      s = Range(' ', ' ') | Range('\t', '\t');
+    else if (name == "cntrl")
+      s = Range(0, 31) | Range(127, 127);
+    else if (name == "digit")
+      s = Range('0', '9');
+    else if (name == "graph")
+      s = Range('!', '~');
+    else if (name == "lower")
+      s = Range('a', 'z');
+    else if (name == "print")
+      s = Range(' ', '~');
+    else if (name == "punct")
+      s = Range('!', '/') | Range(':', '@') | Range('[', '`') | Range('{', '~');
+    else if (name == "space")
+      s = Range('\t', '\r') | Range(' ', ' ');
+    else if (name == "upper")
+      s = Range('A', 'Z');
+    else if (name == "word")
+      s = Range('0', '9') | Range('A', 'Z') | Range('a', 'z') | Range('_', '_');
+    else if (name == "xdigit")
+      s = Range('0', '9') | Range('A', 'F') | Range('a', 'f');
+    else
+      return false;
+    *b = neg ? ~s : s;
+    at_ = close + 2;
+    return true;
+  }
+
+  Info Class() {
+    ++at_;  // '['
+    bool neg = More() && Peek() == '^';
+    if (neg) ++at_;
+    Bytes set;
+    bool first = true;
+    while (true) {
+      if (!More()) return Fail("unterminated class"), Info();
+      unsigned char c = Peek();
+      if (c == ']' && !first) {
+        ++at_;
+        break;
+      }
+      first = false;
+      if (c == '[' && at_ + 1 < re_.size() && re_[at_ + 1] == ':') {
+        Bytes p;
+        if (!Posix(&p)) return Fail("class [:...:]"), Info();
+        set |= p;
+        continue;
+      }
+      int lo = -1;
+      if (c == '\\') {
+        ++at_;
+        Bytes e;
+        bool empty = false;
+        if (!Escape(&e, &empty, true)) return Info();
+        if (e.count() != 1) {  // \d, \s ...: no range from it
+          set |= e;
+          continue;
+        }
+        for (int k = 0; k < 256; ++k)
+          if (e.test(k)) lo = k;
+      } else {
+        lo = c;
+        ++at_;
+      }
+      int hi = lo;
+      if (More() && Peek() == '-' && at_ + 1 < re_.size() && re_[at_ + 1] != ']') {
+        ++at_;
+        unsigned char d = Peek();
+        if (d == '\\') {
+          ++at_;
+          Bytes e;
+          bool empty = false;
+          if (!Escape(&e, &empty, true)) return Info();
+          if (e.count() != 1) return Fail("bad range"), Info();
+          for (int k = 0; k < 256; ++k)
+            if (e.test(k)) hi = k;
+        } else {
+          hi = d;
+          ++at_;
+        }
+        if (hi < lo) return Fail("bad range"), Info();
+      }
+      set |= Range(lo, hi);
+    }
+    if (neg) set = ~set;
+    return Atom(fold_ ? Fold(set) : set);
+  }
+
+  Info Primary() {
+    unsigned char c = Peek();
+    switch (c) {
+      case '(':
+        return Group();
+      case '[':
+        return Class();
+      case '.':
+        ++at_;
+        return Atom(Bytes().set());
+      case '^':
+      case '$':
+        ++at_;
+        return Info();
+      case '*':
+      case '+':
+      case '?':
+        Fail("repetition of nothing");
+        return Info();
+      case '\\': {
+        ++at_;
+        Bytes b;
+        bool empty = false;
+        if (!Escape(&b, &empty, false)) return Info();
+        if (empty) return Info();
+        return Atom(fold_ ? Fold(b) : b);
+      }
+      default: {
+        ++at_;
+        Bytes b;
+        b.set(c);
+        return Atom(fold_ ? Fold(b) : b);
+      }
+    }
+  }
+
+  const std::string& re_;
+  size_t at_ = 0;
+  bool fold_ = false;
+  bool failed_ = false;
+  std::string why_;
+};
+
+}  // namespace
+
+double ByteRate(unsigned char c) {
+  // English prose and code, roughly: space and common lower-case letters dominate; digits,
+  // upper case, punctuation and rare letters are worth a trigger.
+  static const double kLower[26] = {0.052, 0.010, 0.018, 0.027, 0.080, 0.014, 0.013, 0.038, 0.045,
+                                    0.001, 0.005, 0.026, 0.015, 0.044, 0.048, 0.012, 0.001, 0.038,
+                                    0.040, 0.058, 0.018, 0.006, 0.015, 0.001, 0.013, 0.001};
+  if (c == ' ') return 0.15;
+  if (c >= 'a' && c <= 'z') return kLower[c - 'a'];
+  if (c >= 'A' && c <= 'Z') return 0.002;
+  if (c >= '0' && c <= '9') return 0.003;
+  if (c == '.' || c == ',') return 0.01;
+  if (c == '\n' || c == '\t') return 0.003;
+  if (c >= 0x80) return 0.0005;
+  return 0.0008;
+}
+
+RegexShape AnalyzeRegex(const std::string& regex, bool case_insensitive) {
+  RegexShape shape;
+  Parser p(regex, case_insensitive);
+  Info info;
+  if (!p.Run(&info)) {
+    shape.why = p.why();
+    return shape;
+  }
+  if (info.nullable) {
+    shape.why = "can match the empty string";
+    return shape;
+  }
+  shape.ok = true;
+  shape.alphabet = info.alphabet;
+  shape.trigger = info.trigger & info.alphabet;
+  shape.min_length = info.min_length;
+  shape.trigger_rate = Rate(shape.trigger);
+  return shape;
+}
+
+}  // namespace mnemo::pii

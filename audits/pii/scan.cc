@@ -1,0 +1,287 @@
+#include "audits/pii/scan.h"
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include <oneapi/tbb/parallel_pipeline.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include "datasets/io/corpus_reader.h"
+#include "datasets/io/line_reader.h"
+
+namespace mnemo::pii {
+namespace {
+
+struct DocResult {
+  std::string doc;
+  int64_t line = 0;
+  size_t raw_off = 0, raw_len = 0;
+  std::string text;          // JSONL: the decoded field
+  bool text_is_raw = false;  // plain text: the text is the raw line
+  bool has_text = false;
+  nlohmann::json record;
+  std::vector<Finding> findings;
+};
+
+struct Batch {
+  size_t file = 0;
+  std::string buf;
+  std::vector<std::pair<size_t, size_t>> lines;  // offset, length in buf
+  int64_t first_line = 0;
+  std::vector<DocResult> docs;
+  ScanStats stats;
+  int64_t missing = 0;
+  std::vector<std::string> first_missing;
+  Status status;
+};
+
+void ProcessBatch(const Scanner& scanner, const InputOptions& opt, const std::string& file,
+                  bool jsonl, Batch* b) {
+  b->docs.resize(b->lines.size());
+  for (size_t i = 0; i < b->lines.size(); ++i) {
+    DocResult& d = b->docs[i];
+    d.line = b->first_line + static_cast<int64_t>(i);
+    d.raw_off = b->lines[i].first;
+    d.raw_len = b->lines[i].second;
+    std::string_view raw(b->buf.data() + d.raw_off, d.raw_len);
+    if (!jsonl) {
+      d.doc = std::to_string(d.line);
+      d.text_is_raw = true;
+      d.has_text = true;
+    } else {
+      bool blank = raw.find_first_not_of(" \t\r") == std::string_view::npos;
+      if (blank) continue;  // blank lines are not documents
+      nlohmann::json rec = nlohmann::json::parse(raw, nullptr, /*allow_exceptions=*/false);
+      if (rec.is_discarded() || !rec.is_object()) {
+        b->status = Status::InvalidArgument(file + ":" + std::to_string(d.line) +
+                                            ": not a JSON object (JSONL input)");
+        return;
+      }
+      const nlohmann::json* t = JsonAtPath(rec, opt.field);
+      if (t == nullptr || !t->is_string()) {
+        ++b->missing;
+        if (b->first_missing.size() < 5)
+          b->first_missing.push_back(file + ":" + std::to_string(d.line));
+      } else {
+        d.text = t->get<std::string>();
+        d.has_text = true;
+      }
+      const nlohmann::json* id = opt.id_field.empty() ? nullptr : JsonAtPath(rec, opt.id_field);
+      if (id != nullptr && id->is_string()) {
+        d.doc = id->get<std::string>();
+      } else if (id != nullptr && id->is_number()) {
+        d.doc = id->dump();
+      } else {
+        d.doc = std::to_string(d.line);
+      }
+      if (opt.keep_records) d.record = std::move(rec);
+    }
+    if (!d.has_text) continue;
+    std::string_view text = d.text_is_raw ? raw : std::string_view(d.text);
+    Status s = scanner.Scan(text, &d.findings, &b->stats);
+    if (!s.ok()) {
+      b->status = Status(s.code(), file + ":" + std::to_string(d.line) + ": " + s.message());
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> ExpandInputs(const std::vector<std::string>& patterns) {
+  return ExpandCorpusPaths(patterns);
+}
+
+bool IsJsonlInput(const std::string& path, const std::string& format) {
+  if (format == "jsonl") return true;
+  if (format == "text") return false;
+  return IsJsonlPath(path);
+}
+
+nlohmann::json* MutableJsonAtPath(nlohmann::json* obj, const std::string& dotted) {
+  nlohmann::json* cur = obj;
+  size_t start = 0;
+  while (true) {
+    size_t dot = dotted.find('.', start);
+    std::string key = dotted.substr(start, dot == std::string::npos ? dot : dot - start);
+    if (!cur->is_object()) return nullptr;
+    cur = &(*cur)[key];
+    if (dot == std::string::npos) return cur;
+    start = dot + 1;
+  }
+}
+
+Status ScanFiles(const Scanner& scanner, const InputOptions& opt, DocSink* sink,
+                 ScanTotals* totals) {
+  if (opt.format != "auto" && opt.format != "jsonl" && opt.format != "text")
+    return Status::InvalidArgument("--format must be auto, jsonl or text (got '" + opt.format +
+                                   "')");
+  auto files = ExpandInputs(opt.paths);
+  if (!files.ok()) return files.status();
+  auto t0 = std::chrono::steady_clock::now();
+  int threads = opt.threads > 0
+                    ? opt.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  Status input_status, output_status;
+  std::atomic<bool> stop{false};
+  size_t file_idx = 0;
+  std::unique_ptr<LineReader> reader;
+  std::vector<bool> jsonl;
+  for (const auto& f : *files) jsonl.push_back(IsJsonlInput(f, opt.format));
+
+  auto read = [&](tbb::flow_control& fc) -> Batch* {
+    if (stop.load()) {
+      fc.stop();
+      return nullptr;
+    }
+    while (true) {
+      if (!reader) {
+        if (file_idx >= files->size()) {
+          fc.stop();
+          return nullptr;
+        }
+        auto r = LineReader::Open((*files)[file_idx]);
+        if (!r.ok()) {
+          input_status = r.status();
+          fc.stop();
+          return nullptr;
+        }
+        reader = std::move(r).value();
+      }
+      auto b = std::make_unique<Batch>();
+      b->file = file_idx;
+      b->first_line = reader->line_number() + 1;
+      std::string_view line;
+      while (b->buf.size() < opt.batch_bytes && b->lines.size() < 65536 && reader->Next(&line)) {
+        b->lines.emplace_back(b->buf.size(), line.size());
+        b->buf.append(line.data(), line.size());
+      }
+      if (!reader->status().ok()) {
+        input_status = reader->status();
+        fc.stop();
+        return nullptr;
+      }
+      if (b->lines.empty()) {  // end of this file
+        reader.reset();
+        ++file_idx;
+        continue;
+      }
+      return b.release();
+    }
+  };
+  auto scan = [&](Batch* b) -> Batch* {
+    if (b == nullptr) return nullptr;
+    if (!stop.load()) ProcessBatch(scanner, opt, (*files)[b->file], jsonl[b->file], b);
+    return b;
+  };
+  auto write = [&](Batch* b) {
+    std::unique_ptr<Batch> owned(b);
+    if (b == nullptr || stop.load()) return;
+    if (!b->status.ok()) {
+      output_status = b->status;
+      stop.store(true);
+      return;
+    }
+    totals->stats.Add(b->stats);
+    totals->lines += static_cast<int64_t>(b->lines.size());
+    totals->missing_field += b->missing;
+    for (auto& m : b->first_missing)
+      if (totals->first_missing.size() < 5) totals->first_missing.push_back(m);
+    ScannedDoc sd;
+    sd.origin = "file:" + (*files)[b->file];
+    for (auto& d : b->docs) {
+      totals->input_bytes += static_cast<int64_t>(d.raw_len) + 1;
+      if (d.doc.empty() && !d.has_text) continue;  // blank JSONL line
+      sd.doc = d.doc;
+      sd.line = d.line;
+      sd.raw = std::string_view(b->buf.data() + d.raw_off, d.raw_len);
+      sd.text = d.text_is_raw ? sd.raw : std::string_view(d.text);
+      sd.has_text = d.has_text;
+      sd.record = opt.keep_records && !d.record.is_null() ? &d.record : nullptr;
+      sd.findings = &d.findings;
+      if (d.has_text) ++totals->docs;
+      Status s = sink->OnDoc(sd);
+      if (!s.ok()) {
+        output_status = s;
+        stop.store(true);
+        return;
+      }
+    }
+  };
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    tbb::parallel_pipeline(
+        static_cast<size_t>(threads) * 3,
+        tbb::make_filter<void, Batch*>(tbb::filter_mode::serial_in_order, read) &
+            tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel, scan) &
+            tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order, write));
+  });
+  totals->seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!input_status.ok()) return input_status;
+  return output_status;
+}
+
+Result<int64_t> LatestRunWithProbes(sqlite3* db) {
+  sqlite3_stmt* st = nullptr;
+  const char* sql =
+      "SELECT j.run_id FROM mem_probes p JOIN jobs j ON p.job_id = j.id "
+      "ORDER BY j.run_id DESC LIMIT 1";
+  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK)
+    return Status::IoError(std::string("reading mem_probes: ") + sqlite3_errmsg(db));
+  int rc = sqlite3_step(st);
+  int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  sqlite3_finalize(st);
+  if (rc == SQLITE_ROW) return id;
+  if (rc == SQLITE_DONE)
+    return Status::NotFound("no run in this store has memorisation probes (table mem_probes)");
+  return Status::IoError(std::string("reading mem_probes: ") + sqlite3_errmsg(db));
+}
+
+Status ScanMemorized(const Scanner& scanner, sqlite3* db, int64_t run_id, DocSink* sink,
+                     ScanTotals* totals) {
+  auto t0 = std::chrono::steady_clock::now();
+  sqlite3_stmt* st = nullptr;
+  const char* sql =
+      "SELECT p.probe_id, p.output_text FROM mem_probes p JOIN jobs j ON p.job_id = j.id "
+      "WHERE j.run_id = ? AND (p.exact = 1 OR p.approx = 1) ORDER BY p.job_id, p.probe_index";
+  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK)
+    return Status::IoError(std::string("reading mem_probes: ") + sqlite3_errmsg(db));
+  sqlite3_bind_int64(st, 1, run_id);
+  Status status;
+  int rc;
+  int64_t n = 0;
+  std::vector<Finding> findings;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    ++n;
+    const char* id = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    const char* txt = reinterpret_cast<const char*>(sqlite3_column_blob(st, 1));
+    int len = sqlite3_column_bytes(st, 1);
+    std::string_view text(txt == nullptr ? "" : txt, static_cast<size_t>(len));
+    findings.clear();
+    status = scanner.Scan(text, &findings, &totals->stats);
+    if (!status.ok()) break;
+    ScannedDoc sd;
+    sd.origin = "mem_probes";
+    sd.doc = id == nullptr ? "" : id;
+    sd.line = n;
+    sd.text = text;
+    sd.has_text = true;
+    sd.findings = &findings;
+    ++totals->docs;
+    ++totals->lines;
+    totals->input_bytes += len;
+    status = sink->OnDoc(sd);
+    if (!status.ok()) break;
+  }
+  if (status.ok() && rc != SQLITE_DONE)
+    status = Status::IoError(std::string("reading mem_probes: ") + sqlite3_errmsg(db));
+  sqlite3_finalize(st);
+  totals->seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return status;
+}
+
+}  // namespace mnemo::pii

@@ -1,0 +1,266 @@
+// The prefilter must not change a single finding: the run prefilter (the default), the
+// RE2::Set-only prefilter (use_runs=false) and the one-regex-at-a-time loop over whole texts
+// (prefilter=false) give identical findings, every field, on the repo's real text with
+// planted canaries, the Presidio cases, the canaries and seeded random texts built from the
+// bytes the patterns care about. Also: what the regex shape analysis infers.
+#include <fstream>
+#include <random>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "audits/pii/catalogue.h"
+#include "audits/pii/engine.h"
+#include "audits/pii/regex_shape.h"
+
+namespace mnemo::pii {
+namespace {
+
+using nlohmann::json;
+
+std::unique_ptr<Scanner> Make(const Catalogue& cat, bool prefilter, bool use_runs) {
+  ScanOptions opt;
+  opt.prefilter = prefilter;
+  opt.use_runs = use_runs;
+  opt.min_likelihood = Likelihood::kVeryUnlikely;  // compare every candidate kept
+  auto s = Scanner::Create(cat, opt);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return std::move(s).value();
+}
+
+std::string Describe(const std::vector<Finding>& f) {
+  std::string out;
+  for (const auto& x : f)
+    out += std::to_string(x.entity) + "/" + std::to_string(x.pattern) + "@" +
+           std::to_string(x.start) + "-" + std::to_string(x.end) + ":" + std::to_string(x.score) +
+           " ";
+  return out;
+}
+
+bool Same(const Finding& a, const Finding& b) {
+  return a.entity == b.entity && a.pattern == b.pattern && a.start == b.start && a.end == b.end &&
+         a.cp_start == b.cp_start && a.cp_end == b.cp_end && a.score == b.score &&
+         a.likelihood == b.likelihood && a.verdict == b.verdict && a.context == b.context;
+}
+
+// Scans every text with the three scanners; returns the number of findings.
+size_t ExpectIdentical(const Catalogue& cat, const std::vector<std::string>& texts) {
+  auto runs = Make(cat, true, true);
+  auto set = Make(cat, true, false);
+  auto loop = Make(cat, false, false);
+  size_t total = 0, failures = 0;
+  ScanStats s1, s2, s3;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    std::vector<Finding> a, b, c;
+    EXPECT_TRUE(runs->Scan(texts[i], &a, &s1).ok());
+    EXPECT_TRUE(set->Scan(texts[i], &b, &s2).ok());
+    EXPECT_TRUE(loop->Scan(texts[i], &c, &s3).ok());
+    total += c.size();
+    bool same = a.size() == c.size() && b.size() == c.size();
+    for (size_t j = 0; same && j < c.size(); ++j) same = Same(a[j], c[j]) && Same(b[j], c[j]);
+    if (!same && ++failures <= 5)
+      ADD_FAILURE() << "text " << i << ": " << texts[i].substr(0, 300) << "\n runs: " << Describe(a)
+                    << "\n set:  " << Describe(b) << "\n loop: " << Describe(c);
+  }
+  EXPECT_EQ(failures, 0u);
+  EXPECT_EQ(s1.candidates, s3.candidates);  // the same regex matches were examined
+  EXPECT_EQ(s1.rejected, s3.rejected);
+  return total;
+}
+
+std::vector<std::string> Lines(const std::string& path) {
+  std::vector<std::string> out;
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << path;
+  std::string line;
+  while (std::getline(in, line)) out.push_back(line);
+  return out;
+}
+
+std::string Data(const std::string& rel) {
+  return std::string(MNEMO_FIXTURES_DIR) + "/../" + rel;
+}
+
+TEST(PiiPrefilter, RealTextWithPlantedCanariesMatchesTheLoop) {
+  auto cat = Catalogue::Default();
+  ASSERT_TRUE(cat.ok());
+  std::vector<std::string> canaries;
+  for (const auto& l : Lines(std::string(MNEMO_FIXTURES_DIR) + "/canaries.jsonl"))
+    if (!l.empty()) canaries.push_back(json::parse(l)["text"].get<std::string>());
+  ASSERT_FALSE(canaries.empty());
+  std::vector<std::string> texts;
+  for (const auto& l : Lines(Data("wikitext-2/test.txt")))
+    if (l.size() > 40) texts.push_back(l);
+  for (const auto& l : Lines(Data("gsm8k/test.jsonl"))) {
+    json d = json::parse(l);
+    texts.push_back(d["question"].get<std::string>() + " " + d["answer"].get<std::string>());
+  }
+  // Plant a canary in every 7th text, as bench/pii/make_corpus.py does, and join some texts
+  // into long documents (the benchmark's long lines).
+  std::mt19937 rng(7);
+  for (size_t i = 0; i < texts.size(); i += 7) {
+    size_t at = std::uniform_int_distribution<size_t>(0, texts[i].size())(rng);
+    while (at < texts[i].size() && texts[i][at] != ' ') ++at;
+    texts[i].insert(at, " " + canaries[i % canaries.size()] + " ");
+  }
+  std::string long_doc;
+  for (size_t i = 0; i < texts.size() && long_doc.size() < (1u << 20); i += 3)
+    long_doc += texts[i] + " ";
+  texts.push_back(long_doc);
+  texts.insert(texts.end(), canaries.begin(), canaries.end());
+  EXPECT_GT(ExpectIdentical(*cat, texts), 1000u);
+}
+
+TEST(PiiPrefilter, PresidioCasesMatchTheLoop) {
+  auto cat = Catalogue::Default();
+  ASSERT_TRUE(cat.ok());
+  // PERSON is off by default; switch every entity on so its patterns are compared too.
+  for (auto& e : cat->entities) e.enabled = true;
+  std::vector<std::string> texts;
+  for (const auto& l : Lines(std::string(MNEMO_PII_TEST_DATA) + "/pii-cases.jsonl"))
+    if (!l.empty()) texts.push_back(json::parse(l)["text"].get<std::string>());
+  ASSERT_GT(texts.size(), 100u);
+  EXPECT_GT(ExpectIdentical(*cat, texts), 100u);
+}
+
+TEST(PiiPrefilter, RandomTextsMatchTheLoop) {
+  auto cat = Catalogue::Default();
+  ASSERT_TRUE(cat.ok());
+  for (auto& e : cat->entities) e.enabled = true;
+  // Pieces that make near-misses likely: digits, separators, hex, key prefixes, invalid UTF-8.
+  const std::vector<std::string> pieces = {"0",
+                                           "1",
+                                           "2",
+                                           "3",
+                                           "4",
+                                           "5",
+                                           "6",
+                                           "7",
+                                           "8",
+                                           "9",
+                                           " ",
+                                           " ",
+                                           "-",
+                                           ".",
+                                           ":",
+                                           "::",
+                                           "/",
+                                           "@",
+                                           "+",
+                                           "(",
+                                           ")",
+                                           "_",
+                                           "=",
+                                           "\"",
+                                           "'",
+                                           "\t",
+                                           "a",
+                                           "e",
+                                           "f",
+                                           "x",
+                                           "z",
+                                           "A",
+                                           "B",
+                                           "F",
+                                           "J",
+                                           "Z",
+                                           "AKIA",
+                                           "ghp_",
+                                           "xoxb-",
+                                           "eyJ",
+                                           "http://",
+                                           "www.",
+                                           ".com",
+                                           ".org",
+                                           "Mr ",
+                                           "Dr. ",
+                                           "Name ",
+                                           "password=",
+                                           "aws key ",
+                                           "-----BEGIN RSA PRIVATE KEY-----",
+                                           "-----END RSA PRIVATE KEY-----",
+                                           "DE89",
+                                           "GB",
+                                           "bc1",
+                                           "\xC3\xA9",
+                                           "\xFF",
+                                           "\x80",
+                                           "Smith",
+                                           "card",
+                                           "ssn",
+                                           "phone",
+                                           "email"};
+  std::mt19937 rng(20240601);
+  std::vector<std::string> texts;
+  for (int i = 0; i < 3000; ++i) {
+    std::string t;
+    size_t len = std::uniform_int_distribution<size_t>(1, i % 100 == 0 ? 20000 : 400)(rng);
+    while (t.size() < len)
+      t += pieces[std::uniform_int_distribution<size_t>(0, pieces.size() - 1)(rng)];
+    texts.push_back(t);
+  }
+  EXPECT_GT(ExpectIdentical(*cat, texts), 1000u);
+}
+
+TEST(PiiPrefilter, UnmodelledPatternsGoToTheSet) {
+  auto base = Catalogue::Default();
+  ASSERT_TRUE(base.ok());
+  auto user = Catalogue::Parse(
+      R"({"entities": [{"name": "TICKET", "patterns": [
+            {"name": "unicode", "regex": "\\pL{3}-[0-9]{5}", "score": 0.5},
+            {"name": "plain", "regex": "TCK-[0-9]{5}", "score": 0.5, "case_sensitive": true}]}]})",
+      "user.json", &*base);
+  ASSERT_TRUE(user.ok()) << user.status().ToString();
+  Catalogue cat = *base;
+  cat.Merge(*user);
+  ScanOptions opt;
+  opt.entities = {"TICKET", "EMAIL_ADDRESS"};
+  auto s = Scanner::Create(cat, opt);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  int set = 0, runs = 0;
+  for (size_t i = 0; i < (*s)->num_patterns(); ++i) ((*s)->RunsPattern(i) ? runs : set) += 1;
+  EXPECT_EQ(set, 1);  // \pL is not modelled
+  EXPECT_EQ(runs, 2);
+  std::vector<Finding> f;
+  ScanStats st;
+  ASSERT_TRUE((*s)->Scan("ref ABC-12345 and TCK-54321, mail a.b@example.com", &f, &st).ok());
+  EXPECT_EQ(f.size(), 3u);
+  // The selection (not the default one) is compared too: Set and runs side by side.
+  Catalogue only = cat;
+  for (auto& e : only.entities) e.enabled = e.name == "TICKET" || e.name == "EMAIL_ADDRESS";
+  // ABC-12345, TCK-00001 (both patterns, one finding), x@example.org, abc-99999.
+  EXPECT_EQ(ExpectIdentical(only, {"ABC-12345 TCK-00001 x@example.org", "TCK-1234 abc-99999"}), 4u);
+}
+
+TEST(PiiRegexShape, InfersAlphabetTriggerAndLength) {
+  RegexShape ssn = AnalyzeRegex("\\b[0-9]{3}-[0-9]{2}-[0-9]{4}\\b", false);
+  ASSERT_TRUE(ssn.ok);
+  EXPECT_EQ(ssn.min_length, 11u);
+  EXPECT_TRUE(ssn.trigger.test('-'));  // rarer than a digit
+  EXPECT_EQ(ssn.trigger.count(), 1u);
+  EXPECT_EQ(ssn.alphabet.count(), 11u);
+  RegexShape mail = AnalyzeRegex("[a-z]+@[a-z]+\\.(?:com|org)", true);
+  ASSERT_TRUE(mail.ok);
+  EXPECT_TRUE(mail.trigger.test('@'));
+  EXPECT_TRUE(mail.alphabet.test('Q'));  // case-folded
+  EXPECT_FALSE(mail.alphabet.test(' '));
+  RegexShape alt = AnalyzeRegex("(?:AKIA|ASIA)[A-Z0-9]{16}", false);
+  ASSERT_TRUE(alt.ok);
+  EXPECT_EQ(alt.min_length, 20u);
+  EXPECT_TRUE(alt.trigger.test('A'));
+  EXPECT_FALSE(alt.alphabet.test('a'));
+  RegexShape dot = AnalyzeRegex("key.{0,5}=", false);
+  ASSERT_TRUE(dot.ok);
+  EXPECT_TRUE(dot.alphabet.all());
+  EXPECT_FALSE(AnalyzeRegex("\\pL+", false).ok);
+  EXPECT_FALSE(AnalyzeRegex("a*", false).ok);  // matches the empty string
+  EXPECT_FALSE(AnalyzeRegex("(?:x|)", false).ok);
+  RegexShape cls = AnalyzeRegex("[^\\s\"]+:[[:digit:]]", false);
+  ASSERT_TRUE(cls.ok);
+  EXPECT_FALSE(cls.alphabet.test(' '));
+  EXPECT_TRUE(cls.alphabet.test(0xFF));
+  EXPECT_TRUE(cls.trigger.test(':'));
+}
+
+}  // namespace
+}  // namespace mnemo::pii
