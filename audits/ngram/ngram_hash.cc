@@ -18,14 +18,6 @@ RollingNgramHash::RollingNgramHash(size_t n) : n_(n == 0 ? 1 : n), ring_(n_, 0) 
   for (size_t i = 1; i < n_; ++i) base_pow_ *= kBase;
 }
 
-void RollingNgramHash::Push(uint64_t unit_hash) {
-  if (count_ >= n_) h_ -= ring_[pos_] * base_pow_;
-  h_ = h_ * kBase + unit_hash;
-  ring_[pos_] = unit_hash;
-  pos_ = (pos_ + 1) % n_;
-  ++count_;
-}
-
 void RollingNgramHash::Reset() {
   h_ = 0;
   count_ = 0;

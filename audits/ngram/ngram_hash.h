@@ -36,8 +36,18 @@ inline uint64_t Mix(uint64_t h) {
 // value() is the hash of the last n.
 class RollingNgramHash {
  public:
+  // The polynomial's base: value() is Mix(sum u_i * kBase^(n-1-i) + n) over the last n units
+  // (mod 2^64), so callers may roll the same hash inline.
+  static constexpr uint64_t kBase = 0x9e3779b97f4a7c15ULL;  // odd
+
   explicit RollingNgramHash(size_t n);
-  void Push(uint64_t unit_hash);
+  void Push(uint64_t unit_hash) {
+    if (count_ >= n_) h_ -= ring_[pos_] * base_pow_;
+    h_ = h_ * kBase + unit_hash;
+    ring_[pos_] = unit_hash;
+    if (++pos_ == n_) pos_ = 0;  // no division on the hot path
+    ++count_;
+  }
   bool full() const { return count_ >= n_; }
   uint64_t value() const { return Mix(h_ + n_); }  // n in the hash: lengths never collide
   // Forgets every unit (a document boundary: n-grams never span two documents).
@@ -45,7 +55,6 @@ class RollingNgramHash {
   size_t n() const { return n_; }
 
  private:
-  static constexpr uint64_t kBase = 0x9e3779b97f4a7c15ULL;  // odd
   size_t n_;
   uint64_t base_pow_;  // kBase^(n-1)
   uint64_t h_ = 0;

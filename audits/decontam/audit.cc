@@ -1,0 +1,390 @@
+#include "audits/decontam/audit.h"
+
+#include <sqlite3.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+#include "audits/decontam/eval_index.h"
+#include "audits/decontam/eval_items.h"
+#include "audits/decontam/ngram_dump.h"
+#include "audits/decontam/scan.h"
+#include "audits/decontam/shard_state.h"
+#include "datasets/io/corpus_reader.h"
+
+namespace mnemo {
+namespace decontam {
+namespace {
+
+std::string Mib(size_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  return buf;
+}
+
+nlohmann::json EvidenceJson(const Evidence& e) {
+  nlohmann::json j = {{"doc", e.doc}, {"file", e.file}, {"line", e.line}};
+  if (e.offset >= 0) {
+    j["offset"] = e.offset;
+    j["length"] = e.length;
+  }
+  j["ngrams"] = e.ngrams;
+  j["text"] = e.text;
+  return j;
+}
+
+// The aggregate of one metric over a set of samples, or nullopt when the values are not
+// something we know how to combine.
+struct Acc {
+  double sum = 0, ll = 0, count = 0;
+  int64_t n = 0;
+  bool weighted = false, bad = false;
+  void Add(const nlohmann::json& v) {
+    if (v.is_number()) {
+      sum += v.get<double>();
+    } else if (v.is_array() && v.size() == 2 && v[0].is_number() && v[1].is_number()) {
+      weighted = true;
+      ll += v[0].get<double>();
+      count += v[1].get<double>();
+    } else {
+      bad = true;
+    }
+    ++n;
+  }
+  std::optional<double> Value(const std::string& metric) const {
+    if (bad || n == 0) return std::nullopt;
+    if (!weighted) return sum / static_cast<double>(n);
+    if (count <= 0) return std::nullopt;
+    if (metric == "bits_per_byte") return -ll / count / std::log(2.0);
+    if (metric == "word_perplexity" || metric == "byte_perplexity") return std::exp(-ll / count);
+    return std::nullopt;
+  }
+};
+
+Status Exec(sqlite3* db, const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string m = err != nullptr ? err : "sqlite error";
+    sqlite3_free(err);
+    return Status::IoError("run store: " + m);
+  }
+  return Status::Ok();
+}
+
+Status WriteItems(RunStore* store, int64_t job_id, const std::vector<EvalItem>& items,
+                  const std::vector<size_t>& which, const std::vector<ItemVerdict>& verdicts,
+                  const std::vector<nlohmann::json>& evidence, const char* method) {
+  sqlite3* db = store->db();
+  sqlite3_stmt* st = nullptr;
+  const char* sql =
+      "INSERT OR REPLACE INTO decontam_items (job_id, task, item_id, doc_index, method, status, "
+      "overlap, evidence_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK)
+    return Status::IoError("run store '" + store->path() + "': " + sqlite3_errmsg(db));
+  MNEMO_RETURN_IF_ERROR(Exec(db, "BEGIN"));
+  Status s;
+  for (size_t i : which) {
+    std::string ev = evidence[i].dump();
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, job_id);
+    sqlite3_bind_text(st, 2, items[i].task.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, items[i].id.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 4, items[i].index);
+    sqlite3_bind_text(st, 5, method, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, verdicts[i].status.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, 7, verdicts[i].overlap);
+    sqlite3_bind_text(st, 8, ev.c_str(), static_cast<int>(ev.size()), SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+      s = Status::IoError("run store '" + store->path() + "': " + sqlite3_errmsg(db));
+      break;
+    }
+  }
+  sqlite3_finalize(st);
+  if (!s.ok()) {
+    (void)Exec(db, "ROLLBACK");
+    return s;
+  }
+  return Exec(db, "COMMIT");
+}
+
+}  // namespace
+
+Status RunAudit(const AuditConfig& cfg, AuditReport* report) {
+  auto note = [&](const std::string& line) {
+    report->notes.push_back(line);
+    if (!cfg.quiet) std::fprintf(stderr, "mnemo: decontam: %s\n", line.c_str());
+  };
+  // 1. Eval items.
+  Result<std::vector<EvalItem>> loaded =
+      cfg.eval_file.empty() ? LoadTaskItems(cfg.tasks, cfg.task_dirs, cfg.limit)
+                            : LoadJsonlItems(cfg.eval_file, cfg.eval_field, cfg.eval_id);
+  if (!loaded.ok()) return loaded.status();
+  const std::vector<EvalItem>& items = *loaded;
+  if (items.empty()) return Status::InvalidArgument("no eval items to audit");
+
+  // 2. Index.
+  IndexOptions io;
+  io.n = cfg.n != 0 ? cfg.n : DefaultN(cfg.method);
+  io.boilerplate = cfg.boilerplate;
+  io.short_items = cfg.short_items.value_or(cfg.method == Method::kGpt3);
+  auto index = EvalIndex::Build(items, cfg.encoder, io);
+  if (!index.ok()) return index.status();
+  const IndexStats& is = index->stats();
+  note(std::to_string(is.items) + " items, " + std::to_string(is.positions) + " " +
+       std::to_string(io.n) + "-gram positions, " + std::to_string(is.distinct) + " distinct, " +
+       std::to_string(is.boilerplate_distinct) + " dropped as boilerplate (in more than " +
+       std::to_string(io.boilerplate) + " items" + (io.boilerplate == 0 ? ": disabled" : "") +
+       "), " + std::to_string(is.kept) + " kept; " + std::to_string(is.short_items) +
+       " short items matched whole, " + std::to_string(is.empty_items) + " items with no n-gram");
+  char bpn[160];
+  std::snprintf(bpn, sizeof bpn,
+                "n-gram set %s (%.2f bytes per distinct n-gram), with postings %s (%.2f)",
+                Mib(index->SetBytes()).c_str(),
+                is.kept ? static_cast<double>(index->SetBytes()) / is.kept : 0.0,
+                Mib(index->MemoryBytes()).c_str(),
+                is.kept ? static_cast<double>(index->MemoryBytes()) / is.kept : 0.0);
+  note(bpn);
+  if (!cfg.dump_ngrams.empty()) {
+    if (cfg.encoder != nullptr) return Status::InvalidArgument("--dump-ngrams needs word units");
+    MNEMO_RETURN_IF_ERROR(DumpNgrams(items, *index, cfg.dump_ngrams));
+  }
+
+  // 3. Scan, or merge shard states.
+  ScanResult scan;
+  if (!cfg.merge_states.empty()) {
+    auto merged = MergeShardStates(cfg.merge_states, *index, cfg.evidence);
+    if (!merged.ok()) return merged.status();
+    scan = std::move(merged).value();
+    note("merged " + std::to_string(cfg.merge_states.size()) + " shard states");
+  } else {
+    if (cfg.corpus.empty()) return Status::InvalidArgument("no --corpus given");
+    auto files = ExpandCorpusPaths(cfg.corpus);
+    if (!files.ok()) return files.status();
+    ScanOptions so;
+    size_t si = 0, sn = 1;
+    if (!cfg.shard.empty()) MNEMO_RETURN_IF_ERROR(ParseShard(cfg.shard, &si, &sn));
+    for (size_t f = 0; f < files->size(); ++f) {
+      if (f % sn != si) continue;
+      so.files.push_back((*files)[f]);
+      so.file_ids.push_back(static_cast<uint32_t>(f));
+    }
+    so.format = cfg.format;
+    so.text_field = cfg.text_field;
+    so.id_field = cfg.id_field;
+    so.threads = cfg.threads;
+    so.evidence = cfg.evidence;
+    if (so.files.empty()) {
+      note("shard " + cfg.shard + " has no corpus files");
+      scan.matched.assign((index->set().size() + 63) / 64, 0);
+      scan.evidence.resize(items.size());
+      scan.docs.assign(items.size(), 0);
+    } else {
+      note("scanning " + std::to_string(so.files.size()) + " corpus files; memory bound " +
+           Mib(ScanMemoryBound(*index, so)));
+      auto r = ScanCorpus(*index, cfg.encoder, so);
+      if (!r.ok()) return r.status();
+      scan = std::move(r).value();
+    }
+    if (!cfg.state_out.empty())
+      MNEMO_RETURN_IF_ERROR(WriteShardState(cfg.state_out, *index, cfg.shard, scan));
+  }
+  const ScanStats& ss = scan.stats;
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "corpus: %lld files, %.1f MB, %lld documents, %.2f s (%.0f MB/s); %lld lines "
+                "through the full JSON parser",
+                static_cast<long long>(ss.files), ss.bytes / 1e6,
+                static_cast<long long>(ss.documents), ss.seconds,
+                ss.seconds > 0 ? ss.bytes / 1e6 / ss.seconds : 0.0,
+                static_cast<long long>(ss.slow_lines));
+  note(line);
+  if (ss.missing_field > 0) {
+    std::string m = std::to_string(ss.missing_field) + " lines lack a string field '" +
+                    cfg.text_field + "' (first at ";
+    for (size_t i = 0; i < ss.first_missing.size(); ++i) m += (i ? ", " : "") + ss.first_missing[i];
+    note(m + ")");
+  }
+
+  // 4. Verdicts and outputs.
+  MethodOptions mo;
+  mo.method = cfg.method;
+  mo.palm_threshold = cfg.palm_threshold;
+  std::vector<ItemVerdict> verdicts(items.size());
+  std::vector<nlohmann::json> evidence(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    verdicts[i] = Judge(*index, i, scan.matched, mo);
+    nlohmann::json ev = nlohmann::json::array();
+    for (const auto& e : scan.evidence[i]) ev.push_back(EvidenceJson(e));
+    evidence[i] = std::move(ev);
+  }
+  if (!cfg.output.empty()) {
+    std::ofstream out(cfg.output, std::ios::binary);
+    if (!out) return Status::IoError(cfg.output + ": cannot write");
+    for (size_t i = 0; i < items.size(); ++i) {
+      nlohmann::json j = {{"id", items[i].id},
+                          {"task", items[i].task},
+                          {"index", items[i].index},
+                          {"method", MethodName(cfg.method)},
+                          {"status", verdicts[i].status},
+                          {"overlap", verdicts[i].overlap},
+                          {"coverage", verdicts[i].coverage},
+                          {"ngrams", verdicts[i].ngrams},
+                          {"matched", verdicts[i].matched},
+                          {"docs", scan.docs[i]},
+                          {"evidence", evidence[i]}};
+      out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    }
+    out.close();
+    if (!out) return Status::IoError(cfg.output + ": write failed");
+  }
+
+  // Per task summaries (in item order).
+  std::map<std::string, std::vector<size_t>> by_task;
+  std::vector<std::string> order;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (!by_task.count(items[i].task)) order.push_back(items[i].task);
+    by_task[items[i].task].push_back(i);
+  }
+  const char* method = MethodName(cfg.method);
+  nlohmann::json job_config = {{"method", method},
+                               {"n", io.n},
+                               {"boilerplate", io.boilerplate},
+                               {"short_items", io.short_items},
+                               {"units", cfg.encoder ? cfg.encoder->name() : "janitor words"},
+                               {"corpus", cfg.corpus},
+                               {"text_field", cfg.text_field},
+                               {"shard", cfg.shard},
+                               {"merged", cfg.merge_states},
+                               {"corpus_bytes", ss.bytes},
+                               {"corpus_documents", ss.documents},
+                               {"missing_field", ss.missing_field}};
+  if (cfg.method == Method::kPalm) job_config["threshold"] = cfg.palm_threshold;
+  std::map<std::string, const std::vector<ItemVerdict>*> unused;
+  for (const auto& task : order) {
+    const auto& which = by_task[task];
+    TaskSummary ts;
+    ts.task = task;
+    ts.items = static_cast<int64_t>(which.size());
+    std::map<std::string, int64_t> counts;
+    double sum = 0;
+    for (size_t i : which) {
+      ++counts[verdicts[i].status];
+      sum += verdicts[i].overlap;
+    }
+    ts.mean_overlap = which.empty() ? 0 : sum / static_cast<double>(which.size());
+    for (const auto& s : MethodStatuses(cfg.method)) ts.counts.emplace_back(s, counts[s]);
+    if (cfg.store != nullptr) {
+      JobRecord job;
+      job.run_id = cfg.run_id;
+      job.kind = "decontam";
+      job.name = task;
+      job.config = job_config;
+      MNEMO_RETURN_IF_ERROR(cfg.store->BeginJob(&job));
+      ts.job_id = job.id;
+      MNEMO_RETURN_IF_ERROR(
+          WriteItems(cfg.store, job.id, items, which, verdicts, evidence, method));
+      std::vector<MetricRecord> metrics;
+      double nn = static_cast<double>(which.size());
+      auto share = [&](const std::string& name, int64_t c) {
+        metrics.push_back({name, method, nn > 0 ? c / nn : 0.0, std::nullopt, ts.items, false});
+      };
+      for (const auto& [s, c] : ts.counts) share(s + "_share", c);
+      if (cfg.method == Method::kLlama2) {
+        share("not_clean_share", counts["not_clean"] + counts["dirty"]);
+        share("not_dirty_share", counts["clean"] + counts["not_clean"]);
+      }
+      metrics.push_back({"mean_overlap", method, ts.mean_overlap, std::nullopt, ts.items, false});
+      metrics.push_back(
+          {"items", method, static_cast<double>(ts.items), std::nullopt, ts.items, true});
+      MNEMO_RETURN_IF_ERROR(cfg.store->PutMetrics(job.id, metrics));
+      MNEMO_RETURN_IF_ERROR(cfg.store->FinishJob(job.id, "finished", 0, 0));
+    }
+    report->tasks.push_back(std::move(ts));
+  }
+
+  // 5. Clean-subset rescoring of an existing run's task jobs.
+  if (cfg.rescore_run > 0) {
+    if (cfg.store == nullptr) return Status::InvalidArgument("--rescore-run needs --db");
+    auto run = cfg.store->GetRun(cfg.rescore_run);
+    if (!run.ok()) return run.status();
+    auto jobs = cfg.store->ListJobs(cfg.rescore_run);
+    if (!jobs.ok()) return jobs.status();
+    size_t rescored_jobs = 0;
+    for (const auto& job : *jobs) {
+      if (job.kind != "task" || !by_task.count(job.name)) continue;
+      std::map<int64_t, const ItemVerdict*> by_index;
+      for (size_t i : by_task[job.name]) by_index[items[i].index] = &verdicts[i];
+      auto samples = cfg.store->GetSamples(job.id);
+      if (!samples.ok()) return samples.status();
+      // (metric, filter) -> all / clean / dirty accumulators.
+      std::map<std::pair<std::string, std::string>, Acc[3]> acc;
+      int64_t unmatched = 0;
+      for (const auto& s : *samples) {
+        auto it = by_index.find(s.doc_index);
+        if (it == by_index.end()) {
+          ++unmatched;
+          continue;
+        }
+        bool clean = it->second->status == "clean";
+        std::string filter = s.data.value("filter", std::string("none"));
+        if (!s.data.contains("metrics") || !s.data["metrics"].is_array()) continue;
+        for (const auto& m : s.data["metrics"]) {
+          if (!m.is_string()) continue;
+          std::string name = m.get<std::string>();
+          if (!s.data.contains(name)) continue;
+          auto& a = acc[{name, filter}];
+          a[0].Add(s.data[name]);
+          a[clean ? 1 : 2].Add(s.data[name]);
+        }
+      }
+      if (unmatched > 0)
+        note("run " + std::to_string(cfg.rescore_run) + " job " + std::to_string(job.id) + " (" +
+             job.name + "): " + std::to_string(unmatched) +
+             " samples have no audited item (was the audit run with another --limit?)");
+      std::string model = job.config.value("model_name", std::to_string(job.model_id));
+      JobRecord rj;
+      rj.run_id = cfg.run_id != 0 ? cfg.run_id : cfg.rescore_run;
+      rj.model_id = job.model_id;
+      rj.kind = "decontam_rescore";
+      rj.name = job.name;
+      rj.config = {{"source_run", cfg.rescore_run},
+                   {"source_job", job.id},
+                   {"model_name", model},
+                   {"method", method},
+                   {"n", io.n},
+                   {"boilerplate", io.boilerplate}};
+      if (cfg.store != nullptr) MNEMO_RETURN_IF_ERROR(cfg.store->BeginJob(&rj));
+      std::vector<MetricRecord> metrics;
+      for (const auto& [key, a] : acc) {
+        auto all = a[0].Value(key.first), clean = a[1].Value(key.first),
+             dirty = a[2].Value(key.first);
+        if (!all) continue;
+        RescoreLine rl{
+            job.name, model, key.first, key.second, *all, clean.value_or(NAN), dirty.value_or(NAN),
+            a[0].n,   a[1].n};
+        report->rescored.push_back(rl);
+        bool hib =
+            key.first.find("perplexity") == std::string::npos && key.first != "bits_per_byte";
+        metrics.push_back({key.first, key.second, *all, std::nullopt, a[0].n, hib});
+        if (clean) {
+          metrics.push_back({key.first + "_clean", key.second, *clean, std::nullopt, a[1].n, hib});
+          metrics.push_back(
+              {key.first + "_clean_delta", key.second, *clean - *all, std::nullopt, a[1].n, hib});
+        }
+        if (dirty)
+          metrics.push_back({key.first + "_dirty", key.second, *dirty, std::nullopt, a[2].n, hib});
+      }
+      MNEMO_RETURN_IF_ERROR(cfg.store->PutMetrics(rj.id, metrics));
+      MNEMO_RETURN_IF_ERROR(cfg.store->FinishJob(rj.id, "finished", 0, 0));
+      ++rescored_jobs;
+    }
+    if (rescored_jobs == 0)
+      note("run " + std::to_string(cfg.rescore_run) + " has no task job for the audited tasks");
+  }
+  return Status::Ok();
+}
+
+}  // namespace decontam
+}  // namespace mnemo

@@ -1,0 +1,96 @@
+// The decontamination audit end to end, shared by `mnemo audit decontam` and the "decontam"
+// job kind of `mnemo run`: eval items -> n-gram index -> corpus scan (or a merge of shard
+// states) -> per-item verdicts -> NDJSON, shard state, run store rows, clean-subset rescoring.
+//
+// Run store rows: one jobs row per task (kind "decontam", name = task, model-free); its
+// decontam_items rows (one per item: status, overlap, evidence JSON, doc_index); metrics rows
+// with filter = method: "<status>_share" for each status (llama2 also "not_dirty_share"),
+// "mean_overlap", "items". Rescoring (rescore_run > 0): for every "task" job of that run
+// whose task was audited, a jobs row (kind "decontam_rescore", name = task, the task job's
+// model) with metrics per (metric, filter): "<metric>" on all items, "<metric>_clean" on clean
+// ones, "<metric>_dirty" on the rest, "<metric>_clean_delta" = clean - all (GPT-3's table).
+//
+// Thread-safety: one audit per RunStore at a time.
+#ifndef MNEMO_AUDITS_DECONTAM_AUDIT_H_
+#define MNEMO_AUDITS_DECONTAM_AUDIT_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "audits/decontam/methods.h"
+#include "audits/decontam/units.h"
+#include "harness/core/status.h"
+#include "harness/store/run_store.h"
+
+namespace mnemo {
+namespace decontam {
+
+// The default --boilerplate: an n-gram in more than 10 eval items is template text. Ten
+// mirrors lm-eval's training-side rule (13-grams in more than 10 documents are dropped) and
+// keeps passages shared by a handful of questions (DROP, SQuAD-style tasks) as evidence.
+constexpr size_t kDefaultBoilerplate = 10;
+
+struct AuditConfig {
+  // Eval side: tasks, or a JSONL file.
+  std::vector<std::string> tasks;
+  std::vector<std::string> task_dirs;
+  size_t limit = 0;
+  std::string eval_file, eval_field, eval_id;
+  // Corpus side.
+  std::vector<std::string> corpus;  // files or globs
+  std::string format = "auto";
+  std::string text_field = "text";
+  std::string id_field = "id";
+  std::string shard;                      // "i/N" or empty
+  std::string state_out;                  // write the shard state here
+  std::vector<std::string> merge_states;  // instead of scanning, merge these
+  // Method.
+  Method method = Method::kGpt3;
+  size_t n = 0;  // 0: the method's default
+  size_t boilerplate = kDefaultBoilerplate;
+  std::optional<bool> short_items;  // default: on for gpt3
+  double palm_threshold = 0.7;
+  size_t evidence = 3;
+  size_t threads = 0;
+  const TokenEncoder* encoder = nullptr;  // null: janitor words
+  // Outputs.
+  std::string output;       // NDJSON, one line per item ("" = none)
+  std::string dump_ngrams;  // write the kept n-grams as text (word units only)
+  RunStore* store = nullptr;
+  int64_t run_id = 0;
+  int64_t rescore_run = 0;
+  bool quiet = false;
+};
+
+struct TaskSummary {
+  std::string task;
+  int64_t items = 0;
+  std::vector<std::pair<std::string, int64_t>> counts;  // status -> items
+  double mean_overlap = 0;
+  int64_t job_id = 0;
+};
+
+struct RescoreLine {
+  std::string task, model, metric, filter;
+  double all = 0, clean = 0, dirty = 0;
+  int64_t n_all = 0, n_clean = 0;
+};
+
+struct AuditReport {
+  std::vector<TaskSummary> tasks;
+  std::vector<RescoreLine> rescored;
+  std::vector<std::string> notes;  // printed lines: index and scan statistics, warnings
+};
+
+// Runs the audit; prints progress notes to stderr unless quiet.
+Status RunAudit(const AuditConfig& config, AuditReport* report);
+
+}  // namespace decontam
+}  // namespace mnemo
+
+#endif  // MNEMO_AUDITS_DECONTAM_AUDIT_H_

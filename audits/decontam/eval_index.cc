@@ -1,0 +1,137 @@
+#include "audits/decontam/eval_index.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "audits/ngram/ngram_hash.h"
+
+namespace mnemo {
+namespace decontam {
+
+Result<EvalIndex> EvalIndex::Build(const std::vector<EvalItem>& items, const TokenEncoder* encoder,
+                                   const IndexOptions& options) {
+  if (options.n == 0 || options.n > kMaxN)
+    return Status::InvalidArgument("n must be between 1 and " + std::to_string(kMaxN));
+  if (items.size() >= kMulti) return Status::InvalidArgument("too many eval items");
+  EvalIndex ix;
+  ix.n_ = options.n;
+  const size_t n = options.n;
+  ix.stats_.items = items.size();
+  ix.grams_.resize(items.size());
+  ix.units_.resize(items.size());
+  ix.short_.assign(items.size(), 0);
+  // Item n-gram hashes by position, then (hash, item) pairs for counting items per n-gram.
+  std::vector<std::vector<uint64_t>> hashes(items.size());
+  std::vector<std::vector<uint64_t>> unit_hashes(items.size());
+  std::vector<std::pair<uint64_t, uint32_t>> pairs;
+  Units u;
+  for (size_t i = 0; i < items.size(); ++i) {
+    Status s = ExtractUnits(items[i].text, encoder, &u);
+    if (!s.ok())
+      return Status(s.code(),
+                    "item '" + items[i].id + "' of '" + items[i].task + "': " + s.message());
+    size_t m = u.hashes.size();
+    ix.units_[i] = static_cast<uint32_t>(m);
+    if (m >= n) {
+      ngram::RollingNgramHash roll(n);
+      for (uint64_t h : u.hashes) {
+        roll.Push(h);
+        if (roll.full()) hashes[i].push_back(roll.value());
+      }
+    } else if (m > 0 && options.short_items) {
+      hashes[i].push_back(ngram::HashNgram(u.hashes.data(), m));
+      ix.short_[i] = 1;
+      ++ix.stats_.short_items;
+      ix.short_lengths_.push_back(m);
+    }
+    unit_hashes[i] = u.hashes;
+    ix.stats_.positions += hashes[i].size();
+    std::vector<uint64_t> uniq = hashes[i];
+    std::sort(uniq.begin(), uniq.end());
+    uniq.erase(std::unique(uniq.begin(), uniq.end()), uniq.end());
+    for (uint64_t h : uniq) pairs.emplace_back(h, static_cast<uint32_t>(i));
+  }
+  std::sort(ix.short_lengths_.begin(), ix.short_lengths_.end());
+  ix.short_lengths_.erase(std::unique(ix.short_lengths_.begin(), ix.short_lengths_.end()),
+                          ix.short_lengths_.end());
+  std::sort(pairs.begin(), pairs.end());
+  // Keep n-grams held by at most `boilerplate` items.
+  std::vector<uint64_t> kept;
+  for (size_t a = 0; a < pairs.size();) {
+    size_t b = a;
+    while (b < pairs.size() && pairs[b].first == pairs[a].first) ++b;
+    ++ix.stats_.distinct;
+    if (options.boilerplate == 0 || b - a <= options.boilerplate)
+      kept.push_back(pairs[a].first);
+    else
+      ++ix.stats_.boilerplate_distinct;
+    a = b;
+  }
+  ix.set_.Build(kept);
+  ix.stats_.kept = ix.set_.size();
+  // Postings, in rank order (pairs are sorted by hash, as the set's keys are).
+  ix.item_of_.assign(ix.set_.size(), 0);
+  ix.multi_off_.push_back(0);
+  for (size_t a = 0; a < pairs.size();) {
+    size_t b = a;
+    while (b < pairs.size() && pairs[b].first == pairs[a].first) ++b;
+    int64_t g = ix.set_.Find(pairs[a].first);
+    if (g >= 0) {
+      if (b - a == 1) {
+        ix.item_of_[static_cast<size_t>(g)] = pairs[a].second;
+      } else {
+        ix.item_of_[static_cast<size_t>(g)] =
+            kMulti | static_cast<uint32_t>(ix.multi_off_.size() - 1);
+        for (size_t k = a; k < b; ++k) ix.multi_items_.push_back(pairs[k].second);
+        ix.multi_off_.push_back(static_cast<uint32_t>(ix.multi_items_.size()));
+      }
+    }
+    a = b;
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    auto& g = ix.grams_[i];
+    g.reserve(hashes[i].size());
+    bool any = false;
+    for (uint64_t h : hashes[i]) {
+      int64_t r = ix.set_.Find(h);
+      g.push_back(static_cast<int32_t>(r));
+      any = any || r >= 0;
+    }
+    if (!any) ++ix.stats_.empty_items;
+  }
+  // The vocabulary: units covered by a kept n-gram.
+  std::vector<uint64_t> vocab;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const auto& g = ix.grams_[i];
+    const auto& uh = unit_hashes[i];
+    size_t len = ix.short_[i] ? uh.size() : n, covered = 0;
+    for (size_t p = 0; p < g.size(); ++p) {
+      if (g[p] < 0) continue;
+      for (size_t k = std::max(p, covered); k < p + len; ++k) vocab.push_back(uh[k]);
+      covered = p + len;
+    }
+  }
+  std::sort(vocab.begin(), vocab.end());
+  vocab.erase(std::unique(vocab.begin(), vocab.end()), vocab.end());
+  ix.vocab_.Build(vocab);
+  ix.stats_.vocabulary = vocab.size();
+  XXH3_state_t* st = XXH3_createState();
+  XXH3_64bits_reset(st);
+  const auto& keys = ix.set_.keys();
+  XXH3_64bits_update(st, keys.data(), keys.size() * sizeof(uint64_t));
+  uint64_t params[3] = {n, options.boilerplate, options.short_items ? 1u : 0u};
+  XXH3_64bits_update(st, params, sizeof params);
+  ix.fingerprint_ = XXH3_64bits_digest(st);
+  XXH3_freeState(st);
+  return ix;
+}
+
+size_t EvalIndex::MemoryBytes() const {
+  return set_.MemoryBytes() + vocab_.MemoryBytes() + item_of_.capacity() * 4 +
+         multi_off_.capacity() * 4 + multi_items_.capacity() * 4;
+}
+
+}  // namespace decontam
+}  // namespace mnemo

@@ -1,0 +1,490 @@
+#include "audits/decontam/scan.h"
+
+#include <tbb/concurrent_queue.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <thread>
+#include <type_traits>
+
+#include <nlohmann/json.hpp>
+
+#include "audits/decontam/janitor.h"
+#include "audits/decontam/word_hash.h"
+#include "audits/ngram/ngram_hash.h"
+#include "datasets/io/block_reader.h"
+#include "datasets/io/corpus_reader.h"
+#include "datasets/io/jsonl_field.h"
+
+namespace mnemo {
+namespace decontam {
+namespace {
+
+constexpr size_t kRing = 256;  // > EvalIndex::kMaxN
+constexpr size_t kMaxMissing = 5;
+
+std::string Stem(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  size_t dot = base.find('.');
+  return dot == std::string::npos ? base : base.substr(0, dot);
+}
+
+struct BlockEvidence {
+  uint32_t item;
+  int64_t line_rel;  // 0-based line within the block
+  Evidence ev;
+};
+
+struct Block {
+  uint32_t file_pos = 0;
+  uint64_t offset = 0;
+  std::string data;
+  // Results of the parallel stage.
+  int64_t lines = 0, documents = 0, missing = 0, slow = 0;
+  std::vector<int64_t> missing_rel;
+  std::vector<BlockEvidence> evidence;
+  Status error;
+  int64_t error_rel = -1;
+  void Reset() {
+    lines = documents = missing = slow = 0;
+    missing_rel.clear();
+    evidence.clear();
+    error = Status::Ok();
+    error_rel = -1;
+  }
+};
+
+// A rolling n-gram hash over the unit ring: ngram::RollingNgramHash inlined (same values).
+struct Window {
+  uint32_t m = 0;
+  uint64_t pow = 1;  // kBase^(m-1)
+  uint64_t h = 0;
+  explicit Window(size_t len) : m(static_cast<uint32_t>(len)) {
+    for (size_t i = 1; i < len; ++i) pow *= ngram::RollingNgramHash::kBase;
+  }
+};
+
+// Per-thread scratch: the matched bitset, per-item counters and buffers.
+struct Local {
+  std::vector<uint64_t> matched;
+  std::vector<int64_t> docs;
+  std::vector<uint64_t> last_doc;   // per item: key of the last document counted
+  std::vector<uint16_t> block_cnt;  // per item: evidence entries in the current block
+  std::vector<int32_t> open_idx;    // per item: evidence entry of the current line, or -1
+  std::vector<uint32_t> touched;    // items with block_cnt/open_idx set
+  std::vector<uint32_t> line_new;   // evidence entries created in the current line
+  std::string unescaped, scratch;
+  std::vector<int32_t> ids;
+  std::vector<uint32_t> tb, te;
+  // The current run of vocabulary units (ring indexed by unit number mod kRing).
+  uint64_t ring[kRing];
+  uint32_t begins[kRing];
+  std::vector<Window> shorts;  // short items' lengths
+  bool init = false;
+};
+
+class Scanner {
+ public:
+  Scanner(const EvalIndex& ix, const TokenEncoder* enc, const ScanOptions& opt)
+      : ix_(ix),
+        enc_(enc),
+        opt_(opt),
+        main_(ix.n()),
+        simple_field_(opt.text_field.find('.') == std::string::npos) {
+    for (const auto& f : opt.files)
+      jsonl_.push_back(opt.format == "jsonl" || (opt.format == "auto" && IsJsonlPath(f)));
+    for (const auto& f : opt.files) stems_.push_back(Stem(f));
+  }
+
+  Result<ScanResult> Run();
+
+ private:
+  void InitLocal(Local* L) const {
+    if (L->init) return;
+    size_t words = (ix_.set().size() + 63) / 64;
+    L->matched.assign(words, 0);
+    L->docs.assign(ix_.items(), 0);
+    L->last_doc.assign(ix_.items(), ~uint64_t{0});
+    L->block_cnt.assign(ix_.items(), 0);
+    L->open_idx.assign(ix_.items(), -1);
+    for (size_t m : ix_.short_lengths()) L->shorts.emplace_back(m);
+    L->init = true;
+  }
+
+  void ProcessBlock(Block* b, uint64_t seq);
+  // Scans one document's text; `line` is the raw line (for the id), line_rel its number.
+  void ScanDoc(Block* b, Local* L, std::string_view text, std::string_view line, int64_t line_rel,
+               uint64_t doc_key);
+  void Hit(Block* b, Local* L, uint32_t g, uint32_t begin, uint32_t end, int64_t line_rel,
+           uint64_t doc_key);
+  std::string DocId(std::string_view line, bool jsonl) const;
+
+  const EvalIndex& ix_;
+  const TokenEncoder* enc_;
+  const ScanOptions& opt_;
+  const Window main_;  // the n-gram window's length and kBase^(n-1)
+  bool simple_field_;
+  std::vector<bool> jsonl_;
+  std::vector<std::string> stems_;
+  tbb::enumerable_thread_specific<Local> locals_;
+  std::atomic<bool> failed_{false};
+};
+
+void Scanner::Hit(Block* b, Local* L, uint32_t g, uint32_t begin, uint32_t end, int64_t line_rel,
+                  uint64_t doc_key) {
+  L->matched[g >> 6] |= uint64_t{1} << (g & 63);
+  ix_.ForEachItem(g, [&](uint32_t item) {
+    if (L->last_doc[item] != doc_key) {
+      L->last_doc[item] = doc_key;
+      ++L->docs[item];
+      L->open_idx[item] = -1;
+    }
+    int32_t oi = L->open_idx[item];
+    if (oi >= 0) {
+      Evidence& ev = b->evidence[static_cast<size_t>(oi)].ev;
+      ++ev.ngrams;
+      // Extend a contiguous run of matches; a later, separate match only counts.
+      if (begin <= static_cast<uint64_t>(ev.offset + ev.length) && end > ev.offset + ev.length)
+        ev.length = end - ev.offset;
+      return;
+    }
+    if (L->block_cnt[item] >= opt_.evidence) return;
+    if (L->block_cnt[item] == 0) L->touched.push_back(item);
+    ++L->block_cnt[item];
+    BlockEvidence be;
+    be.item = item;
+    be.line_rel = line_rel;
+    be.ev.offset = begin;
+    be.ev.length = end - begin;
+    be.ev.ngrams = 1;
+    L->open_idx[item] = static_cast<int32_t>(b->evidence.size());
+    L->line_new.push_back(static_cast<uint32_t>(b->evidence.size()));
+    b->evidence.push_back(std::move(be));
+  });
+}
+
+void Scanner::ScanDoc(Block* b, Local* L, std::string_view text, std::string_view line,
+                      int64_t line_rel, uint64_t doc_key) {
+  constexpr uint64_t kBase = ngram::RollingNgramHash::kBase;
+  constexpr uint32_t kMask = kRing - 1;
+  const ngram::NgramSet& set = ix_.set();
+  const ngram::BlockedBloom& vocab = ix_.vocab();
+  const uint32_t n = main_.m;
+  const uint64_t pow = main_.pow;
+  const bool has_shorts = !L->shorts.empty();
+  uint64_t* ring = L->ring;
+  uint32_t* begins = L->begins;
+  uint64_t h = 0;
+  size_t run = 0;   // vocabulary units in a row, ending at the last one pushed
+  uint32_t ui = 0;  // units pushed; the ring holds every unit, in or out of the vocabulary
+  for (auto& w : L->shorts) w.h = 0;
+  // One unit. Branch-free up to the lookup: a unit outside the vocabulary (no kept n-gram
+  // holds it) zeroes the run and the hash, so n-grams are hashed only inside runs.
+  auto push = [&](auto shorts, uint64_t u, uint32_t bgn, uint32_t end)
+      __attribute__((always_inline)) {
+    const uint64_t in = vocab.MayContain(u) ? ~uint64_t{0} : 0;
+    const uint64_t out = run >= n ? ring[(ui - n) & kMask] * pow : 0;
+    if constexpr (decltype(shorts)::value) {
+      for (auto& w : L->shorts) {
+        const uint64_t o = run >= w.m ? ring[(ui - w.m) & kMask] * w.pow : 0;
+        w.h = ((w.h - o) * kBase + u) & in;
+      }
+    }
+    ring[ui & kMask] = u;
+    begins[ui & kMask] = bgn;
+    ++ui;
+    h = ((h - out) * kBase + u) & in;
+    run = (run + 1) & in;
+    if (run >= n) {
+      int64_t g = set.Find(ngram::Mix(h + n));
+      if (g >= 0)
+        Hit(b, L, static_cast<uint32_t>(g), begins[(ui - n) & kMask], end, line_rel, doc_key);
+    }
+    if constexpr (decltype(shorts)::value) {
+      for (auto& w : L->shorts) {
+        if (run < w.m) continue;
+        int64_t g = set.Find(ngram::Mix(w.h + w.m));
+        if (g >= 0)
+          Hit(b, L, static_cast<uint32_t>(g), begins[(ui - w.m) & kMask], end, line_rel, doc_key);
+      }
+    }
+  };
+  if (enc_ == nullptr && !has_shorts) {
+    ForEachJanitorWordHash(
+        text, [&](uint64_t u, size_t bg, size_t e) __attribute__((always_inline)) {
+          push(std::false_type(), u, static_cast<uint32_t>(bg), static_cast<uint32_t>(e));
+        });
+  } else if (enc_ == nullptr) {
+    ForEachJanitorWordHash(text, [&](uint64_t u, size_t bg, size_t e) {
+      push(std::true_type(), u, static_cast<uint32_t>(bg), static_cast<uint32_t>(e));
+    });
+  } else {
+    Status s = enc_->Encode(text, &L->ids, &L->tb, &L->te);
+    if (!s.ok()) {
+      if (b->error.ok()) {
+        b->error = s;
+        b->error_rel = line_rel;
+      }
+      return;
+    }
+    bool spans = L->tb.size() == L->ids.size();
+    for (size_t k = 0; k < L->ids.size(); ++k)
+      push(std::true_type(), ngram::HashUnit(L->ids[k]), spans ? L->tb[k] : 0,
+           spans ? L->te[k] : 0);
+    if (!spans)
+      for (uint32_t idx : L->line_new) b->evidence[idx].ev.offset = -1;
+  }
+  // Fill the evidence entries this document created.
+  if (!L->line_new.empty()) {
+    std::string id = DocId(line, jsonl_[b->file_pos]);
+    for (uint32_t idx : L->line_new) {
+      Evidence& ev = b->evidence[idx].ev;
+      ev.doc = id.empty() ? stems_[b->file_pos] + ":" : id;
+      if (ev.offset >= 0) {
+        size_t len = std::min<size_t>(static_cast<size_t>(ev.length), opt_.evidence_bytes);
+        ev.text.assign(text.substr(static_cast<size_t>(ev.offset), len));
+      }
+    }
+    for (uint32_t idx : L->line_new) L->open_idx[b->evidence[idx].item] = -1;
+    L->line_new.clear();
+  }
+}
+
+std::string Scanner::DocId(std::string_view line, bool jsonl) const {
+  if (!jsonl || opt_.id_field.empty()) return std::string();
+  std::string_view raw;
+  bool esc = false;
+  JsonFieldResult r = FindJsonField(line, opt_.id_field, &raw, &esc);
+  if (r == JsonFieldResult::kNumber) return std::string(raw);
+  if (r == JsonFieldResult::kString) {
+    if (!esc) return std::string(raw);
+    std::string out;
+    if (UnescapeJsonString(raw, &out)) return out;
+  }
+  return std::string();
+}
+
+void Scanner::ProcessBlock(Block* b, uint64_t seq) {
+  Local& L = locals_.local();
+  InitLocal(&L);
+  const bool jsonl = jsonl_[b->file_pos];
+  const char* p = b->data.data();
+  const char* end = p + b->data.size();
+  int64_t rel = 0;
+  while (p < end && !failed_.load(std::memory_order_relaxed)) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+    const char* le = nl == nullptr ? end : nl;
+    std::string_view line(p, static_cast<size_t>(le - p));
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    p = nl == nullptr ? end : nl + 1;
+    int64_t line_rel = rel++;
+    ++b->lines;
+    uint64_t doc_key = (seq << 32) | static_cast<uint64_t>(line_rel);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    if (!jsonl) {
+      ++b->documents;
+      ScanDoc(b, &L, line, line, line_rel, doc_key);
+      continue;
+    }
+    std::string_view raw;
+    bool esc = false;
+    JsonFieldResult r =
+        simple_field_ ? FindJsonField(line, opt_.text_field, &raw, &esc) : JsonFieldResult::kOdd;
+    std::string_view text;
+    bool ok = false;
+    if (r == JsonFieldResult::kString) {
+      if (!esc) {
+        text = raw;
+        ok = true;
+      } else {
+        L.unescaped.clear();
+        if (UnescapeJsonString(raw, &L.unescaped)) {
+          text = L.unescaped;
+          ok = true;
+        } else {
+          r = JsonFieldResult::kOdd;  // let the full parser judge (and name the error)
+        }
+      }
+    }
+    if (r == JsonFieldResult::kOdd) {
+      ++b->slow;
+      nlohmann::json obj;
+      try {
+        obj = nlohmann::json::parse(line);
+      } catch (const nlohmann::json::exception& e) {
+        if (b->error.ok()) {
+          b->error = Status::InvalidArgument(std::string("not JSON: ") + e.what());
+          b->error_rel = line_rel;
+        }
+        failed_ = true;
+        return;
+      }
+      const nlohmann::json* v = obj.is_object() ? JsonAtPath(obj, opt_.text_field) : nullptr;
+      if (v != nullptr && v->is_string()) {
+        L.unescaped = v->get<std::string>();
+        text = L.unescaped;
+        ok = true;
+      }
+    }
+    if (!ok) {
+      ++b->missing;
+      if (b->missing_rel.size() < kMaxMissing) b->missing_rel.push_back(line_rel);
+      continue;
+    }
+    ++b->documents;
+    ScanDoc(b, &L, text, line, line_rel, doc_key);
+  }
+  for (uint32_t item : L.touched) L.block_cnt[item] = 0;
+  L.touched.clear();
+  if (!b->error.ok()) failed_ = true;
+}
+
+Result<ScanResult> Scanner::Run() {
+  auto t0 = std::chrono::steady_clock::now();
+  ScanResult res;
+  res.evidence.resize(ix_.items());
+  res.docs.assign(ix_.items(), 0);
+  res.stats.memory_bound_bytes = ScanMemoryBound(ix_, opt_);
+  size_t threads =
+      opt_.threads != 0 ? opt_.threads : std::max<size_t>(1, std::thread::hardware_concurrency());
+  size_t tokens = 2 * threads + 1;
+
+  tbb::concurrent_queue<Block*> pool;
+  std::vector<std::unique_ptr<Block>> owned;
+  for (size_t i = 0; i < tokens; ++i) {
+    owned.push_back(std::make_unique<Block>());
+    pool.push(owned.back().get());
+  }
+  Status status;  // first error, set by the serial stages only
+  size_t file_pos = 0;
+  std::unique_ptr<BlockReader> reader;
+  uint64_t seq = 0;
+  std::vector<int64_t> line_base(opt_.files.size(), 0);
+
+  struct Item {
+    Block* b;
+    uint64_t seq;
+  };
+  tbb::task_arena arena(static_cast<int>(threads));
+  arena.execute([&] {
+    tbb::parallel_pipeline(
+        tokens,
+        tbb::make_filter<void, Item>(tbb::filter_mode::serial_in_order,
+                                     [&](tbb::flow_control& fc) -> Item {
+                                       if (failed_ || !status.ok()) {
+                                         fc.stop();
+                                         return {nullptr, 0};
+                                       }
+                                       Block* b = nullptr;
+                                       if (!pool.try_pop(b))
+                                         b = new Block();  // never happens: tokens == pool size
+                                       for (;;) {
+                                         if (!reader) {
+                                           if (file_pos >= opt_.files.size()) {
+                                             pool.push(b);
+                                             fc.stop();
+                                             return {nullptr, 0};
+                                           }
+                                           auto r = BlockReader::Open(opt_.files[file_pos],
+                                                                      opt_.block_bytes);
+                                           if (!r.ok()) {
+                                             status = r.status();
+                                             pool.push(b);
+                                             fc.stop();
+                                             return {nullptr, 0};
+                                           }
+                                           reader = std::move(r).value();
+                                           ++res.stats.files;
+                                         }
+                                         b->Reset();
+                                         if (reader->Next(&b->data, &b->offset)) {
+                                           b->file_pos = static_cast<uint32_t>(file_pos);
+                                           return {b, seq++};
+                                         }
+                                         if (!reader->status().ok()) {
+                                           status = reader->status();
+                                           pool.push(b);
+                                           fc.stop();
+                                           return {nullptr, 0};
+                                         }
+                                         reader.reset();
+                                         ++file_pos;
+                                       }
+                                     }) &
+            tbb::make_filter<Item, Item>(tbb::filter_mode::parallel,
+                                         [&](Item it) -> Item {
+                                           ProcessBlock(it.b, it.seq);
+                                           return it;
+                                         }) &
+            tbb::make_filter<Item, void>(tbb::filter_mode::serial_in_order, [&](Item it) {
+              Block* b = it.b;
+              const std::string& file = opt_.files[b->file_pos];
+              int64_t base = line_base[b->file_pos];
+              if (!b->error.ok() && status.ok()) {
+                status =
+                    Status(b->error.code(), file + ":" + std::to_string(base + b->error_rel + 1) +
+                                                ": " + b->error.message());
+              }
+              res.stats.bytes += static_cast<int64_t>(b->data.size());
+              res.stats.lines += b->lines;
+              res.stats.documents += b->documents;
+              res.stats.missing_field += b->missing;
+              res.stats.slow_lines += b->slow;
+              for (int64_t r : b->missing_rel)
+                if (res.stats.first_missing.size() < kMaxMissing)
+                  res.stats.first_missing.push_back(file + ":" + std::to_string(base + r + 1));
+              for (auto& be : b->evidence) {
+                auto& list = res.evidence[be.item];
+                if (list.size() >= opt_.evidence) continue;
+                be.ev.file_id = opt_.file_ids.empty() ? b->file_pos : opt_.file_ids[b->file_pos];
+                be.ev.file = file;
+                be.ev.line = base + be.line_rel + 1;
+                if (be.ev.doc.empty() || be.ev.doc.back() == ':')
+                  be.ev.doc = stems_[b->file_pos] + ":" + std::to_string(be.ev.line);
+                list.push_back(std::move(be.ev));
+              }
+              line_base[b->file_pos] += b->lines;
+              pool.push(b);
+            }));
+  });
+  if (!status.ok()) return status;
+  res.matched.assign((ix_.set().size() + 63) / 64, 0);
+  for (auto& L : locals_) {
+    if (!L.init) continue;
+    for (size_t i = 0; i < res.matched.size(); ++i) res.matched[i] |= L.matched[i];
+    for (size_t i = 0; i < res.docs.size(); ++i) res.docs[i] += L.docs[i];
+  }
+  res.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return res;
+}
+
+}  // namespace
+
+size_t ScanMemoryBound(const EvalIndex& index, const ScanOptions& options) {
+  size_t threads = options.threads != 0 ? options.threads
+                                        : std::max<size_t>(1, std::thread::hardware_concurrency());
+  size_t tokens = 2 * threads + 1;
+  // A block holds up to block_bytes plus the carried partial line (lines longer than a block
+  // grow it; the bound assumes lines shorter than a block).
+  size_t blocks = tokens * 2 * options.block_bytes;
+  size_t per_thread = (index.set().size() + 63) / 64 * 8 + index.items() * (8 + 8 + 2 + 4) +
+                      2 * options.block_bytes;  // unescape buffer for one long line
+  return index.MemoryBytes() + blocks + threads * per_thread;
+}
+
+Result<ScanResult> ScanCorpus(const EvalIndex& index, const TokenEncoder* encoder,
+                              const ScanOptions& options) {
+  if (options.files.empty()) return Status::InvalidArgument("no corpus files to scan");
+  Scanner s(index, encoder, options);
+  return s.Run();
+}
+
+}  // namespace decontam
+}  // namespace mnemo

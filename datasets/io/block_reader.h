@@ -1,0 +1,50 @@
+// Reads a plain, gzip (.gz) or zstd (.zst) file in large blocks of whole lines, for parallel
+// corpus scans: each block ends just after a '\n' (or at the end of the file), so blocks can
+// be processed independently. A line longer than the block size makes that block longer.
+// A corrupt or truncated compressed stream is an error naming the file and the compressed
+// byte offset, as LineReader does.
+//
+// Thread-safety: one reader per thread (the scan's serial input stage).
+#ifndef MNEMO_DATASETS_IO_BLOCK_READER_H_
+#define MNEMO_DATASETS_IO_BLOCK_READER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "harness/core/status.h"
+
+namespace mnemo {
+
+class BlockReader {
+ public:
+  // Opens `path`; the format is chosen by extension (.gz, .zst, else plain).
+  static Result<std::unique_ptr<BlockReader>> Open(const std::string& path,
+                                                   size_t block_bytes = size_t{4} << 20);
+  virtual ~BlockReader() = default;
+
+  // Replaces *block with the next block of whole lines; *offset is the block's first byte in
+  // the decoded stream. Returns false at the end or on error (check status()).
+  bool Next(std::string* block, uint64_t* offset);
+  const Status& status() const { return status_; }
+  const std::string& path() const { return path_; }
+
+ protected:
+  BlockReader(std::string path, size_t block) : path_(std::move(path)), block_(block) {}
+  // Writes up to `cap` decoded bytes to `buf`; returns bytes written, 0 at end, -1 on error
+  // (with status_ set).
+  virtual int64_t Read(char* buf, size_t cap) = 0;
+
+  std::string path_;
+  Status status_;
+
+ private:
+  size_t block_;
+  std::string carry_;  // the partial line after the last block's final '\n'
+  uint64_t offset_ = 0;
+  bool eof_ = false;
+};
+
+}  // namespace mnemo
+
+#endif  // MNEMO_DATASETS_IO_BLOCK_READER_H_

@@ -1,0 +1,147 @@
+// The "decontam" job kind: the decontamination audit inside a `mnemo run` config.
+//   {"kind": "decontam", "tasks": ["tiny_geo"], "corpus": ["train.jsonl"], "method": "gpt3",
+//    "n": 13, "boilerplate": 1, "text_field": "text", "output": "items.jsonl",
+//    "rescore": true, "task_dirs": [...], "limit": 0, "tokenizer": "tokenizer.model"}
+// Model-free: it runs once, after every model's jobs, so "rescore": true rescores this run's
+// own task jobs on their clean items.
+#include <cstdio>
+
+#include "audits/decontam/audit.h"
+#include "audits/decontam/eval_index.h"
+#include "harness/cli/run_job.h"
+
+namespace mnemo {
+
+void PrintDecontamReport(const decontam::AuditConfig& cfg, const decontam::AuditReport& r);
+
+namespace {
+
+class DecontamJob : public RunJob {
+ public:
+  bool needs_model() const override { return false; }
+  Status RunOnce(const RunContext& ctx, JobOutcome* out) override {
+    decontam::AuditConfig cfg = config;
+    cfg.store = ctx.store;
+    cfg.run_id = ctx.run_id;
+    cfg.quiet = ctx.quiet;
+    if (rescore) cfg.rescore_run = ctx.run_id;
+    std::unique_ptr<decontam::TokenEncoder> enc;
+    if (!tokenizer.empty()) {
+      auto e = decontam::OpenSentencePiece(tokenizer);
+      if (!e.ok()) return e.status();
+      enc = std::move(e).value();
+      cfg.encoder = enc.get();
+    }
+    decontam::AuditReport report;
+    MNEMO_RETURN_IF_ERROR(decontam::RunAudit(cfg, &report));
+    const char* method = decontam::MethodName(cfg.method);
+    for (const auto& t : report.tasks) {
+      for (const auto& [s, c] : t.counts)
+        out->lines.push_back({"", "decontam " + t.task, s + "_share", method,
+                              t.items ? static_cast<double>(c) / t.items : 0.0, std::nullopt,
+                              t.items});
+    }
+    for (const auto& l : report.rescored) {
+      out->lines.push_back({l.model, "decontam " + l.task, l.metric + "_clean", l.filter, l.clean,
+                            std::nullopt, l.n_clean});
+      out->lines.push_back({l.model, "decontam " + l.task, l.metric + "_clean_delta", l.filter,
+                            l.clean - l.all, std::nullopt, l.n_clean});
+    }
+    return Status::Ok();
+  }
+
+  decontam::AuditConfig config;
+  std::string tokenizer;
+  bool rescore = false;
+};
+
+Status StringList(const nlohmann::json& job, const char* key, const JobParseContext& ctx,
+                  bool resolve, std::vector<std::string>* out) {
+  if (!job.contains(key)) return Status::Ok();
+  const auto& v = job[key];
+  if (v.is_string()) {
+    out->push_back(resolve ? ctx.resolve(v.get<std::string>()) : v.get<std::string>());
+    return Status::Ok();
+  }
+  if (!v.is_array()) return ctx.Error(key, "must be a string or a list of strings");
+  for (const auto& x : v) {
+    if (!x.is_string()) return ctx.Error(key, "must be a string or a list of strings");
+    out->push_back(resolve ? ctx.resolve(x.get<std::string>()) : x.get<std::string>());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RunJob>> ParseDecontamJob(const nlohmann::json& job,
+                                                 const JobParseContext& ctx) {
+  MNEMO_RETURN_IF_ERROR(ctx.CheckKeys(
+      job, {"kind",      "tasks",       "task_dirs",   "limit",      "eval",     "eval_field",
+            "eval_id",   "corpus",      "format",      "text_field", "id_field", "method",
+            "n",         "boilerplate", "short_items", "threshold",  "evidence", "threads",
+            "tokenizer", "output",      "rescore"},
+      "decontam"));
+  auto j = std::make_unique<DecontamJob>();
+  decontam::AuditConfig& c = j->config;
+  MNEMO_RETURN_IF_ERROR(StringList(job, "tasks", ctx, false, &c.tasks));
+  MNEMO_RETURN_IF_ERROR(StringList(job, "task_dirs", ctx, true, &c.task_dirs));
+  MNEMO_RETURN_IF_ERROR(StringList(job, "corpus", ctx, true, &c.corpus));
+  auto str = [&](const char* key, std::string* out, bool resolve) -> Status {
+    if (!job.contains(key)) return Status::Ok();
+    if (!job[key].is_string()) return ctx.Error(key, "must be a string");
+    *out = resolve ? ctx.resolve(job[key].get<std::string>()) : job[key].get<std::string>();
+    return Status::Ok();
+  };
+  auto uint = [&](const char* key, size_t* out) -> Status {
+    if (!job.contains(key)) return Status::Ok();
+    if (!job[key].is_number_unsigned()) return ctx.Error(key, "must be a non-negative integer");
+    *out = job[key].get<size_t>();
+    return Status::Ok();
+  };
+  MNEMO_RETURN_IF_ERROR(str("eval", &c.eval_file, true));
+  MNEMO_RETURN_IF_ERROR(str("eval_field", &c.eval_field, false));
+  MNEMO_RETURN_IF_ERROR(str("eval_id", &c.eval_id, false));
+  MNEMO_RETURN_IF_ERROR(str("format", &c.format, false));
+  MNEMO_RETURN_IF_ERROR(str("text_field", &c.text_field, false));
+  MNEMO_RETURN_IF_ERROR(str("id_field", &c.id_field, false));
+  MNEMO_RETURN_IF_ERROR(str("tokenizer", &j->tokenizer, true));
+  MNEMO_RETURN_IF_ERROR(str("output", &c.output, true));
+  MNEMO_RETURN_IF_ERROR(uint("limit", &c.limit));
+  MNEMO_RETURN_IF_ERROR(uint("n", &c.n));
+  MNEMO_RETURN_IF_ERROR(uint("boilerplate", &c.boilerplate));
+  MNEMO_RETURN_IF_ERROR(uint("evidence", &c.evidence));
+  MNEMO_RETURN_IF_ERROR(uint("threads", &c.threads));
+  if (c.tasks.empty() == c.eval_file.empty())
+    return ctx.Error("tasks", "give either 'tasks' or 'eval' (with 'eval_field')");
+  if (!c.eval_file.empty() && c.eval_field.empty())
+    return ctx.Error("eval_field", "is required with 'eval'");
+  if (c.corpus.empty()) return ctx.Error("corpus", "must name at least one corpus file");
+  if (c.format != "auto" && c.format != "jsonl" && c.format != "text")
+    return ctx.Error("format", "must be auto, jsonl or text");
+  if (job.contains("method")) {
+    if (!job["method"].is_string()) return ctx.Error("method", "must be gpt3, palm or llama2");
+    auto m = decontam::ParseMethod(job["method"].get<std::string>());
+    if (!m.ok()) return ctx.Error("method", m.status().message());
+    c.method = *m;
+  }
+  if (c.n > decontam::EvalIndex::kMaxN) return ctx.Error("n", "must be at most 255");
+  if (job.contains("short_items")) {
+    if (!job["short_items"].is_string() ||
+        (job["short_items"] != "whole" && job["short_items"] != "none"))
+      return ctx.Error("short_items", "must be 'whole' or 'none'");
+    c.short_items = job["short_items"] == "whole";
+  }
+  if (job.contains("threshold")) {
+    if (!job["threshold"].is_number() || job["threshold"].get<double>() <= 0 ||
+        job["threshold"].get<double>() > 1)
+      return ctx.Error("threshold", "must be a number in (0, 1]");
+    c.palm_threshold = job["threshold"].get<double>();
+  }
+  if (job.contains("rescore")) {
+    if (!job["rescore"].is_boolean()) return ctx.Error("rescore", "must be true or false");
+    j->rescore = job["rescore"].get<bool>();
+  }
+  return std::unique_ptr<RunJob>(std::move(j));
+}
+
+}  // namespace mnemo

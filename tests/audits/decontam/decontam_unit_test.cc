@@ -1,0 +1,555 @@
+// Unit tests for decontamination: janitor normalisation, JSONL field extraction, the n-gram
+// set, the reference document's boundary cases (13/12 words, short items, PaLM 7 of 10,
+// Llama 2 bucket edges), document boundaries, bad input, evidence and shard merging.
+#include <gtest/gtest.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <random>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "audits/decontam/eval_index.h"
+#include "audits/decontam/janitor.h"
+#include "audits/decontam/methods.h"
+#include "audits/decontam/scan.h"
+#include "audits/decontam/shard_state.h"
+#include "audits/decontam/units.h"
+#include "audits/decontam/word_hash.h"
+#include "audits/ngram/ngram_hash.h"
+#include "audits/ngram/ngram_set.h"
+#include "datasets/io/jsonl_field.h"
+#include "tests/support/test_util.h"
+
+namespace mnemo {
+namespace decontam {
+namespace {
+
+using testing_util::TempDir;
+using testing_util::WriteFile;
+
+TEST(Janitor, LowercasesAndDeletesAsciiPunctuation) {
+  EXPECT_EQ(JanitorNormalize("Hello, World!"), "hello world");
+  EXPECT_EQ(JanitorNormalize("Don't  STOP-me\tnow."), "dont stopme now");
+  // A punctuation-only token vanishes (normalise, then split).
+  EXPECT_EQ(JanitorNormalize("a - b -- c"), "a b c");
+  EXPECT_EQ(JanitorNormalize("!!!"), "");
+  EXPECT_EQ(JanitorNormalize(""), "");
+  // All 32 of Python's string.punctuation.
+  EXPECT_EQ(JanitorNormalize("x!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~y"), "xy");
+  // A 15-character word stays whole (the janitor's C++ fast path would split it).
+  EXPECT_EQ(JanitorNormalize("Incomprehensibl"), "incomprehensibl");
+}
+
+TEST(Janitor, NonAsciiIsKeptAsThePythonJanitorKeepsIt) {
+  // Only ASCII is folded: É and ß stay, curly quotes and em dashes are not punctuation.
+  EXPECT_EQ(JanitorNormalize("\xC3\x89t\xC3\xA9 STRA\xC3\x9F"
+                             "E"),
+            "\xC3\x89t\xC3\xA9 stra\xC3\x9f"
+            "e");
+  EXPECT_EQ(JanitorNormalize("\xE2\x80\x9CQuote\xE2\x80\x9D \xE2\x80\x94"),
+            "\xE2\x80\x9Cquote\xE2\x80\x9D \xE2\x80\x94");
+}
+
+TEST(Janitor, SplitsOnPythonWhitespace) {
+  // U+00A0, U+3000, U+2009, \x1c and \v split as Python's str.split() does.
+  EXPECT_EQ(JanitorNormalize("a\xC2\xA0"
+                             "b\xE3\x80\x80"
+                             "c\xE2\x80\x89"
+                             "d\x1c"
+                             "e\vf"),
+            "a b c d e f");
+  // U+200B (zero-width space) is not whitespace in Python.
+  EXPECT_EQ(JanitorNormalize("a\xE2\x80\x8B"
+                             "b"),
+            "a\xE2\x80\x8B"
+            "b");
+}
+
+TEST(Janitor, WordSpansPointAtTheRawText) {
+  std::string text = "  Hi, there!";
+  std::string scratch;
+  std::vector<std::pair<size_t, size_t>> spans;
+  std::vector<std::string> words;
+  ForEachJanitorWord(text, &scratch, [&](std::string_view w, size_t b, size_t e) {
+    words.emplace_back(w);
+    spans.emplace_back(b, e);
+  });
+  ASSERT_EQ(words.size(), 2u);
+  EXPECT_EQ(words[0], "hi");
+  EXPECT_EQ(text.substr(spans[0].first, spans[0].second - spans[0].first), "Hi,");
+  EXPECT_EQ(text.substr(spans[1].first, spans[1].second - spans[1].first), "there!");
+}
+
+TEST(Units, FusedWordHashEqualsHashOfNormalisedWord) {
+  // The scan's one-pass normalise-and-hash gives HashWord of each JanitorNormalize word.
+  std::string text =
+      "  Hi, there! Don't STOP-me\tnow -- \xC3\x89t\xC3\xA9 a\xC2\xA0"
+      "b \xE2\x80\x9CQuote\xE2\x80\x9D x!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~y "
+      "Incomprehensibilities\x1c!!! end";
+  std::vector<uint64_t> fused;
+  std::vector<std::pair<size_t, size_t>> fused_spans, spans;
+  ForEachJanitorWordHash(text, [&](uint64_t h, size_t b, size_t e) {
+    fused.push_back(h);
+    fused_spans.emplace_back(b, e);
+  });
+  std::string scratch;
+  std::vector<uint64_t> ref;
+  ForEachJanitorWord(text, &scratch, [&](std::string_view w, size_t b, size_t e) {
+    ref.push_back(HashWord(w));
+    spans.emplace_back(b, e);
+  });
+  ASSERT_EQ(fused.size(), 12u);
+  EXPECT_EQ(fused, ref);
+  EXPECT_EQ(fused_spans, spans);
+  EXPECT_NE(HashWord("dont"), HashWord("don"));
+  EXPECT_NE(HashWord("ab"), HashWord("ba"));
+  EXPECT_NE(HashWord("a"), HashWord(std::string("a\0", 2)));
+  EXPECT_NE(HashWord("abcdefghijklmnop"), HashWord("abcdefghijklmnopq"));
+}
+
+TEST(Units, FusedWordHashMatchesTheReferenceOnRandomText) {
+  // Random mixes of the classifier's cases at every alignment: words of 1-40 bytes (the
+  // SIMD path takes <= 16 kept bytes), leading/inner/trailing punctuation, upper case,
+  // control bytes, UTF-8 letters and Unicode spaces, words crossing 64-byte windows.
+  const char* pieces[] = {"a",
+                          "Z",
+                          "q",
+                          "7",
+                          "",
+                          " ",
+                          "  ",
+                          "\t",
+                          "\n",
+                          "\x1d",
+                          ",",
+                          ".",
+                          "'",
+                          "(",
+                          ")",
+                          "-",
+                          "~",
+                          "\x01",
+                          "\x7f",
+                          "\xC3\xA9",
+                          "\xC2\xA0",
+                          "\xE3\x80\x80",
+                          "\xE2\x80\x8B",
+                          "\xE2\x80\x89"};
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string text;
+    size_t len = rng() % 300;
+    while (text.size() < len) {
+      size_t k = rng() % (sizeof pieces / sizeof pieces[0]);
+      size_t rep = (k < 4 && rng() % 3 == 0) ? rng() % 30 : 1;
+      for (size_t r = 0; r < rep; ++r) text += pieces[k];
+    }
+    std::vector<std::tuple<uint64_t, size_t, size_t>> fused, ref;
+    ForEachJanitorWordHash(text,
+                           [&](uint64_t h, size_t b, size_t e) { fused.emplace_back(h, b, e); });
+    std::string scratch;
+    ForEachJanitorWord(text, &scratch, [&](std::string_view w, size_t b, size_t e) {
+      ref.emplace_back(HashWord(w), b, e);
+    });
+    ASSERT_EQ(fused, ref) << "trial " << trial << " text: " << text;
+  }
+}
+
+TEST(JsonField, FindsTopLevelStringsOnly) {
+  std::string_view raw;
+  bool esc = false;
+  std::string line = R"({"a": "x \"text\": no", "meta": {"text": "nested"}, "text": "real"})";
+  ASSERT_EQ(FindJsonField(line, "text", &raw, &esc), JsonFieldResult::kString);
+  EXPECT_EQ(raw, "real");
+  EXPECT_FALSE(esc);
+  EXPECT_EQ(FindJsonField(R"({"id": 7, "b": [1, {"c": "]"}]})", "text", &raw, &esc),
+            JsonFieldResult::kMissing);
+  ASSERT_EQ(FindJsonField(R"({"id": -7.5e3})", "id", &raw, &esc), JsonFieldResult::kNumber);
+  EXPECT_EQ(raw, "-7.5e3");
+  EXPECT_EQ(FindJsonField(R"({"text": null})", "text", &raw, &esc), JsonFieldResult::kOtherType);
+  EXPECT_EQ(FindJsonField(R"([1, 2])", "text", &raw, &esc), JsonFieldResult::kOdd);
+  EXPECT_EQ(FindJsonField(R"({"text": "unterminated)", "text", &raw, &esc), JsonFieldResult::kOdd);
+  ASSERT_EQ(FindJsonField(R"({"text":"a\\\"b"})", "text", &raw, &esc), JsonFieldResult::kString);
+  EXPECT_TRUE(esc);
+  EXPECT_EQ(raw, R"(a\\\"b)");
+}
+
+TEST(JsonField, UnescapesLikeNlohmann) {
+  const char* cases[] = {
+      R"("plain")",
+      R"("tab\tnl\nquote\"back\\slash\/")",
+      R"("caf\u00e9 \u20AC")",
+      R"("emoji \ud83d\ude00 end")",
+      R"("\b\f\r")",
+  };
+  for (const char* c : cases) {
+    std::string body(c + 1, std::strlen(c) - 2);
+    std::string out;
+    ASSERT_TRUE(UnescapeJsonString(body, &out)) << c;
+    EXPECT_EQ(out, nlohmann::json::parse(c).get<std::string>()) << c;
+  }
+  std::string out;
+  EXPECT_FALSE(UnescapeJsonString(R"(lone \ud83d high)", &out));
+  EXPECT_FALSE(UnescapeJsonString(R"(lone \ude00 low)", &out));
+  EXPECT_FALSE(UnescapeJsonString(R"(bad \x escape)", &out));
+  EXPECT_FALSE(UnescapeJsonString(R"(short \u12)", &out));
+  // Appends to what *out holds.
+  out = "x";
+  ASSERT_TRUE(UnescapeJsonString(R"(a\nb)", &out));
+  EXPECT_EQ(out, "xa\nb");
+}
+
+TEST(JsonField, UnescapesRandomStringsLikeNlohmann) {
+  // Escapes at every offset of the 16-byte copy loop, runs of plain text of every length.
+  const char* pieces[] = {
+      "a",       "bcdefghijklmnopqrstu", "\\n",      "\\\"", "\\\\", "\\/", "\\u00e9",
+      "\\u20AC", "\\ud83d\\ude00",       "\xC3\xA9", " "};
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::string body;
+    size_t len = rng() % 120;
+    while (body.size() < len) body += pieces[rng() % (sizeof pieces / sizeof pieces[0])];
+    std::string out;
+    ASSERT_TRUE(UnescapeJsonString(body, &out)) << body;
+    ASSERT_EQ(out, nlohmann::json::parse("\"" + body + "\"").get<std::string>()) << body;
+  }
+}
+
+TEST(NgramSet, FindsEveryKeyAndFewOthersWithinSixteenBytesPerKey) {
+  std::mt19937_64 rng(7);
+  std::vector<uint64_t> keys(100000);
+  for (auto& k : keys) k = rng();
+  ngram::NgramSet set;
+  set.Build(keys);
+  ASSERT_EQ(set.size(), keys.size());
+  for (uint64_t k : keys) {
+    int64_t r = set.Find(k);
+    ASSERT_GE(r, 0);
+    EXPECT_EQ(set.keys()[static_cast<size_t>(r)], k);
+  }
+  for (int i = 0; i < 100000; ++i) EXPECT_EQ(set.Find(rng()), -1);
+  EXPECT_LE(static_cast<double>(set.MemoryBytes()) / keys.size(), 16.0);
+  ngram::NgramSet empty;
+  empty.Build({});
+  EXPECT_EQ(empty.Find(1), -1);
+}
+
+std::string Words(int from, int to) {  // "w<from> ... w<to-1>"
+  std::string s;
+  for (int i = from; i < to; ++i) s += (s.empty() ? "" : " ") + ("w" + std::to_string(i));
+  return s;
+}
+
+EvalItem Item(const std::string& id, const std::string& text) {
+  EvalItem it;
+  it.task = "t";
+  it.id = id;
+  it.text = text;
+  return it;
+}
+
+TEST(EvalIndex, ThirteenWordsMakeOneThirteenGramTwelveNone) {
+  IndexOptions o;
+  o.n = 13;
+  auto ix = EvalIndex::Build({Item("a", Words(0, 13)), Item("b", Words(100, 112))}, nullptr, o);
+  ASSERT_TRUE(ix.ok());
+  EXPECT_EQ(ix->grams(0).size(), 1u);
+  EXPECT_EQ(ix->grams(1).size(), 0u);
+  EXPECT_EQ(ix->stats().empty_items, 1u);
+}
+
+TEST(EvalIndex, BoilerplateDropsNgramsSharedByMoreThanKItems) {
+  std::string shared = Words(0, 13);
+  std::vector<EvalItem> items = {Item("a", shared + " " + Words(20, 33)),
+                                 Item("b", shared + " " + Words(40, 53))};
+  IndexOptions o;
+  o.n = 13;
+  o.boilerplate = 1;
+  auto ix = EvalIndex::Build(items, nullptr, o);
+  ASSERT_TRUE(ix.ok());
+  EXPECT_EQ(ix->stats().boilerplate_distinct, 1u);
+  EXPECT_EQ(ix->grams(0)[0], -1);
+  o.boilerplate = 0;
+  auto all = EvalIndex::Build(items, nullptr, o);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->stats().boilerplate_distinct, 0u);
+  EXPECT_GE(all->grams(0)[0], 0);
+}
+
+// Scans `corpus` (written as a JSONL file of {"id","text"} documents) for `items`.
+struct Audit {
+  std::vector<ItemVerdict> verdicts;
+  ScanResult scan;
+};
+Audit RunOn(const std::vector<EvalItem>& items, const std::vector<std::string>& docs,
+            IndexOptions io, Method method, size_t threads = 1, size_t block = 1 << 20) {
+  TempDir dir;
+  std::string corpus;
+  for (size_t i = 0; i < docs.size(); ++i)
+    corpus += nlohmann::json{{"id", "d" + std::to_string(i)}, {"text", docs[i]}}.dump() + "\n";
+  WriteFile(dir.File("c.jsonl"), corpus);
+  auto ix = EvalIndex::Build(items, nullptr, io);
+  EXPECT_TRUE(ix.ok());
+  ScanOptions so;
+  so.files = {dir.File("c.jsonl")};
+  so.threads = threads;
+  so.block_bytes = block;
+  auto r = ScanCorpus(*ix, nullptr, so);
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  Audit a;
+  a.scan = std::move(r).value();
+  MethodOptions mo;
+  mo.method = method;
+  for (size_t i = 0; i < items.size(); ++i) a.verdicts.push_back(Judge(*ix, i, a.scan.matched, mo));
+  return a;
+}
+
+TEST(Methods, ShortItemCleanUnderJanitorDirtyUnderGpt3) {
+  std::vector<EvalItem> items = {Item("short", Words(0, 12))};
+  std::vector<std::string> docs = {"prefix " + Words(0, 12) + " suffix"};
+  IndexOptions io;
+  io.n = 13;
+  io.short_items = false;
+  EXPECT_EQ(RunOn(items, docs, io, Method::kGpt3).verdicts[0].status, "clean");
+  io.short_items = true;
+  Audit a = RunOn(items, docs, io, Method::kGpt3);
+  EXPECT_EQ(a.verdicts[0].status, "dirty");
+  ASSERT_EQ(a.scan.evidence[0].size(), 1u);
+  EXPECT_EQ(a.scan.evidence[0][0].text, Words(0, 12));
+}
+
+TEST(Methods, PalmSevenOfTenEightGramsIsDirty) {
+  // 17 words = 10 eight-grams; the corpus holds words 0..13 = 7 of them, then 0..12 = 6.
+  std::vector<EvalItem> items = {Item("x", Words(0, 17))};
+  IndexOptions io;
+  io.n = 8;
+  Audit seven = RunOn(items, {Words(0, 14)}, io, Method::kPalm);
+  EXPECT_EQ(seven.verdicts[0].ngrams, 10);
+  EXPECT_EQ(seven.verdicts[0].matched, 7);
+  EXPECT_DOUBLE_EQ(seven.verdicts[0].overlap, 0.7);
+  EXPECT_EQ(seven.verdicts[0].status, "dirty");
+  Audit six = RunOn(items, {Words(0, 13)}, io, Method::kPalm);
+  EXPECT_EQ(six.verdicts[0].status, "clean");
+}
+
+TEST(Methods, Llama2BucketEdges) {
+  // Ten units, L = 2: covering 2 units is exactly 20% (not clean), 8 units exactly 80% (dirty).
+  std::vector<EvalItem> items = {Item("x", Words(0, 10))};
+  IndexOptions io;
+  io.n = 2;
+  EXPECT_EQ(RunOn(items, {"zz"}, io, Method::kLlama2).verdicts[0].status, "clean");
+  Audit twenty = RunOn(items, {Words(0, 2)}, io, Method::kLlama2);
+  EXPECT_DOUBLE_EQ(twenty.verdicts[0].overlap, 0.2);
+  EXPECT_EQ(twenty.verdicts[0].status, "not_clean");
+  Audit eighty = RunOn(items, {Words(0, 8)}, io, Method::kLlama2);
+  EXPECT_DOUBLE_EQ(eighty.verdicts[0].overlap, 0.8);
+  EXPECT_EQ(eighty.verdicts[0].status, "dirty");
+  Audit seventy = RunOn(items, {Words(0, 7)}, io, Method::kLlama2);
+  EXPECT_EQ(seventy.verdicts[0].status, "not_clean");
+}
+
+TEST(Scan, NgramsNeverSpanDocuments) {
+  std::vector<EvalItem> items = {Item("x", Words(0, 13))};
+  IndexOptions io;
+  io.n = 13;
+  Audit split = RunOn(items, {Words(0, 6), Words(6, 13)}, io, Method::kGpt3);
+  EXPECT_EQ(split.verdicts[0].status, "clean");
+  Audit whole = RunOn(items, {Words(0, 6) + " " + Words(6, 13)}, io, Method::kGpt3);
+  EXPECT_EQ(whole.verdicts[0].status, "dirty");
+}
+
+TEST(Scan, EvidenceIsFirstDocumentsInCorpusOrderWhateverTheThreads) {
+  std::vector<EvalItem> items = {Item("x", "The quick brown fox " + Words(0, 20))};
+  std::vector<std::string> docs;
+  for (int i = 0; i < 2000; ++i)
+    docs.push_back(i % 97 == 5 ? "noise, The QUICK brown fox! " + Words(0, 20) + " tail"
+                               : Words(1000 + i, 1030 + i));
+  IndexOptions io;
+  io.n = 13;
+  Audit one = RunOn(items, docs, io, Method::kGpt3, 1);
+  Audit many = RunOn(items, docs, io, Method::kGpt3, 2, 4096);
+  ASSERT_EQ(one.scan.evidence[0].size(), 3u);
+  EXPECT_EQ(one.scan.docs[0], 21);
+  EXPECT_EQ(many.scan.docs[0], 21);
+  for (size_t k = 0; k < 3; ++k) {
+    EXPECT_EQ(one.scan.evidence[0][k].doc, many.scan.evidence[0][k].doc);
+    EXPECT_EQ(one.scan.evidence[0][k].line, many.scan.evidence[0][k].line);
+  }
+  const Evidence& e = one.scan.evidence[0][0];
+  EXPECT_EQ(e.doc, "d5");
+  EXPECT_EQ(e.line, 6);
+  EXPECT_EQ(e.text, "The QUICK brown fox! " + Words(0, 20));
+  EXPECT_EQ(one.verdicts[0].status, "dirty");
+}
+
+TEST(Scan, MissingFieldLinesAreCountedWithLineNumbers) {
+  TempDir dir;
+  WriteFile(dir.File("c.jsonl"), "{\"text\": \"" + Words(0, 13) +
+                                     "\"}\n{\"body\": \"x\"}\n\n{\"text\": 5}\n"
+                                     "{\"te\\u0078t\": \"escaped key\"}\n");
+  auto ix = EvalIndex::Build({Item("x", Words(0, 13))}, nullptr, IndexOptions{});
+  ASSERT_TRUE(ix.ok());
+  ScanOptions so;
+  so.files = {dir.File("c.jsonl")};
+  auto r = ScanCorpus(*ix, nullptr, so);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->stats.missing_field, 2);
+  ASSERT_EQ(r->stats.first_missing.size(), 2u);
+  EXPECT_EQ(r->stats.first_missing[0], dir.File("c.jsonl") + ":2");
+  EXPECT_EQ(r->stats.first_missing[1], dir.File("c.jsonl") + ":4");
+  EXPECT_EQ(r->stats.documents, 2);  // the escaped key went through the full parser
+  EXPECT_EQ(r->stats.slow_lines, 1);
+}
+
+TEST(Scan, BadJsonNamesFileAndLine) {
+  TempDir dir;
+  WriteFile(dir.File("c.jsonl"), "{\"text\": \"ok\"}\n{\"text\": \"broken\n");
+  auto ix = EvalIndex::Build({Item("x", Words(0, 13))}, nullptr, IndexOptions{});
+  ScanOptions so;
+  so.files = {dir.File("c.jsonl")};
+  auto r = ScanCorpus(*ix, nullptr, so);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find(dir.File("c.jsonl") + ":2"), std::string::npos)
+      << r.status().message();
+}
+
+std::string Corpus(int docs) {
+  std::string s;
+  for (int i = 0; i < docs; ++i)
+    s += nlohmann::json{{"id", i}, {"text", Words(i, i + 40)}}.dump() + "\n";
+  return s;
+}
+
+TEST(Scan, CorruptGzipAndZstdNameFileAndByteOffset) {
+  TempDir dir;
+  std::string plain = Corpus(3000);
+  // gzip
+  {
+    gzFile g = gzopen(dir.File("c.jsonl.gz").c_str(), "wb");
+    gzwrite(g, plain.data(), static_cast<unsigned>(plain.size()));
+    gzclose(g);
+    std::string bytes = testing_util::ReadFile(dir.File("c.jsonl.gz"));
+    for (size_t i = bytes.size() / 2; i < bytes.size() / 2 + 64; ++i) bytes[i] ^= 0x5a;
+    WriteFile(dir.File("c.jsonl.gz"), bytes);
+  }
+  // zstd
+  {
+    // With a content checksum, as the zstd command writes by default.
+    std::string out(ZSTD_compressBound(plain.size()), '\0');
+    ZSTD_CCtx* cc = ZSTD_createCCtx();
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1);
+    size_t n = ZSTD_compress2(cc, out.data(), out.size(), plain.data(), plain.size());
+    ZSTD_freeCCtx(cc);
+    out.resize(n);
+    for (size_t i = n / 2; i < n / 2 + 64; ++i) out[i] ^= 0x5a;
+    WriteFile(dir.File("c.jsonl.zst"), out);
+  }
+  auto ix = EvalIndex::Build({Item("x", Words(0, 13))}, nullptr, IndexOptions{});
+  for (const char* f : {"c.jsonl.gz", "c.jsonl.zst"}) {
+    ScanOptions so;
+    so.files = {dir.File(f)};
+    auto r = ScanCorpus(*ix, nullptr, so);
+    ASSERT_FALSE(r.ok()) << f;
+    EXPECT_NE(r.status().message().find(dir.File(f)), std::string::npos) << r.status().message();
+    EXPECT_NE(r.status().message().find("compressed byte"), std::string::npos)
+        << r.status().message();
+  }
+}
+
+TEST(Scan, CompressedAndTextCorporaMatch) {
+  TempDir dir;
+  std::string plain = Corpus(500);
+  gzFile g = gzopen(dir.File("c.jsonl.gz").c_str(), "wb");
+  gzwrite(g, plain.data(), static_cast<unsigned>(plain.size()));
+  gzclose(g);
+  std::string out(ZSTD_compressBound(plain.size()), '\0');
+  out.resize(ZSTD_compress(out.data(), out.size(), plain.data(), plain.size(), 3));
+  WriteFile(dir.File("c.jsonl.zst"), out);
+  WriteFile(dir.File("c.txt"), Words(900, 950) + "\n");
+  auto ix = EvalIndex::Build({Item("x", Words(300, 320)), Item("y", Words(910, 930))}, nullptr,
+                             IndexOptions{});
+  for (const char* f : {"c.jsonl.gz", "c.jsonl.zst"}) {
+    ScanOptions so;
+    so.files = {dir.File(f)};
+    auto r = ScanCorpus(*ix, nullptr, so);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->stats.documents, 500);
+    EXPECT_GT(r->docs[0], 0);
+    EXPECT_EQ(r->docs[1], 0);
+  }
+  ScanOptions so;
+  so.files = {dir.File("c.txt")};
+  auto r = ScanCorpus(*ix, nullptr, so);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->docs[1], 1);
+  EXPECT_EQ(r->evidence[1][0].doc, "c:1");
+}
+
+TEST(Shards, MergedShardsEqualOneScan) {
+  TempDir dir;
+  std::vector<std::string> files;
+  for (int f = 0; f < 3; ++f) {
+    files.push_back(dir.File("c" + std::to_string(f) + ".jsonl"));
+    std::string s;
+    for (int i = 0; i < 50; ++i)
+      s += nlohmann::json{{"id", f * 100 + i}, {"text", Words(f * 7 + i, f * 7 + i + 30)}}.dump() +
+           "\n";
+    WriteFile(files.back(), s);
+  }
+  std::vector<EvalItem> items = {Item("a", Words(10, 40)), Item("b", Words(60, 90)),
+                                 Item("c", Words(500, 530))};
+  auto ix = EvalIndex::Build(items, nullptr, IndexOptions{});
+  ASSERT_TRUE(ix.ok());
+  ScanOptions all;
+  all.files = files;
+  auto full = ScanCorpus(*ix, nullptr, all);
+  ASSERT_TRUE(full.ok());
+  std::vector<std::string> states;
+  for (size_t s = 0; s < 2; ++s) {
+    ScanOptions so;
+    for (size_t f = 0; f < files.size(); ++f)
+      if (f % 2 == s) {
+        so.files.push_back(files[f]);
+        so.file_ids.push_back(static_cast<uint32_t>(f));
+      }
+    auto r = ScanCorpus(*ix, nullptr, so);
+    ASSERT_TRUE(r.ok());
+    states.push_back(dir.File("s" + std::to_string(s) + ".json"));
+    ASSERT_TRUE(WriteShardState(states.back(), *ix, std::to_string(s) + "/2", *r).ok());
+  }
+  auto merged = MergeShardStates(states, *ix, 3);
+  ASSERT_TRUE(merged.ok()) << merged.status().message();
+  EXPECT_EQ(merged->matched, full->matched);
+  EXPECT_EQ(merged->docs, full->docs);
+  for (size_t i = 0; i < items.size(); ++i) {
+    ASSERT_EQ(merged->evidence[i].size(), full->evidence[i].size());
+    for (size_t k = 0; k < merged->evidence[i].size(); ++k)
+      EXPECT_EQ(merged->evidence[i][k].doc, full->evidence[i][k].doc);
+  }
+  // A state from another index is refused.
+  IndexOptions other;
+  other.n = 8;
+  auto ix8 = EvalIndex::Build(items, nullptr, other);
+  EXPECT_FALSE(MergeShardStates(states, *ix8, 3).ok());
+}
+
+TEST(Tokens, SentencePieceUnitsFromTheFixtureModel) {
+  auto enc = OpenSentencePiece(std::string(MNEMO_FIXTURES_DIR) + "/tokenizer.model");
+  ASSERT_TRUE(enc.ok()) << enc.status().message();
+  Units u;
+  std::string text = "The capital city, Tirbel, hosts the national archive.";
+  ASSERT_TRUE(ExtractUnits(text, enc->get(), &u).ok());
+  ASSERT_GT(u.hashes.size(), 5u);
+  ASSERT_EQ(u.begin.size(), u.hashes.size());
+  EXPECT_EQ(u.begin.front(), 0u);
+  EXPECT_EQ(u.end.back(), text.size());
+  EXPECT_FALSE(OpenSentencePiece("/nonexistent.model").ok());
+}
+
+}  // namespace
+}  // namespace decontam
+}  // namespace mnemo
