@@ -1,0 +1,151 @@
+#include "reports/compare/comparison.h"
+
+#include <cmath>
+#include <map>
+#include <utility>
+
+#include "reports/model/run_view.h"
+#include "reports/model/sample_values.h"
+
+namespace mnemo::reports {
+namespace {
+
+using ModelPair = std::pair<std::string, std::string>;
+
+Result<std::vector<ModelPair>> PairModels(const RunView& base, const RunView& cand,
+                                          const CompareSpec& spec) {
+  auto has = [](const RunView& v, const std::string& m) {
+    for (const auto& n : v.model_names)
+      if (n == m) return true;
+    return false;
+  };
+  auto missing = [](const RunView& v, const std::string& m) {
+    std::string known;
+    for (const auto& n : v.model_names) known += (known.empty() ? "" : ", ") + n;
+    return Status::NotFound("run " + std::to_string(v.run.id) + " has no model '" + m +
+                            "' (its models: " + (known.empty() ? "none" : known) + ")");
+  };
+  std::string bm = spec.base_model, cm = spec.candidate_model;
+  if (bm.empty() && !cm.empty()) bm = cm;
+  if (cm.empty() && !bm.empty()) cm = bm;
+  if (!bm.empty()) {
+    if (!has(base, bm)) return missing(base, bm);
+    if (!has(cand, cm)) return missing(cand, cm);
+    return std::vector<ModelPair>{{bm, cm}};
+  }
+  if (base.model_names.size() == 1 && cand.model_names.size() == 1)
+    return std::vector<ModelPair>{{base.model_names[0], cand.model_names[0]}};
+  std::vector<ModelPair> out;
+  for (const auto& n : base.model_names)
+    if (has(cand, n)) out.emplace_back(n, n);
+  if (out.empty())
+    return Status::InvalidArgument(
+        "runs " + std::to_string(base.run.id) + " and " + std::to_string(cand.run.id) +
+        " share no model name; name the two with --base-model and --candidate-model");
+  return out;
+}
+
+}  // namespace
+
+Result<Comparison> CompareRuns(RunStore* store, const CompareSpec& spec) {
+  Comparison out;
+  out.spec = spec;
+  auto base = LoadRunView(store, spec.base_run);
+  if (!base.ok()) return base.status();
+  auto cand = spec.candidate_run == spec.base_run ? base : LoadRunView(store, spec.candidate_run);
+  if (!cand.ok()) return cand.status();
+  auto pairs = PairModels(*base, *cand, spec);
+  if (!pairs.ok()) return pairs.status();
+
+  for (const auto& [bm, cm] : *pairs) {
+    auto bjobs = base->JobsOf("task", bm);
+    auto cjobs = cand->JobsOf("task", cm);
+    // Latest job per task name on each side (a rerun in the same run replaces).
+    std::map<std::string, const JobView*> cby;
+    for (const auto* j : cjobs) cby[j->job.name] = j;
+    std::map<std::string, const JobView*> bby;
+    std::vector<std::string> order;
+    for (const auto* j : bjobs) {
+      if (bby.count(j->job.name) == 0) order.push_back(j->job.name);
+      bby[j->job.name] = j;
+    }
+    for (const auto& [name, j] : cby)
+      if (bby.count(name) == 0)
+        out.notes.push_back("task '" + name + "' only in the candidate (" + cm + ")");
+    for (const auto& task : order) {
+      const JobView* bj = bby[task];
+      auto cit = cby.find(task);
+      if (cit == cby.end()) {
+        out.notes.push_back("task '" + task + "' only in the base (" + bm + ")");
+        continue;
+      }
+      const JobView* cj = cit->second;
+      auto bmetrics = store->GetMetrics(bj->job.id);
+      if (!bmetrics.ok()) return bmetrics.status();
+      auto cmetrics = store->GetMetrics(cj->job.id);
+      if (!cmetrics.ok()) return cmetrics.status();
+      auto bsamples = store->GetSamples(bj->job.id);
+      if (!bsamples.ok()) return bsamples.status();
+      auto csamples = bj == cj ? bsamples : store->GetSamples(cj->job.id);
+      if (!csamples.ok()) return csamples.status();
+      for (const auto& m : *bmetrics) {
+        const MetricRecord* cmr = nullptr;
+        for (const auto& x : *cmetrics)
+          if (x.name == m.name && x.filter == m.filter) cmr = &x;
+        if (cmr == nullptr) {
+          out.notes.push_back(task + " " + m.name + "," + m.filter + ": not in the candidate");
+          continue;
+        }
+        ComparisonRow row;
+        row.base_model = bm;
+        row.candidate_model = cm;
+        row.task = task;
+        row.metric = m.name;
+        row.filter = m.filter;
+        row.base_value = m.value;
+        row.candidate_value = cmr->value;
+        row.delta = cmr->value - m.value;
+        row.base_stderr = m.stderr_value;
+        row.candidate_stderr = cmr->stderr_value;
+        row.higher_is_better = m.higher_is_better;
+        Aggregation agg = AggregationForJobMetric(bj->job.config, m.name);
+        auto bv = MetricValuesByDoc(*bsamples, m.name, m.filter, agg);
+        auto cv = MetricValuesByDoc(*csamples, m.name, m.filter, agg);
+        std::vector<SampleValue> b, c;
+        for (const auto& [doc, v] : bv) {
+          auto it = cv.find(doc);
+          if (it == cv.end()) continue;
+          b.push_back(v);
+          c.push_back(it->second);
+        }
+        if (b.empty() || agg == Aggregation::kNone) {
+          row.test.method = "none";
+          row.test.n = static_cast<int64_t>(b.size());
+          row.test.delta = row.delta;
+        } else if (agg == Aggregation::kMean && AllBinary(b) && AllBinary(c)) {
+          std::vector<double> xb, xc;
+          for (size_t i = 0; i < b.size(); ++i) {
+            xb.push_back(b[i].x);
+            xc.push_back(c[i].x);
+          }
+          row.test = McNemarTest(xb, xc);
+        } else {
+          row.test = PairedBootstrap(agg, b, c, spec.bootstrap);
+        }
+        row.significant = row.test.method != "none" && row.test.p_value < spec.alpha;
+        bool finite = std::isfinite(row.delta);
+        bool worse = finite && (row.higher_is_better ? row.delta < 0 : row.delta > 0);
+        bool better = finite && (row.higher_is_better ? row.delta > 0 : row.delta < 0);
+        bool beyond = finite && std::fabs(row.delta) > spec.threshold;
+        row.regression = worse && beyond && row.significant;
+        row.improvement = better && beyond && row.significant;
+        out.regressions += row.regression;
+        out.improvements += row.improvement;
+        out.rows.push_back(std::move(row));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace mnemo::reports

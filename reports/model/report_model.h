@@ -1,0 +1,133 @@
+// Everything an HTML report shows, read from a run store: a pure function of the store.
+//
+// Models are labelled by their config name; when several runs are selected, the label adds
+// " (run N)" so two nightly runs of the same checkpoints stay apart. Audit sections are
+// filled only when their table has rows for the selected runs.
+#ifndef MNEMO_REPORTS_MODEL_REPORT_MODEL_H_
+#define MNEMO_REPORTS_MODEL_REPORT_MODEL_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/core/status.h"
+#include "harness/store/run_store.h"
+#include "reports/model/run_view.h"
+#include "reports/model/sample_rows.h"
+#include "reports/stats/paired_tests.h"
+
+namespace mnemo::reports {
+
+struct ReportOptions {
+  std::vector<int64_t> run_ids;
+  size_t max_sample_rows = 200;  // per task job; 0 = every sample
+  size_t max_mem_examples = 25;
+  bool redact_pii = true;
+};
+
+struct ModelSide {
+  std::string label;
+  int64_t run_id = 0;
+  std::string model;  // display name in the run
+  const ModelRecord* record = nullptr;
+};
+
+struct BenchmarkRow {
+  std::string label;
+  std::string task;
+  std::string metric;
+  std::string filter;
+  double value = 0;
+  std::optional<double> stderr_value;
+  int64_t n = 0;
+  bool higher_is_better = true;
+  std::string version;
+  int64_t num_fewshot = 0;
+  std::string aggregation;  // lm-eval's name ("mean", "perplexity", ...); "" when unknown
+  bool is_group = false;    // aggregated over the tasks sharing a tag
+};
+
+struct MemModelSummary {
+  std::string label;
+  int64_t n = 0, exact = 0, approx = 0, trivial = 0;
+  int64_t n_nontrivial = 0, exact_nontrivial = 0, approx_nontrivial = 0;
+  Interval exact_ci, approx_ci;
+};
+
+struct MemDupPoint {
+  std::string label;
+  int64_t duplication = 0;
+  int64_t n = 0, exact = 0, approx = 0;
+};
+
+struct MemExample {
+  std::string label;
+  std::string probe_id;
+  std::string source;
+  std::string truth;   // redacted unless disabled
+  std::string output;  // redacted unless disabled
+  bool exact = false;
+  int64_t edit_distance = 0;
+  std::optional<int64_t> duplicates;
+};
+
+struct PiiEntityRow {
+  std::string origin;
+  std::string entity;
+  int64_t findings = 0;
+  int64_t docs = 0;
+  double mean_score = 0;
+  std::map<std::string, int64_t> by_likelihood;
+  std::string example_quote;  // as stored (the audit stores redacted quotes)
+};
+
+struct DecontamRow {
+  std::string task;
+  std::string method;
+  int64_t items = 0;
+  int64_t dirty = 0;
+  int64_t clean = 0;
+  double mean_overlap = 0;
+  double dirty_share() const { return items ? static_cast<double>(dirty) / items : 0.0; }
+};
+
+struct DecontamScoreRow {
+  std::string task, method, label, metric, filter;
+  double all = 0, clean = 0;
+  int64_t n_all = 0, n_clean = 0;
+};
+
+struct AuditMetricRow {
+  std::string label, kind, job, metric, filter;
+  double value = 0;
+  std::optional<double> stderr_value;
+  int64_t n = 0;
+};
+
+struct ReportModel {
+  std::string db_path;
+  std::vector<RunView> runs;
+  std::vector<ModelSide> sides;  // in run order, then first use
+  std::vector<BenchmarkRow> benchmark;
+  std::vector<SampleRow> samples;
+  size_t samples_total = 0;
+  // Memorisation.
+  std::vector<MemModelSummary> mem;
+  std::vector<MemDupPoint> mem_dup;
+  std::string mem_dup_axis;  // "duplicates in the corpus" or "repeats" (grouping key)
+  std::vector<MemExample> mem_examples;
+  // PII, decontamination, other audit metrics.
+  std::vector<PiiEntityRow> pii;
+  std::vector<DecontamRow> decontam;
+  std::vector<DecontamScoreRow> decontam_scores;
+  std::vector<AuditMetricRow> audit_metrics;
+  bool redacted = true;
+};
+
+Result<ReportModel> BuildReportModel(RunStore* store, const ReportOptions& options);
+
+}  // namespace mnemo::reports
+
+#endif  // MNEMO_REPORTS_MODEL_REPORT_MODEL_H_

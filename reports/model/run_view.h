@@ -1,0 +1,40 @@
+// A run as reports see it: the run row, its jobs, and the models they used, each job tagged
+// with its model's display name (the config's "name" for the model).
+#ifndef MNEMO_REPORTS_MODEL_RUN_VIEW_H_
+#define MNEMO_REPORTS_MODEL_RUN_VIEW_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "harness/core/status.h"
+#include "harness/store/run_store.h"
+
+namespace mnemo::reports {
+
+struct JobView {
+  JobRecord job;
+  std::string model_name;  // "" for model-free jobs
+};
+
+struct RunView {
+  RunRecord run;
+  std::vector<JobView> jobs;
+  std::map<int64_t, ModelRecord> models;  // by model id
+  std::vector<std::string> model_names;   // in the order the run's jobs first use them
+
+  // Jobs of `kind` ("task", "memorization", ...) for a model name ("" = any).
+  std::vector<const JobView*> JobsOf(const std::string& kind, const std::string& model = "") const;
+  const ModelRecord* ModelOf(const JobView& job) const;
+};
+
+Result<RunView> LoadRunView(RunStore* store, int64_t run_id);
+
+// "" → the newest run; "all" → every run; else a comma-separated list of run ids. Errors name
+// the store and the missing id.
+Result<std::vector<int64_t>> ResolveRunIds(RunStore* store, const std::string& spec);
+
+}  // namespace mnemo::reports
+
+#endif  // MNEMO_REPORTS_MODEL_RUN_VIEW_H_

@@ -1,0 +1,91 @@
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "reports/stats/aggregation.h"
+#include "reports/stats/paired_tests.h"
+
+namespace mnemo::reports {
+namespace {
+
+TEST(McNemar, ExactMatchesBinomialTail) {
+  // b=0, c=10: 2 * 0.5^10.
+  EXPECT_NEAR(McNemarExactP(0, 10), 2.0 / 1024, 1e-12);
+  // b=c: p capped at 1.
+  EXPECT_DOUBLE_EQ(McNemarExactP(5, 5), 1.0);
+  EXPECT_DOUBLE_EQ(McNemarExactP(0, 0), 1.0);
+  // b=2, c=8: 2 * (1 + 10 + 45) / 1024 (scipy.stats.binomtest(2, 10).pvalue = 0.109375).
+  EXPECT_NEAR(McNemarExactP(2, 8), 0.109375, 1e-12);
+}
+
+TEST(McNemar, ChiSquareWithContinuityCorrection) {
+  // (|30-10|-1)^2/40 = 9.025; survival of chi2(1) = 0.002663 (scipy.stats.chi2.sf).
+  EXPECT_NEAR(McNemarChi2P(30, 10), 0.0026631, 1e-6);
+}
+
+TEST(McNemar, PicksExactBelow25DiscordantPairs) {
+  std::vector<double> base(100, 1.0), cand(100, 1.0);
+  for (int i = 0; i < 10; ++i) cand[i] = 0.0;  // candidate loses 10
+  PairedTestResult r = McNemarTest(base, cand);
+  EXPECT_EQ(r.method, "mcnemar-exact");
+  EXPECT_EQ(r.base_only, 10);
+  EXPECT_EQ(r.candidate_only, 0);
+  EXPECT_NEAR(r.delta, -0.1, 1e-12);
+  EXPECT_NEAR(r.p_value, 2.0 / 1024, 1e-12);
+  EXPECT_LT(r.ci_high, 0.0);
+  for (int i = 0; i < 40; ++i) cand[i] = 0.0;
+  EXPECT_EQ(McNemarTest(base, cand).method, "mcnemar-chi2");
+}
+
+TEST(PairedBootstrap, DeterministicAndDetectsShift) {
+  std::vector<SampleValue> base, cand;
+  for (int i = 0; i < 500; ++i) {
+    double x = std::sin(i * 0.7) * 0.5;
+    base.push_back({x, 1});
+    cand.push_back({x - 0.2 + 0.05 * std::cos(i * 1.3), 1});
+  }
+  BootstrapOptions o;
+  o.iterations = 500;
+  PairedTestResult a = PairedBootstrap(Aggregation::kMean, base, cand, o);
+  PairedTestResult b = PairedBootstrap(Aggregation::kMean, base, cand, o);
+  EXPECT_EQ(a.p_value, b.p_value);
+  EXPECT_EQ(a.ci_low, b.ci_low);
+  EXPECT_NEAR(a.delta, -0.2, 0.01);
+  EXPECT_LT(a.p_value, 0.01);
+  EXPECT_LT(a.ci_high, 0.0);
+  // Identical sides: delta 0, p = 1.
+  PairedTestResult same = PairedBootstrap(Aggregation::kMean, base, base, o);
+  EXPECT_EQ(same.delta, 0.0);
+  EXPECT_DOUBLE_EQ(same.p_value, 1.0);
+}
+
+TEST(PairedBootstrap, WeightedPerplexity) {
+  std::vector<SampleValue> base = {{-200, 100}, {-210, 100}, {-190, 100}};
+  std::vector<SampleValue> cand = {{-300, 100}, {-310, 100}, {-290, 100}};
+  BootstrapOptions o;
+  o.iterations = 200;
+  PairedTestResult r = PairedBootstrap(Aggregation::kWeightedPerplexity, base, cand, o);
+  EXPECT_NEAR(r.delta, std::exp(3.0) - std::exp(2.0), 1e-9);
+  EXPECT_GT(r.ci_low, 0.0);
+}
+
+TEST(Aggregation, Values) {
+  std::vector<SampleValue> v = {{1, 1}, {0, 1}, {1, 1}, {1, 1}};
+  EXPECT_DOUBLE_EQ(AggregateValues(Aggregation::kMean, v), 0.75);
+  EXPECT_DOUBLE_EQ(AggregateValues(Aggregation::kMedian, v), 1.0);
+  EXPECT_NEAR(AggregateValues(Aggregation::kBitsPerByte, {{-std::log(2.0) * 8, 8}}), 1.0, 1e-12);
+  EXPECT_EQ(AggregationFromName("f1"), Aggregation::kNone);
+  EXPECT_EQ(DefaultAggregationForMetric("word_perplexity"), Aggregation::kWeightedPerplexity);
+}
+
+TEST(Wilson, KnownIntervals) {
+  Interval a = WilsonInterval(0, 10);
+  EXPECT_DOUBLE_EQ(a.low, 0.0);
+  EXPECT_NEAR(a.high, 0.2775, 1e-4);
+  Interval b = WilsonInterval(5, 10);
+  EXPECT_NEAR(b.low, 0.2366, 1e-4);
+  EXPECT_NEAR(b.high, 0.7634, 1e-4);
+}
+
+}  // namespace
+}  // namespace mnemo::reports

@@ -1,0 +1,26 @@
+# Reports: statistics, HTML pieces, the report model, the CLI (report, compare, bench report)
+# and the page in headless Chromium.
+mn_add_test(report_stats_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/report_stats_test.cc
+  LINK mnemo_report_stats LABELS unit TIMEOUT 60)
+mn_add_test(report_html_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/report_html_test.cc
+  LINK mnemo_report_html LABELS unit TIMEOUT 60)
+mn_add_test(report_model_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/report_model_test.cc
+  LINK mnemo_report_html mnemo_report_bench SQLite::SQLite3 LABELS unit TIMEOUT 60)
+mn_add_test(report_cli_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/report_cli_test.cc
+  LINK mnemo_store nlohmann_json::nlohmann_json LABELS integration TIMEOUT 120)
+add_dependencies(report_cli_test mnemo)
+if(TARGET mnemo_backend_llamacpp)
+  add_dependencies(report_cli_test mnemo_backend_llamacpp)
+endif()
+mn_add_test(report_browser_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/report_browser_test.cc
+  LINK mnemo_store mnemo_report_bench SQLite::SQLite3 LABELS integration browser TIMEOUT 60)
+add_dependencies(report_browser_test mnemo)
+mn_add_test(report_bench_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/report_bench_test.cc
+  LABELS bench TIMEOUT 120)
+add_dependencies(report_bench_test mnemo)
