@@ -318,16 +318,11 @@ Result<std::unique_ptr<RunStore>> RunStore::OpenReadOnly(const std::string& path
     return OpenErr(path, sqlite3_extended_errcode(db), sqlite3_errmsg(db));
   }
   if (version > kSchemaVersion) return NewerSchemaErr(path, version);
-  // Never migrates, so an older file would only fail later on a missing table or column.
+  // Never migrates: an older file is read as it is. Every version has the v1 tables these
+  // methods read; readers of later tables check they exist (reports do).
   if (version <= 0) {
     return Status::InvalidArgument("run store '" + path +
                                    "' is not a mnemo run store (no schema version)");
-  }
-  if (version < kSchemaVersion) {
-    return Status::Unsupported("run store '" + path + "' has schema version " +
-                               std::to_string(version) + ", older than this mnemo (" +
-                               std::to_string(kSchemaVersion) +
-                               "); open it for writing once to migrate it");
   }
   MNEMO_RETURN_IF_ERROR(store->Exec("PRAGMA foreign_keys=ON"));
   return store;

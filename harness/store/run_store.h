@@ -85,7 +85,8 @@ class RunStore {
   // Opens (creating if needed) the store at `path`. Errors name the file: unwritable folder,
   // not a SQLite file, schema newer than this mnemo.
   static Result<std::unique_ptr<RunStore>> Open(const std::string& path);
-  // Opens an existing store for reading only (reports); never migrates.
+  // Opens an existing store for reading only (reports); never migrates, so an older store is
+  // read as it is (tables added by later versions are absent; see schema_version()).
   static Result<std::unique_ptr<RunStore>> OpenReadOnly(const std::string& path);
   ~RunStore();
   RunStore(const RunStore&) = delete;

@@ -1,9 +1,12 @@
 // `mnemo eval` end to end through the openai plugin and a real llama-server: gsm8k
 // (generate_until, 5-shot, greedy until "Question:") gives the same samples as the in-process
-// llama.cpp backend; a log-likelihood task is refused before the run with exit code 2.
+// llama.cpp backend; the memorisation audit on planted canaries gives the same continuations
+// and verdicts; a log-likelihood task is refused before the run with exit code 2.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -55,6 +58,64 @@ TEST_F(OpenAiEvalTest, Gsm8kSamplesEqualTheInProcessBackends) {
   std::ifstream ra(dir.File("local/results.json")), rb(dir.File("remote/results.json"));
   auto ja = nlohmann::json::parse(ra), jb = nlohmann::json::parse(rb);
   EXPECT_EQ(jb["results"]["gsm8k"], ja["results"]["gsm8k"]);
+}
+
+// (probe_id, output tokens, exact, approx) of every mem_probes row, in probe order.
+std::vector<std::vector<std::string>> ProbeRows(const std::string& db) {
+  std::vector<std::vector<std::string>> rows;
+  sqlite3* h = nullptr;
+  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(h);
+    return rows;
+  }
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(h,
+                     "SELECT probe_id, output_tokens, exact, approx FROM mem_probes ORDER BY "
+                     "probe_index",
+                     -1, &st, nullptr);
+  while (st != nullptr && sqlite3_step(st) == SQLITE_ROW) {
+    std::vector<std::string> row;
+    for (int c = 0; c < 4; ++c)
+      row.push_back(reinterpret_cast<const char*>(sqlite3_column_text(st, c)));
+    rows.push_back(std::move(row));
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return rows;
+}
+
+TEST_F(OpenAiEvalTest, MemorizationAuditEqualsTheInProcessBackend) {
+  TempDir dir;
+  // Two canaries of each repeat count: some memorised, some not, by the final checkpoint.
+  std::ifstream in(std::string(MNEMO_FIXTURES_DIR) + "/canaries.jsonl");
+  std::ofstream probes(dir.File("probes.jsonl"));
+  std::map<std::string, int> per_repeat;
+  std::string line;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line);
+    if (per_repeat[j["repeats"].dump()]++ < 2) probes << line << "\n";
+  }
+  probes.close();
+  auto audit = [&](const std::string& model, const std::string& name, const std::string& opts) {
+    std::string cmd = std::string(MNEMO_EXE) + " audit memorization --quiet --model " +
+                      Quote(model) + " --probes " + Quote(dir.File("probes.jsonl")) +
+                      " --group-by repeats --threads 1 --db " + Quote(dir.File(name + ".db")) +
+                      " --output " + Quote(dir.File(name + ".json"));
+    if (!opts.empty()) cmd += " --backend-options " + Quote(opts);
+    return RunCommand(cmd);
+  };
+  auto local = audit("llamacpp:" + testing_util::FixtureModel(), "local", "");
+  ASSERT_EQ(local.exit_code, 0) << local.output;
+  auto remote = audit("openai:" + server_->base_url(), "remote", R"({"concurrency": 2})");
+  ASSERT_EQ(remote.exit_code, 0) << remote.output;
+  auto a = ProbeRows(dir.File("local.db"));
+  auto b = ProbeRows(dir.File("remote.db"));
+  ASSERT_EQ(a.size(), 2u * per_repeat.size());
+  EXPECT_EQ(a, b);
+  int exact = 0;
+  for (const auto& r : a) exact += r[2] == "1";
+  EXPECT_GT(exact, 0);  // the high-repeat canaries are memorised: the check has teeth
+  EXPECT_LT(exact, static_cast<int>(a.size()));
 }
 
 TEST_F(OpenAiEvalTest, LoglikelihoodTaskIsRefusedUpFront) {

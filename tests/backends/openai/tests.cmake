@@ -23,7 +23,7 @@ add_dependencies(openai_fault_test mnemo_backend_openai mnemo_backend_llamacpp)
 
 mn_add_test(openai_eval_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/openai_eval_test.cc
-  LINK mnemo_core nlohmann_json::nlohmann_json
+  LINK mnemo_core nlohmann_json::nlohmann_json SQLite::SQLite3
   LABELS openai TIMEOUT 180)
 add_dependencies(openai_eval_test mnemo mnemo_backend_openai mnemo_backend_llamacpp)
 
