@@ -176,13 +176,13 @@ void ForEachJanitorWordHash(std::string_view text, F&& f) {
       punct |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(p))) << (16 * k);
       high |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(v))) << (16 * k);
     }
-    uint64_t todo = ~ws;  // word bytes not yet consumed
+    uint64_t pending = ~ws;  // word bytes not yet consumed
     for (;;) {
-      if (todo == 0) {
+      if (pending == 0) {
         i += 64;
         break;
       }
-      const unsigned st = static_cast<unsigned>(__builtin_ctzll(todo));
+      const unsigned st = static_cast<unsigned>(__builtin_ctzll(pending));
       const uint64_t after = ws & ~LowMask(st);
       if (after == 0) {  // the word runs past the window (not the last): reload at its start
         i = st == 0 ? ScalarWord(s, i, n, f) : i + st;
@@ -191,7 +191,7 @@ void ForEachJanitorWordHash(std::string_view text, F&& f) {
       const unsigned en = static_cast<unsigned>(__builtin_ctzll(after));
       const unsigned len = en - st;
       const uint64_t word = LowMask(en) & ~LowMask(st);
-      todo &= ~LowMask(en);
+      pending &= ~LowMask(en);
       if (((punct | high) & word) == 0 && len <= 16) {
         // The common case: ASCII letters and digits, hashed straight from the window.
         const unsigned char* w = wb + st;

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "datasets/io/line_reader.h"
 #include "harness/core/status.h"
 
 namespace mnemo {
@@ -21,7 +22,7 @@ class BlockReader {
   // Opens `path`; the format is chosen by extension (.gz, .zst, else plain).
   static Result<std::unique_ptr<BlockReader>> Open(const std::string& path,
                                                    size_t block_bytes = size_t{4} << 20);
-  virtual ~BlockReader() = default;
+  ~BlockReader() = default;
 
   // Replaces *block with the next block of whole lines; *offset is the block's first byte in
   // the decoded stream. Returns false at the end or on error (check status()).
@@ -29,16 +30,14 @@ class BlockReader {
   const Status& status() const { return status_; }
   const std::string& path() const { return path_; }
 
- protected:
-  BlockReader(std::string path, size_t block) : path_(std::move(path)), block_(block) {}
-  // Writes up to `cap` decoded bytes to `buf`; returns bytes written, 0 at end, -1 on error
-  // (with status_ set).
-  virtual int64_t Read(char* buf, size_t cap) = 0;
+ private:
+  BlockReader(std::unique_ptr<LineReader> source, size_t block)
+      : source_(std::move(source)), path_(source_->path()), block_(block) {}
 
+  // The decoder (plain, gzip or zstd) is LineReader's; only its raw Read is used.
+  std::unique_ptr<LineReader> source_;
   std::string path_;
   Status status_;
-
- private:
   size_t block_;
   std::string carry_;  // the partial line after the last block's final '\n'
   uint64_t offset_ = 0;

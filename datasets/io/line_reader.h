@@ -32,6 +32,7 @@ class LineReader {
   const std::string& path() const { return path_; }
 
  protected:
+  friend class BlockReader;  // reads whole blocks through the same decoders
   explicit LineReader(std::string path) : path_(std::move(path)) {}
   // Appends up to `cap` decoded bytes to `buf`; returns bytes read, 0 at end, -1 on error
   // (with status_ set).
