@@ -1,8 +1,34 @@
 #include "datasets/io/jsonl_reader.h"
 
+#include <cstdio>
+
 namespace mnemo {
 
 namespace {
+
+// Offset of the first byte of `s` that does not start or continue a well-formed UTF-8
+// sequence (RFC 3629: no overlongs, surrogates or code points above U+10FFFF), or npos.
+size_t FirstInvalidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  size_t i = 0, n = s.size();
+  while (i < n) {
+    unsigned char c = p[i];
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 0;
+    if (len == 0 || (len == 2 && c < 0xC2) || (len == 4 && c > 0xF4)) return i;
+    for (size_t k = 1; k < len; ++k) {
+      if (i + k >= n || (p[i + k] & 0xC0) != 0x80) return i;
+      if (k == 1 && ((c == 0xE0 && p[i + 1] < 0xA0) || (c == 0xED && p[i + 1] > 0x9F) ||
+                     (c == 0xF0 && p[i + 1] < 0x90) || (c == 0xF4 && p[i + 1] > 0x8F)))
+        return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
 
 // Why `line` is not JSON, from nlohmann's own parser: "at byte 12: invalid string: ill-formed
 // UTF-8 byte". Only called on the error path.
@@ -18,6 +44,16 @@ std::string ParseErrorDetail(std::string_view line) {
     if (colon != std::string::npos) reason.erase(0, colon + 2);
     size_t last = reason.find("; last read");
     if (last != std::string::npos) reason.resize(last);
+    // nlohmann names the byte where it gave up, past a bad sequence's lead byte: name the
+    // lead byte itself (1-based, as nlohmann counts).
+    if (reason.find("ill-formed UTF-8") != std::string::npos) {
+      size_t bad = FirstInvalidUtf8(line);
+      if (bad != std::string_view::npos) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(line[bad]));
+        return " at byte " + std::to_string(bad + 1) + ": " + reason + " " + hex;
+      }
+    }
     return " at byte " + std::to_string(e.byte) + ": " + reason;
   } catch (const std::exception&) {
   }

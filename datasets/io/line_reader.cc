@@ -57,8 +57,8 @@ class GzipReader : public LineReader {
         size_t n = std::fread(in_.data(), 1, in_.size(), f_);
         if (n == 0) {
           if (!stream_end_) {
-            status_ = Status::IoError(path_ + ": truncated gzip stream at compressed byte " +
-                                      std::to_string(consumed_));
+            status_ = Status::InvalidArgument(
+                path_ + ": truncated gzip stream at compressed byte " + std::to_string(consumed_));
             return -1;
           }
           return 0;
@@ -79,9 +79,9 @@ class GzipReader : public LineReader {
         continue;
       }
       if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        status_ = Status::IoError(path_ + ": corrupt gzip stream at compressed byte " +
-                                  std::to_string(consumed_) + ": " +
-                                  (zs_.msg != nullptr ? zs_.msg : "inflate failed"));
+        status_ = Status::InvalidArgument(path_ + ": corrupt gzip stream at compressed byte " +
+                                          std::to_string(consumed_) + ": " +
+                                          (zs_.msg != nullptr ? zs_.msg : "inflate failed"));
         return -1;
       }
     }
@@ -115,8 +115,8 @@ class ZstdReader : public LineReader {
         size_t n = std::fread(in_.data(), 1, in_.size(), f_);
         if (n == 0) {
           if (last_ret_ != 0) {
-            status_ = Status::IoError(path_ + ": truncated zstd stream at compressed byte " +
-                                      std::to_string(consumed_));
+            status_ = Status::InvalidArgument(
+                path_ + ": truncated zstd stream at compressed byte " + std::to_string(consumed_));
             return -1;
           }
           return 0;
@@ -127,8 +127,9 @@ class ZstdReader : public LineReader {
       size_t ret = ZSTD_decompressStream(ds_, &out, &input_);
       consumed_ += input_.pos - before;
       if (ZSTD_isError(ret)) {
-        status_ = Status::IoError(path_ + ": corrupt zstd stream at compressed byte " +
-                                  std::to_string(consumed_) + ": " + ZSTD_getErrorName(ret));
+        status_ =
+            Status::InvalidArgument(path_ + ": corrupt zstd stream at compressed byte " +
+                                    std::to_string(consumed_) + ": " + ZSTD_getErrorName(ret));
         return -1;
       }
       last_ret_ = ret;

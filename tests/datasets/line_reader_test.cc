@@ -300,7 +300,7 @@ void ExpectPrefixOf(const std::vector<std::string>& got, const std::vector<std::
   for (size_t i = 0; i < got.size(); ++i) ASSERT_TRUE(got[i] == all[i]) << "line " << i + 1;
 }
 
-TEST(LineReaderTest, TruncatedGzipIsAnIoErrorNamingFileAndOffset) {
+TEST(LineReaderTest, TruncatedGzipIsBadInputNamingFileAndOffset) {
   TempDir dir;
   const std::vector<std::string> lines = SampleLines(40000, 0);
   const std::string gz = Gzip(Join(lines, "\n"));
@@ -311,7 +311,7 @@ TEST(LineReaderTest, TruncatedGzipIsAnIoErrorNamingFileAndOffset) {
     WriteFile(path, gz.substr(0, keep));
     ReadOutcome r = ReadAll(path);
     ASSERT_FALSE(r.status.ok()) << keep;
-    EXPECT_EQ(r.status.code(), StatusCode::kIoError);
+    EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
     // All `keep` bytes were fed to the decoder before the input ran out.
     EXPECT_EQ(r.status.message(),
               path + ": truncated gzip stream at compressed byte " + std::to_string(keep));
@@ -322,7 +322,7 @@ TEST(LineReaderTest, TruncatedGzipIsAnIoErrorNamingFileAndOffset) {
   }
 }
 
-TEST(LineReaderTest, CorruptGzipIsAnIoErrorNamingFileAndOffset) {
+TEST(LineReaderTest, CorruptGzipIsBadInputNamingFileAndOffset) {
   TempDir dir;
   const std::vector<std::string> lines = SampleLines(40000, 0);
   std::string gz = Gzip(Join(lines, "\n"));
@@ -332,7 +332,7 @@ TEST(LineReaderTest, CorruptGzipIsAnIoErrorNamingFileAndOffset) {
   WriteFile(path, gz);
   ReadOutcome r = ReadAll(path);
   ASSERT_FALSE(r.status.ok());
-  EXPECT_EQ(r.status.code(), StatusCode::kIoError);
+  EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(r.status.message().rfind(path + ": corrupt gzip stream at compressed byte ", 0), 0u)
       << r.status.message();
   int64_t offset = OffsetIn(r.status.message());
@@ -346,13 +346,13 @@ TEST(LineReaderTest, CorruptGzipIsAnIoErrorNamingFileAndOffset) {
   WriteFile(dir.File("n.gz"), "this is plain text\n");
   r = ReadAll(dir.File("n.gz"));
   ASSERT_FALSE(r.status.ok());
-  EXPECT_EQ(r.status.code(), StatusCode::kIoError);
+  EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status.message().find(dir.File("n.gz")), std::string::npos);
   EXPECT_GE(OffsetIn(r.status.message()), 0) << r.status.message();
   EXPECT_TRUE(r.lines.empty());
 }
 
-TEST(LineReaderTest, TruncatedZstdIsAnIoErrorNamingFileAndOffset) {
+TEST(LineReaderTest, TruncatedZstdIsBadInputNamingFileAndOffset) {
   TempDir dir;
   const std::vector<std::string> lines = SampleLines(40000, 0);
   const std::string zst = Zstd(Join(lines, "\n"), /*checksum=*/true);
@@ -362,14 +362,14 @@ TEST(LineReaderTest, TruncatedZstdIsAnIoErrorNamingFileAndOffset) {
     WriteFile(path, zst.substr(0, keep));
     ReadOutcome r = ReadAll(path);
     ASSERT_FALSE(r.status.ok()) << keep;
-    EXPECT_EQ(r.status.code(), StatusCode::kIoError);
+    EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
     EXPECT_EQ(r.status.message(),
               path + ": truncated zstd stream at compressed byte " + std::to_string(keep));
     ExpectPrefixOf(r.lines, lines);
   }
 }
 
-TEST(LineReaderTest, CorruptZstdIsAnIoErrorNamingFileAndOffset) {
+TEST(LineReaderTest, CorruptZstdIsBadInputNamingFileAndOffset) {
   TempDir dir;
   const std::vector<std::string> lines = SampleLines(40000, 0);
   const std::string zst = Zstd(Join(lines, "\n"), /*checksum=*/true);
@@ -387,7 +387,7 @@ TEST(LineReaderTest, CorruptZstdIsAnIoErrorNamingFileAndOffset) {
     WriteFile(path, bytes);
     ReadOutcome r = ReadAll(path);
     ASSERT_FALSE(r.status.ok()) << name;
-    EXPECT_EQ(r.status.code(), StatusCode::kIoError);
+    EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
     EXPECT_EQ(r.status.message().rfind(path + ": corrupt zstd stream at compressed byte ", 0), 0u)
         << r.status.message();
     int64_t offset = OffsetIn(r.status.message());

@@ -7,3 +7,11 @@ endif()
 if(TARGET mnemo_test_plugin_test_abi_info)
   add_dependencies(cli_test mnemo_test_plugin_test_abi_info)
 endif()
+
+# SIGKILL at random moments of a real run, resume, compare with an uninterrupted run.
+mn_add_test(resume_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/resume_test.cc
+            LINK SQLite::SQLite3 nlohmann_json::nlohmann_json LABELS integration TIMEOUT 900)
+add_dependencies(resume_test mnemo)
+if(TARGET mnemo_backend_llamacpp)
+  add_dependencies(resume_test mnemo_backend_llamacpp)
+endif()
