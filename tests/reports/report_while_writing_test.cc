@@ -1,0 +1,79 @@
+// Concurrent readers (issue 9): `mnemo report` on a store while `mnemo run` writes to it must
+// never fail with "database is locked" (the store runs in WAL mode with a busy timeout), and
+// the writer must not fail because of the readers either.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/test_util.h"
+
+namespace mnemo {
+namespace {
+
+namespace fs = std::filesystem;
+using testing_util::Quote;
+using testing_util::ReadFile;
+using testing_util::RunCommand;
+using testing_util::TempDir;
+using testing_util::WriteFile;
+
+TEST(ReportWhileWritingTest, ReportsOfARunningStoreNeverSeeALockedDatabase) {
+  TempDir d;
+  // 120 documents x 4 choices, 15 ms per request in the faulty test backend: the run commits
+  // batches of results for about 7 s while the reports read.
+  nlohmann::json cfg = {
+      {"name", "writer"},
+      {"models", {{{"name", "m"}, {"model", "faulty:m"}, {"options", {{"delay_ms", 15}}}}}},
+      {"jobs", {{{"kind", "tasks"}, {"tasks", {"tiny_geo"}}, {"limit", 120}}}}};
+  WriteFile(d.File("run.json"), cfg.dump());
+  const std::string db = d.File("run.db");
+  pid_t writer = fork();
+  if (writer == 0) {
+    int out = open(d.File("run.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(out, 1);
+    dup2(out, 2);
+    execl(MNEMO_EXE, MNEMO_EXE, "run", d.File("run.json").c_str(), "--db", db.c_str(), "-q",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait for the store to exist with its first run, then report in a loop until the run ends.
+  int reports = 0, status = 0;
+  bool done = false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(300);
+  while (!fs::exists(db + "-wal") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  while (!done && std::chrono::steady_clock::now() < deadline) {
+    const std::string html = d.File("report.html");
+    auto r = RunCommand(Quote(MNEMO_EXE) + " report --db " + Quote(db) + " --out " + Quote(html));
+    done = waitpid(writer, &status, WNOHANG) == writer;
+    ASSERT_EQ(r.exit_code, 0) << "report " << reports << ":\n" << r.output;
+    EXPECT_EQ(r.output.find("locked"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("busy"), std::string::npos) << r.output;
+    EXPECT_NE(ReadFile(html).find("</html>"), std::string::npos);
+    ++reports;
+  }
+  if (!done) {
+    kill(writer, SIGKILL);
+    waitpid(writer, &status, 0);
+    FAIL() << "the run did not finish in time";
+  }
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadFile(d.File("run.log"));
+  std::printf("%d reports while the run wrote\n", reports);
+  // Most reports ran while results were still being written.
+  EXPECT_GE(reports, 5);
+  EXPECT_NE(ReadFile(d.File("run.log")).find("480 computed"), std::string::npos)
+      << ReadFile(d.File("run.log"));
+}
+
+}  // namespace
+}  // namespace mnemo
