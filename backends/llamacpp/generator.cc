@@ -179,9 +179,12 @@ void RunGeneration(Decoder& dec, const std::vector<const mn_request*>& requests,
       const float* logits = dec.Logits(g.out_row);
       const RowStats st = AnalyzeRow(logits, dec.n_vocab());
       const float* choose_from = logits;
-      if (!g.req->stop_at_eos && !model.eog_tokens().empty()) {
-        // EOG tokens are never chosen (llama-server's ignore_eos, HF's min_new_tokens); the
-        // reported logprob still comes from the unmasked distribution.
+      // EOG tokens are never chosen (llama-server's ignore_eos, HF's min_new_tokens); the
+      // reported logprob still comes from the unmasked distribution. Greedy needs the masked
+      // row only when the row's argmax is an EOG token: otherwise that argmax (the lowest id
+      // among the maxima) is also the masked row's, so the per-step copy is skipped.
+      if (!g.req->stop_at_eos && !model.eog_tokens().empty() &&
+          (g.sampler || model.IsEog(st.argmax))) {
         masked.assign(logits, logits + dec.n_vocab());
         for (int32_t t : model.eog_tokens()) masked[t] = -INFINITY;
         choose_from = masked.data();
