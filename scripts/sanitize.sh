@@ -10,7 +10,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 kind=${1:-}
 case "$kind" in
-  asan) flags=address,undefined; labels=unit; regex=""; targets=(all) ;;
+  asan) flags=address,undefined; labels=unit; regex=""; targets=(unit_tests) ;;
   tsan) flags=thread; labels=unit; regex="^(Scheduler|RunStore)"; targets=(scheduler_test run_store_test) ;;
   *) echo "usage: scripts/sanitize.sh asan|tsan" >&2; exit 2 ;;
 esac

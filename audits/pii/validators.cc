@@ -99,7 +99,9 @@ uint32_t Bech32Polymod(const std::vector<uint8_t>& values) {
 }
 
 bool Base64UrlDecode(std::string_view in, std::string* out) {
-  int val = 0, bits = -8;
+  // Unsigned: the accumulator's high bits are shifted out (only the low 14 are ever read).
+  uint32_t val = 0;
+  int bits = -8;
   for (char c : in) {
     int d;
     if (c >= 'A' && c <= 'Z') {
@@ -117,7 +119,7 @@ bool Base64UrlDecode(std::string_view in, std::string* out) {
     } else {
       return false;
     }
-    val = (val << 6) | d;
+    val = (val << 6) | static_cast<uint32_t>(d);
     bits += 6;
     if (bits >= 0) {
       out->push_back(static_cast<char>((val >> bits) & 0xff));
