@@ -1,5 +1,8 @@
 #include "audits/decontam/eval_index.h"
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_sort.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -23,40 +26,63 @@ Result<EvalIndex> EvalIndex::Build(const std::vector<EvalItem>& items, const Tok
   ix.units_.resize(items.size());
   ix.short_.assign(items.size(), 0);
   // Item n-gram hashes by position, then (hash, item) pairs for counting items per n-gram.
+  // Items are independent: each is hashed on its own (in parallel; start-up time), and the
+  // results are combined in item order, so the index is the same for any thread count.
   std::vector<std::vector<uint64_t>> hashes(items.size());
   std::vector<std::vector<uint64_t>> unit_hashes(items.size());
+  std::vector<std::vector<uint64_t>> uniqs(items.size());
+  std::vector<Status> failed(items.size());
+  tbb::parallel_for(
+      tbb::blocked_range<size_t>(0, items.size(), 16), [&](const tbb::blocked_range<size_t>& r) {
+        Units u;
+        for (size_t i = r.begin(); i != r.end(); ++i) {
+          Status s = ExtractUnits(items[i].text, encoder, &u);
+          if (!s.ok()) {
+            failed[i] = Status(
+                s.code(), "item '" + items[i].id + "' of '" + items[i].task + "': " + s.message());
+            continue;
+          }
+          size_t m = u.hashes.size();
+          if (m >= n) {
+            ngram::RollingNgramHash roll(n);
+            hashes[i].reserve(m - n + 1);
+            for (uint64_t h : u.hashes) {
+              roll.Push(h);
+              if (roll.full()) hashes[i].push_back(roll.value());
+            }
+          } else if (m > 0 && options.short_items) {
+            hashes[i].push_back(ngram::HashNgram(u.hashes.data(), m));
+          }
+          unit_hashes[i] = u.hashes;
+          std::vector<uint64_t>& uniq = uniqs[i];
+          uniq = hashes[i];
+          std::sort(uniq.begin(), uniq.end());
+          uniq.erase(std::unique(uniq.begin(), uniq.end()), uniq.end());
+        }
+      });
   std::vector<std::pair<uint64_t, uint32_t>> pairs;
-  Units u;
+  size_t npairs = 0;
   for (size_t i = 0; i < items.size(); ++i) {
-    Status s = ExtractUnits(items[i].text, encoder, &u);
-    if (!s.ok())
-      return Status(s.code(),
-                    "item '" + items[i].id + "' of '" + items[i].task + "': " + s.message());
-    size_t m = u.hashes.size();
+    if (!failed[i].ok()) return failed[i];
+    npairs += uniqs[i].size();
+  }
+  pairs.reserve(npairs);
+  for (size_t i = 0; i < items.size(); ++i) {
+    const size_t m = unit_hashes[i].size();
     ix.units_[i] = static_cast<uint32_t>(m);
-    if (m >= n) {
-      ngram::RollingNgramHash roll(n);
-      for (uint64_t h : u.hashes) {
-        roll.Push(h);
-        if (roll.full()) hashes[i].push_back(roll.value());
-      }
-    } else if (m > 0 && options.short_items) {
-      hashes[i].push_back(ngram::HashNgram(u.hashes.data(), m));
+    if (m < n && m > 0 && options.short_items) {
       ix.short_[i] = 1;
       ++ix.stats_.short_items;
       ix.short_lengths_.push_back(m);
     }
-    unit_hashes[i] = u.hashes;
     ix.stats_.positions += hashes[i].size();
-    std::vector<uint64_t> uniq = hashes[i];
-    std::sort(uniq.begin(), uniq.end());
-    uniq.erase(std::unique(uniq.begin(), uniq.end()), uniq.end());
-    for (uint64_t h : uniq) pairs.emplace_back(h, static_cast<uint32_t>(i));
+    for (uint64_t h : uniqs[i]) pairs.emplace_back(h, static_cast<uint32_t>(i));
+    std::vector<uint64_t>().swap(uniqs[i]);
   }
   std::sort(ix.short_lengths_.begin(), ix.short_lengths_.end());
   ix.short_lengths_.erase(std::unique(ix.short_lengths_.begin(), ix.short_lengths_.end()),
                           ix.short_lengths_.end());
-  std::sort(pairs.begin(), pairs.end());
+  tbb::parallel_sort(pairs.begin(), pairs.end());
   // Keep n-grams held by at most `boilerplate` items.
   std::vector<uint64_t> kept;
   for (size_t a = 0; a < pairs.size();) {
@@ -90,30 +116,36 @@ Result<EvalIndex> EvalIndex::Build(const std::vector<EvalItem>& items, const Tok
     }
     a = b;
   }
-  for (size_t i = 0; i < items.size(); ++i) {
-    auto& g = ix.grams_[i];
-    g.reserve(hashes[i].size());
-    bool any = false;
-    for (uint64_t h : hashes[i]) {
-      int64_t r = ix.set_.Find(h);
-      g.push_back(static_cast<int32_t>(r));
-      any = any || r >= 0;
-    }
-    if (!any) ++ix.stats_.empty_items;
-  }
-  // The vocabulary: units covered by a kept n-gram.
+  // Each item's n-gram ranks, and the units its kept n-grams cover (the vocabulary).
+  std::vector<std::vector<uint64_t>> covered_units(items.size());
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, items.size(), 16),
+                    [&](const tbb::blocked_range<size_t>& r) {
+                      for (size_t i = r.begin(); i != r.end(); ++i) {
+                        auto& g = ix.grams_[i];
+                        g.reserve(hashes[i].size());
+                        for (uint64_t h : hashes[i])
+                          g.push_back(static_cast<int32_t>(ix.set_.Find(h)));
+                        const auto& uh = unit_hashes[i];
+                        auto& cu = covered_units[i];
+                        size_t len = ix.short_[i] ? uh.size() : n, covered = 0;
+                        for (size_t p = 0; p < g.size(); ++p) {
+                          if (g[p] < 0) continue;
+                          for (size_t k = std::max(p, covered); k < p + len; ++k)
+                            cu.push_back(uh[k]);
+                          covered = p + len;
+                        }
+                        std::sort(cu.begin(), cu.end());
+                        cu.erase(std::unique(cu.begin(), cu.end()), cu.end());
+                      }
+                    });
   std::vector<uint64_t> vocab;
   for (size_t i = 0; i < items.size(); ++i) {
-    const auto& g = ix.grams_[i];
-    const auto& uh = unit_hashes[i];
-    size_t len = ix.short_[i] ? uh.size() : n, covered = 0;
-    for (size_t p = 0; p < g.size(); ++p) {
-      if (g[p] < 0) continue;
-      for (size_t k = std::max(p, covered); k < p + len; ++k) vocab.push_back(uh[k]);
-      covered = p + len;
-    }
+    bool any = false;
+    for (int32_t r : ix.grams_[i]) any = any || r >= 0;
+    if (!any) ++ix.stats_.empty_items;
+    vocab.insert(vocab.end(), covered_units[i].begin(), covered_units[i].end());
   }
-  std::sort(vocab.begin(), vocab.end());
+  tbb::parallel_sort(vocab.begin(), vocab.end());
   vocab.erase(std::unique(vocab.begin(), vocab.end()), vocab.end());
   ix.vocab_.Build(vocab);
   ix.stats_.vocabulary = vocab.size();

@@ -45,6 +45,8 @@ struct IndexStats {
 class EvalIndex {
  public:
   static constexpr size_t kMaxN = 255;
+  // Items are unitised and hashed in parallel (oneTBB; `encoder` must be thread-safe, as
+  // units.h requires); the index does not depend on the thread count.
   static Result<EvalIndex> Build(const std::vector<EvalItem>& items, const TokenEncoder* encoder,
                                  const IndexOptions& options);
 

@@ -11,7 +11,6 @@
 #include <cstring>
 #include <memory>
 #include <thread>
-#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
@@ -26,7 +25,11 @@ namespace mnemo {
 namespace decontam {
 namespace {
 
-constexpr size_t kRing = 256;  // > EvalIndex::kMaxN
+// Units are buffered per document in chunks of kChunk, after a carried prefix of kCarry
+// (> EvalIndex::kMaxN) units so windows can reach back across a chunk boundary.
+constexpr size_t kChunk = 1024;
+constexpr size_t kCarry = 256;
+static_assert(kCarry > EvalIndex::kMaxN, "the carry must hold a whole window and one more");
 constexpr size_t kMaxMissing = 5;
 
 std::string Stem(const std::string& path) {
@@ -61,14 +64,22 @@ struct Block {
   }
 };
 
-// A rolling n-gram hash over the unit ring: ngram::RollingNgramHash inlined (same values).
+// A window length m and kBase^m: the hash of the m units ending at j is
+// pf[j] - pf[j - m] * pow_m over the prefix hashes pf (ngram::RollingNgramHash's polynomial,
+// so the same values).
 struct Window {
   uint32_t m = 0;
-  uint64_t pow = 1;  // kBase^(m-1)
-  uint64_t h = 0;
+  uint64_t pow = 1;  // kBase^m
   explicit Window(size_t len) : m(static_cast<uint32_t>(len)) {
-    for (size_t i = 1; i < len; ++i) pow *= ngram::RollingNgramHash::kBase;
+    for (size_t i = 0; i < len; ++i) pow *= ngram::RollingNgramHash::kBase;
   }
+};
+
+// An n-gram to look up: its (unmixed, then mixed) hash, the unit it ends at, its length.
+struct Candidate {
+  uint64_t h;
+  uint32_t j;
+  uint32_t m;
 };
 
 // Per-thread scratch: the matched bitset, per-item counters and buffers.
@@ -83,9 +94,14 @@ struct Local {
   std::string unescaped, scratch;
   std::vector<int32_t> ids;
   std::vector<uint32_t> tb, te;
-  // The current run of vocabulary units (ring indexed by unit number mod kRing).
-  uint64_t ring[kRing];
-  uint32_t begins[kRing];
+  // The current document's units, kCarry + kChunk slots: a unit's hash until ScanUnits
+  // replaces it with the prefix hash through it (slot 0 of a document is the empty prefix);
+  // its raw byte span. `run` counts the vocabulary units in a row ending at the last unit
+  // scanned.
+  std::vector<uint64_t> pf;
+  std::vector<uint32_t> ub, ue;
+  uint32_t run = 0;
+  std::vector<Candidate> cand;
   std::vector<Window> shorts;  // short items' lengths
   bool init = false;
 };
@@ -115,6 +131,10 @@ class Scanner {
     L->block_cnt.assign(ix_.items(), 0);
     L->open_idx.assign(ix_.items(), -1);
     for (size_t m : ix_.short_lengths()) L->shorts.emplace_back(m);
+    L->pf.assign(kCarry + kChunk, 0);
+    L->ub.assign(kCarry + kChunk, 0);
+    L->ue.assign(kCarry + kChunk, 0);
+    L->cand.resize((kCarry + kChunk) * (1 + L->shorts.size()));
     L->init = true;
   }
 
@@ -122,6 +142,12 @@ class Scanner {
   // Scans one document's text; `line` is the raw line (for the id), line_rel its number.
   void ScanDoc(Block* b, Local* L, std::string_view text, std::string_view line, int64_t line_rel,
                uint64_t doc_key);
+  // Rolls the window hashes over units [lo, hi) of L's buffer and looks up every window of
+  // vocabulary units, in unit order (the n-gram, then the short lengths, ascending).
+  void ScanUnits(Block* b, Local* L, size_t lo, size_t hi, int64_t line_rel, uint64_t doc_key);
+  // Scans the buffer's units [lo, kCarry + kChunk) and moves the last kCarry to its front;
+  // returns the next free slot (kCarry).
+  size_t FlushUnits(Block* b, Local* L, size_t lo, int64_t line_rel, uint64_t doc_key);
   void Hit(Block* b, Local* L, uint32_t g, uint32_t begin, uint32_t end, int64_t line_rel,
            uint64_t doc_key);
   std::string DocId(std::string_view line, bool jsonl) const;
@@ -129,7 +155,7 @@ class Scanner {
   const EvalIndex& ix_;
   const TokenEncoder* enc_;
   const ScanOptions& opt_;
-  const Window main_;  // the n-gram window's length and kBase^(n-1)
+  const Window main_;  // the n-gram window's length and kBase^n
   bool simple_field_;
   std::vector<bool> jsonl_;
   std::vector<std::string> stems_;
@@ -170,61 +196,88 @@ void Scanner::Hit(Block* b, Local* L, uint32_t g, uint32_t begin, uint32_t end, 
   });
 }
 
-void Scanner::ScanDoc(Block* b, Local* L, std::string_view text, std::string_view line,
-                      int64_t line_rel, uint64_t doc_key) {
+void Scanner::ScanUnits(Block* b, Local* L, size_t lo, size_t hi, int64_t line_rel,
+                        uint64_t doc_key) {
   constexpr uint64_t kBase = ngram::RollingNgramHash::kBase;
-  constexpr uint32_t kMask = kRing - 1;
   const ngram::NgramSet& set = ix_.set();
   const ngram::BlockedBloom& vocab = ix_.vocab();
   const uint32_t n = main_.m;
   const uint64_t pow = main_.pow;
-  const bool has_shorts = !L->shorts.empty();
-  uint64_t* ring = L->ring;
-  uint32_t* begins = L->begins;
-  uint64_t h = 0;
-  size_t run = 0;   // vocabulary units in a row, ending at the last one pushed
-  uint32_t ui = 0;  // units pushed; the ring holds every unit, in or out of the vocabulary
-  for (auto& w : L->shorts) w.h = 0;
-  // One unit. Branch-free up to the lookup: a unit outside the vocabulary (no kept n-gram
-  // holds it) zeroes the run and the hash, so n-grams are hashed only inside runs.
-  auto push = [&](auto shorts, uint64_t u, uint32_t bgn, uint32_t end)
-      __attribute__((always_inline)) {
-    const uint64_t in = vocab.MayContain(u) ? ~uint64_t{0} : 0;
-    const uint64_t out = run >= n ? ring[(ui - n) & kMask] * pow : 0;
-    if constexpr (decltype(shorts)::value) {
-      for (auto& w : L->shorts) {
-        const uint64_t o = run >= w.m ? ring[(ui - w.m) & kMask] * w.pow : 0;
-        w.h = ((w.h - o) * kBase + u) & in;
-      }
+  uint64_t* pf = L->pf.data();
+  Candidate* cand = L->cand.data();
+  uint64_t p = pf[lo - 1];
+  uint32_t run = L->run;
+  size_t nc = 0;
+  // Pass 1, branch-free: the prefix hash chain and the run of vocabulary units (a unit
+  // outside the vocabulary is in no kept n-gram); each window inside a run is a candidate.
+  if (L->shorts.empty()) {
+    for (size_t j = lo; j < hi; ++j) {
+      const uint64_t u = pf[j];
+      const uint32_t in = vocab.MayContain(u) ? ~uint32_t{0} : 0;
+      p = p * kBase + u;
+      pf[j] = p;
+      run = (run + 1) & in;
+      const bool full = run >= n;
+      cand[nc].h = p - pf[full ? j - n : j] * pow + n;
+      cand[nc].j = static_cast<uint32_t>(j);
+      cand[nc].m = n;
+      nc += full;
     }
-    ring[ui & kMask] = u;
-    begins[ui & kMask] = bgn;
-    ++ui;
-    h = ((h - out) * kBase + u) & in;
-    run = (run + 1) & in;
-    if (run >= n) {
-      int64_t g = set.Find(ngram::Mix(h + n));
-      if (g >= 0)
-        Hit(b, L, static_cast<uint32_t>(g), begins[(ui - n) & kMask], end, line_rel, doc_key);
+  } else {
+    for (size_t j = lo; j < hi; ++j) {
+      const uint64_t u = pf[j];
+      const uint32_t in = vocab.MayContain(u) ? ~uint32_t{0} : 0;
+      p = p * kBase + u;
+      pf[j] = p;
+      run = (run + 1) & in;
+      if (run >= n) cand[nc++] = {p - pf[j - n] * pow + n, static_cast<uint32_t>(j), n};
+      for (const Window& w : L->shorts)
+        if (run >= w.m) cand[nc++] = {p - pf[j - w.m] * w.pow + w.m, static_cast<uint32_t>(j), w.m};
     }
-    if constexpr (decltype(shorts)::value) {
-      for (auto& w : L->shorts) {
-        if (run < w.m) continue;
-        int64_t g = set.Find(ngram::Mix(w.h + w.m));
-        if (g >= 0)
-          Hit(b, L, static_cast<uint32_t>(g), begins[(ui - w.m) & kMask], end, line_rel, doc_key);
-      }
+  }
+  L->run = run;
+  // Pass 2: the prefilter probes in a tight loop: the loads are independent and the branch
+  // almost never taken (most candidates miss), so many probes are in flight at once; the few
+  // that pass are looked up exactly, in unit order.
+  for (size_t k = 0; k < nc; ++k) {
+    const uint64_t h = ngram::Mix(cand[k].h);
+    if (__builtin_expect(!set.MayContain(h), 1)) continue;
+    const int64_t g = set.Find(h);
+    if (g >= 0) {
+      const uint32_t j = cand[k].j;
+      Hit(b, L, static_cast<uint32_t>(g), L->ub[j + 1 - cand[k].m], L->ue[j], line_rel, doc_key);
     }
+  }
+}
+
+size_t Scanner::FlushUnits(Block* b, Local* L, size_t lo, int64_t line_rel, uint64_t doc_key) {
+  const size_t hi = kCarry + kChunk;
+  ScanUnits(b, L, lo, hi, line_rel, doc_key);
+  std::memmove(L->pf.data(), L->pf.data() + hi - kCarry, kCarry * sizeof(uint64_t));
+  std::memmove(L->ub.data(), L->ub.data() + hi - kCarry, kCarry * sizeof(uint32_t));
+  std::memmove(L->ue.data(), L->ue.data() + hi - kCarry, kCarry * sizeof(uint32_t));
+  return kCarry;
+}
+
+void Scanner::ScanDoc(Block* b, Local* L, std::string_view text, std::string_view line,
+                      int64_t line_rel, uint64_t doc_key) {
+  constexpr size_t kCap = kCarry + kChunk;
+  uint64_t* pf = L->pf.data();
+  uint32_t* ub = L->ub.data();
+  uint32_t* ue = L->ue.data();
+  pf[0] = 0;  // the empty prefix
+  L->run = 0;
+  size_t lo = 1;   // first unit not yet scanned
+  size_t cnt = 1;  // next free slot
+  // Buffers units; a full buffer is scanned (out of line: a long document only).
+  auto add = [&](uint64_t u, size_t bg, size_t e) __attribute__((always_inline)) {
+    pf[cnt] = u;
+    ub[cnt] = static_cast<uint32_t>(bg);
+    ue[cnt] = static_cast<uint32_t>(e);
+    if (++cnt == kCap) lo = cnt = FlushUnits(b, L, lo, line_rel, doc_key);
   };
-  if (enc_ == nullptr && !has_shorts) {
-    ForEachJanitorWordHash(
-        text, [&](uint64_t u, size_t bg, size_t e) __attribute__((always_inline)) {
-          push(std::false_type(), u, static_cast<uint32_t>(bg), static_cast<uint32_t>(e));
-        });
-  } else if (enc_ == nullptr) {
-    ForEachJanitorWordHash(text, [&](uint64_t u, size_t bg, size_t e) {
-      push(std::true_type(), u, static_cast<uint32_t>(bg), static_cast<uint32_t>(e));
-    });
+  if (enc_ == nullptr) {
+    ForEachJanitorWordHash(text, add);
   } else {
     Status s = enc_->Encode(text, &L->ids, &L->tb, &L->te);
     if (!s.ok()) {
@@ -234,13 +287,15 @@ void Scanner::ScanDoc(Block* b, Local* L, std::string_view text, std::string_vie
       }
       return;
     }
-    bool spans = L->tb.size() == L->ids.size();
+    const bool spans = L->tb.size() == L->ids.size();
     for (size_t k = 0; k < L->ids.size(); ++k)
-      push(std::true_type(), ngram::HashUnit(L->ids[k]), spans ? L->tb[k] : 0,
-           spans ? L->te[k] : 0);
+      add(ngram::HashUnit(L->ids[k]), spans ? L->tb[k] : 0, spans ? L->te[k] : 0);
+    if (cnt > lo) ScanUnits(b, L, lo, cnt, line_rel, doc_key);
+    lo = cnt;
     if (!spans)
       for (uint32_t idx : L->line_new) b->evidence[idx].ev.offset = -1;
   }
+  if (cnt > lo) ScanUnits(b, L, lo, cnt, line_rel, doc_key);
   // Fill the evidence entries this document created.
   if (!L->line_new.empty()) {
     std::string id = DocId(line, jsonl_[b->file_pos]);
@@ -474,8 +529,10 @@ size_t ScanMemoryBound(const EvalIndex& index, const ScanOptions& options) {
   // A block holds up to block_bytes plus the carried partial line (lines longer than a block
   // grow it; the bound assumes lines shorter than a block).
   size_t blocks = tokens * 2 * options.block_bytes;
-  size_t per_thread = (index.set().size() + 63) / 64 * 8 + index.items() * (8 + 8 + 2 + 4) +
-                      2 * options.block_bytes;  // unescape buffer for one long line
+  size_t per_thread =
+      (index.set().size() + 63) / 64 * 8 + index.items() * (8 + 8 + 2 + 4) +
+      2 * options.block_bytes +  // unescape buffer for one long line
+      (kCarry + kChunk) * (16 + sizeof(Candidate) * (1 + index.short_lengths().size()));
   return index.MemoryBytes() + blocks + threads * per_thread;
 }
 

@@ -4,7 +4,9 @@
 // Stages: a serial reader cuts each file into ~4 MiB blocks of whole lines (decompressing
 // .gz/.zst); blocks are processed in parallel (per line: find the text field with a fast
 // JSON walker and unescape only that string, falling back to nlohmann for odd lines;
-// normalise, hash units and roll n-gram hashes in one pass; one prefilter probe per n-gram);
+// normalise and hash units in one pass into a per-thread buffer of about a thousand units;
+// then, per buffer, roll prefix hashes and the run of vocabulary units branch-free, and
+// probe the prefilter for every candidate n-gram in a tight loop of independent loads);
 // a serial in-order stage numbers lines and keeps the first K evidence documents per item in
 // corpus order, so results are deterministic whatever the thread count. A document is one
 // JSONL line or one text line; n-gram windows never span two documents.

@@ -50,10 +50,12 @@ inline uint64_t Finish(uint64_t h, size_t len) {
 }
 
 // Skips whitespace (ASCII and Unicode) from i, then normalises and hashes the word there,
-// calling f(hash, begin, end) if it keeps any byte. Returns the index after the word (> i
-// unless i == n). The exact, byte-at-a-time path.
-template <typename F>
-size_t ScalarWord(const unsigned char* s, size_t i, size_t n, F& f) {
+// setting *hash and *begin if it keeps any byte (else *begin = SIZE_MAX). Returns the index
+// after the word (> i unless i == n). The exact, byte-at-a-time path; out of line and free of
+// the caller's callback, so the caller's per-word state can stay in registers.
+__attribute__((noinline)) inline size_t ScalarWord(const unsigned char* s, size_t i, size_t n,
+                                                   uint64_t* hash, size_t* begin) {
+  *begin = SIZE_MAX;
   using janitor_detail::kClass;
   for (;;) {
     if (i >= n) return n;
@@ -87,7 +89,8 @@ size_t ScalarWord(const unsigned char* s, size_t i, size_t n, F& f) {
     ++len;
   }
   if (len != 0) {
-    f(Finish(Fold(h, Load64(buf), Load64(buf + 8)), len), start, i);
+    *hash = Finish(Fold(h, Load64(buf), Load64(buf + 8)), len);
+    *begin = start;
   }
   return i;
 }
@@ -146,6 +149,14 @@ void ForEachJanitorWordHash(std::string_view text, F&& f) {
   const unsigned char* s = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
   size_t i = 0;
+  // The exact path for the word at (or after whitespace from) `at`; returns its end.
+  auto scalar = [&](size_t at) __attribute__((always_inline)) {
+    uint64_t hash = 0;
+    size_t begin;
+    const size_t e = word_hash::ScalarWord(s, at, n, &hash, &begin);
+    if (begin != SIZE_MAX) f(hash, begin, e);
+    return e;
+  };
 #if defined(__SSE2__)
   using namespace word_hash;
   // The window (a copy, so the last one can be padded with spaces), then 16 bytes for chunk
@@ -185,7 +196,7 @@ void ForEachJanitorWordHash(std::string_view text, F&& f) {
       const unsigned st = static_cast<unsigned>(__builtin_ctzll(pending));
       const uint64_t after = ws & ~LowMask(st);
       if (after == 0) {  // the word runs past the window (not the last): reload at its start
-        i = st == 0 ? ScalarWord(s, i, n, f) : i + st;
+        i = st == 0 ? scalar(i) : i + st;
         break;
       }
       const unsigned en = static_cast<unsigned>(__builtin_ctzll(after));
@@ -233,7 +244,7 @@ void ForEachJanitorWordHash(std::string_view text, F&& f) {
         f(Finish(Fold(h, Load64(buf), Load64(buf + 8)), kept), i + st, i + en);
         continue;
       }
-      const size_t e = ScalarWord(s, i + st, n, f);
+      const size_t e = scalar(i + st);
       if (e != i + en) {  // a Unicode space ended the word early: reload there
         i = e;
         break;
@@ -241,7 +252,7 @@ void ForEachJanitorWordHash(std::string_view text, F&& f) {
     }
   }
 #else
-  while (i < n) i = word_hash::ScalarWord(s, i, n, f);
+  while (i < n) i = scalar(i);
 #endif
 }
 

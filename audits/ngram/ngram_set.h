@@ -11,7 +11,8 @@
 // touches one word of the prefilter; a hit then reads one directory entry and a short run of
 // keys. Keys must be well mixed (RollingNgramHash values are).
 //
-// Thread-safety: immutable after Build; Find is safe from any number of threads.
+// Thread-safety: immutable after Build; Find and MayContain are safe from any number of
+// threads.
 #ifndef MNEMO_AUDITS_NGRAM_NGRAM_SET_H_
 #define MNEMO_AUDITS_NGRAM_NGRAM_SET_H_
 
@@ -38,6 +39,14 @@ class NgramSet {
       if (keys_[i] > h) break;
     }
     return -1;
+  }
+
+  // The prefilter alone: false means Find(h) is -1. One load; callers probing many keys
+  // (the scan) filter a batch with it first so the loads overlap.
+  bool MayContain(uint64_t h) const {
+    if (keys_.empty()) return false;
+    uint64_t m = BloomMask(h);
+    return (bloom_[h & bloom_mask_] & m) == m;
   }
 
   size_t size() const { return keys_.size(); }

@@ -2,7 +2,6 @@
 
 #include <cctype>
 #include <functional>
-#include <regex>
 
 namespace mnemo {
 
@@ -103,20 +102,59 @@ Result<nlohmann::json> ParsePythonLiteral(const std::string& text) {
 }
 
 std::string Task::WikitextDetokenize(const std::string& page) {
-  // lm-eval's preprocess_wikitext.wikitext_detokenizer, step by step.
-  std::string s = page;
+  // lm-eval's preprocess_wikitext.wikitext_detokenizer, step by step. Each step is one linear
+  // pass building a new string (in-place replaces were quadratic and std::regex slow: this
+  // dominated the decontamination audit's start-up); the regex steps are matched by hand with
+  // the regexes' std::regex (ECMAScript, "C" locale) semantics.
+  std::string s = page, t;
   auto replace_all = [&](const std::string& a, const std::string& b) {
-    size_t pos = 0;
-    while ((pos = s.find(a, pos)) != std::string::npos) {
-      s.replace(pos, a.size(), b);
-      pos += b.size();
+    size_t pos = s.find(a);
+    if (pos == std::string::npos) return;
+    t.clear();
+    size_t from = 0;
+    for (; pos != std::string::npos; pos = s.find(a, from)) {
+      t.append(s, from, pos - from).append(b);
+      from = pos + a.size();
     }
+    t.append(s, from, std::string::npos);
+    s.swap(t);
   };
-  auto re_sub = [&](const char* pattern, const char* fmt) {
-    s = std::regex_replace(s, std::regex(pattern), fmt);
+  // re.sub(r"/' [0-9]/", r"/'[0-9]/"): a literal pattern (slashes, quote, space, a digit).
+  auto slash_digit = [&] {
+    t.clear();
+    size_t from = 0;
+    for (size_t pos = s.find("/' "); pos != std::string::npos; pos = s.find("/' ", pos + 1)) {
+      if (pos + 4 < s.size() && s[pos + 3] >= '0' && s[pos + 3] <= '9' && s[pos + 4] == '/') {
+        t.append(s, from, pos - from).append("/'[0-9]/");
+        from = pos + 5;
+        pos += 4;
+      }
+    }
+    t.append(s, from, std::string::npos);
+    s.swap(t);
+  };
+  // re.sub(r"O\s*([^C]*?)\s*C", r"O\1C") for an opening/closing pair O, C: each match runs
+  // from the leftmost O to the first C after it, and its group is the text between with the
+  // whitespace (\s: isspace in the "C" locale) at both ends removed. With no C after an O,
+  // no later O matches either.
+  auto is_space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  auto pair = [&](char open, char close) {
+    t.clear();
+    size_t from = 0;
+    for (size_t i = s.find(open); i != std::string::npos; i = s.find(open, from)) {
+      const size_t j = s.find(close, i + 1);
+      if (j == std::string::npos) break;
+      size_t a = i + 1, b = j;
+      while (a < b && is_space(s[a])) ++a;
+      while (b > a && is_space(s[b - 1])) --b;
+      t.append(s, from, i - from).append(1, open).append(s, a, b - a).append(1, close);
+      from = j + 1;
+    }
+    t.append(s, from, std::string::npos);
+    s.swap(t);
   };
   replace_all("s '", "s'");
-  re_sub(R"(/' [0-9]/)", "/'[0-9]/");
+  slash_digit();
   replace_all(" @-@ ", "-");
   replace_all(" @,@ ", ",");
   replace_all(" @.@ ", ".");
@@ -126,11 +164,11 @@ std::string Task::WikitextDetokenize(const std::string& page) {
   replace_all(" ! ", "! ");
   replace_all(" ? ", "? ");
   replace_all(" , ", ", ");
-  re_sub(R"(\(\s*([^\)]*?)\s*\))", "($1)");
-  re_sub(R"(\[\s*([^\]]*?)\s*\])", "[$1]");
-  re_sub(R"(\{\s*([^}]*?)\s*\})", "{$1}");
-  re_sub(R"("\s*([^"]*?)\s*")", "\"$1\"");
-  re_sub(R"('\s*([^']*?)\s*')", "'$1'");
+  pair('(', ')');
+  pair('[', ']');
+  pair('{', '}');
+  pair('"', '"');
+  pair('\'', '\'');
   replace_all("= = = =", "====");
   replace_all("= = =", "===");
   replace_all("= =", "==");

@@ -5,6 +5,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <tuple>
@@ -15,6 +16,7 @@
 #include "audits/decontam/eval_index.h"
 #include "audits/decontam/janitor.h"
 #include "audits/decontam/methods.h"
+#include "audits/decontam/ngram_dump.h"
 #include "audits/decontam/scan.h"
 #include "audits/decontam/shard_state.h"
 #include "audits/decontam/units.h"
@@ -280,6 +282,45 @@ TEST(EvalIndex, BoilerplateDropsNgramsSharedByMoreThanKItems) {
   EXPECT_GE(all->grams(0)[0], 0);
 }
 
+// The dump holds every kept n-gram once, as normalised words: hashing each line's words
+// back gives exactly the index's keys.
+TEST(NgramDump, EachKeptNgramOnceAsNormalisedText) {
+  std::vector<EvalItem> items = {Item("a", "The QUICK, brown fox " + Words(0, 20)),
+                                 Item("b", Words(10, 30) + " don't stop"),
+                                 Item("c", Words(40, 45)),  // short: whole
+                                 Item("d", Words(0, 13))};
+  IndexOptions io;
+  io.n = 13;
+  io.short_items = true;
+  io.boilerplate = 1;  // Words(10, 20) ... shared by a and b is dropped
+  auto ix = EvalIndex::Build(items, nullptr, io);
+  ASSERT_TRUE(ix.ok());
+  TempDir dir;
+  ASSERT_TRUE(DumpNgrams(items, *ix, dir.File("n.txt")).ok());
+  std::string text = testing_util::ReadFile(dir.File("n.txt"));
+  std::vector<uint64_t> seen;
+  size_t start = 0;
+  for (size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) {
+    std::string line = text.substr(start, nl - start);
+    EXPECT_EQ(JanitorNormalize(line), line);
+    std::vector<uint64_t> units;
+    for (size_t b = 0, e; b <= line.size(); b = e + 1) {
+      e = std::min(line.find(' ', b), line.size());
+      units.push_back(HashWord(line.substr(b, e - b)));
+    }
+    uint64_t h = ngram::HashNgram(units.data(), units.size());
+    EXPECT_GE(ix->set().Find(h), 0) << line;
+    seen.push_back(h);
+  }
+  EXPECT_EQ(start, text.size());
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(std::unique(seen.begin(), seen.end()), seen.end());
+  EXPECT_EQ(seen.size(), ix->set().size());
+  EXPECT_NE(text.find("the quick brown fox w0"), std::string::npos);
+  EXPECT_NE(text.find("w29 dont stop"), std::string::npos);
+  EXPECT_NE(text.find("w40 w41 w42 w43 w44\n"), std::string::npos);
+}
+
 // Scans `corpus` (written as a JSONL file of {"id","text"} documents) for `items`.
 struct Audit {
   std::vector<ItemVerdict> verdicts;
@@ -350,6 +391,46 @@ TEST(Methods, Llama2BucketEdges) {
   EXPECT_EQ(eighty.verdicts[0].status, "dirty");
   Audit seventy = RunOn(items, {Words(0, 7)}, io, Method::kLlama2);
   EXPECT_EQ(seventy.verdicts[0].status, "not_clean");
+}
+
+// The scan buffers a document's units in chunks (about a thousand units, carrying the last
+// few hundred over); n-grams and short items ending anywhere, across chunk boundaries
+// included, are found with their exact byte spans.
+TEST(Scan, LongDocumentsMatchAtEveryPosition) {
+  const int kWords = 6000;
+  const std::string doc = Words(0, kWords);
+  // Byte offset of word k in `doc` (the truth for evidence spans).
+  std::vector<size_t> at(kWords + 1, 0);
+  for (int k = 1; k <= kWords; ++k) at[k] = at[k - 1] + ("w" + std::to_string(k - 1)).size() + 1;
+  std::vector<std::pair<int, int>> windows;  // [first, last) words of each item
+  for (int st = 0; st + 13 <= kWords; st += 37) windows.emplace_back(st, st + 13);
+  for (int end = 1270; end < 1300; ++end) windows.emplace_back(end - 13, end);
+  for (int end = 2295; end < 2315; ++end) windows.emplace_back(end - 5, end);  // short items
+  windows.emplace_back(kWords - 13, kWords);
+  std::vector<EvalItem> items;
+  for (size_t i = 0; i < windows.size(); ++i)
+    items.push_back(Item("i" + std::to_string(i), Words(windows[i].first, windows[i].second)));
+  items.push_back(Item("absent", Words(kWords, kWords + 13)));
+  IndexOptions io;
+  io.n = 13;
+  io.short_items = true;
+  io.boilerplate = 0;
+  for (size_t threads : {1, 2}) {
+    Audit a = RunOn(items, {"lead " + doc, doc}, io, Method::kGpt3, threads);
+    for (size_t i = 0; i < windows.size(); ++i) {
+      SCOPED_TRACE("item " + std::to_string(i));
+      EXPECT_EQ(a.verdicts[i].status, "dirty");
+      EXPECT_EQ(a.scan.docs[i], 2);
+      ASSERT_EQ(a.scan.evidence[i].size(), 2u);
+      const Evidence& second = a.scan.evidence[i][1];  // in `doc` itself: offsets as computed
+      EXPECT_EQ(second.offset, static_cast<int64_t>(at[windows[i].first]));
+      EXPECT_EQ(second.length,
+                static_cast<int64_t>(at[windows[i].second] - 1 - at[windows[i].first]));
+      EXPECT_EQ(a.scan.evidence[i][0].offset, second.offset + 5);  // after "lead "
+    }
+    EXPECT_EQ(a.verdicts.back().status, "clean");
+    EXPECT_TRUE(a.scan.evidence.back().empty());
+  }
 }
 
 TEST(Scan, NgramsNeverSpanDocuments) {
