@@ -1,10 +1,17 @@
 #include "audits/pii/engine.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdint>
+#include <cstring>
 
 #include "audits/pii/regex_shape.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define MNEMO_PII_X86 1
+#include <immintrin.h>
+#else
+#define MNEMO_PII_X86 0
+#endif
 
 #include <re2/re2.h>
 #include <re2/set.h>
@@ -26,15 +33,17 @@ struct Scanner::Compiled {
   const std::bitset<256>* before = nullptr;
   const std::bitset<256>* after = nullptr;
   ValidatorFn validator = nullptr;
-  std::string where;  // "<file>: entity X pattern 'y'", for errors
+  size_t min_length = 0;  // no match is shorter (0: unknown)
+  std::string where;      // "<file>: entity X pattern 'y'", for errors
 };
 
 namespace {
 
 const std::bitset<256> kNoBytes;
 
+// ASCII letters, digits and '_': std::isalnum in the "C" locale, which mnemo never changes.
 bool IsWordByte(unsigned char c) {
-  return std::isalnum(c) != 0 || c == '_';
+  return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '_';
 }
 
 std::string DenyRegex(const std::vector<std::string>& words) {
@@ -43,44 +52,82 @@ std::string DenyRegex(const std::vector<std::string>& words) {
   return r + ")\\b";
 }
 
-// Up to `max_words` lower-cased words of text[from, to), nearest to `anchor_end` first when
-// `backwards`; joined with single spaces.
-std::string WindowWords(std::string_view text, size_t from, size_t to, int max_words,
-                        bool backwards) {
-  std::vector<std::string> words;
-  if (backwards) {
+// Appends to *out up to `max_words` lower-cased words of text[from, to) (maximal runs of word
+// bytes, cut at the range's edges), the last ones when `backwards` else the first ones, joined
+// with single spaces.
+void AppendWindowWords(std::string_view text, size_t from, size_t to, int max_words, bool backwards,
+                       std::string* out) {
+  const auto* t = reinterpret_cast<const unsigned char*>(text.data());
+  size_t begin = from, end = to;
+  if (backwards) {  // where the earliest of the last max_words words starts
     size_t i = to;
-    while (i > from && static_cast<int>(words.size()) < max_words) {
-      while (i > from && !IsWordByte(static_cast<unsigned char>(text[i - 1]))) --i;
+    int words = 0;
+    begin = to;
+    while (i > from && words < max_words) {
+      while (i > from && !IsWordByte(t[i - 1])) --i;
       size_t e = i;
-      while (i > from && IsWordByte(static_cast<unsigned char>(text[i - 1]))) --i;
-      if (e > i) words.emplace_back(text.substr(i, e - i));
-    }
-    std::reverse(words.begin(), words.end());
-  } else {
-    size_t i = from;
-    while (i < to && static_cast<int>(words.size()) < max_words) {
-      while (i < to && !IsWordByte(static_cast<unsigned char>(text[i]))) ++i;
-      size_t s = i;
-      while (i < to && IsWordByte(static_cast<unsigned char>(text[i]))) ++i;
-      if (i > s) words.emplace_back(text.substr(s, i - s));
+      while (i > from && IsWordByte(t[i - 1])) --i;
+      if (e > i) {
+        ++words;
+        begin = i;
+      }
     }
   }
-  std::string joined;
-  for (const auto& w : words) {
-    if (!joined.empty()) joined.push_back(' ');
-    joined += w;
+  size_t i = begin;
+  int words = 0;
+  bool first = true;
+  while (i < end && words < max_words) {
+    while (i < end && !IsWordByte(t[i])) ++i;
+    size_t st = i;
+    while (i < end && IsWordByte(t[i])) ++i;
+    if (i == st) continue;
+    if (!first) out->push_back(' ');
+    first = false;
+    ++words;
+    for (size_t k = st; k < i; ++k)
+      out->push_back(static_cast<char>(t[k] >= 'A' && t[k] <= 'Z' ? t[k] + 32 : t[k]));
   }
-  for (char& c : joined) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return joined;
+}
+
+// Truffle tables of a byte set (see TruffleMatch): entry low nibble, bit high nibble, for
+// bytes below 0x80 in `low` and the others in `high`.
+void TruffleTables(const std::bitset<256>& set, uint8_t* low, uint8_t* high) {
+  std::fill(low, low + 16, uint8_t{0});
+  std::fill(high, high + 16, uint8_t{0});
+  for (int b = 0; b < 256; ++b) {
+    if (!set.test(static_cast<size_t>(b))) continue;
+    if (b < 0x80) {
+      low[b & 15] |= static_cast<uint8_t>(1u << (b >> 4));
+    } else {
+      high[b & 15] |= static_cast<uint8_t>(1u << ((b >> 4) - 8));
+    }
+  }
+}
+
+// Whether `w` occurs in `padded` with a space on both sides.
+bool HasWholeWord(std::string_view padded, std::string_view w) {
+  for (size_t pos = padded.find(w, 1); pos != std::string_view::npos; pos = padded.find(w, pos + 1))
+    if (padded[pos - 1] == ' ' && pos + w.size() < padded.size() && padded[pos + w.size()] == ' ')
+      return true;
+  return false;
 }
 
 }  // namespace
 
 size_t CodePointOffset(std::string_view text, size_t off) {
-  size_t n = 0;
-  for (size_t i = 0; i < off && i < text.size(); ++i)
-    n += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+  off = std::min(off, text.size());
+  const char* p = text.data();
+  size_t n = 0, i = 0;
+  // 8 bytes at a time: a continuation byte has its top bit set and the next one clear; the
+  // multiplication sums the per-byte 0/1 flags into the top byte.
+  constexpr uint64_t kTop = 0x8080808080808080ULL;
+  for (; i + 8 <= off; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    const uint64_t cont = (w & kTop & ~(w << 1)) >> 7;
+    n += 8 - static_cast<size_t>((cont * 0x0101010101010101ULL) >> 56);
+  }
+  for (; i < off; ++i) n += (static_cast<unsigned char>(p[i]) & 0xC0) != 0x80;
   return n;
 }
 
@@ -164,25 +211,119 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const Catalogue& catalogue,
   // A pattern is prefiltered by its runs when its shape is known and its trigger bytes are
   // rare; above this share of text bytes the runs would cover most text and the Set is cheaper.
   constexpr double kMaxTriggerRate = 0.035;
+  // Alphabets below this share of text bytes (digits, separators) form the tier.
+  constexpr double kMaxTierRate = 0.2;
   s->run_of_.assign(s->patterns_.size(), -1);
+  std::array<uint64_t, 256> trigger_mask{};
   for (size_t i = 0; i < s->patterns_.size(); ++i) {
-    if (!options.use_runs || s->run_pattern_.size() >= 64) break;
     RegexShape shape = AnalyzeRegex(sources[i].regex, !sources[i].case_sensitive);
+    if (shape.ok) s->patterns_[i]->min_length = shape.min_length;
+    if (!options.use_runs || s->runs_.size() >= 64) continue;
     if (!shape.ok || shape.trigger_rate > kMaxTriggerRate) continue;
-    size_t k = s->run_pattern_.size();
+    const size_t k = s->runs_.size();
     s->run_of_[i] = static_cast<int>(k);
-    s->run_pattern_.push_back(static_cast<int>(i));
+    RunPattern rp;
+    rp.pattern = static_cast<int>(i);
     std::array<bool, 256> alphabet{};
     for (int b = 0; b < 256; ++b) {
       alphabet[b] = shape.alphabet.test(b);
-      if (shape.trigger.test(b)) s->trigger_mask_[b] |= uint64_t{1} << k;
     }
-    int id = 0;
-    while (id < static_cast<int>(k) && s->run_alphabet_[static_cast<size_t>(id)] != alphabet) ++id;
-    s->run_alphabet_id_.push_back(id);
-    s->run_alphabet_.push_back(alphabet);
-    s->run_everywhere_.push_back(shape.alphabet.all());
-    s->run_min_length_.push_back(std::max<size_t>(shape.min_length, 1));
+    size_t id = 0;
+    while (id < s->alphabets_.size() && s->alphabets_[id] != alphabet) ++id;
+    if (id == s->alphabets_.size()) s->alphabets_.push_back(alphabet);
+    rp.alphabet = static_cast<int>(id);
+    rp.everywhere = shape.alphabet.all();
+    rp.min_length = std::max<size_t>(shape.min_length, 1);
+    rp.max_length = shape.max_length;
+    // Events: the trigger bytes, or one side of a required pair with the other side as a
+    // neighbor check, whichever the byte model says is cheaper (ties: the rarer event byte).
+    // Cost: an event byte's share times (kCheckCost + the share passing the neighbor check),
+    // as looking at a neighbor costs about kCheckCost of the work on an event.
+    constexpr double kCheckCost = 0.25;
+    std::bitset<256> events = shape.trigger;
+    double cost = shape.trigger_rate * (kCheckCost + 1), event_rate = shape.trigger_rate;
+    int event_pair = -1;
+    for (const BytePair& bp : shape.pairs) {
+      RunPattern::Pair pr;
+      for (int b = 0; b < 256; ++b) {
+        pr.first[b] = bp.first.test(b);
+        pr.second[b] = bp.second.test(b);
+        if (pr.first[b]) pr.only_first = bp.first.count() == 1 ? b : -1;
+      }
+      TruffleTables(bp.first, pr.first_low.data(), pr.first_high.data());
+      TruffleTables(bp.second, pr.second_low.data(), pr.second_high.data());
+      rp.pairs.push_back(pr);
+      const double rf = ByteSetRate(bp.first), rs = ByteSetRate(bp.second);
+      const bool use_first = rf <= rs;
+      // Bytes that come in runs (digits, dashes) say little about their neighbor: a pair
+      // whose sides overlap is taken as no rarer than its event byte.
+      const double er = use_first ? rf : rs;
+      const double pass = (bp.first & bp.second).any() ? 1.0 : use_first ? rs : rf;
+      const double c = er * (kCheckCost + pass);
+      if (c < cost || (c == cost && er < event_rate)) {
+        cost = c;
+        event_rate = er;
+        event_pair = static_cast<int>(rp.pairs.size()) - 1;
+        events = use_first ? bp.first : bp.second;
+        rp.neighbor = use_first ? 1 : -1;
+        for (int b = 0; b < 256; ++b)
+          rp.neighbor_set[b] = use_first ? bp.second.test(b) : bp.first.test(b);
+      }
+    }
+    // The event's pair holds at every event, inside its window (a pair's bytes are alphabet
+    // bytes, and a pattern with pairs matches 2 bytes or more): no need to look for it again.
+    if (event_pair >= 0) rp.pairs[static_cast<size_t>(event_pair)].is_event = true;
+    for (int b = 0; b < 256; ++b)
+      if (events.test(b)) trigger_mask[b] |= uint64_t{1} << k;
+    rp.sparse = ByteSetRate(shape.alphabet) <= kMaxTierRate;
+    if (rp.sparse)
+      for (int b = 0; b < 256; ++b) s->tier_alphabet_[b] = s->tier_alphabet_[b] || alphabet[b];
+    s->runs_.push_back(std::move(rp));
+  }
+  for (size_t k = 0; k < s->runs_.size(); ++k) {
+    const RunPattern& rp = s->runs_[k];
+    const uint64_t bit = uint64_t{1} << k;
+    if (rp.neighbor != -1) s->no_prev_ |= bit;
+    if (rp.neighbor != 1) s->no_next_ |= bit;
+    for (int b = 0; b < 256; ++b) {
+      if (rp.neighbor != -1 || rp.neighbor_set[b]) s->prev_ok_[b] |= bit;
+      if (rp.neighbor != 1 || rp.neighbor_set[b]) s->next_ok_[b] |= bit;
+    }
+  }
+  // Trigger classes: bytes that trigger the same run patterns.
+  s->class_mask_.assign(1, 0);
+  for (int b = 0; b < 256; ++b) {
+    if (trigger_mask[b] == 0) continue;
+    size_t c = 1;
+    while (c < s->class_mask_.size() && s->class_mask_[c] != trigger_mask[b]) ++c;
+    if (c == s->class_mask_.size()) s->class_mask_.push_back(trigger_mask[b]);
+    s->trigger_class_[b] = static_cast<uint8_t>(c);
+  }
+  auto truffle = [](const std::array<bool, 256>& table) {
+    std::bitset<256> set;
+    for (int b = 0; b < 256; ++b) set[static_cast<size_t>(b)] = table[static_cast<size_t>(b)];
+    std::array<uint8_t, 32> out{};
+    TruffleTables(set, out.data(), out.data() + 16);
+    return out;
+  };
+  for (const auto& a : s->alphabets_) s->alphabet_truffles_.push_back(truffle(a));
+  s->tier_truffle_ = truffle(s->tier_alphabet_);
+  std::bitset<256> any_trigger;
+  for (int b = 0; b < 256; ++b) any_trigger[b] = s->trigger_class_[b] != 0;
+  TruffleTables(any_trigger, s->truffle_low_.data(), s->truffle_high_.data());
+#if MNEMO_PII_X86
+  s->use_avx2_ = options.use_simd && __builtin_cpu_supports("avx2");
+#endif
+  s->class_sparse_.assign(s->class_mask_.size(), 0);
+  s->class_tier_min_.assign(s->class_mask_.size(), 0);
+  for (size_t c = 1; c < s->class_mask_.size(); ++c) {
+    size_t min_length = static_cast<size_t>(-1);
+    for (size_t k = 0; k < s->runs_.size(); ++k) {
+      if ((s->class_mask_[c] >> k & 1) == 0 || !s->runs_[k].sparse) continue;
+      s->class_sparse_[c] |= uint64_t{1} << k;
+      min_length = std::min(min_length, s->runs_[k].min_length);
+    }
+    s->class_tier_min_[c] = min_length;
   }
 
   RE2::Options set_opt;
@@ -214,14 +355,20 @@ double Scanner::ContextScore(std::string_view text, const Finding& f, double sco
   if (!options_.use_context || e.context.empty() || score >= 1.0) return score;
   size_t lo = f.start > options_.context_bytes ? f.start - options_.context_bytes : 0;
   size_t hi = std::min(text.size(), f.end + options_.context_bytes);
-  std::string window;
-  if (e.window_before > 0) window = WindowWords(text, lo, f.start, e.window_before, true);
-  if (e.window_after > 0) window += " " + WindowWords(text, f.end, hi, e.window_after, false);
-  if (window.empty()) return score;
-  std::string padded = " " + window + " ";
+  // The words around the finding, " before after " (the padding for whole-word checks).
+  thread_local std::string padded;
+  padded.assign(1, ' ');
+  if (e.window_before > 0) AppendWindowWords(text, lo, f.start, e.window_before, true, &padded);
+  if (e.window_after > 0) {
+    padded.push_back(' ');
+    AppendWindowWords(text, f.end, hi, e.window_after, false, &padded);
+  }
+  if (padded.size() == 1) return score;
+  padded.push_back(' ');
+  const std::string_view window = std::string_view(padded).substr(1, padded.size() - 2);
   for (const auto& w : e.context) {
-    bool found = e.context_whole_word ? padded.find(" " + w + " ") != std::string::npos
-                                      : window.find(w) != std::string::npos;
+    bool found =
+        e.context_whole_word ? HasWholeWord(padded, w) : window.find(w) != std::string_view::npos;
     if (found) {
       *hit = true;
       return std::min(1.0, std::max(score + context_boost_, context_min_score_));
@@ -234,42 +381,255 @@ bool Scanner::RunsPattern(size_t i) const {
   return i < run_of_.size() && run_of_[i] >= 0;
 }
 
+#if MNEMO_PII_X86
+namespace {
+
+// 0xFF in the bytes of v that are in the set of truffle tables low/high (Hyperscan's
+// "truffle": a byte's low nibble picks a table entry, its high nibble a bit of it).
+__attribute__((target("avx2"))) inline __m256i TruffleMatch(__m256i v, __m256i low, __m256i high) {
+  const __m256i top = _mm256_set1_epi8(static_cast<char>(0x80));
+  const __m256i bits = _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128,
+                                        1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+  // pshufb gives 0 where the index byte has its top bit set: `low` answers bytes below 0x80,
+  // `high` (indexed by the byte with its top bit flipped) the others.
+  const __m256i lo = _mm256_shuffle_epi8(low, v);
+  const __m256i hi = _mm256_shuffle_epi8(high, _mm256_xor_si256(v, top));
+  const __m256i bit = _mm256_shuffle_epi8(bits, _mm256_andnot_si256(top, _mm256_srli_epi64(v, 4)));
+  const __m256i hit = _mm256_and_si256(_mm256_or_si256(lo, hi), bit);
+  return _mm256_xor_si256(_mm256_cmpeq_epi8(hit, _mm256_setzero_si256()), _mm256_set1_epi8(-1));
+}
+
+__attribute__((target("avx2"))) inline __m256i Tables(const uint8_t* t16) {
+  return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(t16)));
+}
+
+// out[w] bit j set when p[32 w + j] is in the set of the truffle tables, for `words` words.
+__attribute__((target("avx2"))) void TruffleBits(const unsigned char* p, size_t words,
+                                                 const uint8_t* low16, const uint8_t* high16,
+                                                 uint32_t* out) {
+  const __m256i low = Tables(low16), high = Tables(high16);
+  for (size_t w = 0; w < words; ++w) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * w));
+    out[w] = static_cast<uint32_t>(_mm256_movemask_epi8(TruffleMatch(v, low, high)));
+  }
+}
+
+// Whether p[j] is in the first set and p[j + 1] in the second for some j + 1 < len; looks at
+// the first len - len % 32 - 1 pair starts at most (*done says how many it looked at).
+__attribute__((target("avx2"))) bool HasPairAvx2(const unsigned char* p, size_t len,
+                                                 const uint8_t* fl, const uint8_t* fh,
+                                                 const uint8_t* sl, const uint8_t* sh,
+                                                 size_t* done) {
+  const __m256i first_low = Tables(fl), first_high = Tables(fh);
+  const __m256i second_low = Tables(sl), second_high = Tables(sh);
+  size_t j = 0;
+  for (; j + 33 <= len; j += 32) {
+    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + j));
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + j + 1));
+    const __m256i hit = _mm256_and_si256(TruffleMatch(a, first_low, first_high),
+                                         TruffleMatch(b, second_low, second_high));
+    if (_mm256_movemask_epi8(hit) != 0) {
+      *done = j;
+      return true;
+    }
+  }
+  *done = j;
+  return false;
+}
+
+// Widens [*lo, *hi) to the maximal run of bytes of a set around it: `in` as a byte table and
+// as truffle tables (low nibble table, then high).
+__attribute__((target("avx2"))) void ExtendRunAvx2(const unsigned char* t, size_t n, const bool* in,
+                                                   const uint8_t* truffle, size_t* lo, size_t* hi) {
+  const __m256i low = Tables(truffle), high = Tables(truffle + 16);
+  size_t h = *hi;
+  while (true) {
+    if (h + 32 > n) {
+      while (h < n && in[t[h]]) ++h;
+      break;
+    }
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t + h));
+    const uint32_t out = ~static_cast<uint32_t>(_mm256_movemask_epi8(TruffleMatch(v, low, high)));
+    if (out != 0) {
+      h += static_cast<size_t>(__builtin_ctz(out));
+      break;
+    }
+    h += 32;
+  }
+  size_t l = *lo;
+  while (true) {
+    if (l < 32) {
+      while (l > 0 && in[t[l - 1]]) --l;
+      break;
+    }
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t + l - 32));
+    const uint32_t out = ~static_cast<uint32_t>(_mm256_movemask_epi8(TruffleMatch(v, low, high)));
+    if (out != 0) {
+      l = l - 32 + static_cast<size_t>(31 - __builtin_clz(out)) + 1;
+      break;
+    }
+    l -= 32;
+  }
+  *lo = l;
+  *hi = h;
+}
+
+}  // namespace
+#endif
+
+bool Scanner::HasPairs(const unsigned char* t, size_t begin, size_t end,
+                       const RunPattern& rp) const {
+  for (const RunPattern::Pair& p : rp.pairs) {
+    if (p.is_event) continue;
+    bool found = false;
+    size_t i = begin;
+    if (p.only_first >= 0) {
+      const unsigned char* at = t + begin;
+      const unsigned char* last = t + end - 1;  // the first byte of a pair comes before it
+      while (at < last) {
+        at = static_cast<const unsigned char*>(std::memchr(at, p.only_first, last - at));
+        if (at == nullptr) break;
+        if (p.second[at[1]]) {
+          found = true;
+          break;
+        }
+        ++at;
+      }
+      i = end;
+    }
+#if MNEMO_PII_X86
+    if (!found && i < end && use_avx2_) {
+      size_t done = 0;
+      found = HasPairAvx2(t + begin, end - begin, p.first_low.data(), p.first_high.data(),
+                          p.second_low.data(), p.second_high.data(), &done);
+      i = begin + done;
+    }
+#endif
+    for (; i + 1 < end && !found; ++i) found = p.first[t[i]] && p.second[t[i + 1]];
+    if (!found) return false;
+  }
+  return true;
+}
+
 void Scanner::FindRuns(std::string_view text, std::vector<std::vector<Window>>* runs) const {
+  // Windows this close are run as one: a regex call costs about as much as scanning this many
+  // bytes, and the bytes between hold no match.
+  constexpr size_t kMergeGap = 48;
   const size_t n = text.size();
   const auto* t = reinterpret_cast<const unsigned char*>(text.data());
-  size_t covered[64];  // end of run pattern k's last run: triggers before it are done
-  std::fill(covered, covered + run_pattern_.size(), size_t{0});
-  size_t last_begin[64], last_end[64];  // per alphabet: the last run found
-  std::fill(last_begin, last_begin + run_pattern_.size(), size_t{0});
-  std::fill(last_end, last_end + run_pattern_.size(), size_t{0});
-  for (size_t i = 0; i < n; ++i) {
-    uint64_t m = trigger_mask_[t[i]];
+  const size_t num_runs = runs_.size();
+  // covered[k]: events of run pattern k before it need no work (their windows are done).
+  size_t covered[64];
+  std::fill(covered, covered + num_runs, size_t{0});
+  // skip[c]: every run pattern of trigger class c needs no work before it (a lower bound).
+  size_t skip[256];
+  std::fill(skip, skip + class_mask_.size(), size_t{0});
+  // Per alphabet: the last maximal run found, [run_begin, run_end).
+  size_t run_begin[64], run_end[64];
+  std::fill(run_begin, run_begin + alphabets_.size(), size_t{0});
+  std::fill(run_end, run_end + alphabets_.size(), size_t{0});
+  size_t tier_begin = 0, tier_end = 0;
+
+  // Widens [*lo, *hi) to the maximal run of bytes in `in` around it.
+  auto ExtendRun = [&](const unsigned char* t, size_t n, const bool* in, const uint8_t* truffle,
+                       size_t* lo, size_t* hi) {
+#if MNEMO_PII_X86
+    if (use_avx2_) {
+      ExtendRunAvx2(t, n, in, truffle, lo, hi);
+      return;
+    }
+#endif
+    (void)truffle;
+    while (*lo > 0 && in[t[*lo - 1]]) --*lo;
+    while (*hi < n && in[t[*hi]]) ++*hi;
+  };
+
+  auto event = [&](size_t i, unsigned c) {
+    uint64_t m = class_mask_[c];
+    size_t low = n;
+    if (class_sparse_[c] != 0) {
+      if (i < tier_begin || i >= tier_end) {
+        tier_begin = i;
+        tier_end = i + 1;
+        ExtendRun(t, n, tier_alphabet_.data(), tier_truffle_.data(), &tier_begin, &tier_end);
+      }
+      if (tier_end - tier_begin < class_tier_min_[c]) {
+        m &= ~class_sparse_[c];  // too short for every sparse pattern of this class
+        low = tier_end;
+      }
+    }
+    // Patterns whose neighbor check fails: not an event for them here; the next byte may be.
+    if ((m & ~(no_prev_ & no_next_)) != 0) {  // some pattern has a neighbor check
+      const uint64_t ok =
+          m & (i > 0 ? prev_ok_[t[i - 1]] : no_prev_) & (i + 1 < n ? next_ok_[t[i + 1]] : no_next_);
+      if (ok != m) low = std::min(low, i + 1);
+      m = ok;
+    }
     while (m != 0) {
       const int k = __builtin_ctzll(m);
       m &= m - 1;
-      if (i < covered[k]) continue;
-      if (run_everywhere_[k]) {  // every byte is in the alphabet: the run is the text
-        covered[k] = n;
-        if (n >= run_min_length_[k]) (*runs)[k].push_back({0, n});
+      if (i < covered[k]) {
+        low = std::min(low, covered[k]);
         continue;
       }
-      // The maximal run of alphabet bytes around i, shared by patterns of one alphabet.
-      // Left: cannot pass the previous run's end, whose byte is outside the alphabet; so
-      // every byte is visited once per alphabet.
-      const int id = run_alphabet_id_[k];
-      size_t a = last_begin[id], e = last_end[id];
-      if (i < a || i >= e) {
-        const bool* in = run_alphabet_[k].data();
-        a = i;
-        e = i + 1;
-        while (a > 0 && in[t[a - 1]]) --a;
-        while (e < n && in[t[e]]) ++e;
-        last_begin[id] = a;
-        last_end[id] = e;
+      const RunPattern& rp = runs_[static_cast<size_t>(k)];
+      size_t a = 0, e = n;
+      if (!rp.everywhere) {
+        // The maximal run of alphabet bytes around i, shared by patterns of one alphabet.
+        const size_t id = static_cast<size_t>(rp.alphabet);
+        if (i < run_begin[id] || i >= run_end[id]) {
+          run_begin[id] = i;
+          run_end[id] = i + 1;
+          ExtendRun(t, n, alphabets_[id].data(), alphabet_truffles_[id].data(), &run_begin[id],
+                    &run_end[id]);
+        }
+        a = run_begin[id];
+        e = run_end[id];
       }
-      covered[k] = e;
-      if (e - a >= run_min_length_[k]) (*runs)[k].push_back({a, e});
+      // A match holding the event at i lies within max_length of it.
+      size_t wa = a, we = e;
+      if (rp.max_length < n) {
+        if (i + 1 > rp.max_length) wa = std::max(a, i + 1 - rp.max_length);
+        we = std::min(e, i + rp.max_length);
+      }
+      // Later events have their windows inside this one only when it reaches the run's end.
+      covered[k] = we == e ? e : i + 1;
+      low = std::min(low, covered[k]);
+      if (we - wa < rp.min_length || !HasPairs(t, wa, we, rp)) continue;
+      std::vector<Window>& w = (*runs)[static_cast<size_t>(k)];
+      if (!w.empty() && wa <= w.back().end + kMergeGap) {
+        w.back().end = std::max(w.back().end, we);
+      } else {
+        w.push_back({wa, we});
+      }
     }
+    skip[c] = low;
+  };
+
+  // Trigger bytes: with AVX2, bit masks of 32 bytes a block, a chunk of blocks at a time.
+  size_t base = 0;
+#if MNEMO_PII_X86
+  if (use_avx2_) {
+    constexpr size_t kChunkWords = 128;
+    uint32_t words[kChunkWords];
+    while (base + 32 <= n) {
+      const size_t count = std::min(kChunkWords, (n - base) / 32);
+      TruffleBits(t + base, count, truffle_low_.data(), truffle_high_.data(), words);
+      for (size_t w = 0; w < count; ++w, base += 32) {
+        uint32_t bits = words[w];
+        while (bits != 0) {
+          const size_t i = base + static_cast<size_t>(__builtin_ctz(bits));
+          bits &= bits - 1;
+          const unsigned c = trigger_class_[t[i]];
+          if (i >= skip[c]) event(i, c);
+        }
+      }
+    }
+  }
+#endif
+  for (size_t i = base; i < n; ++i) {
+    const unsigned c = trigger_class_[t[i]];
+    if (c != 0 && i >= skip[c]) event(i, c);
   }
 }
 
@@ -291,7 +651,7 @@ void Scanner::Extract(std::string_view text, size_t pi, const Window* windows, s
     // scan finds there: no match crosses the window's edges (see FindRuns).
     const size_t end = windows[w].end;
     pos = std::max(pos, windows[w].begin);
-    while (pos <= end) {
+    while (pos <= end && end - pos >= c.min_length) {
       if (!c.re->Match(whole, pos, end, RE2::UNANCHORED, sub, nsub)) break;
       size_t ms = static_cast<size_t>(sub[0].data() - text.data());
       size_t me = ms + sub[0].size();
@@ -365,9 +725,9 @@ Status Scanner::Scan(std::string_view text, std::vector<Finding>* out, ScanStats
     for (size_t i = 0; i < patterns_.size(); ++i) Extract(text, i, &whole, 1, &found, stats);
     any = true;
   } else {
-    if (runs.size() < run_pattern_.size()) runs.resize(run_pattern_.size());
-    for (size_t k = 0; k < run_pattern_.size(); ++k) runs[k].clear();
-    if (!run_pattern_.empty()) FindRuns(text, &runs);
+    if (runs.size() < runs_.size()) runs.resize(runs_.size());
+    for (size_t k = 0; k < runs_.size(); ++k) runs[k].clear();
+    if (!runs_.empty()) FindRuns(text, &runs);
     if (set_) {
       RE2::Set::ErrorInfo info{RE2::Set::kNoError};
       bool match = set_->set.Match(re2::StringPiece(text.data(), text.size()), &hits, &info);
@@ -416,8 +776,8 @@ Status Scanner::Scan(std::string_view text, std::vector<Finding>* out, ScanStats
     if (a.score != b.score) return a.score > b.score;
     return a.entity < b.entity;
   });
-  std::vector<Finding> kept;
-  kept.reserve(found.size());
+  thread_local std::vector<Finding> kept;
+  kept.clear();
   constexpr size_t kLookBack = 64;
   for (const Finding& f : found) {
     bool drop = false;

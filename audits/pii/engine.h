@@ -3,11 +3,21 @@
 // context scoring, allow/deny lists and overlap resolution.
 //
 // The prefilter has two parts (see regex_shape.h). A pattern whose shape is known (its byte
-// alphabet, a rare trigger byte every match contains, a minimum length) is a "run" pattern:
-// one pass over the text finds the maximal runs of its alphabet that hold a trigger byte and
-// are long enough, and the pattern is run inside those runs only, with the whole text as
-// context (\b and the look-around emulation see the bytes around a run). As no match can
-// cross a byte outside its alphabet, the findings are exactly those of a whole-text scan.
+// alphabet, a rare trigger byte every match contains, a minimum and maximum length, required
+// adjacent byte pairs) is a "run" pattern: one pass over the text finds the maximal runs of
+// its alphabet that hold a trigger byte; when the pattern's matches are at most M bytes long,
+// the run is cut to the bytes within M of a trigger; the piece is kept when it is long enough
+// and holds every required pair. The pattern is run inside those windows only (nearby ones
+// merged), with the whole text as context (\b and the look-around emulation see the bytes
+// around a window). Every match lies inside a kept window (it holds a trigger, crosses no
+// byte outside its alphabet, is at most M long and holds the pairs), and any match found
+// inside a window is a match in the whole text, so the leftmost match from any position is
+// the same: the findings are exactly those of a whole-text scan.
+// The pass is driven by events, positions every match must hold one of: the trigger bytes,
+// or one byte of a required pair with its neighbor checked, whichever the byte model says is
+// cheaper; with AVX2 it finds them 32 bytes at a time. Patterns over rare alphabets (digits
+// and separators) share a tier: an event whose run in the union of those alphabets is too
+// short for all of them is dropped at once.
 // Every other pattern (unknown syntax, common trigger bytes) goes into one RE2::Set, and is
 // run over the whole text when the Set says it matches.
 //
@@ -65,6 +75,8 @@ struct ScanOptions {
   // the DFA once and fails the compile when it cannot, so a real failure at match time is
   // rare; the fallback must still be right when it happens.)
   bool simulate_set_out_of_memory = false;
+  // false: the prefilter's portable scalar code even where the CPU has AVX2 (tests).
+  bool use_simd = true;
   std::vector<std::string> allow_list;         // exact values never reported (all entities)
   int64_t set_max_mem = int64_t{256} << 20;    // RE2::Set DFA budget (bytes)
   int64_t pattern_max_mem = int64_t{8} << 20;  // per-pattern RE2 budget
@@ -121,24 +133,64 @@ class Scanner {
   // Extracts the matches of `pattern` lying inside the windows (sorted, disjoint), in order.
   void Extract(std::string_view text, size_t pattern, const Window* windows, size_t num_windows,
                std::vector<Finding>* out, ScanStats* stats) const;
+  // A run pattern: where it can match, from its shape (regex_shape.h).
+  struct RunPattern {
+    int pattern = 0;          // index into patterns_
+    int alphabet = 0;         // index into alphabets_
+    bool everywhere = false;  // the alphabet is every byte: the run is the whole text
+    size_t min_length = 1;
+    size_t max_length = 0;  // SIZE_MAX: unbounded
+    struct Pair {
+      std::array<bool, 256> first{}, second{};
+      int only_first = -1;  // the single byte of `first`, or -1
+      // `first` and `second` as truffle tables (see FindRuns), for the AVX2 scan.
+      std::array<uint8_t, 16> first_low{}, first_high{}, second_low{}, second_high{};
+      bool is_event = false;  // the pair events check: every window already holds it
+    };
+    std::vector<Pair> pairs;
+    // Events: positions every match holds one of. A trigger byte (neighbor 0), or the byte of
+    // a required pair whose neighbor (at offset -1 or +1) is in `neighbor_set`.
+    int neighbor = 0;
+    std::array<bool, 256> neighbor_set{};
+    bool sparse = false;  // its alphabet is inside tier_alphabet_
+  };
   // Appends to runs[k] the windows where run pattern k must be run.
   void FindRuns(std::string_view text, std::vector<std::vector<Window>>* runs) const;
+  // Whether text[begin, end) holds every required pair of run pattern k.
+  bool HasPairs(const unsigned char* t, size_t begin, size_t end, const RunPattern& rp) const;
   double ContextScore(std::string_view text, const Finding& f, double score, bool* hit) const;
 
   std::vector<EntityDef> entities_;
   std::vector<std::unique_ptr<Compiled>> patterns_;
   std::unique_ptr<SetHolder> set_;  // null when no pattern needs it
   std::vector<int> set_patterns_;   // Set index -> pattern index
-  // Run patterns: run_of_[i] is pattern i's run index or -1; per run index k: its pattern,
-  // alphabet (a byte table), minimum length; trigger_mask_[b] has bit k when byte b is one of
-  // run pattern k's triggers.
+  // Run patterns: run_of_[i] is pattern i's run index or -1; runs_[k] describes run pattern
+  // k. Bytes with the same set of run patterns they trigger share a trigger class:
+  // trigger_class_[b] (0: triggers nothing), class_mask_[c] has bit k when class c triggers
+  // run pattern k.
   std::vector<int> run_of_;
-  std::vector<int> run_pattern_;
-  std::vector<std::array<bool, 256>> run_alphabet_;
-  std::vector<size_t> run_min_length_;
-  std::vector<bool> run_everywhere_;  // the alphabet is every byte
-  std::vector<int> run_alphabet_id_;  // the first run index with the same alphabet
-  std::array<uint64_t, 256> trigger_mask_{};
+  std::vector<RunPattern> runs_;
+  std::vector<std::array<bool, 256>> alphabets_;  // distinct run alphabets (byte tables)
+  // alphabets_ and tier_alphabet_ as truffle tables: low nibble table, then high.
+  std::vector<std::array<uint8_t, 32>> alphabet_truffles_;
+  std::array<uint8_t, 32> tier_truffle_{};
+  std::array<uint8_t, 256> trigger_class_{};
+  std::vector<uint64_t> class_mask_;
+  // Neighbor checks of every run pattern at once: bit k of prev_ok_[b] (next_ok_[b]) is set
+  // when an event of k may have byte b before (after) it; no_prev_ (no_next_) at the text's
+  // start (end).
+  std::array<uint64_t, 256> prev_ok_{}, next_ok_{};
+  uint64_t no_prev_ = 0, no_next_ = 0;
+  // The bytes with a trigger class as AVX2 "truffle" tables (low nibble -> bit of the high
+  // nibble, for bytes below and above 0x80); use_avx2_: the CPU has AVX2.
+  std::array<uint8_t, 16> truffle_low_{}, truffle_high_{};
+  bool use_avx2_ = false;
+  // The tier: the union of the run alphabets that are rare in text (digits and separators).
+  // An event whose tier run is shorter than class_tier_min_[c] cannot start a match of any
+  // sparse pattern of its class (class_sparse_[c]): those alphabets' runs lie inside it.
+  std::array<bool, 256> tier_alphabet_{};
+  std::vector<uint64_t> class_sparse_;
+  std::vector<size_t> class_tier_min_;
   ScanOptions options_;
   std::unordered_set<std::string> tlds_;
   std::unordered_set<std::string> allow_;

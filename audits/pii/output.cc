@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
-#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -35,16 +35,69 @@ std::vector<std::string> CodePoints(std::string_view s) {
   return out;
 }
 
+bool PlainAscii(std::string_view s) {
+  for (char ch : s) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c >= 0x7F || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
 void AppendJsonString(std::string* out, std::string_view s) {
+  if (PlainAscii(s)) {  // nothing to escape: what the serializer would write
+    out->push_back('"');
+    out->append(s);
+    out->push_back('"');
+    return;
+  }
   // nlohmann's serializer with replacement of invalid UTF-8.
   *out +=
       nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void AppendNumber(std::string* out, double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  *out += buf;
+  // Scores take few values: remember the last few formatted.
+  struct Slot {
+    double v;
+    char text[32];
+  };
+  thread_local Slot cache[8];
+  thread_local int used = 0, next = 0;
+  for (int i = 0; i < used; ++i)
+    if (std::memcmp(&cache[i].v, &v, sizeof v) == 0) {
+      out->append(cache[i].text);
+      return;
+    }
+  Slot& s = cache[next];
+  next = (next + 1) % 8;
+  used = std::min(used + 1, 8);
+  s.v = v;
+  std::snprintf(s.text, sizeof s.text, "%.4g", v);
+  out->append(s.text);
+}
+
+void AppendInt(std::string* out, size_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out->append(buf, static_cast<size_t>(r.ptr - buf));
+}
+
+// QuoteOf into *out (appended).
+void AppendQuote(std::string* out, std::string_view value, QuoteMode mode) {
+  if (mode == QuoteMode::kNone) return;
+  value = value.substr(0, 4096);  // SDP caps quotes at 4 KB
+  bool ascii = true;
+  for (char c : value) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+  if (!ascii) {
+    out->append(QuoteOf(value, mode));
+    return;
+  }
+  // One byte is one code point.
+  const size_t n = value.size();
+  for (size_t i = 0; i < n; ++i) {
+    bool keep = mode == QuoteMode::kFull || (n >= 8 && (i < 2 || i + 2 >= n));
+    out->push_back(keep ? value[i] : '*');
+  }
 }
 
 }  // namespace
@@ -75,14 +128,31 @@ std::string QuoteOf(std::string_view value, QuoteMode mode) {
   return out;
 }
 
-std::string ValidatorLabel(const Scanner& scanner, const Finding& f) {
+namespace {
+
+void AppendValidatorLabel(std::string* out, const Scanner& scanner, const Finding& f) {
+  if (f.pattern < 0) {
+    out->append("deny_list");
+    return;
+  }
   const EntityDef& e = scanner.entities()[f.entity];
-  std::string name = e.validator;
-  if (f.pattern >= 0 && !e.patterns[f.pattern].validator.empty())
-    name = e.patterns[f.pattern].validator;
-  if (f.pattern < 0) return "deny_list";
-  if (name.empty() || name == "none") return "none";
-  return name + ":" + VerdictName(f.verdict);
+  const std::string& name =
+      e.patterns[f.pattern].validator.empty() ? e.validator : e.patterns[f.pattern].validator;
+  if (name.empty() || name == "none") {
+    out->append("none");
+    return;
+  }
+  out->append(name);
+  out->push_back(':');
+  out->append(VerdictName(f.verdict));
+}
+
+}  // namespace
+
+std::string ValidatorLabel(const Scanner& scanner, const Finding& f) {
+  std::string out;
+  AppendValidatorLabel(&out, scanner, f);
+  return out;
 }
 
 Status SinkList::OnDoc(const ScannedDoc& doc) {
@@ -126,20 +196,34 @@ Status NdjsonWriter::Close() {
 Status NdjsonWriter::OnDoc(const ScannedDoc& doc) {
   if (doc.findings == nullptr || doc.findings->empty()) return Status::Ok();
   buf_.clear();
+  thread_local std::string quote;
   for (const Finding& f : *doc.findings) {
     const EntityDef& e = scanner_->entities()[f.entity];
     buf_ += "{\"doc\":";
     AppendJsonString(&buf_, doc.doc);
-    buf_ += ",\"entity\":\"" + e.name + "\",\"start\":" + std::to_string(f.start) +
-            ",\"end\":" + std::to_string(f.end) + ",\"likelihood\":\"" +
-            LikelihoodName(f.likelihood) + "\",\"score\":";
+    buf_ += ",\"entity\":\"";
+    buf_ += e.name;
+    buf_ += "\",\"start\":";
+    AppendInt(&buf_, f.start);
+    buf_ += ",\"end\":";
+    AppendInt(&buf_, f.end);
+    buf_ += ",\"likelihood\":\"";
+    buf_ += LikelihoodName(f.likelihood);
+    buf_ += "\",\"score\":";
     AppendNumber(&buf_, f.score);
-    buf_ += ",\"cp_start\":" + std::to_string(f.cp_start) +
-            ",\"cp_end\":" + std::to_string(f.cp_end) + ",\"validator\":\"" +
-            ValidatorLabel(*scanner_, f) + "\",\"context\":" + (f.context ? "true" : "false");
+    buf_ += ",\"cp_start\":";
+    AppendInt(&buf_, f.cp_start);
+    buf_ += ",\"cp_end\":";
+    AppendInt(&buf_, f.cp_end);
+    buf_ += ",\"validator\":\"";
+    AppendValidatorLabel(&buf_, *scanner_, f);
+    buf_ += "\",\"context\":";
+    buf_ += f.context ? "true" : "false";
     if (quote_ != QuoteMode::kNone) {
       buf_ += ",\"quote\":";
-      AppendJsonString(&buf_, QuoteOf(doc.text.substr(f.start, f.end - f.start), quote_));
+      quote.clear();
+      AppendQuote(&quote, doc.text.substr(f.start, f.end - f.start), quote_);
+      AppendJsonString(&buf_, quote);
     }
     if (with_file_) {
       buf_ += ",\"file\":";
@@ -330,15 +414,29 @@ Status Redactor::OnDoc(const ScannedDoc& doc) {
 Status Counter::OnDoc(const ScannedDoc& doc) {
   if (doc.findings == nullptr || doc.findings->empty()) return Status::Ok();
   ++docs_with_findings_;
-  std::set<int> seen;
+  if (counts_.empty()) {
+    counts_.resize(scanner_->entities().size());
+    seen_.assign(scanner_->entities().size(), 0);
+  }
   for (const Finding& f : *doc.findings) {
-    EntityCount& c = by_entity_[scanner_->entities()[f.entity].name];
+    EntityCount& c = counts_[static_cast<size_t>(f.entity)];
     ++c.findings;
     ++c.by_likelihood[static_cast<int>(f.likelihood)];
-    if (seen.insert(f.entity).second) ++c.docs;
+    int64_t& seen = seen_[static_cast<size_t>(f.entity)];
+    if (seen != docs_with_findings_) {
+      seen = docs_with_findings_;
+      ++c.docs;
+    }
     ++findings_;
   }
   return Status::Ok();
+}
+
+const std::map<std::string, EntityCount>& Counter::by_entity() const {
+  by_entity_.clear();
+  for (size_t i = 0; i < counts_.size(); ++i)
+    if (counts_[i].findings > 0) by_entity_[scanner_->entities()[i].name] = counts_[i];
+  return by_entity_;
 }
 
 }  // namespace mnemo::pii

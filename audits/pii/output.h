@@ -126,13 +126,16 @@ class Counter : public DocSink {
  public:
   explicit Counter(const Scanner* scanner) : scanner_(scanner) {}
   Status OnDoc(const ScannedDoc& doc) override;
-  const std::map<std::string, EntityCount>& by_entity() const { return by_entity_; }
+  // Entities with at least one finding, by name (rebuilt on each call; one thread at a time).
+  const std::map<std::string, EntityCount>& by_entity() const;
   int64_t docs_with_findings() const { return docs_with_findings_; }
   int64_t findings() const { return findings_; }
 
  private:
   const Scanner* scanner_;
-  std::map<std::string, EntityCount> by_entity_;
+  std::vector<EntityCount> counts_;  // by entity index
+  std::vector<int64_t> seen_;        // per entity: the last doc (docs_with_findings_) seen in
+  mutable std::map<std::string, EntityCount> by_entity_;
   int64_t docs_with_findings_ = 0;
   int64_t findings_ = 0;
 };

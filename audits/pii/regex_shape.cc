@@ -9,12 +9,18 @@ namespace {
 
 using Bytes = std::bitset<256>;
 
+constexpr size_t kUnbounded = RegexShape::kUnbounded;
+constexpr size_t kMaxPairs = 4;  // required pairs kept per sub-expression
+
 // What the analysis knows about a sub-expression.
 struct Info {
   Bytes alphabet;        // every byte a match of it may consume
   bool nullable = true;  // it may match the empty string
   Bytes trigger;         // valid only when !nullable: every match has one of these bytes
   size_t min_length = 0;
+  size_t max_length = 0;
+  Bytes first, last;            // bytes a non-empty match may begin / end with
+  std::vector<BytePair> pairs;  // valid only when !nullable: required adjacent pairs
 };
 
 double Rate(const Bytes& b) {
@@ -22,6 +28,26 @@ double Rate(const Bytes& b) {
   for (int c = 0; c < 256; ++c)
     if (b.test(c)) r += ByteRate(static_cast<unsigned char>(c));
   return r;
+}
+
+double PairRate(const BytePair& p) {
+  return Rate(p.first) * Rate(p.second);
+}
+
+// Adds `p` to `pairs` unless already there; keeps the kMaxPairs rarest.
+void AddPair(std::vector<BytePair>* pairs, const BytePair& p) {
+  if (p.first.none() || p.second.none()) return;
+  for (const auto& q : *pairs)
+    if (q.first == p.first && q.second == p.second) return;
+  pairs->push_back(p);
+  std::stable_sort(pairs->begin(), pairs->end(),
+                   [](const BytePair& a, const BytePair& b) { return PairRate(a) < PairRate(b); });
+  if (pairs->size() > kMaxPairs) pairs->resize(kMaxPairs);
+}
+
+size_t SatMul(size_t a, size_t b) {
+  if (a == 0 || b == 0) return 0;
+  return a > kUnbounded / b ? kUnbounded : a * b;
 }
 
 Bytes Range(int lo, int hi) {
@@ -49,6 +75,9 @@ Info Atom(const Bytes& b) {
   i.nullable = false;
   i.trigger = b;
   i.min_length = 1;
+  i.max_length = 1;
+  i.first = b;
+  i.last = b;
   return i;
 }
 
@@ -86,10 +115,22 @@ class Parser {
       acc.alphabet |= next.alphabet;
       if (acc.nullable || next.nullable) {
         acc.nullable = true;
+        acc.pairs.clear();
       } else {
         acc.trigger |= next.trigger;
+        // A pair every branch has: the union of the rarest pair of each.
+        if (acc.pairs.empty() || next.pairs.empty()) {
+          acc.pairs.clear();
+        } else {
+          BytePair u{acc.pairs[0].first | next.pairs[0].first,
+                     acc.pairs[0].second | next.pairs[0].second};
+          acc.pairs.assign(1, u);
+        }
       }
       acc.min_length = std::min(acc.min_length, next.min_length);
+      acc.max_length = std::max(acc.max_length, next.max_length);
+      acc.first |= next.first;
+      acc.last |= next.last;
     }
     fold_ = saved;
     return acc;
@@ -101,8 +142,21 @@ class Parser {
       Info next = Repetition();
       acc.alphabet |= next.alphabet;
       acc.min_length = SatAdd(acc.min_length, next.min_length);
+      acc.max_length = SatAdd(acc.max_length, next.max_length);
       if (!next.nullable && (acc.nullable || Rate(next.trigger) < Rate(acc.trigger)))
         acc.trigger = next.trigger;  // the rarest required piece
+      // Required pairs: those of either side, and, when both sides consume a byte, the last
+      // byte of the one next to the first byte of the other.
+      std::vector<BytePair> pairs = acc.nullable ? std::vector<BytePair>() : acc.pairs;
+      if (!next.nullable) {
+        for (const auto& p : next.pairs) AddPair(&pairs, p);
+        if (!acc.nullable) AddPair(&pairs, BytePair{acc.last, next.first});
+      }
+      acc.pairs = std::move(pairs);
+      const Bytes first = acc.nullable ? acc.first | next.first : acc.first;
+      const Bytes last = next.nullable ? acc.last | next.last : next.last;
+      acc.first = first;
+      acc.last = last;
       acc.nullable = acc.nullable && next.nullable;
     }
     return acc;
@@ -147,11 +201,15 @@ class Parser {
       } else {
         break;
       }
-      (void)hi;
+      if (c == '*' || c == '+') hi = kUnbounded;
+      if (c == '?') hi = 1;
       if (More() && Peek() == '?') ++at_;  // non-greedy: same language
+      x.max_length = SatMul(x.max_length, hi);
+      if (lo >= 2 && !x.nullable) AddPair(&x.pairs, BytePair{x.last, x.first});
       if (lo == 0) {
         x.nullable = true;
         x.min_length = 0;
+        x.pairs.clear();
       } else {
         x.min_length = x.min_length > std::numeric_limits<size_t>::max() / lo
                            ? std::numeric_limits<size_t>::max()
@@ -459,6 +517,10 @@ double ByteRate(unsigned char c) {
   return 0.0008;
 }
 
+double ByteSetRate(const std::bitset<256>& bytes) {
+  return Rate(bytes);
+}
+
 RegexShape AnalyzeRegex(const std::string& regex, bool case_insensitive) {
   RegexShape shape;
   Parser p(regex, case_insensitive);
@@ -475,6 +537,8 @@ RegexShape AnalyzeRegex(const std::string& regex, bool case_insensitive) {
   shape.alphabet = info.alphabet;
   shape.trigger = info.trigger & info.alphabet;
   shape.min_length = info.min_length;
+  shape.max_length = info.max_length;
+  shape.pairs = info.pairs;
   shape.trigger_rate = Rate(shape.trigger);
   return shape;
 }

@@ -13,15 +13,19 @@
 #include "audits/pii/engine.h"
 #include "audits/pii/regex_shape.h"
 
+#include <re2/re2.h>
+
 namespace mnemo::pii {
 namespace {
 
 using nlohmann::json;
 
-std::unique_ptr<Scanner> Make(const Catalogue& cat, bool prefilter, bool use_runs) {
+std::unique_ptr<Scanner> Make(const Catalogue& cat, bool prefilter, bool use_runs,
+                              bool use_simd = true) {
   ScanOptions opt;
   opt.prefilter = prefilter;
   opt.use_runs = use_runs;
+  opt.use_simd = use_simd;
   opt.min_likelihood = Likelihood::kVeryUnlikely;  // compare every candidate kept
   auto s = Scanner::Create(cat, opt);
   EXPECT_TRUE(s.ok()) << s.status().ToString();
@@ -43,28 +47,34 @@ bool Same(const Finding& a, const Finding& b) {
          a.likelihood == b.likelihood && a.verdict == b.verdict && a.context == b.context;
 }
 
-// Scans every text with the three scanners; returns the number of findings.
+// Scans every text with the four scanners (runs with and without SIMD, Set only, the loop);
+// returns the number of findings.
 size_t ExpectIdentical(const Catalogue& cat, const std::vector<std::string>& texts) {
   auto runs = Make(cat, true, true);
+  auto scalar = Make(cat, true, true, /*use_simd=*/false);
   auto set = Make(cat, true, false);
   auto loop = Make(cat, false, false);
   size_t total = 0, failures = 0;
-  ScanStats s1, s2, s3;
+  ScanStats s1, s2, s3, s4;
   for (size_t i = 0; i < texts.size(); ++i) {
-    std::vector<Finding> a, b, c;
+    std::vector<Finding> a, b, c, d;
     EXPECT_TRUE(runs->Scan(texts[i], &a, &s1).ok());
     EXPECT_TRUE(set->Scan(texts[i], &b, &s2).ok());
     EXPECT_TRUE(loop->Scan(texts[i], &c, &s3).ok());
+    EXPECT_TRUE(scalar->Scan(texts[i], &d, &s4).ok());
     total += c.size();
-    bool same = a.size() == c.size() && b.size() == c.size();
-    for (size_t j = 0; same && j < c.size(); ++j) same = Same(a[j], c[j]) && Same(b[j], c[j]);
+    bool same = a.size() == c.size() && b.size() == c.size() && d.size() == c.size();
+    for (size_t j = 0; same && j < c.size(); ++j)
+      same = Same(a[j], c[j]) && Same(b[j], c[j]) && Same(d[j], c[j]);
     if (!same && ++failures <= 5)
       ADD_FAILURE() << "text " << i << ": " << texts[i].substr(0, 300) << "\n runs: " << Describe(a)
-                    << "\n set:  " << Describe(b) << "\n loop: " << Describe(c);
+                    << "\n scalar: " << Describe(d) << "\n set:  " << Describe(b)
+                    << "\n loop: " << Describe(c);
   }
   EXPECT_EQ(failures, 0u);
   EXPECT_EQ(s1.candidates, s3.candidates);  // the same regex matches were examined
   EXPECT_EQ(s1.rejected, s3.rejected);
+  EXPECT_EQ(s4.candidates, s3.candidates);
   return total;
 }
 
@@ -260,6 +270,110 @@ TEST(PiiRegexShape, InfersAlphabetTriggerAndLength) {
   EXPECT_FALSE(cls.alphabet.test(' '));
   EXPECT_TRUE(cls.alphabet.test(0xFF));
   EXPECT_TRUE(cls.trigger.test(':'));
+}
+
+TEST(PiiRegexShape, InfersMaxLengthAndRequiredPairs) {
+  RegexShape ssn = AnalyzeRegex("\\b[0-9]{3}-[0-9]{2}-[0-9]{4}\\b", false);
+  ASSERT_TRUE(ssn.ok);
+  EXPECT_EQ(ssn.max_length, 11u);
+  auto has_pair = [](const RegexShape& s, unsigned char x, unsigned char y) {
+    for (const auto& p : s.pairs)
+      if (p.first.test(x) && p.second.test(y) && p.first.count() <= 10 && p.second.count() <= 10)
+        return true;
+    return false;
+  };
+  EXPECT_TRUE(has_pair(ssn, '-', '5') || has_pair(ssn, '5', '-'));
+  RegexShape host = AnalyzeRegex("(?:[a-z0-9]+\\.)+[a-z]{2,}", true);
+  ASSERT_TRUE(host.ok);
+  EXPECT_EQ(host.max_length, RegexShape::kUnbounded);
+  bool dot_letter = false;
+  for (const auto& p : host.pairs)
+    dot_letter = dot_letter || (p.first.count() == 1 && p.first.test('.') && p.second.test('q') &&
+                                !p.second.test(' '));
+  EXPECT_TRUE(dot_letter);  // a host name has ". then a letter"
+  // Optional and alternative parts require nothing; empty-width assertions join neighbors.
+  RegexShape opt = AnalyzeRegex("a(?:bc)?d", false);
+  ASSERT_TRUE(opt.ok);
+  EXPECT_EQ(opt.max_length, 4u);
+  for (const auto& p : opt.pairs)
+    EXPECT_FALSE(p.first.test('b') && p.second.test('c') && !p.first.test('a'));
+  RegexShape alt = AnalyzeRegex("x\\b(?:ab|cd)", false);
+  ASSERT_TRUE(alt.ok);
+  bool union_pair = false;
+  for (const auto& p : alt.pairs)
+    union_pair = union_pair || (p.first.test('a') && p.first.test('c'));
+  EXPECT_TRUE(union_pair);
+  EXPECT_EQ(AnalyzeRegex("a{2,5}b?", false).max_length, 6u);
+  EXPECT_EQ(AnalyzeRegex("a.{0,20}?b", false).max_length, 22u);
+}
+
+// The shape contract on the shipped patterns, checked against RE2 itself: every match of
+// every pattern in random texts built from the pattern's own bytes holds a trigger byte and
+// every required pair, and its length is within [min_length, max_length].
+TEST(PiiRegexShape, ContractHoldsForShippedPatterns) {
+  auto cat = Catalogue::Default();
+  ASSERT_TRUE(cat.ok());
+  std::mt19937 rng(99);
+  const std::vector<std::string> pieces = {
+      "0",       "1",    "5",        "9",         " ",        "-",
+      ".",       ":",    "/",        "@",         "+",        "_",
+      "=",       "\"",   "a",        "e",         "x",        "A",
+      "J",       "Z",    "AKIA",     "ghp_",      "xoxb-",    "eyJ",
+      "http://", "www.", ".com",     "password=", "aws key ", "-----BEGIN RSA PRIVATE KEY-----",
+      "DE89",    "bc1",  "\xC3\xA9", "12345678",  "3 . 5"};
+  size_t checked = 0;
+  for (const auto& e : cat->entities) {
+    for (const auto& p : e.patterns) {
+      RegexShape shape = AnalyzeRegex(p.regex, !p.case_sensitive);
+      if (!shape.ok) continue;
+      RE2::Options o;
+      o.set_encoding(RE2::Options::EncodingLatin1);
+      o.set_case_sensitive(p.case_sensitive);
+      o.set_dot_nl(true);
+      RE2 re(p.regex, o);
+      ASSERT_TRUE(re.ok()) << p.regex;
+      for (int i = 0; i < 1000; ++i) {
+        std::string t;
+        size_t len = std::uniform_int_distribution<size_t>(1, 200)(rng);
+        while (t.size() < len)
+          t += pieces[std::uniform_int_distribution<size_t>(0, pieces.size() - 1)(rng)];
+        re2::StringPiece m;
+        size_t pos = 0;
+        while (pos <= t.size() && re.Match(t, pos, t.size(), RE2::UNANCHORED, &m, 1)) {
+          const size_t s = static_cast<size_t>(m.data() - t.data()), n = m.size();
+          EXPECT_GE(n, shape.min_length) << p.regex;
+          EXPECT_LE(n, shape.max_length) << p.regex;
+          bool trig = false;
+          for (size_t k = s; k < s + n; ++k)
+            trig = trig || shape.trigger.test(static_cast<unsigned char>(t[k]));
+          EXPECT_TRUE(trig) << p.regex << " on " << t.substr(s, n);
+          for (const auto& pr : shape.pairs) {
+            bool found = false;
+            for (size_t k = s; k + 1 < s + n; ++k)
+              found = found || (pr.first.test(static_cast<unsigned char>(t[k])) &&
+                                pr.second.test(static_cast<unsigned char>(t[k + 1])));
+            EXPECT_TRUE(found) << p.regex << " on " << t.substr(s, n);
+          }
+          ++checked;
+          pos = s + std::max<size_t>(n, 1);
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 1000u);
+}
+
+TEST(PiiEngine, CodePointOffsetCountsNonContinuationBytes) {
+  std::mt19937 rng(5);
+  for (int i = 0; i < 200; ++i) {
+    std::string t(std::uniform_int_distribution<size_t>(0, 100)(rng), ' ');
+    for (char& c : t) c = static_cast<char>(std::uniform_int_distribution<int>(0, 255)(rng));
+    size_t off = std::uniform_int_distribution<size_t>(0, t.size() + 3)(rng);
+    size_t want = 0;
+    for (size_t k = 0; k < off && k < t.size(); ++k)
+      want += (static_cast<unsigned char>(t[k]) & 0xC0) != 0x80;
+    EXPECT_EQ(CodePointOffset(t, off), want);
+  }
 }
 
 }  // namespace
