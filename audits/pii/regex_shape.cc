@@ -299,11 +299,11 @@ class Parser {
       case 'D':
         *b = ~Range('0', '9');
         return true;
-      case 's':
-        *b = Range('\t', '\r') | Range(' ', ' ');
+      case 's':  // RE2's \s is [\t\n\f\r ]: no \v, unlike [[:space:]] (found by fuzzing)
+        *b = Range('\t', '\n') | Range('\f', '\r') | Range(' ', ' ');
         return true;
       case 'S':
-        *b = ~(Range('\t', '\r') | Range(' ', ' '));
+        *b = ~(Range('\t', '\n') | Range('\f', '\r') | Range(' ', ' '));
         return true;
       case 'w':
         *b = Range('0', '9') | Range('A', 'Z') | Range('a', 'z') | Range('_', '_');

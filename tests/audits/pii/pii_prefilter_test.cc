@@ -272,6 +272,27 @@ TEST(PiiRegexShape, InfersAlphabetTriggerAndLength) {
   EXPECT_TRUE(cls.trigger.test(':'));
 }
 
+// RE2's \s is [\t\n\f\r ] (no vertical tab) while [[:space:]] has \v: a path of [^\s] runs
+// through a \v (the fuzzer found a URL cut short at one).
+TEST(PiiRegexShape, BackslashSFollowsRe2NotIsspace) {
+  RegexShape s = AnalyzeRegex("a[^\\s]*", false);
+  ASSERT_TRUE(s.ok);
+  EXPECT_TRUE(s.alphabet.test('\v'));
+  EXPECT_FALSE(s.alphabet.test('\f'));
+  RegexShape posix = AnalyzeRegex("a[^[:space:]]*", false);
+  ASSERT_TRUE(posix.ok);
+  EXPECT_FALSE(posix.alphabet.test('\v'));
+  auto cat = Catalogue::Default();
+  ASSERT_TRUE(cat.ok());
+  // Hex escapes end at a string break, so "\x0b" "b" is a \v then a 'b'.
+  EXPECT_GT(ExpectIdentical(*cat, {"see ack.org/\xb8\xcf\x0b"
+                                   "path\x0b"
+                                   "more/x and http://example.com/a\x0b"
+                                   "b\x0b"
+                                   "c?q=1 end"}),
+            0u);
+}
+
 TEST(PiiRegexShape, InfersMaxLengthAndRequiredPairs) {
   RegexShape ssn = AnalyzeRegex("\\b[0-9]{3}-[0-9]{2}-[0-9]{4}\\b", false);
   ASSERT_TRUE(ssn.ok);
