@@ -43,6 +43,23 @@ inline size_t UnicodeSpaceLen(const unsigned char* s, size_t i, size_t n) {
   if (c == 0xE3 && i + 2 < n && s[i + 1] == 0x80 && s[i + 2] == 0x80) return 3;
   return 0;
 }
+// The index of the first byte at or after i that does not start whitespace (ASCII or
+// Python's Unicode spaces), or n.
+inline size_t SkipSpaces(const unsigned char* s, size_t i, size_t n) {
+  while (i < n) {
+    const uint8_t c = kClass[s[i]];
+    if (c == 3) {
+      ++i;
+    } else if (c == 4) {
+      const size_t w = UnicodeSpaceLen(s, i, n);
+      if (w == 0) return i;
+      i += w;
+    } else {
+      return i;
+    }
+  }
+  return n;
+}
 }  // namespace janitor_detail
 
 // Calls f(word, begin, end) for each normalised, non-empty word of `text`, in order; `word`
@@ -55,20 +72,8 @@ void ForEachJanitorWord(std::string_view text, std::string* scratch, F&& f) {
   const size_t n = text.size();
   size_t i = 0;
   while (i < n) {
-    // Skip whitespace.
-    for (;;) {
-      if (i >= n) return;
-      uint8_t c = kClass[s[i]];
-      if (c == 3) {
-        ++i;
-      } else if (c == 4) {
-        size_t w = janitor_detail::UnicodeSpaceLen(s, i, n);
-        if (w == 0) break;
-        i += w;
-      } else {
-        break;
-      }
-    }
+    i = janitor_detail::SkipSpaces(s, i, n);
+    if (i >= n) return;
     size_t start = i;
     bool changed = false;
     while (i < n) {

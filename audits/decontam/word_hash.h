@@ -57,19 +57,8 @@ __attribute__((noinline)) inline size_t ScalarWord(const unsigned char* s, size_
                                                    uint64_t* hash, size_t* begin) {
   *begin = SIZE_MAX;
   using janitor_detail::kClass;
-  for (;;) {
-    if (i >= n) return n;
-    uint8_t c = kClass[s[i]];
-    if (c == 3) {
-      ++i;
-    } else if (c == 4) {
-      size_t w = janitor_detail::UnicodeSpaceLen(s, i, n);
-      if (w == 0) break;
-      i += w;
-    } else {
-      break;
-    }
-  }
+  i = janitor_detail::SkipSpaces(s, i, n);
+  if (i >= n) return n;
   const size_t start = i;
   uint64_t h = kSeed;
   unsigned char buf[16] = {};
