@@ -1,7 +1,6 @@
 // Concurrent readers (issue 9): `mnemo report` on a store while `mnemo run` writes to it must
 // never fail with "database is locked" (the store runs in WAL mode with a busy timeout), and
 // the writer must not fail because of the readers either.
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,15 +35,8 @@ TEST(ReportWhileWritingTest, ReportsOfARunningStoreNeverSeeALockedDatabase) {
       {"jobs", {{{"kind", "tasks"}, {"tasks", {"tiny_geo"}}, {"limit", 120}}}}};
   WriteFile(d.File("run.json"), cfg.dump());
   const std::string db = d.File("run.db");
-  pid_t writer = fork();
-  if (writer == 0) {
-    int out = open(d.File("run.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(out, 1);
-    dup2(out, 2);
-    execl(MNEMO_EXE, MNEMO_EXE, "run", d.File("run.json").c_str(), "--db", db.c_str(), "-q",
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  pid_t writer = testing_util::Spawn({MNEMO_EXE, "run", d.File("run.json"), "--db", db, "-q"},
+                                     d.File("run.log"));
   // Wait for the store to exist with its first run, then report in a loop until the run ends.
   int reports = 0, status = 0;
   bool done = false;

@@ -2,6 +2,7 @@
 #ifndef MNEMO_TESTS_SUPPORT_TEST_UTIL_H_
 #define MNEMO_TESTS_SUPPORT_TEST_UTIL_H_
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace mnemo::testing_util {
 
@@ -61,6 +63,23 @@ inline CommandResult RunCommand(const std::string& cmd) {
   int status = pclose(p);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
+}
+
+// Starts argv[0] with argv (no shell) in a child process, its stdout and stderr going to
+// `log`; returns the child's pid for waitpid/kill.
+inline pid_t Spawn(const std::vector<std::string>& argv, const std::string& log = "/dev/null") {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int out = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(out, 1);
+    dup2(out, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
 }
 
 inline std::string Quote(const std::string& s) {

@@ -172,15 +172,7 @@ JobLine ParseJobLine(const std::string& out) {
 // Starts `mnemo run`, SIGKILLs it once the store holds at least `kill_at` results, and
 // returns how many results the store held after the kill.
 int64_t RunAndKill(const std::string& config, const std::string& db, int64_t kill_at) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-    execl(kMnemo.c_str(), kMnemo.c_str(), "run", config.c_str(), "--db", db.c_str(), "-q",
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  pid_t pid = testing_util::Spawn({kMnemo, "run", config, "--db", db, "-q"});
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (std::chrono::steady_clock::now() < deadline) {
     if (fs::exists(db) && CountCached(db) >= kill_at) break;

@@ -6,7 +6,6 @@
 // completed twice (requests.completions, counted by the store on every write of a key).
 //
 // Seeded: MNEMO_RESUME_SEED=N replays a failure; the seed in use is printed.
-#include <fcntl.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -30,6 +29,7 @@ namespace mnemo {
 namespace {
 
 using testing_util::ReadFile;
+using testing_util::Spawn;
 using testing_util::TempDir;
 using testing_util::WriteFile;
 namespace fs = std::filesystem;
@@ -119,21 +119,6 @@ std::map<std::string, std::vector<std::string>> Results(const std::string& db) {
   return r;
 }
 
-pid_t StartRun(const std::vector<std::string>& args) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
 int WaitExit(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
@@ -186,7 +171,7 @@ TEST(ResumeTest, TenRandomKillsThenResumeEqualsAnUninterruptedRun) {
 
   const std::string ref_db = d.File("ref.db");
   auto t0 = Clock::now();
-  ASSERT_EQ(WaitExit(StartRun(args(ref_db))), 0);
+  ASSERT_EQ(WaitExit(Spawn(args(ref_db))), 0);
   const double full_s = std::chrono::duration<double>(Clock::now() - t0).count();
   const int64_t total = QueryInt(ref_db, "SELECT COUNT(*) FROM requests");
   ASSERT_GT(total, 0);
@@ -195,7 +180,7 @@ TEST(ResumeTest, TenRandomKillsThenResumeEqualsAnUninterruptedRun) {
   // it reaches new work (model load, cache lookups), measured on a copy of the reference.
   fs::copy_file(ref_db, d.File("warm.db"));
   t0 = Clock::now();
-  ASSERT_EQ(WaitExit(StartRun(args(d.File("warm.db")))), 0);
+  ASSERT_EQ(WaitExit(Spawn(args(d.File("warm.db")))), 0);
   const double lead_s = std::chrono::duration<double>(Clock::now() - t0).count();
 
   unsigned seed = std::random_device{}();
@@ -220,7 +205,7 @@ TEST(ResumeTest, TenRandomKillsThenResumeEqualsAnUninterruptedRun) {
       delay = lead_s * (previous / full_s) + (moments[k] - previous);
       previous = moments[k];
     }
-    pid_t pid = StartRun(args(db));
+    pid_t pid = Spawn(args(db));
     auto deadline = Clock::now() + std::chrono::duration<double>(delay);
     bool exited = false;
     int status = 0;
@@ -251,7 +236,7 @@ TEST(ResumeTest, TenRandomKillsThenResumeEqualsAnUninterruptedRun) {
   // At least one kill must have landed while results were being computed and stored.
   EXPECT_GE(mid_compute, 1) << log;
 
-  ASSERT_EQ(WaitExit(StartRun(args(db))), 0);
+  ASSERT_EQ(WaitExit(Spawn(args(db))), 0);
   auto want = Results(ref_db);
   auto got = Results(db);
   ASSERT_FALSE(want["metrics"].empty());
