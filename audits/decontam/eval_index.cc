@@ -116,8 +116,9 @@ Result<EvalIndex> EvalIndex::Build(const std::vector<EvalItem>& items, const Tok
     }
     a = b;
   }
-  // Each item's n-gram ranks, and the units its kept n-grams cover (the vocabulary).
-  std::vector<std::vector<uint64_t>> covered_units(items.size());
+  // Each item's n-gram ranks, and the units (and adjacent unit pairs) its kept n-grams cover.
+  ix.uses_pairs_ = n >= 2 && ix.short_lengths_.empty();
+  std::vector<std::vector<uint64_t>> covered_units(items.size()), covered_pairs(items.size());
   tbb::parallel_for(tbb::blocked_range<size_t>(0, items.size(), 16),
                     [&](const tbb::blocked_range<size_t>& r) {
                       for (size_t i = r.begin(); i != r.end(); ++i) {
@@ -127,28 +128,40 @@ Result<EvalIndex> EvalIndex::Build(const std::vector<EvalItem>& items, const Tok
                           g.push_back(static_cast<int32_t>(ix.set_.Find(h)));
                         const auto& uh = unit_hashes[i];
                         auto& cu = covered_units[i];
+                        auto& cp = covered_pairs[i];
                         size_t len = ix.short_[i] ? uh.size() : n, covered = 0;
                         for (size_t p = 0; p < g.size(); ++p) {
                           if (g[p] < 0) continue;
-                          for (size_t k = std::max(p, covered); k < p + len; ++k)
+                          for (size_t k = std::max(p, covered); k < p + len; ++k) {
                             cu.push_back(uh[k]);
+                            if (ix.uses_pairs_ && k > p) cp.push_back(PairKey(uh[k - 1], uh[k]));
+                          }
                           covered = p + len;
                         }
-                        std::sort(cu.begin(), cu.end());
-                        cu.erase(std::unique(cu.begin(), cu.end()), cu.end());
+                        for (auto* v : {&cu, &cp}) {
+                          std::sort(v->begin(), v->end());
+                          v->erase(std::unique(v->begin(), v->end()), v->end());
+                        }
                       }
                     });
-  std::vector<uint64_t> vocab;
+  std::vector<uint64_t> vocab, pairs_kept;
   for (size_t i = 0; i < items.size(); ++i) {
     bool any = false;
     for (int32_t r : ix.grams_[i]) any = any || r >= 0;
     if (!any) ++ix.stats_.empty_items;
     vocab.insert(vocab.end(), covered_units[i].begin(), covered_units[i].end());
+    pairs_kept.insert(pairs_kept.end(), covered_pairs[i].begin(), covered_pairs[i].end());
   }
-  tbb::parallel_sort(vocab.begin(), vocab.end());
-  vocab.erase(std::unique(vocab.begin(), vocab.end()), vocab.end());
-  ix.vocab_.Build(vocab);
+  for (auto* v : {&vocab, &pairs_kept}) {
+    tbb::parallel_sort(v->begin(), v->end());
+    v->erase(std::unique(v->begin(), v->end()), v->end());
+  }
+  if (ix.uses_pairs_)
+    ix.pairs_.Build(pairs_kept, 4);  // cache-sized: a false pass costs little, a miss a lot
+  else
+    ix.vocab_.Build(vocab);
   ix.stats_.vocabulary = vocab.size();
+  ix.stats_.pairs = pairs_kept.size();
   XXH3_state_t* st = XXH3_createState();
   XXH3_64bits_reset(st);
   const auto& keys = ix.set_.keys();
@@ -161,8 +174,8 @@ Result<EvalIndex> EvalIndex::Build(const std::vector<EvalItem>& items, const Tok
 }
 
 size_t EvalIndex::MemoryBytes() const {
-  return set_.MemoryBytes() + vocab_.MemoryBytes() + item_of_.capacity() * 4 +
-         multi_off_.capacity() * 4 + multi_items_.capacity() * 4;
+  return set_.MemoryBytes() + vocab_.MemoryBytes() + pairs_.MemoryBytes() +
+         item_of_.capacity() * 4 + multi_off_.capacity() * 4 + multi_items_.capacity() * 4;
 }
 
 }  // namespace decontam

@@ -40,6 +40,7 @@ struct IndexStats {
   size_t short_items = 0;           // items represented whole
   size_t empty_items = 0;           // items with no n-gram left (too short, or all boilerplate)
   size_t vocabulary = 0;            // distinct units in kept n-grams
+  size_t pairs = 0;                 // distinct adjacent unit pairs in kept n-grams (uses_pairs)
 };
 
 class EvalIndex {
@@ -53,7 +54,19 @@ class EvalIndex {
   const ngram::NgramSet& set() const { return set_; }
   // The units of every kept n-gram: a corpus unit outside it can be in no matching n-gram, so
   // the scan resets its window there and hashes/looks up only runs of vocabulary units.
+  // Built only when !uses_pairs().
   const ngram::BlockedBloom& vocab() const { return vocab_; }
+  // With n >= 2 and no short items, the adjacent unit pairs of every kept n-gram
+  // (PairKey(a, b)) replace the vocabulary: a window can match only if its n - 1 adjacent
+  // pairs all are in it, a far rarer event than n vocabulary units in a row, since common
+  // words are in every vocabulary. Built only when uses_pairs().
+  bool uses_pairs() const { return uses_pairs_; }
+  const ngram::BlockedBloom& pairs() const { return pairs_; }
+  static uint64_t PairKey(uint64_t a, uint64_t b) {
+    const unsigned __int128 r =
+        static_cast<unsigned __int128>(a ^ 0x8ebc6af09c88c6e3ULL) * (b ^ 0x589965cc75374cc3ULL);
+    return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+  }
   size_t n() const { return n_; }
   // Lengths (< n) of short items represented whole; the scan hashes these lengths too.
   const std::vector<size_t>& short_lengths() const { return short_lengths_; }
@@ -87,6 +100,8 @@ class EvalIndex {
   size_t n_ = 13;
   ngram::NgramSet set_;
   ngram::BlockedBloom vocab_;
+  ngram::BlockedBloom pairs_;
+  bool uses_pairs_ = false;
   std::vector<uint32_t> item_of_;
   std::vector<uint32_t> multi_off_, multi_items_;
   std::vector<std::vector<int32_t>> grams_;

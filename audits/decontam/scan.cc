@@ -48,7 +48,7 @@ struct BlockEvidence {
 struct Block {
   uint32_t file_pos = 0;
   uint64_t offset = 0;
-  std::string data;
+  ByteBlock data;
   // Results of the parallel stage.
   int64_t lines = 0, documents = 0, missing = 0, slow = 0;
   std::vector<int64_t> missing_rel;
@@ -101,6 +101,7 @@ struct Local {
   std::vector<uint64_t> pf;
   std::vector<uint32_t> ub, ue;
   uint32_t run = 0;
+  uint64_t prev = 0;  // the last unit scanned (its raw hash), for the pair filter
   std::vector<Candidate> cand;
   std::vector<Window> shorts;  // short items' lengths
   bool init = false;
@@ -210,7 +211,26 @@ void Scanner::ScanUnits(Block* b, Local* L, size_t lo, size_t hi, int64_t line_r
   size_t nc = 0;
   // Pass 1, branch-free: the prefix hash chain and the run of vocabulary units (a unit
   // outside the vocabulary is in no kept n-gram); each window inside a run is a candidate.
-  if (L->shorts.empty()) {
+  if (ix_.uses_pairs()) {
+    // `run` counts the units in a row whose pair with the unit before is an eval pair, so a
+    // window of n units ending at j is a candidate when run >= n - 1. Slot 1 is a
+    // document's first unit (a flushed buffer restarts at kCarry): it has no pair.
+    const ngram::BlockedBloom& pairs = ix_.pairs();
+    uint64_t prev = L->prev;
+    for (size_t j = lo; j < hi; ++j) {
+      const uint64_t u = pf[j];
+      const uint32_t in =
+          (pairs.MayContain(EvalIndex::PairKey(prev, u)) & (j != 1)) ? ~uint32_t{0} : 0;
+      prev = u;
+      p = p * kBase + u;
+      pf[j] = p;
+      run = (run + 1) & in;
+      // Rare (a run of n - 1 eval pairs), so a branch beats computing every window's hash.
+      if (__builtin_expect(run >= n - 1, 0))
+        cand[nc++] = {p - pf[j - n] * pow + n, static_cast<uint32_t>(j), n};
+    }
+    L->prev = prev;
+  } else if (L->shorts.empty()) {
     for (size_t j = lo; j < hi; ++j) {
       const uint64_t u = pf[j];
       const uint32_t in = vocab.MayContain(u) ? ~uint32_t{0} : 0;
@@ -348,26 +368,11 @@ void Scanner::ProcessBlock(Block* b, uint64_t seq) {
       ScanDoc(b, &L, line, line, line_rel, doc_key);
       continue;
     }
-    std::string_view raw;
-    bool esc = false;
-    JsonFieldResult r =
-        simple_field_ ? FindJsonField(line, opt_.text_field, &raw, &esc) : JsonFieldResult::kOdd;
     std::string_view text;
-    bool ok = false;
-    if (r == JsonFieldResult::kString) {
-      if (!esc) {
-        text = raw;
-        ok = true;
-      } else {
-        L.unescaped.clear();
-        if (UnescapeJsonString(raw, &L.unescaped)) {
-          text = L.unescaped;
-          ok = true;
-        } else {
-          r = JsonFieldResult::kOdd;  // let the full parser judge (and name the error)
-        }
-      }
-    }
+    JsonFieldResult r = simple_field_ ? FindJsonText(line, opt_.text_field, &L.unescaped, &text)
+                                      : JsonFieldResult::kOdd;
+    // kOdd (a bad escape among them): the full parser judges, and names any error.
+    bool ok = r == JsonFieldResult::kString;
     if (r == JsonFieldResult::kOdd) {
       ++b->slow;
       nlohmann::json obj;

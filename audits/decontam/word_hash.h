@@ -2,11 +2,13 @@
 // one pass over the raw text, without materialising words.
 //
 // The unit hash of a normalised word w (any length >= 1) is defined on 16-byte chunks of w,
-// the last one zero-padded: h = kSeed; per chunk with little-endian halves lo, hi:
-// h = ((h ^ lo) * kK1 ^ hi) * kK2; the unit is Finish(h, |w|). HashWordInline(w) computes it
-// directly; ForEachJanitorWordHash gives the same value for every raw word normalising to w.
-// (Not ngram::HashUnit's XXH3: a chunk hash can be taken straight from the 64-byte window the
-// SIMD classifier has loaded.) Values are stable within a build, not a file format.
+// the last one zero-padded, with little-endian halves lo, hi: h = 0; each chunk but the last
+// h = Fold(h, lo, hi); the unit is Last(h, lo, hi, |w|) of the last chunk. Both are one
+// 64x64->128-bit multiply folded to 64 bits (wyhash's mix), so a word of <= 16 bytes, nearly
+// every word, costs one multiply. HashWordInline(w) computes it directly;
+// ForEachJanitorWordHash gives the same value for every raw word normalising to w. (Not
+// ngram::HashUnit's XXH3: a chunk hash can be taken straight from the 64-byte window the SIMD
+// classifier has loaded.) Values are stable within a build, not a file format.
 //
 // Thread-safety: pure functions.
 #ifndef MNEMO_AUDITS_DECONTAM_WORD_HASH_H_
@@ -27,26 +29,26 @@ namespace mnemo {
 namespace decontam {
 namespace word_hash {
 
-constexpr uint64_t kSeed = 0xcbf29ce484222325ULL;
-constexpr uint64_t kK1 = 0x9fb21c651e98df25ULL;
-constexpr uint64_t kK2 = 0xd6e8feb86659fd93ULL;
+constexpr uint64_t kK1 = 0xa0761d6478bd642fULL;  // wyhash's secrets
+constexpr uint64_t kK2 = 0xe7037ed1a0b428dbULL;
+constexpr uint64_t kK3 = 0x8ebc6af09c88c6e3ULL;
 
 inline uint64_t Load64(const unsigned char* p) {
   uint64_t v;
   std::memcpy(&v, p, 8);
   return v;
 }
-inline uint64_t Fold(uint64_t h, uint64_t lo, uint64_t hi) {
-  return ((h ^ lo) * kK1 ^ hi) * kK2;
+inline uint64_t Mix(uint64_t a, uint64_t b) {
+  const unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
+  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
 }
-inline uint64_t Finish(uint64_t h, size_t len) {
-  h ^= len;
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  h ^= h >> 33;
-  return h;
+// A chunk that is not the word's last.
+inline uint64_t Fold(uint64_t h, uint64_t lo, uint64_t hi) {
+  return Mix(lo ^ h ^ kK1, hi ^ kK3);
+}
+// The last chunk, and the word's length.
+inline uint64_t Last(uint64_t h, uint64_t lo, uint64_t hi, size_t len) {
+  return Mix(lo ^ h ^ kK1, hi ^ kK2 ^ len);
 }
 
 // Skips whitespace (ASCII and Unicode) from i, then normalises and hashes the word there,
@@ -60,7 +62,7 @@ __attribute__((noinline)) inline size_t ScalarWord(const unsigned char* s, size_
   i = janitor_detail::SkipSpaces(s, i, n);
   if (i >= n) return n;
   const size_t start = i;
-  uint64_t h = kSeed;
+  uint64_t h = 0;
   unsigned char buf[16] = {};
   size_t k = 0, len = 0;
   for (; i < n; ++i) {
@@ -78,7 +80,7 @@ __attribute__((noinline)) inline size_t ScalarWord(const unsigned char* s, size_
     ++len;
   }
   if (len != 0) {
-    *hash = Finish(Fold(h, Load64(buf), Load64(buf + 8)), len);
+    *hash = Last(h, Load64(buf), Load64(buf + 8), len);
     *begin = start;
   }
   return i;
@@ -114,16 +116,13 @@ constexpr uint64_t kKeepHi[17] = {
 
 inline uint64_t HashWordInline(std::string_view w) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(w.data());
-  uint64_t h = word_hash::kSeed;
+  uint64_t h = 0;
   size_t i = 0;
-  do {
-    unsigned char c[16] = {0};
-    size_t k = w.size() - i < 16 ? w.size() - i : 16;
-    if (k != 0) std::memcpy(c, p + i, k);
-    h = word_hash::Fold(h, word_hash::Load64(c), word_hash::Load64(c + 8));
-    i += 16;
-  } while (i < w.size());
-  return word_hash::Finish(h, w.size());
+  for (; w.size() - i > 16; i += 16)
+    h = word_hash::Fold(h, word_hash::Load64(p + i), word_hash::Load64(p + i + 8));
+  unsigned char c[16] = {0};
+  if (w.size() > i) std::memcpy(c, p + i, w.size() - i);
+  return word_hash::Last(h, word_hash::Load64(c), word_hash::Load64(c + 8), w.size());
 }
 
 // ForEachJanitorWord and the unit hash in one pass: calls f(hash, begin, end) for each
@@ -189,48 +188,42 @@ void ForEachJanitorWordHash(std::string_view text, F&& f) {
         break;
       }
       const unsigned en = static_cast<unsigned>(__builtin_ctzll(after));
-      const unsigned len = en - st;
       const uint64_t word = LowMask(en) & ~LowMask(st);
       pending &= ~LowMask(en);
-      if (((punct | high) & word) == 0 && len <= 16) {
-        // The common case: ASCII letters and digits, hashed straight from the window.
-        const unsigned char* w = wb + st;
-        const uint64_t lo = Load64(w) & kKeepLo[len];
-        const uint64_t hi = Load64(w + 8) & kKeepHi[len];
-        f(Finish(Fold(kSeed, lo, hi), len), i + st, i + en);
+      // The common case, one well-predicted branch: ASCII, at most 16 kept bytes in one run
+      // (letters and digits, punctuation only at the ends: "word," "(word)"), hashed
+      // straight from the lower-cased window.
+      const uint64_t keep = word & ~punct;
+      const unsigned lead = static_cast<unsigned>(__builtin_ctzll(keep | (uint64_t{1} << 63)));
+      const unsigned last = 63 - static_cast<unsigned>(__builtin_clzll(keep | 1));
+      const unsigned kl = last + 1 - lead;  // huge (unsigned) when nothing is kept
+      const uint64_t run = (uint64_t{2} << ((kl - 1) & 63)) - 1;  // kl low bits when kl <= 63
+      if (((high & word) == 0) & (kl <= 16) & ((keep >> lead) == run)) {
+        const unsigned char* w = wb + lead;
+        const uint64_t lo = Load64(w) & kKeepLo[kl];
+        const uint64_t hi = Load64(w + 8) & kKeepHi[kl];
+        f(Last(0, lo, hi, kl), i + st, i + en);
         continue;
       }
       if ((high & word) == 0) {
-        // Punctuation only at the ends ("word," "(word)"): kept bytes [lead, last].
-        const uint64_t pw = (punct & word) >> st;  // punctuation, from the word's first byte
-        const uint64_t kept_bits = ~pw & LowMask(len);
-        if (kept_bits == 0) continue;  // punctuation only: the word vanishes
-        const unsigned lead = static_cast<unsigned>(__builtin_ctzll(kept_bits));
-        const unsigned last = 63 - static_cast<unsigned>(__builtin_clzll(kept_bits));
-        const unsigned kl = last + 1 - lead;
-        if (kl <= 16 && ((pw >> lead) & LowMask(kl)) == 0) {
-          const unsigned char* w = wb + st + lead;
-          const uint64_t lo = Load64(w) & kKeepLo[kl];
-          const uint64_t hi = Load64(w + 8) & kKeepHi[kl];
-          f(Finish(Fold(kSeed, lo, hi), kl), i + st, i + en);
-          continue;
-        }
-        // Punctuation inside (don't, 3.5, e-mail): gather the kept bytes by their bits.
-        uint64_t keep = word & ~punct;
-        uint64_t h = kSeed;
+        if (keep == 0) continue;  // punctuation only: the word vanishes
+        // Punctuation inside (don't, 3.5, e-mail) or > 16 bytes: gather the kept bytes by
+        // their bits.
+        uint64_t rest = keep;
+        uint64_t h = 0;
         unsigned char buf[16] = {};
         size_t k = 0, kept = 0;
-        while (keep != 0) {
+        while (rest != 0) {
           if (k == 16) {
             h = Fold(h, Load64(buf), Load64(buf + 8));
             std::memset(buf, 0, 16);
             k = 0;
           }
-          buf[k++] = wb[__builtin_ctzll(keep)];
-          keep &= keep - 1;
+          buf[k++] = wb[__builtin_ctzll(rest)];
+          rest &= rest - 1;
           ++kept;
         }
-        f(Finish(Fold(h, Load64(buf), Load64(buf + 8)), kept), i + st, i + en);
+        f(Last(h, Load64(buf), Load64(buf + 8), kept), i + st, i + en);
         continue;
       }
       const size_t e = scalar(i + st);

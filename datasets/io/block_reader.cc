@@ -1,6 +1,18 @@
 #include "datasets/io/block_reader.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace mnemo {
+
+void ByteBlock::Reserve(size_t cap) {
+  if (cap <= cap_) return;
+  cap = std::max(cap, cap_ + cap_ / 2);
+  std::unique_ptr<char[]> grown(new char[cap]);  // uninitialised on purpose
+  if (size_ != 0) std::memcpy(grown.get(), buf_.get(), size_);
+  buf_ = std::move(grown);
+  cap_ = cap;
+}
 
 Result<std::unique_ptr<BlockReader>> BlockReader::Open(const std::string& path,
                                                        size_t block_bytes) {
@@ -10,39 +22,46 @@ Result<std::unique_ptr<BlockReader>> BlockReader::Open(const std::string& path,
   return std::unique_ptr<BlockReader>(new BlockReader(std::move(source).value(), block_bytes));
 }
 
-bool BlockReader::Next(std::string* block, uint64_t* offset) {
+bool BlockReader::Next(ByteBlock* block, uint64_t* offset) {
+  block->size_ = 0;
   if (!status_.ok() || (eof_ && carry_.empty())) return false;
-  block->swap(carry_);
+  block->Reserve(std::max(block_, carry_.size() + block_ / 2));
+  if (!carry_.empty()) std::memcpy(block->buf_.get(), carry_.data(), carry_.size());
+  block->size_ = carry_.size();
   carry_.clear();
   *offset = offset_;
+  size_t scanned = 0;  // bytes already known to hold no '\n' (a line longer than a block)
   for (;;) {
     if (eof_) break;
-    size_t old = block->size();
+    size_t old = block->size_;
     size_t want = block_ > old ? block_ - old : block_;
-    block->resize(old + want);
-    int64_t n = source_->Read(block->data() + old, want);
+    block->Reserve(old + want);
+    int64_t n = source_->Read(block->buf_.get() + old, want);
     if (n < 0) {
       status_ = source_->status();
-      block->resize(old);
+      block->size_ = 0;
       return false;
     }
-    block->resize(old + static_cast<size_t>(n));
+    block->size_ = old + static_cast<size_t>(n);
     if (n == 0) {
       eof_ = true;
       break;
     }
     // Cut after the last '\n' once the block is full enough.
-    if (block->size() >= block_) {
-      size_t nl = block->rfind('\n');
-      if (nl != std::string::npos) {
-        carry_.assign(*block, nl + 1, std::string::npos);
-        block->resize(nl + 1);
+    if (block->size_ >= block_) {
+      const char* b = block->buf_.get();
+      const void* nl = memrchr(b + scanned, '\n', block->size_ - scanned);
+      if (nl != nullptr) {
+        size_t cut = static_cast<size_t>(static_cast<const char*>(nl) - b) + 1;
+        carry_.assign(b + cut, block->size_ - cut);
+        block->size_ = cut;
         break;
       }
+      scanned = block->size_;
     }
   }
-  offset_ += block->size();
-  return !block->empty() || !eof_;
+  offset_ += block->size_;
+  return block->size_ != 0 || !eof_;
 }
 
 }  // namespace mnemo

@@ -4,18 +4,38 @@
 // A corrupt or truncated compressed stream is an error naming the file and the compressed
 // byte offset, as LineReader does.
 //
-// Thread-safety: one reader per thread (the scan's serial input stage).
+// Thread-safety: one reader per thread (the scan's serial input stage); a Block is used by one
+// thread at a time.
 #ifndef MNEMO_DATASETS_IO_BLOCK_READER_H_
 #define MNEMO_DATASETS_IO_BLOCK_READER_H_
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "datasets/io/line_reader.h"
 #include "harness/core/status.h"
 
 namespace mnemo {
+
+// A byte buffer that keeps its capacity across blocks and never zero-fills it (a 4 MB
+// std::string resize per block cost a memset and, once reallocated, page faults).
+class ByteBlock {
+ public:
+  const char* data() const { return buf_.get(); }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  std::string_view view() const { return {buf_.get(), size_}; }
+
+ private:
+  friend class BlockReader;
+  // Makes room for `cap` bytes, keeping the first size() bytes.
+  void Reserve(size_t cap);
+  std::unique_ptr<char[]> buf_;
+  size_t size_ = 0;
+  size_t cap_ = 0;
+};
 
 class BlockReader {
  public:
@@ -24,9 +44,9 @@ class BlockReader {
                                                    size_t block_bytes = size_t{4} << 20);
   ~BlockReader() = default;
 
-  // Replaces *block with the next block of whole lines; *offset is the block's first byte in
-  // the decoded stream. Returns false at the end or on error (check status()).
-  bool Next(std::string* block, uint64_t* offset);
+  // Replaces *block's contents with the next block of whole lines; *offset is the block's
+  // first byte in the decoded stream. Returns false at the end or on error (check status()).
+  bool Next(ByteBlock* block, uint64_t* offset);
   const Status& status() const { return status_; }
   const std::string& path() const { return path_; }
 

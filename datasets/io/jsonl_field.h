@@ -30,6 +30,13 @@ enum class JsonFieldResult {
 JsonFieldResult FindJsonField(std::string_view line, std::string_view key, std::string_view* raw,
                               bool* has_escape);
 
+// FindJsonField and the string's unescaping in one pass over its bytes, for scans. kString:
+// *text is the decoded string, a view into `line` when it holds no escape, else into *buf
+// (which only grows; its size is unspecified); a bad escape or a missing closing quote is
+// kOdd. kNumber: *text is the number's text. *text is valid until `line` or *buf changes.
+JsonFieldResult FindJsonText(std::string_view line, std::string_view key, std::string* buf,
+                             std::string_view* text);
+
 // Appends the unescaped UTF-8 of a string body to *out. False on a bad escape (unknown
 // letter, short \u, a lone surrogate), as nlohmann refuses those too.
 bool UnescapeJsonString(std::string_view raw, std::string* out);

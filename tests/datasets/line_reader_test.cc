@@ -12,16 +12,20 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/support/compress_util.h"
 #include "tests/support/test_util.h"
 
 namespace mnemo {
 namespace {
 
+using testing_util::Gzip;
 using testing_util::Quote;
 using testing_util::ReadFile;
 using testing_util::RunCommand;
+using testing_util::SampleLines;
 using testing_util::TempDir;
 using testing_util::WriteFile;
+using testing_util::Zstd;
 
 constexpr size_t kMiB = size_t{1} << 20;  // the reader's block size
 
@@ -53,55 +57,6 @@ std::string Join(const std::vector<std::string>& lines, const std::string& eol) 
   std::string s;
   for (const auto& l : lines) s += l + eol;
   return s;
-}
-
-// One gzip member holding `data` (zlib's deflate with the gzip wrapper).
-std::string Gzip(const std::string& data) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&zs, data.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
-
-// One zstd frame holding `data`, with a content checksum when asked.
-std::string Zstd(const std::string& data, bool checksum = false) {
-  ZSTD_CCtx* cctx = ZSTD_createCCtx();
-  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 3);
-  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, checksum ? 1 : 0);
-  std::string out(ZSTD_compressBound(data.size()), '\0');
-  size_t n = ZSTD_compress2(cctx, out.data(), out.size(), data.data(), data.size());
-  EXPECT_FALSE(ZSTD_isError(n)) << ZSTD_getErrorName(n);
-  ZSTD_freeCCtx(cctx);
-  out.resize(n);
-  return out;
-}
-
-// Deterministic lines of varying length (some empty), plus one line far longer than a block.
-std::vector<std::string> SampleLines(size_t n, size_t long_line_bytes) {
-  std::vector<std::string> lines;
-  uint32_t x = 12345;
-  for (size_t i = 0; i < n; ++i) {
-    x = x * 1103515245u + 12345u;
-    size_t len = (x >> 16) % 90;
-    std::string l = "line " + std::to_string(i) + ":";
-    for (size_t k = 0; k < len; ++k) l.push_back(static_cast<char>('a' + (x >> (k % 13)) % 26));
-    if (i % 97 == 5) l.clear();
-    lines.push_back(std::move(l));
-    if (i == n / 2) {
-      std::string big(long_line_bytes, '\0');
-      for (size_t k = 0; k < big.size(); ++k)
-        big[k] = static_cast<char>('A' + (k * 7 + k / 26) % 26);
-      lines.push_back(std::move(big));
-    }
-  }
-  return lines;
 }
 
 // The number after "compressed byte " in an error message, or -1.

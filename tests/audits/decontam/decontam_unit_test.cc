@@ -221,6 +221,43 @@ TEST(JsonField, UnescapesRandomStringsLikeNlohmann) {
   }
 }
 
+TEST(JsonField, FindJsonTextDecodesRandomRecordsLikeNlohmann) {
+  // Escapes at every offset of the 16-byte loops, a decoy "text" key before the real one,
+  // and one buffer reused across records of falling and rising length.
+  const char* pieces[] = {
+      "a",       "bcdefghijklmnopqrstu", "\\n",      "\\\"", "\\\\", "\\/", "\\u00e9",
+      "\\u20AC", "\\ud83d\\ude00",       "\xC3\xA9", " "};
+  std::mt19937 rng(12);
+  std::string buf;
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string body;
+    size_t len = rng() % 200;
+    while (body.size() < len) body += pieces[rng() % (sizeof pieces / sizeof pieces[0])];
+    std::string line = R"({"id": "d\"text\": 1", "meta": {"text": "no"}, "text": ")" + body + "\"}";
+    std::string_view text;
+    ASSERT_EQ(FindJsonText(line, "text", &buf, &text), JsonFieldResult::kString) << line;
+    ASSERT_EQ(std::string(text), nlohmann::json::parse(line)["text"].get<std::string>()) << line;
+    // Without escapes the text is the line's own bytes, not a copy.
+    if (body.find('\\') == std::string::npos) {
+      EXPECT_TRUE(text.data() > line.data() && text.data() < line.data() + line.size());
+    }
+  }
+}
+
+TEST(JsonField, FindJsonTextRefusesWhatItCannotDecode) {
+  std::string buf;
+  std::string_view text;
+  for (const char* line :
+       {R"({"text": "bad \x escape"})", R"({"text": "lone \ud83d high"})",
+        R"({"text": "short \u12"})", R"({"text": "unterminated)",
+        R"({"text": "escaped then unterminated \n and on)", R"({"text": "ends in a backslash \)"})
+    EXPECT_EQ(FindJsonText(line, "text", &buf, &text), JsonFieldResult::kOdd) << line;
+  ASSERT_EQ(FindJsonText(R"({"id": -7.5e3})", "id", &buf, &text), JsonFieldResult::kNumber);
+  EXPECT_EQ(text, "-7.5e3");
+  EXPECT_EQ(FindJsonText(R"({"text": null})", "text", &buf, &text), JsonFieldResult::kOtherType);
+  EXPECT_EQ(FindJsonText(R"({"id": 1})", "text", &buf, &text), JsonFieldResult::kMissing);
+}
+
 TEST(NgramSet, FindsEveryKeyAndFewOthersWithinSixteenBytesPerKey) {
   std::mt19937_64 rng(7);
   std::vector<uint64_t> keys(100000);
