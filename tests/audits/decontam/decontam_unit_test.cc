@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -467,6 +468,72 @@ TEST(Scan, LongDocumentsMatchAtEveryPosition) {
     }
     EXPECT_EQ(a.verdicts.back().status, "clean");
     EXPECT_TRUE(a.scan.evidence.back().empty());
+  }
+}
+
+// Random items and documents over a vocabulary of 12 words, so nearly every corpus word and
+// many adjacent pairs are eval ones (the filters pass often) and n-grams match by chance.
+// Truth by brute force on the word lists: per item, the documents holding one of its
+// n-grams, and its n-gram positions found anywhere. Both scan filters run: adjacent pairs (n
+// >= 2, no short items) and the unit vocabulary (short items, or n = 1).
+TEST(Scan, RandomCorporaMatchBruteForce) {
+  std::mt19937 rng(21);
+  const char* vocab[] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"};
+  auto random_words = [&](size_t len) {
+    std::vector<std::string> w;
+    for (size_t k = 0; k < len; ++k) w.push_back(vocab[rng() % 12]);
+    return w;
+  };
+  auto join = [](const std::vector<std::string>& w, size_t from, size_t to) {
+    std::string s;
+    for (size_t k = from; k < to; ++k) s += (k == from ? "" : " ") + w[k];
+    return s;
+  };
+  for (size_t n : {1, 2, 4, 6}) {
+    for (bool shorts : {false, true}) {
+      SCOPED_TRACE("n " + std::to_string(n) + (shorts ? ", short items" : ""));
+      std::vector<std::vector<std::string>> item_words, doc_words;
+      std::vector<EvalItem> items;
+      for (int i = 0; i < 40; ++i) {
+        item_words.push_back(random_words(1 + rng() % (2 * n + 3)));
+        items.push_back(
+            Item("i" + std::to_string(i), join(item_words.back(), 0, item_words.back().size())));
+      }
+      std::vector<std::string> docs;
+      for (int d = 0; d < 300; ++d) {
+        doc_words.push_back(random_words(rng() % 40));
+        docs.push_back(join(doc_words.back(), 0, doc_words.back().size()));
+      }
+      std::vector<std::set<std::string>> doc_grams(docs.size());
+      std::set<std::string> all_grams;
+      for (size_t d = 0; d < docs.size(); ++d) {
+        const auto& w = doc_words[d];
+        for (size_t len = 1; len <= n; ++len)
+          for (size_t k = 0; k + len <= w.size(); ++k) doc_grams[d].insert(join(w, k, k + len));
+        all_grams.insert(doc_grams[d].begin(), doc_grams[d].end());
+      }
+      IndexOptions io;
+      io.n = n;
+      io.short_items = shorts;
+      for (size_t threads : {1, 2}) {
+        Audit a = RunOn(items, docs, io, Method::kGpt3, threads, 4096);
+        for (size_t i = 0; i < items.size(); ++i) {
+          const auto& w = item_words[i];
+          std::vector<std::string> grams;  // the item's n-grams (or itself, when short)
+          for (size_t k = 0; k + n <= w.size(); ++k) grams.push_back(join(w, k, k + n));
+          if (w.size() < n && shorts) grams.push_back(join(w, 0, w.size()));
+          int64_t docs_with = 0, matched = 0;
+          for (const auto& dg : doc_grams) {
+            bool any = false;
+            for (const auto& g : grams) any = any || dg.count(g) != 0;
+            docs_with += any;
+          }
+          for (const auto& g : grams) matched += all_grams.count(g) != 0;
+          ASSERT_EQ(a.scan.docs[i], docs_with) << "item " << items[i].text;
+          ASSERT_EQ(a.verdicts[i].matched, matched) << "item " << items[i].text;
+        }
+      }
+    }
   }
 }
 
