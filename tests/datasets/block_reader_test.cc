@@ -96,14 +96,24 @@ TEST(BlockReaderTest, ALineLongerThanManyBlocksStaysInOneBlock) {
   const std::string big(40 * kBlock + 3, 'x');
   const std::string file = "a\n" + big + "\nb\n";
   WriteFile(dir.path() + "/l.txt", file);
-  Blocks got = ReadBlocks(dir.path() + "/l.txt", kBlock);
-  ExpectBlocksOf(got, file, kBlock);
-  // The first read ends inside the long line, so the first block is "a\n"; the long line's
-  // block grows until a read finds its end and takes the rest of that read, "b\n".
-  ASSERT_EQ(got.data.size(), size_t{2});
-  EXPECT_EQ(got.data[0], "a\n");
-  EXPECT_TRUE(got.data[1] == big + "\nb\n")
-      << "second block has " << got.data[1].size() << " bytes";
+  WriteFile(dir.path() + "/l.txt.gz", Gzip(file));
+  for (const char* name : {"/l.txt", "/l.txt.gz"}) {
+    SCOPED_TRACE(name);
+    Blocks got = ReadBlocks(dir.path() + name, kBlock);
+    ExpectBlocksOf(got, file, kBlock);
+    // The first block ends before the long line (its first block's worth holds no '\n' after
+    // "a\n"); one block holds the whole long line.
+    ASSERT_GE(got.data.size(), size_t{2});
+    EXPECT_EQ(got.data[0], "a\n");
+    EXPECT_EQ(got.data[1].compare(0, big.size() + 1, big + "\n"), 0);
+  }
+}
+
+TEST(BlockReaderTest, MissingFileIsAnError) {
+  TempDir dir;
+  auto r = BlockReader::Open(dir.path() + "/none.txt");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("none.txt"), std::string::npos) << r.status().message();
 }
 
 TEST(BlockReaderTest, EmptyFileHasNoBlocks) {
