@@ -82,6 +82,12 @@ struct Candidate {
   uint32_t m;
 };
 
+// A buffered unit: its hash (then the prefix hash through it) and its raw byte span.
+struct Unit {
+  uint64_t h = 0;
+  uint32_t begin = 0, end = 0;
+};
+
 // Per-thread scratch: the matched bitset, per-item counters and buffers.
 struct Local {
   std::vector<uint64_t> matched;
@@ -96,10 +102,10 @@ struct Local {
   std::vector<uint32_t> tb, te;
   // The current document's units, kCarry + kChunk slots: a unit's hash until ScanUnits
   // replaces it with the prefix hash through it (slot 0 of a document is the empty prefix);
-  // its raw byte span. `run` counts the vocabulary units in a row ending at the last unit
+  // its raw byte span. `run` counts the units in a row that passed the filter (vocabulary
+  // units, or units whose pair with the one before is an eval pair), ending at the last unit
   // scanned.
-  std::vector<uint64_t> pf;
-  std::vector<uint32_t> ub, ue;
+  std::vector<Unit> units;
   uint32_t run = 0;
   uint64_t prev = 0;  // the last unit scanned (its raw hash), for the pair filter
   std::vector<Candidate> cand;
@@ -132,9 +138,7 @@ class Scanner {
     L->block_cnt.assign(ix_.items(), 0);
     L->open_idx.assign(ix_.items(), -1);
     for (size_t m : ix_.short_lengths()) L->shorts.emplace_back(m);
-    L->pf.assign(kCarry + kChunk, 0);
-    L->ub.assign(kCarry + kChunk, 0);
-    L->ue.assign(kCarry + kChunk, 0);
+    L->units.assign(kCarry + kChunk, Unit{});
     L->cand.resize((kCarry + kChunk) * (1 + L->shorts.size()));
     L->init = true;
   }
@@ -204,9 +208,9 @@ void Scanner::ScanUnits(Block* b, Local* L, size_t lo, size_t hi, int64_t line_r
   const ngram::BlockedBloom& vocab = ix_.vocab();
   const uint32_t n = main_.m;
   const uint64_t pow = main_.pow;
-  uint64_t* pf = L->pf.data();
+  Unit* pf = L->units.data();  // .h: the unit's hash, replaced by the prefix hash through it
   Candidate* cand = L->cand.data();
-  uint64_t p = pf[lo - 1];
+  uint64_t p = pf[lo - 1].h;
   uint32_t run = L->run;
   size_t nc = 0;
   // Pass 1, branch-free: the prefix hash chain and the run of vocabulary units (a unit
@@ -218,41 +222,42 @@ void Scanner::ScanUnits(Block* b, Local* L, size_t lo, size_t hi, int64_t line_r
     const ngram::BlockedBloom& pairs = ix_.pairs();
     uint64_t prev = L->prev;
     for (size_t j = lo; j < hi; ++j) {
-      const uint64_t u = pf[j];
+      const uint64_t u = pf[j].h;
       const uint32_t in =
           (pairs.MayContain(EvalIndex::PairKey(prev, u)) & (j != 1)) ? ~uint32_t{0} : 0;
       prev = u;
       p = p * kBase + u;
-      pf[j] = p;
+      pf[j].h = p;
       run = (run + 1) & in;
       // Rare (a run of n - 1 eval pairs), so a branch beats computing every window's hash.
       if (__builtin_expect(run >= n - 1, 0))
-        cand[nc++] = {p - pf[j - n] * pow + n, static_cast<uint32_t>(j), n};
+        cand[nc++] = {p - pf[j - n].h * pow + n, static_cast<uint32_t>(j), n};
     }
     L->prev = prev;
   } else if (L->shorts.empty()) {
     for (size_t j = lo; j < hi; ++j) {
-      const uint64_t u = pf[j];
+      const uint64_t u = pf[j].h;
       const uint32_t in = vocab.MayContain(u) ? ~uint32_t{0} : 0;
       p = p * kBase + u;
-      pf[j] = p;
+      pf[j].h = p;
       run = (run + 1) & in;
       const bool full = run >= n;
-      cand[nc].h = p - pf[full ? j - n : j] * pow + n;
+      cand[nc].h = p - pf[full ? j - n : j].h * pow + n;
       cand[nc].j = static_cast<uint32_t>(j);
       cand[nc].m = n;
       nc += full;
     }
   } else {
     for (size_t j = lo; j < hi; ++j) {
-      const uint64_t u = pf[j];
+      const uint64_t u = pf[j].h;
       const uint32_t in = vocab.MayContain(u) ? ~uint32_t{0} : 0;
       p = p * kBase + u;
-      pf[j] = p;
+      pf[j].h = p;
       run = (run + 1) & in;
-      if (run >= n) cand[nc++] = {p - pf[j - n] * pow + n, static_cast<uint32_t>(j), n};
+      if (run >= n) cand[nc++] = {p - pf[j - n].h * pow + n, static_cast<uint32_t>(j), n};
       for (const Window& w : L->shorts)
-        if (run >= w.m) cand[nc++] = {p - pf[j - w.m] * w.pow + w.m, static_cast<uint32_t>(j), w.m};
+        if (run >= w.m)
+          cand[nc++] = {p - pf[j - w.m].h * w.pow + w.m, static_cast<uint32_t>(j), w.m};
     }
   }
   L->run = run;
@@ -265,7 +270,8 @@ void Scanner::ScanUnits(Block* b, Local* L, size_t lo, size_t hi, int64_t line_r
     const int64_t g = set.Find(h);
     if (g >= 0) {
       const uint32_t j = cand[k].j;
-      Hit(b, L, static_cast<uint32_t>(g), L->ub[j + 1 - cand[k].m], L->ue[j], line_rel, doc_key);
+      Hit(b, L, static_cast<uint32_t>(g), pf[j + 1 - cand[k].m].begin, pf[j].end, line_rel,
+          doc_key);
     }
   }
 }
@@ -273,27 +279,21 @@ void Scanner::ScanUnits(Block* b, Local* L, size_t lo, size_t hi, int64_t line_r
 size_t Scanner::FlushUnits(Block* b, Local* L, size_t lo, int64_t line_rel, uint64_t doc_key) {
   const size_t hi = kCarry + kChunk;
   ScanUnits(b, L, lo, hi, line_rel, doc_key);
-  std::memmove(L->pf.data(), L->pf.data() + hi - kCarry, kCarry * sizeof(uint64_t));
-  std::memmove(L->ub.data(), L->ub.data() + hi - kCarry, kCarry * sizeof(uint32_t));
-  std::memmove(L->ue.data(), L->ue.data() + hi - kCarry, kCarry * sizeof(uint32_t));
+  std::memmove(L->units.data(), L->units.data() + hi - kCarry, kCarry * sizeof(Unit));
   return kCarry;
 }
 
 void Scanner::ScanDoc(Block* b, Local* L, std::string_view text, std::string_view line,
                       int64_t line_rel, uint64_t doc_key) {
   constexpr size_t kCap = kCarry + kChunk;
-  uint64_t* pf = L->pf.data();
-  uint32_t* ub = L->ub.data();
-  uint32_t* ue = L->ue.data();
-  pf[0] = 0;  // the empty prefix
+  Unit* units = L->units.data();
+  units[0].h = 0;  // the empty prefix
   L->run = 0;
   size_t lo = 1;   // first unit not yet scanned
   size_t cnt = 1;  // next free slot
   // Buffers units; a full buffer is scanned (out of line: a long document only).
   auto add = [&](uint64_t u, size_t bg, size_t e) __attribute__((always_inline)) {
-    pf[cnt] = u;
-    ub[cnt] = static_cast<uint32_t>(bg);
-    ue[cnt] = static_cast<uint32_t>(e);
+    units[cnt] = {u, static_cast<uint32_t>(bg), static_cast<uint32_t>(e)};
     if (++cnt == kCap) lo = cnt = FlushUnits(b, L, lo, line_rel, doc_key);
   };
   if (enc_ == nullptr) {
