@@ -150,6 +150,8 @@ class Scanner {
   // Rolls the window hashes over units [lo, hi) of L's buffer and looks up every window of
   // vocabulary units, in unit order (the n-gram, then the short lengths, ascending).
   void ScanUnits(Block* b, Local* L, size_t lo, size_t hi, int64_t line_rel, uint64_t doc_key);
+  // Looks up the first nc candidates of L->cand (their unmixed hashes set).
+  void Probe(Block* b, Local* L, size_t nc, int64_t line_rel, uint64_t doc_key);
   // Scans the buffer's units [lo, kCarry + kChunk) and moves the last kCarry to its front;
   // returns the next free slot (kCarry).
   size_t FlushUnits(Block* b, Local* L, size_t lo, int64_t line_rel, uint64_t doc_key);
@@ -204,21 +206,19 @@ void Scanner::Hit(Block* b, Local* L, uint32_t g, uint32_t begin, uint32_t end, 
 void Scanner::ScanUnits(Block* b, Local* L, size_t lo, size_t hi, int64_t line_rel,
                         uint64_t doc_key) {
   constexpr uint64_t kBase = ngram::RollingNgramHash::kBase;
-  const ngram::NgramSet& set = ix_.set();
   const ngram::BlockedBloom& vocab = ix_.vocab();
   const uint32_t n = main_.m;
   const uint64_t pow = main_.pow;
-  Unit* pf = L->units.data();  // .h: the unit's hash, replaced by the prefix hash through it
+  Unit* pf = L->units.data();
   Candidate* cand = L->cand.data();
-  uint64_t p = pf[lo - 1].h;
   uint32_t run = L->run;
   size_t nc = 0;
-  // Pass 1, branch-free: the prefix hash chain and the run of vocabulary units (a unit
-  // outside the vocabulary is in no kept n-gram); each window inside a run is a candidate.
   if (ix_.uses_pairs()) {
-    // `run` counts the units in a row whose pair with the unit before is an eval pair, so a
-    // window of n units ending at j is a candidate when run >= n - 1. Slot 1 is a
-    // document's first unit (a flushed buffer restarts at kCarry): it has no pair.
+    // Pass 1: `run` counts the units in a row whose pair with the unit before is an eval
+    // pair, so a window of n units ending at j is a candidate when run >= n - 1. Slot 1 is a
+    // document's first unit (a flushed buffer restarts at kCarry): it has no pair. Under 1%
+    // of windows are candidates, so their hashes are computed directly (units keep their
+    // hashes) instead of rolling a prefix hash, a multiply chain, through every unit.
     const ngram::BlockedBloom& pairs = ix_.pairs();
     uint64_t prev = L->prev;
     for (size_t j = lo; j < hi; ++j) {
@@ -226,15 +226,26 @@ void Scanner::ScanUnits(Block* b, Local* L, size_t lo, size_t hi, int64_t line_r
       const uint32_t in =
           (pairs.MayContain(EvalIndex::PairKey(prev, u)) & (j != 1)) ? ~uint32_t{0} : 0;
       prev = u;
-      p = p * kBase + u;
-      pf[j].h = p;
       run = (run + 1) & in;
-      // Rare (a run of n - 1 eval pairs), so a branch beats computing every window's hash.
-      if (__builtin_expect(run >= n - 1, 0))
-        cand[nc++] = {p - pf[j - n].h * pow + n, static_cast<uint32_t>(j), n};
+      if (__builtin_expect(run >= n - 1, 0)) cand[nc++] = {0, static_cast<uint32_t>(j), n};
     }
     L->prev = prev;
-  } else if (L->shorts.empty()) {
+    L->run = run;
+    // RollingNgramHash's value, sum of u[k] * kBase^(n-1-k) plus n, by Horner.
+    for (size_t k = 0; k < nc; ++k) {
+      const Unit* w = pf + cand[k].j + 1 - n;
+      uint64_t h = 0;
+      for (uint32_t t = 0; t < n; ++t) h = h * kBase + w[t].h;
+      cand[k].h = h + n;
+    }
+    Probe(b, L, nc, line_rel, doc_key);
+    return;
+  }
+  // Pass 1, branch-free: the prefix hash chain (.h is replaced by the prefix hash through the
+  // unit) and the run of vocabulary units (a unit outside the vocabulary is in no kept
+  // n-gram); each window inside a run is a candidate.
+  uint64_t p = pf[lo - 1].h;
+  if (L->shorts.empty()) {
     for (size_t j = lo; j < hi; ++j) {
       const uint64_t u = pf[j].h;
       const uint32_t in = vocab.MayContain(u) ? ~uint32_t{0} : 0;
@@ -261,16 +272,23 @@ void Scanner::ScanUnits(Block* b, Local* L, size_t lo, size_t hi, int64_t line_r
     }
   }
   L->run = run;
+  Probe(b, L, nc, line_rel, doc_key);
+}
+
+void Scanner::Probe(Block* b, Local* L, size_t nc, int64_t line_rel, uint64_t doc_key) {
   // Pass 2: the prefilter probes in a tight loop: the loads are independent and the branch
   // almost never taken (most candidates miss), so many probes are in flight at once; the few
   // that pass are looked up exactly, in unit order.
+  const ngram::NgramSet& set = ix_.set();
+  const Unit* units = L->units.data();
+  const Candidate* cand = L->cand.data();
   for (size_t k = 0; k < nc; ++k) {
     const uint64_t h = ngram::Mix(cand[k].h);
     if (__builtin_expect(!set.MayContain(h), 1)) continue;
     const int64_t g = set.Find(h);
     if (g >= 0) {
       const uint32_t j = cand[k].j;
-      Hit(b, L, static_cast<uint32_t>(g), pf[j + 1 - cand[k].m].begin, pf[j].end, line_rel,
+      Hit(b, L, static_cast<uint32_t>(g), units[j + 1 - cand[k].m].begin, units[j].end, line_rel,
           doc_key);
     }
   }
