@@ -163,13 +163,14 @@ void ForEachJanitorWordHash(std::string_view text, F&& f) {
     uint64_t ws = 0, punct = 0, high = 0;
     for (int k = 0; k < 4; ++k) {
       __m128i v = _mm_load_si128(reinterpret_cast<const __m128i*>(wb + 16 * k));
-      // Lower-case ASCII in the window: words hashed from it need no per-word folding.
+      const __m128i letter = InRange(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
+      // Lower-case ASCII in the window (setting 0x20 on every letter): words hashed from it
+      // need no per-word folding.
       _mm_store_si128(reinterpret_cast<__m128i*>(wb + 16 * k),
-                      _mm_or_si128(v, _mm_and_si128(InRange(v, 'A', 'Z'), _mm_set1_epi8(0x20))));
+                      _mm_or_si128(v, _mm_and_si128(letter, _mm_set1_epi8(0x20))));
       __m128i w = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
                                _mm_or_si128(InRange(v, 0x09, 0x0D), InRange(v, 0x1C, 0x1F)));
-      __m128i alnum = _mm_or_si128(InRange(v, '0', '9'),
-                                   InRange(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z'));
+      __m128i alnum = _mm_or_si128(InRange(v, '0', '9'), letter);
       __m128i p = _mm_andnot_si128(alnum, InRange(v, 0x21, 0x7E));
       ws |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(w))) << (16 * k);
       punct |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(p))) << (16 * k);
