@@ -23,7 +23,7 @@ unsigned BloomBits(size_t n) {
 }  // namespace
 
 void NgramSet::Build(std::vector<uint64_t> keys) {
-  std::sort(keys.begin(), keys.end());
+  if (!std::is_sorted(keys.begin(), keys.end())) std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   keys_ = std::move(keys);
   keys_.shrink_to_fit();
