@@ -4,11 +4,16 @@
 #include <map>
 #include <string>
 
+#include "backends/common/token_windows.h"
 #include "logprobs.h"
-#include "windows.h"
 
 namespace mnemo::llamacpp {
 namespace {
+
+using backends::MakeScoreInput;
+using backends::RollingWindows;
+using backends::ScoreInput;
+using backends::TokenWindow;
 
 struct RequestState {
   const mn_request* req = nullptr;

@@ -2,7 +2,7 @@
 //
 // Every request becomes one or more units (an input token list and the positions whose next
 // token is scored): a SCORE request is one unit, left-truncated to the window as lm-eval does;
-// a ROLLING request is one unit per disjoint rolling window (windows.h). SCORE requests of one
+// a ROLLING request is one unit per disjoint rolling window (backends/common/token_windows.h). SCORE requests of one
 // call with the same (truncated) context - the choices of a multiple-choice question - share a
 // unit: the context is fed once, its KV cells tagged with every member's sequence, and each
 // continuation follows in its own sequence. Units are packed as separate sequences into

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "windows.h"  // backends/llamacpp: lm-eval's rolling windows (pure functions)
+#include "backends/common/token_windows.h"
 
 namespace mnemo::openai {
 namespace {
@@ -279,9 +279,9 @@ class ScoreJob : public HttpJob {
       const size_t max_len = model.n_ctx();
       if (r.n_continuation > max_len)
         throw Error(MN_ERR_INVALID_ARGUMENT, "continuation does not fit the context window");
-      llamacpp::ScoreInput in = llamacpp::MakeScoreInput(r.context, r.n_context, r.continuation,
+      backends::ScoreInput in = backends::MakeScoreInput(r.context, r.n_context, r.continuation,
                                                          r.n_continuation, max_len);
-      llamacpp::TokenWindow w;
+      backends::TokenWindow w;
       w.context.assign(r.context + (r.n_context - in.n_context_used), r.context + r.n_context);
       w.continuation.assign(r.continuation, r.continuation + r.n_continuation);
       windows_.push_back(std::move(w));
@@ -290,7 +290,7 @@ class ScoreJob : public HttpJob {
       const size_t w = r.window != 0 ? r.window : model.n_ctx();
       const int32_t prefix = r.prefix_token >= 0 ? r.prefix_token : model.bos();
       if (prefix < 0) throw Error(MN_ERR_INVALID_ARGUMENT, "rolling score needs a prefix token");
-      windows_ = llamacpp::RollingWindows(r.context, r.n_context, prefix, w);
+      windows_ = backends::RollingWindows(r.context, r.n_context, prefix, w);
       if (windows_.empty()) throw Error(MN_ERR_INVALID_ARGUMENT, "rolling score of no tokens");
     }
   }
@@ -368,7 +368,7 @@ class ScoreJob : public HttpJob {
   mnemo::Sink& sink_;
   uint64_t id_;
   uint64_t start_ns_;
-  std::vector<llamacpp::TokenWindow> windows_;
+  std::vector<backends::TokenWindow> windows_;
   size_t next_ = 0;
   std::vector<int32_t> tokens_;
   std::vector<float> lps_;

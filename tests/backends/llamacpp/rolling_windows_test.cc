@@ -1,6 +1,6 @@
-// Rolling windows (windows.h) against lm-eval's definition, and SCORE_ROLLING through the
-// plugin against independently scored windows.
-#include "windows.h"
+// Rolling windows (backends/common/token_windows.h) against lm-eval's definition, and SCORE_ROLLING
+// through the plugin against independently scored windows.
+#include "backends/common/token_windows.h"
 
 #include <cmath>
 #include <fstream>
@@ -13,7 +13,7 @@
 
 #include "llamacpp_test_util.h"
 
-namespace mnemo::llamacpp {
+namespace mnemo::backends {
 namespace {
 
 using Pair = std::pair<std::vector<int32_t>, std::vector<int32_t>>;
@@ -224,4 +224,4 @@ TEST_F(RollingModelTest, RejectsWindowLargerThanContext) {
 }
 
 }  // namespace
-}  // namespace mnemo::llamacpp
+}  // namespace mnemo::backends

@@ -1,6 +1,7 @@
-# Tests of the in-process llama.cpp backend (backends/llamacpp). The pure pieces (rolling
-# windows, fingerprints) are compiled into their tests directly; everything else goes through
-# the plugin loaded by the host API, against the tiny-gemma3 fixture.
+# Tests of the in-process llama.cpp backend (backends/llamacpp). The pure pieces (token windows
+# from backends/common, fingerprints) are linked or compiled into their tests directly;
+# everything else goes through the plugin loaded by the host API, against the tiny-gemma3
+# fixture.
 if(NOT TARGET mnemo_backend_llamacpp)
   return()
 endif()
@@ -8,10 +9,9 @@ endif()
 set(_mn_llama_src ${PROJECT_SOURCE_DIR}/backends/llamacpp)
 
 mn_add_test(llamacpp_windows_test
-  SOURCES ${CMAKE_CURRENT_LIST_DIR}/rolling_windows_test.cc ${_mn_llama_src}/windows.cc
-  LINK mnemo_plugins mnemo_core nlohmann_json::nlohmann_json
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/rolling_windows_test.cc
+  LINK mnemo_backend_common mnemo_plugins mnemo_core nlohmann_json::nlohmann_json
   LABELS llamacpp)
-target_include_directories(llamacpp_windows_test PRIVATE ${_mn_llama_src})
 add_dependencies(llamacpp_windows_test mnemo_backend_llamacpp)
 
 mn_add_test(llamacpp_fingerprint_test

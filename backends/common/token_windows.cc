@@ -1,9 +1,9 @@
-#include "windows.h"
+#include "backends/common/token_windows.h"
 
 #include <algorithm>
 #include <cassert>
 
-namespace mnemo::llamacpp {
+namespace mnemo::backends {
 
 std::vector<TokenWindow> RollingWindows(const int32_t* tokens, size_t n, int32_t prefix_token,
                                         size_t max_seq_len, size_t context_len) {
@@ -53,4 +53,4 @@ ScoreInput MakeScoreInput(const int32_t* context, size_t n_context, const int32_
   return in;
 }
 
-}  // namespace mnemo::llamacpp
+}  // namespace mnemo::backends

@@ -1,13 +1,14 @@
 // Token windows for scoring: lm-eval's rolling windows and the left truncation of SCORE
-// inputs. Pure functions over token ids (no llama.cpp), so tests link this file directly.
-#ifndef MNEMO_BACKENDS_LLAMACPP_WINDOWS_H_
-#define MNEMO_BACKENDS_LLAMACPP_WINDOWS_H_
+// inputs. Pure functions over token ids, shared by the backends that score token by token
+// (llama.cpp in process, OpenAI-compatible servers); thread-safe.
+#ifndef MNEMO_BACKENDS_COMMON_TOKEN_WINDOWS_H_
+#define MNEMO_BACKENDS_COMMON_TOKEN_WINDOWS_H_
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
-namespace mnemo::llamacpp {
+namespace mnemo::backends {
 
 // One (context, continuation) pair as lm-eval scores it: log P(continuation | context).
 struct TokenWindow {
@@ -35,6 +36,6 @@ struct ScoreInput {
 ScoreInput MakeScoreInput(const int32_t* context, size_t n_context, const int32_t* continuation,
                           size_t n_continuation, size_t max_len);
 
-}  // namespace mnemo::llamacpp
+}  // namespace mnemo::backends
 
-#endif  // MNEMO_BACKENDS_LLAMACPP_WINDOWS_H_
+#endif  // MNEMO_BACKENDS_COMMON_TOKEN_WINDOWS_H_
