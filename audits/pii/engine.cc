@@ -18,6 +18,18 @@
 
 namespace mnemo::pii {
 
+namespace {
+// Gate alphabets at most (see Scanner::gate_min_), and the text words one mask pass covers.
+constexpr size_t kMaxGates = 3;
+constexpr size_t kMaskWords = 64;
+}  // namespace
+
+// A pass's masks at [1, count]; [0] is the word before (gates only) and [count + 1] the word
+// after: a run through a word's edge goes on into its neighbors.
+struct Scanner::Masks {
+  uint64_t trigger[kMaskWords + 2], gated[kMaskWords + 2], gate[kMaxGates][kMaskWords + 2];
+};
+
 class SetHolder {
  public:
   explicit SetHolder(const RE2::Options& o) : set(o, RE2::UNANCHORED) {}
@@ -35,6 +47,14 @@ struct Scanner::Compiled {
   ValidatorFn validator = nullptr;
   size_t min_length = 0;  // no match is shorter (0: unknown)
   std::string where;      // "<file>: entity X pattern 'y'", for errors
+  // A fixed-length pattern reporting its whole match (regex_shape.h's sequence): Shift-And
+  // finds the candidates, RE2 confirms them unless the sequence is exact (FindSequence).
+  // seq_length 0: RE2 alone. Bit j of seq_bits[b]: byte b may be at offset j of a match;
+  // bit o of seq_words: a word boundary at offset o.
+  size_t seq_length = 0;
+  bool seq_exact = false;
+  uint64_t seq_words = 0;
+  std::array<uint64_t, 256> seq_bits{};
 };
 
 namespace {
@@ -218,6 +238,15 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const Catalogue& catalogue,
   for (size_t i = 0; i < s->patterns_.size(); ++i) {
     RegexShape shape = AnalyzeRegex(sources[i].regex, !sources[i].case_sensitive);
     if (shape.ok) s->patterns_[i]->min_length = shape.min_length;
+    Compiled& pc = *s->patterns_[i];
+    if (shape.ok && !shape.sequence.empty() && pc.group == 0) {
+      pc.seq_length = shape.sequence.size();
+      pc.seq_exact = shape.sequence_exact;
+      pc.seq_words = shape.word_boundaries;
+      for (size_t j = 0; j < pc.seq_length; ++j)
+        for (int b = 0; b < 256; ++b)
+          if (shape.sequence[j].test(static_cast<size_t>(b))) pc.seq_bits[b] |= uint64_t{1} << j;
+    }
     if (!options.use_runs || s->runs_.size() >= 64) continue;
     if (!shape.ok || shape.trigger_rate > kMaxTriggerRate) continue;
     const size_t k = s->runs_.size();
@@ -310,7 +339,7 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const Catalogue& catalogue,
   s->tier_truffle_ = truffle(s->tier_alphabet_);
   std::bitset<256> any_trigger;
   for (int b = 0; b < 256; ++b) any_trigger[b] = s->trigger_class_[b] != 0;
-  TruffleTables(any_trigger, s->truffle_low_.data(), s->truffle_high_.data());
+  TruffleTables(any_trigger, s->trigger_truffle_.data(), s->trigger_truffle_.data() + 16);
 #if MNEMO_PII_X86
   s->use_avx2_ = options.use_simd && __builtin_cpu_supports("avx2");
 #endif
@@ -324,6 +353,70 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const Catalogue& catalogue,
       min_length = std::min(min_length, s->runs_[k].min_length);
     }
     s->class_tier_min_[c] = min_length;
+  }
+
+  // Gates: the classes with the most expected events first, while their gate alphabets fit.
+  // A run pattern needs a run of its alphabet (the tier's for a sparse one) at least
+  // min_length long; an alphabet this common or a run this short would pass nearly every
+  // byte, so such a class is not gated.
+  constexpr size_t kMinGateRun = 6;
+  constexpr double kMaxGateRate = 0.8;
+  auto to_set = [](const std::array<bool, 256>& table) {
+    std::bitset<256> set;
+    for (int b = 0; b < 256; ++b) set[static_cast<size_t>(b)] = table[static_cast<size_t>(b)];
+    return set;
+  };
+  std::vector<std::pair<double, size_t>> busiest;
+  for (size_t c = 1; c < s->class_mask_.size(); ++c) {
+    std::bitset<256> bytes;
+    for (int b = 0; b < 256; ++b) bytes[static_cast<size_t>(b)] = s->trigger_class_[b] == c;
+    busiest.emplace_back(ByteSetRate(bytes), c);
+  }
+  std::stable_sort(busiest.begin(), busiest.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::bitset<256>> gate_sets;
+  std::bitset<256> gated;
+  for (const auto& [rate, c] : busiest) {
+    std::vector<std::bitset<256>> sets = gate_sets;
+    std::vector<size_t> mins = s->gate_min_;
+    bool ok = true;
+    for (uint64_t m = s->class_mask_[c]; m != 0 && ok; m &= m - 1) {
+      const RunPattern& rp = s->runs_[static_cast<size_t>(__builtin_ctzll(m))];
+      const std::bitset<256> g =
+          to_set(rp.sparse ? s->tier_alphabet_ : s->alphabets_[static_cast<size_t>(rp.alphabet)]);
+      ok = !rp.everywhere && rp.min_length >= kMinGateRun && ByteSetRate(g) <= kMaxGateRate;
+      if (!ok) break;
+      // Runs of up to 64 bytes are found with the neighboring mask words only.
+      const size_t run = std::min<size_t>(rp.min_length, 64);
+      size_t j = 0;
+      while (j < sets.size() && sets[j] != g) ++j;
+      if (j == sets.size()) {
+        sets.push_back(g);
+        mins.push_back(run);
+      }
+      mins[j] = std::min(mins[j], run);
+    }
+    if (!ok || sets.size() > kMaxGates) continue;
+    gate_sets = std::move(sets);
+    s->gate_min_ = std::move(mins);
+    for (int b = 0; b < 256; ++b)
+      if (s->trigger_class_[b] == c) gated.set(static_cast<size_t>(b));
+  }
+  if (!s->gate_min_.empty()) {
+    std::vector<std::bitset<256>> tables = {gated};
+    tables.insert(tables.end(), gate_sets.begin(), gate_sets.end());
+    for (const auto& set : tables) {
+      std::array<uint8_t, 32> t{};
+      TruffleTables(set, t.data(), t.data() + 16);
+      s->gate_truffles_.push_back(t);
+    }
+  }
+  for (int b = 0; b < 256; ++b) {
+    uint8_t f = s->trigger_class_[b] != 0 ? 1 : 0;
+    if (gated.test(static_cast<size_t>(b))) f |= 2;
+    for (size_t j = 0; j < gate_sets.size(); ++j)
+      if (gate_sets[j].test(static_cast<size_t>(b))) f |= static_cast<uint8_t>(4u << j);
+    s->byte_flags_[b] = f;
   }
 
   RE2::Options set_opt;
@@ -403,14 +496,21 @@ __attribute__((target("avx2"))) inline __m256i Tables(const uint8_t* t16) {
   return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(t16)));
 }
 
-// out[w] bit j set when p[32 w + j] is in the set of the truffle tables, for `words` words.
-__attribute__((target("avx2"))) void TruffleBits(const unsigned char* p, size_t words,
-                                                 const uint8_t* low16, const uint8_t* high16,
-                                                 uint32_t* out) {
-  const __m256i low = Tables(low16), high = Tables(high16);
-  for (size_t w = 0; w < words; ++w) {
-    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * w));
-    out[w] = static_cast<uint32_t>(_mm256_movemask_epi8(TruffleMatch(v, low, high)));
+// For `words` words of 64 bytes at p: out[k][w] bit j set when p[64 w + j] is in the set of
+// truffle tables tables[k] (low nibble table, then high), for k < num_tables.
+__attribute__((target("avx2"))) void MaskWordsAvx2(const unsigned char* p, size_t words,
+                                                   const uint8_t* const* tables, size_t num_tables,
+                                                   uint64_t* const* out) {
+  for (size_t k = 0; k < num_tables; ++k) {
+    const __m256i low = Tables(tables[k]), high = Tables(tables[k] + 16);
+    uint64_t* o = out[k];
+    for (size_t w = 0; w < words; ++w) {
+      const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 64 * w));
+      const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 64 * w + 32));
+      const uint32_t ma = static_cast<uint32_t>(_mm256_movemask_epi8(TruffleMatch(a, low, high)));
+      const uint32_t mb = static_cast<uint32_t>(_mm256_movemask_epi8(TruffleMatch(b, low, high)));
+      o[w] = uint64_t{ma} | uint64_t{mb} << 32;
+    }
   }
 }
 
@@ -476,6 +576,92 @@ __attribute__((target("avx2"))) void ExtendRunAvx2(const unsigned char* t, size_
 
 }  // namespace
 #endif
+
+namespace {
+
+// hi:lo shifted right (left) by 0 < step < 64.
+inline void ShiftRight(uint64_t* hi, uint64_t* lo, size_t step) {
+  *lo = *lo >> step | *hi << (64 - step);
+  *hi >>= step;
+}
+inline void ShiftLeft(uint64_t* hi, uint64_t* lo, size_t step) {
+  *hi = *hi << step | *lo >> (64 - step);
+  *lo <<= step;
+}
+
+// Bits p of `lo` where bits p .. p + len - 1 of hi:lo are all set (runs of at least len
+// starting in lo); 1 <= len <= 64.
+inline uint64_t RunStarts(uint64_t lo, uint64_t hi, size_t len) {
+  for (size_t have = 1; have < len;) {
+    const size_t step = std::min(have, len - have);
+    uint64_t h = hi, l = lo;
+    ShiftRight(&h, &l, step);
+    hi &= h;
+    lo &= l;
+    have += step;
+  }
+  return lo;
+}
+
+// Bits of a word covered by a run of len bits that starts at a bit of prev:starts (the
+// previous word's starts, then its own); 1 <= len <= 64.
+inline uint64_t RunCover(uint64_t prev, uint64_t starts, size_t len) {
+  for (size_t have = 1; have < len;) {
+    const size_t step = std::min(have, len - have);
+    uint64_t h = starts, l = prev;
+    ShiftLeft(&h, &l, step);
+    starts |= h;
+    prev |= l;
+    have += step;
+  }
+  return starts;
+}
+
+}  // namespace
+
+void Scanner::ComputeMasks(const unsigned char* t, size_t n, size_t first_word, size_t words,
+                           Masks* out, size_t at) const {
+  const size_t num_gates = gate_min_.size();
+  uint64_t* dest[2 + kMaxGates] = {out->trigger + at, out->gated + at};
+  for (size_t j = 0; j < num_gates; ++j) dest[2 + j] = out->gate[j] + at;
+  const size_t num_masks = num_gates == 0 ? 1 : 2 + num_gates;
+  // Whole words inside the text.
+  const size_t begin = first_word * 64;
+  const size_t full = begin >= n ? 0 : std::min(words, (n - begin) / 64);
+  size_t w = 0;
+#if MNEMO_PII_X86
+  if (use_avx2_) {
+    const uint8_t* tables[2 + kMaxGates] = {trigger_truffle_.data()};
+    for (size_t k = 1; k < num_masks; ++k) tables[k] = gate_truffles_[k - 1].data();
+    if (full > 0) MaskWordsAvx2(t + begin, full, tables, num_masks, dest);
+    w = full;
+    // A last partial word: its bytes in a zeroed word, the bits past the text cleared.
+    const size_t at_byte = begin + 64 * w;
+    if (w < words && at_byte < n) {
+      alignas(32) unsigned char tail[64] = {};
+      const size_t len = n - at_byte;
+      std::memcpy(tail, t + at_byte, len);
+      uint64_t* one[2 + kMaxGates];
+      for (size_t k = 0; k < num_masks; ++k) one[k] = dest[k] + w;
+      MaskWordsAvx2(tail, 1, tables, num_masks, one);
+      const uint64_t keep = (uint64_t{1} << len) - 1;  // len < 64
+      for (size_t k = 0; k < num_masks; ++k) dest[k][w] &= keep;
+      ++w;
+    }
+  }
+#endif
+  // The rest byte by byte (bytes past the text's end are in no set).
+  for (; w < words; ++w) {
+    uint64_t acc[2 + kMaxGates] = {};
+    const size_t at_byte = begin + 64 * w;
+    const size_t len = at_byte >= n ? 0 : std::min<size_t>(64, n - at_byte);
+    for (size_t b = 0; b < len; ++b) {
+      const uint64_t f = byte_flags_[t[at_byte + b]];
+      for (size_t k = 0; k < num_masks; ++k) acc[k] |= (f >> k & 1) << b;
+    }
+    for (size_t k = 0; k < num_masks; ++k) dest[k][w] = acc[k];
+  }
+}
 
 bool Scanner::HasPairs(const unsigned char* t, size_t begin, size_t end,
                        const RunPattern& rp) const {
@@ -573,6 +759,13 @@ void Scanner::FindRuns(std::string_view text, std::vector<std::vector<Window>>* 
         continue;
       }
       const RunPattern& rp = runs_[static_cast<size_t>(k)];
+      if (rp.sparse && tier_end - tier_begin < rp.min_length) {
+        // Its alphabet's run lies in the tier run around i: too short, as for every event of
+        // k up to the tier run's end.
+        covered[k] = tier_end;
+        low = std::min(low, tier_end);
+        continue;
+      }
       size_t a = 0, e = n;
       if (!rp.everywhere) {
         // The maximal run of alphabet bytes around i, shared by patterns of one alphabet.
@@ -586,14 +779,15 @@ void Scanner::FindRuns(std::string_view text, std::vector<std::vector<Window>>* 
         a = run_begin[id];
         e = run_end[id];
       }
-      // A match holding the event at i lies within max_length of it.
+      // A match holding the event at j lies in [j + 1 - max, j + max). The window holds those
+      // of every event j in [i, i + max]: later events of k need no work up to there. A run no
+      // longer than the window is taken whole.
       size_t wa = a, we = e;
-      if (rp.max_length < n) {
+      if (rp.max_length < n && e - a > 3 * rp.max_length) {
         if (i + 1 > rp.max_length) wa = std::max(a, i + 1 - rp.max_length);
-        we = std::min(e, i + rp.max_length);
+        we = std::min(e, i + 2 * rp.max_length);
       }
-      // Later events have their windows inside this one only when it reaches the run's end.
-      covered[k] = we == e ? e : i + 1;
+      covered[k] = we == e ? e : i + rp.max_length + 1;
       low = std::min(low, covered[k]);
       if (we - wa < rp.min_length || !HasPairs(t, wa, we, rp)) continue;
       std::vector<Window>& w = (*runs)[static_cast<size_t>(k)];
@@ -606,31 +800,70 @@ void Scanner::FindRuns(std::string_view text, std::vector<std::vector<Window>>* 
     skip[c] = low;
   };
 
-  // Trigger bytes: with AVX2, bit masks of 32 bytes a block, a chunk of blocks at a time.
-  size_t base = 0;
-#if MNEMO_PII_X86
-  if (use_avx2_) {
-    constexpr size_t kChunkWords = 128;
-    uint32_t words[kChunkWords];
-    while (base + 32 <= n) {
-      const size_t count = std::min(kChunkWords, (n - base) / 32);
-      TruffleBits(t + base, count, truffle_low_.data(), truffle_high_.data(), words);
-      for (size_t w = 0; w < count; ++w, base += 32) {
-        uint32_t bits = words[w];
-        while (bits != 0) {
-          const size_t i = base + static_cast<size_t>(__builtin_ctz(bits));
-          bits &= bits - 1;
-          const unsigned c = trigger_class_[t[i]];
-          if (i >= skip[c]) event(i, c);
+  // Trigger bytes as bit masks of 64 bytes a word (AVX2 where the CPU has it), a pass of
+  // words at a time; gated bytes outside every gate's long runs are dropped (see gate_min_).
+  const size_t num_gates = gate_min_.size();
+  const size_t total = (n + 63) / 64;
+  Masks masks;
+  for (size_t j = 0; j < num_gates; ++j) masks.gate[j][0] = 0;  // before the text
+  for (size_t w0 = 0; w0 < total; w0 += kMaskWords) {
+    const size_t count = std::min(kMaskWords, total - w0);
+    if (w0 > 0)  // the last word of the previous pass
+      for (size_t j = 0; j < num_gates; ++j) masks.gate[j][0] = masks.gate[j][kMaskWords];
+    ComputeMasks(t, n, w0, count + 1, &masks, 1);
+    for (size_t w = 1; w <= count; ++w) {
+      uint64_t bits = masks.trigger[w];
+      const uint64_t gated = num_gates == 0 ? 0 : bits & masks.gated[w];
+      if (gated != 0) {
+        uint64_t live = 0;
+        for (size_t j = 0; j < num_gates; ++j) {
+          const uint64_t* g = masks.gate[j];
+          const size_t len = gate_min_[j];
+          live |= RunCover(RunStarts(g[w - 1], g[w], len), RunStarts(g[w], g[w + 1], len), len);
         }
+        bits &= ~gated | live;
+      }
+      const size_t base = (w0 + w - 1) * 64;
+      while (bits != 0) {
+        const size_t i = base + static_cast<size_t>(__builtin_ctzll(bits));
+        bits &= bits - 1;
+        const unsigned c = trigger_class_[t[i]];
+        if (i >= skip[c]) event(i, c);
       }
     }
   }
-#endif
-  for (size_t i = base; i < n; ++i) {
-    const unsigned c = trigger_class_[t[i]];
-    if (c != 0 && i >= skip[c]) event(i, c);
+}
+
+namespace {
+
+// Whether RE2's \b holds at byte offset `at` of t[0, n).
+inline bool WordBoundary(const unsigned char* t, size_t n, size_t at) {
+  return (at > 0 && IsWordByte(t[at - 1])) != (at < n && IsWordByte(t[at]));
+}
+
+}  // namespace
+
+bool Scanner::FindSequence(const Compiled& c, std::string_view text, size_t pos, size_t end,
+                           size_t* start) const {
+  const auto* t = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size(), len = c.seq_length;
+  const uint64_t last = uint64_t{1} << (len - 1);
+  uint64_t d = 0;  // bit j: the bytes up to here hold offsets 0 .. j of a match
+  for (size_t i = pos; i < end; ++i) {
+    d = (d << 1 | 1) & c.seq_bits[t[i]];
+    if ((d & last) == 0) continue;
+    const size_t s = i + 1 - len;
+    bool ok = true;
+    for (uint64_t w = c.seq_words; w != 0 && ok; w &= w - 1)
+      ok = WordBoundary(t, n, s + static_cast<size_t>(__builtin_ctzll(w)));
+    if (ok && !c.seq_exact)
+      ok = c.re->Match(re2::StringPiece(text.data(), n), s, s + len, RE2::ANCHOR_BOTH, nullptr, 0);
+    if (ok) {
+      *start = s;
+      return true;
+    }
   }
+  return false;
 }
 
 void Scanner::Extract(std::string_view text, size_t pi, const Window* windows, size_t num_windows,
@@ -645,6 +878,9 @@ void Scanner::Extract(std::string_view text, size_t pi, const Window* windows, s
   const int nsub = c.group + 1;
   re2::StringPiece sub[10];
   const re2::StringPiece whole(text.data(), n);
+  // The one-regex-at-a-time baseline stays RE2 alone: the reference the fast paths are
+  // tested against.
+  const bool sequence = c.seq_length != 0 && options_.prefilter;
   size_t pos = 0;
   for (size_t w = 0; w < num_windows; ++w) {
     // Matching inside [begin, end) with the whole text as context finds what a whole-text
@@ -652,16 +888,25 @@ void Scanner::Extract(std::string_view text, size_t pi, const Window* windows, s
     const size_t end = windows[w].end;
     pos = std::max(pos, windows[w].begin);
     while (pos <= end && end - pos >= c.min_length) {
-      if (!c.re->Match(whole, pos, end, RE2::UNANCHORED, sub, nsub)) break;
-      size_t ms = static_cast<size_t>(sub[0].data() - text.data());
-      size_t me = ms + sub[0].size();
-      size_t next = me > ms ? me : ms + 1;
-      if (sub[c.group].data() == nullptr) {  // the reported group did not take part
-        pos = next;
-        continue;
+      size_t ms = 0, me = 0, s = 0, t = 0, next = 0;
+      if (sequence) {  // the leftmost match, as RE2's would be (group 0: the whole match)
+        if (!FindSequence(c, text, pos, end, &ms)) break;
+        me = ms + c.seq_length;
+        next = me;
+        s = ms;
+        t = me;
+      } else {
+        if (!c.re->Match(whole, pos, end, RE2::UNANCHORED, sub, nsub)) break;
+        ms = static_cast<size_t>(sub[0].data() - text.data());
+        me = ms + sub[0].size();
+        next = me > ms ? me : ms + 1;
+        if (sub[c.group].data() == nullptr) {  // the reported group did not take part
+          pos = next;
+          continue;
+        }
+        s = static_cast<size_t>(sub[c.group].data() - text.data());
+        t = s + sub[c.group].size();
       }
-      size_t s = static_cast<size_t>(sub[c.group].data() - text.data());
-      size_t t = s + sub[c.group].size();
       ++stats->candidates;
       if (s > 0 && c.before->test(static_cast<unsigned char>(text[s - 1]))) {
         // A failed look-behind: no match can start where the byte before is in the class, so

@@ -133,6 +133,10 @@ class Scanner {
   // Extracts the matches of `pattern` lying inside the windows (sorted, disjoint), in order.
   void Extract(std::string_view text, size_t pattern, const Window* windows, size_t num_windows,
                std::vector<Finding>* out, ScanStats* stats) const;
+  // A fixed-length pattern's leftmost match starting in [pos, end - length] (its Shift-And
+  // candidates, confirmed by RE2 unless exact), with the whole text as context; false: none.
+  bool FindSequence(const Compiled& c, std::string_view text, size_t pos, size_t end,
+                    size_t* start) const;
   // A run pattern: where it can match, from its shape (regex_shape.h).
   struct RunPattern {
     int pattern = 0;          // index into patterns_
@@ -182,9 +186,25 @@ class Scanner {
   std::array<uint64_t, 256> prev_ok_{}, next_ok_{};
   uint64_t no_prev_ = 0, no_next_ = 0;
   // The bytes with a trigger class as AVX2 "truffle" tables (low nibble -> bit of the high
-  // nibble, for bytes below and above 0x80); use_avx2_: the CPU has AVX2.
-  std::array<uint8_t, 16> truffle_low_{}, truffle_high_{};
+  // nibble, for bytes below and above 0x80; the low table, then the high one); use_avx2_:
+  // the CPU has AVX2.
+  std::array<uint8_t, 32> trigger_truffle_{};
   bool use_avx2_ = false;
+  // Gates: a trigger byte of a gated class is an event only where it lies in a run of at
+  // least gate_min_[j] bytes of gate alphabet j, for some j. Every run pattern of a gated
+  // class has its alphabet inside some gate alphabet j and min_length >= gate_min_[j], so a
+  // byte no gate passes starts no window (it would only find runs too short). This drops
+  // most digits of ordinary numbers before any per-event work. gate_truffles_[0] are the
+  // gated bytes, [1 + j] gate alphabet j; byte_flags_[b]: bit 0 trigger, bit 1 gated, bit
+  // 2 + j in gate alphabet j (the scalar path's tables).
+  std::vector<std::array<uint8_t, 32>> gate_truffles_;
+  std::vector<size_t> gate_min_;
+  std::array<uint8_t, 256> byte_flags_{};
+  // Masks of `words` words of 64 text bytes from word first_word on, stored from index `at`
+  // of each mask array: bit b of word w for byte 64 w + b (bytes past n are in no set).
+  struct Masks;
+  void ComputeMasks(const unsigned char* t, size_t n, size_t first_word, size_t words, Masks* out,
+                    size_t at) const;
   // The tier: the union of the run alphabets that are rare in text (digits and separators).
   // An event whose tier run is shorter than class_tier_min_[c] cannot start a match of any
   // sparse pattern of its class (class_sparse_[c]): those alphabets' runs lie inside it.

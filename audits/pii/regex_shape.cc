@@ -21,6 +21,12 @@ struct Info {
   size_t max_length = 0;
   Bytes first, last;            // bytes a non-empty match may begin / end with
   std::vector<BytePair> pairs;  // valid only when !nullable: required adjacent pairs
+  // A fixed-length sequence of classes (RegexShape::sequence) when seq_ok: seq[j] at offset
+  // j, \b at the offsets with a bit in words, exact as RegexShape::sequence_exact.
+  bool seq_ok = true;
+  std::vector<Bytes> seq;
+  uint64_t words = 0;
+  bool exact = true;
 };
 
 double Rate(const Bytes& b) {
@@ -56,6 +62,15 @@ Bytes Range(int lo, int hi) {
   return b;
 }
 
+// Whether a class means the same byte set to RE2 as to this analysis: Fold only guesses
+// for bytes >= 0x80 (Latin-1 letters), so a class that holds some but not all of them is
+// not trusted.
+bool ExactClass(const Bytes& b) {
+  const Bytes high = ~Range(0, 0x7F);
+  const Bytes h = b & high;
+  return h.none() || h == high;
+}
+
 // Adds the other case of every letter (ASCII, and Latin-1 letters loosely: a superset).
 Bytes Fold(Bytes b) {
   Bytes out = b;
@@ -78,6 +93,20 @@ Info Atom(const Bytes& b) {
   i.max_length = 1;
   i.first = b;
   i.last = b;
+  i.seq.assign(1, b);
+  i.exact = ExactClass(b);
+  return i;
+}
+
+// An empty-width assertion: \b (a word boundary at offset 0) or another one (^, $, \A, \z,
+// \B), which a sequence of classes does not model exactly.
+Info Assertion(bool word_boundary) {
+  Info i;
+  if (word_boundary) {
+    i.words = 1;
+  } else {
+    i.exact = false;
+  }
   return i;
 }
 
@@ -131,6 +160,14 @@ class Parser {
       acc.max_length = std::max(acc.max_length, next.max_length);
       acc.first |= next.first;
       acc.last |= next.last;
+      // Branches of one length: the union at each offset, the boundaries both have; more
+      // than one branch is not exact (a union of products is not the product of unions).
+      acc.seq_ok = acc.seq_ok && next.seq_ok && acc.seq.size() == next.seq.size();
+      if (acc.seq_ok) {
+        for (size_t j = 0; j < acc.seq.size(); ++j) acc.seq[j] |= next.seq[j];
+        acc.words &= next.words;
+      }
+      acc.exact = false;
     }
     fold_ = saved;
     return acc;
@@ -158,6 +195,15 @@ class Parser {
       acc.first = first;
       acc.last = last;
       acc.nullable = acc.nullable && next.nullable;
+      acc.seq_ok =
+          acc.seq_ok && next.seq_ok && acc.seq.size() + next.seq.size() <= RegexShape::kMaxSequence;
+      if (acc.seq_ok) {
+        acc.words |= next.words << acc.seq.size();
+        acc.seq.insert(acc.seq.end(), next.seq.begin(), next.seq.end());
+        acc.exact = acc.exact && next.exact;
+      } else {
+        acc.seq.clear();
+      }
     }
     return acc;
   }
@@ -204,6 +250,20 @@ class Parser {
       if (c == '*' || c == '+') hi = kUnbounded;
       if (c == '?') hi = 1;
       if (More() && Peek() == '?') ++at_;  // non-greedy: same language
+      // Only x{n} keeps a fixed length: the sequence n times over.
+      x.seq_ok = x.seq_ok && lo == hi && x.seq.size() * lo <= RegexShape::kMaxSequence;
+      if (x.seq_ok) {
+        const std::vector<Bytes> one = x.seq;
+        const uint64_t words = x.words;
+        x.seq.clear();
+        x.words = 0;
+        for (size_t r = 0; r < lo; ++r) {
+          x.words |= words << x.seq.size();
+          x.seq.insert(x.seq.end(), one.begin(), one.end());
+        }
+      } else {
+        x.seq.clear();
+      }
       x.max_length = SatMul(x.max_length, hi);
       if (lo >= 2 && !x.nullable) AddPair(&x.pairs, BytePair{x.last, x.first});
       if (lo == 0) {
@@ -453,7 +513,10 @@ class Parser {
       set |= Range(lo, hi);
     }
     if (neg) set = ~set;
-    return Atom(fold_ ? Fold(set) : set);
+    Info x = Atom(fold_ ? Fold(set) : set);
+    // RE2 folds a negated class before negating it; Fold after negating is only a superset.
+    if (neg && fold_) x.exact = false;
+    return x;
   }
 
   Info Primary() {
@@ -469,7 +532,7 @@ class Parser {
       case '^':
       case '$':
         ++at_;
-        return Info();
+        return Assertion(false);
       case '*':
       case '+':
       case '?':
@@ -480,7 +543,7 @@ class Parser {
         Bytes b;
         bool empty = false;
         if (!Escape(&b, &empty, false)) return Info();
-        if (empty) return Info();
+        if (empty) return Assertion(re_[at_ - 1] == 'b');
         return Atom(fold_ ? Fold(b) : b);
       }
       default: {
@@ -540,6 +603,12 @@ RegexShape AnalyzeRegex(const std::string& regex, bool case_insensitive) {
   shape.max_length = info.max_length;
   shape.pairs = info.pairs;
   shape.trigger_rate = Rate(shape.trigger);
+  if (info.seq_ok && !info.seq.empty() && info.seq.size() == info.min_length &&
+      info.seq.size() == info.max_length) {
+    shape.sequence = info.seq;
+    shape.word_boundaries = info.words;
+    shape.sequence_exact = info.exact;
+  }
   return shape;
 }
 

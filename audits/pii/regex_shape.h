@@ -40,6 +40,17 @@ struct RegexShape {
   // a high value means the trigger fires nearly everywhere.
   double trigger_rate = 1.0;
   std::string why;  // when !ok: what the analysis could not model
+  // Fixed-length patterns (every match is sequence.size() bytes long, at most kMaxSequence):
+  // the byte at offset j of any match is in sequence[j]; a word boundary (\b) holds at every
+  // offset o (0 .. size) with bit o of word_boundaries set (RE2's ASCII \b, the text around
+  // the match as context). When sequence_exact, the matches are exactly the strings of
+  // sequence.size() bytes with those bytes and boundaries: nothing else in the pattern
+  // (alternatives that are not one class per offset, other assertions, Latin-1 case folding)
+  // decides. Empty when the pattern's length varies or its shape is not a sequence of classes.
+  static constexpr size_t kMaxSequence = 63;
+  std::vector<std::bitset<256>> sequence;
+  uint64_t word_boundaries = 0;
+  bool sequence_exact = false;
 };
 
 // `regex` is RE2 syntax as the catalogue gives it; case_insensitive as RE2::Options would set.

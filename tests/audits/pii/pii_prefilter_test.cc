@@ -3,6 +3,7 @@
 // (prefilter=false) give identical findings, every field, on the repo's real text with
 // planted canaries, the Presidio cases, the canaries and seeded random texts built from the
 // bytes the patterns care about. Also: what the regex shape analysis infers.
+#include <cctype>
 #include <fstream>
 #include <random>
 
@@ -382,6 +383,216 @@ TEST(PiiRegexShape, ContractHoldsForShippedPatterns) {
     }
   }
   EXPECT_GT(checked, 1000u);
+}
+
+// Numbers and separators placed across the 64-byte words of the prefilter's masks and the
+// texts' ends: the gates (long runs of an alphabet, found across words) and the fixed-length
+// matchers must keep every finding the loop has.
+TEST(PiiPrefilter, NumbersAcrossMaskWordsMatchTheLoop) {
+  auto cat = Catalogue::Default();
+  ASSERT_TRUE(cat.ok());
+  for (auto& e : cat->entities) e.enabled = true;
+  const std::vector<std::string> numbers = {
+      "556-26-8166",
+      "5126 9009 5803 1774",
+      "(968) 379-5369",
+      "123456789",
+      "012345678",
+      "912-70-1234",
+      "912 70 1234",
+      "A12345678",
+      "a12345678",
+      "01 23 45 67 89",
+      "0123 456789",
+      "12345-6789",
+      "DE49569715174700570382",
+      "70.239.133.250",
+      "12345678901234567",
+      "1234567890123456789012345678901234567890123456789012345678901234567890",
+      "00:1a:2b:3c:4d:5e",
+      "0a1b.2c3d.4e5f",
+      "AKIAB2SMLUGSTMHARNNP"};
+  std::mt19937 rng(64);
+  std::vector<std::string> texts;
+  for (const auto& num : numbers) {
+    for (size_t at : {0u, 1u, 30u, 55u, 58u, 60u, 62u, 63u, 64u, 65u, 120u, 126u, 127u, 128u}) {
+      for (const char* before : {"", " ", "x", "_", "-", "1"}) {
+        for (const char* after : {"", " ", ".", "z", "9"}) {
+          std::string t(at, 'a');
+          for (size_t k = 0; k < at; ++k)
+            t[k] = "ab cd.ef "[std::uniform_int_distribution<int>(0, 8)(rng)];
+          t += before + num + after;
+          if (std::uniform_int_distribution<int>(0, 1)(rng) == 1) t += " tail of the text";
+          texts.push_back(t);
+        }
+      }
+    }
+  }
+  // Long digit and separator runs, cut at every length around the words' edges.
+  std::string digits;
+  for (int k = 0; k < 200; ++k) digits += static_cast<char>('0' + (k * 7 + k / 10) % 10);
+  for (size_t len = 1; len <= 200; ++len) {
+    texts.push_back(digits.substr(0, len));
+    std::string spaced;
+    for (size_t k = 0; k < len; ++k) spaced += std::string(1, digits[k]) + (k % 4 == 3 ? " " : "");
+    texts.push_back("x " + spaced);
+  }
+  EXPECT_GT(ExpectIdentical(*cat, texts), 1000u);
+}
+
+// Every entity alone: a selection changes the run patterns, the trigger classes and the
+// gates (none at all for some), so each must still match the loop.
+TEST(PiiPrefilter, EachEntityAloneMatchesTheLoop) {
+  auto cat = Catalogue::Default();
+  ASSERT_TRUE(cat.ok());
+  std::vector<std::string> texts;
+  for (const auto& l : Lines(std::string(MNEMO_PII_TEST_DATA) + "/pii-cases.jsonl"))
+    if (!l.empty()) texts.push_back(json::parse(l)["text"].get<std::string>());
+  for (const auto& l : Lines(std::string(MNEMO_FIXTURES_DIR) + "/canaries.jsonl"))
+    if (!l.empty()) texts.push_back(json::parse(l)["text"].get<std::string>());
+  std::string all;  // one long text: runs across the masks' words
+  for (const auto& t : texts) all += t + " ";
+  texts.push_back(all);
+  size_t total = 0;
+  for (size_t i = 0; i < cat->entities.size(); ++i) {
+    Catalogue one = *cat;
+    for (size_t j = 0; j < one.entities.size(); ++j) one.entities[j].enabled = i == j;
+    total += ExpectIdentical(one, texts);
+  }
+  EXPECT_GT(total, 1000u);
+}
+
+// A gate whose long run starts in the previous 64-byte word: here the only trigger ('Q') is
+// the run's last byte, so nothing earlier in the run can stand in for it.
+TEST(PiiPrefilter, GateRunsFromThePreviousWord) {
+  auto base = Catalogue::Default();
+  ASSERT_TRUE(base.ok());
+  auto user = Catalogue::Parse(
+      R"({"entities": [{"name": "TAIL_Q", "patterns": [
+            {"name": "q", "regex": "[a-z]{8}Q", "score": 0.5, "case_sensitive": true}]}]})",
+      "user.json", &*base);
+  ASSERT_TRUE(user.ok()) << user.status().ToString();
+  Catalogue cat = *base;
+  cat.Merge(*user);
+  for (auto& e : cat.entities) e.enabled = e.name == "TAIL_Q";
+  std::vector<std::string> texts;
+  size_t want = 0;
+  for (size_t at = 0; at < 140; ++at) {
+    for (size_t len : {7u, 8u, 9u}) {
+      std::string t(at, ' ');
+      t += std::string(len, 'k') + "Q and more";
+      texts.push_back(t);
+      want += len >= 8;
+    }
+  }
+  EXPECT_EQ(ExpectIdentical(cat, texts), want);
+}
+
+// Fixed-length patterns are matched by their class sequence (regex_shape.h) where it is
+// exact, without RE2: the sequence must accept exactly the spans RE2 accepts, for every
+// shipped pattern that has one, in texts made of the bytes those patterns care about.
+TEST(PiiRegexShape, ExactSequencesAgreeWithRe2) {
+  auto cat = Catalogue::Default();
+  ASSERT_TRUE(cat.ok());
+  for (auto& e : cat->entities) e.enabled = true;
+  const std::vector<std::string> pieces = {
+      "0", "1", "2", "5", "6", "9", " ",        "-",    ".",    ":",    "/",    "_",    "a",
+      "f", "g", "A", "F", "K", "Z", "\xC3\xA9", "\xC9", "\xFF", "AKIA", "ghp_", "AIza", "hf_"};
+  std::mt19937 rng(11);
+  size_t exact = 0, spans = 0, matched = 0;
+  for (const auto& e : cat->entities) {
+    for (const auto& p : e.patterns) {
+      RegexShape shape = AnalyzeRegex(p.regex, !p.case_sensitive);
+      if (!shape.ok || shape.sequence.empty()) continue;
+      EXPECT_EQ(shape.sequence.size(), shape.min_length) << p.regex;
+      EXPECT_EQ(shape.sequence.size(), shape.max_length) << p.regex;
+      RE2::Options o;
+      o.set_encoding(RE2::Options::EncodingLatin1);
+      o.set_case_sensitive(p.case_sensitive);
+      o.set_dot_nl(true);
+      RE2 re(p.regex, o);
+      ASSERT_TRUE(re.ok()) << p.regex;
+      exact += shape.sequence_exact;
+      const size_t len = shape.sequence.size();
+      auto piece = [&] {
+        return pieces[std::uniform_int_distribution<size_t>(0, pieces.size() - 1)(rng)];
+      };
+      for (int i = 0; i < 300; ++i) {
+        // Pieces around a string drawn from the sequence itself, some of its bytes replaced:
+        // matches and near misses.
+        std::string t;
+        for (int k = std::uniform_int_distribution<int>(0, 3)(rng); k > 0; --k) t += piece();
+        for (size_t j = 0; j < len; ++j) {
+          if (std::uniform_int_distribution<int>(0, 9)(rng) == 0) {
+            t += piece();
+            continue;
+          }
+          int b = 0;
+          do {
+            b = std::uniform_int_distribution<int>(0, 255)(rng);
+          } while (!shape.sequence[j].test(static_cast<size_t>(b)));
+          t += static_cast<char>(b);
+        }
+        for (int k = std::uniform_int_distribution<int>(0, 3)(rng); k > 0; --k) t += piece();
+        const auto* u = reinterpret_cast<const unsigned char*>(t.data());
+        for (size_t s = 0; s + len <= t.size(); ++s) {
+          bool seq = true;
+          for (size_t j = 0; j < len && seq; ++j) seq = shape.sequence[j].test(u[s + j]);
+          for (size_t o = 0; o <= len && seq; ++o) {
+            if ((shape.word_boundaries >> o & 1) == 0) continue;
+            auto word = [&](size_t at) {
+              return at < t.size() && (std::isalnum(u[at]) != 0 || u[at] == '_');
+            };
+            seq = (s + o > 0 && word(s + o - 1)) != word(s + o);
+          }
+          const bool re2 = re.Match(t, s, s + len, RE2::ANCHOR_BOTH, nullptr, 0);
+          ++spans;
+          matched += re2;
+          if (re2) {
+            EXPECT_TRUE(seq) << p.regex << " at " << s << " in " << t;  // a superset
+          }
+          if (shape.sequence_exact) {
+            EXPECT_EQ(seq, re2) << p.regex << " at " << s << " in " << t;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GE(exact, 10u);  // SSN, routing, passport, MAC, ... are exact
+  EXPECT_GT(matched, 100u);
+  EXPECT_GT(spans, 10000u);
+}
+
+TEST(PiiRegexShape, SequencesOfFixedLengthPatterns) {
+  RegexShape ssn = AnalyzeRegex("\\b[0-9]{3}-[0-9]{2}-[0-9]{4}\\b", false);
+  ASSERT_EQ(ssn.sequence.size(), 11u);
+  EXPECT_TRUE(ssn.sequence_exact);
+  EXPECT_EQ(ssn.word_boundaries, (uint64_t{1} << 11) | 1);
+  EXPECT_TRUE(ssn.sequence[3].test('-'));
+  EXPECT_EQ(ssn.sequence[3].count(), 1u);
+  // Case folding, repeated groups, inner boundaries.
+  RegexShape pass = AnalyzeRegex("\\b[A-Z](?:[0-9]{2}){4}\\b", true);
+  ASSERT_EQ(pass.sequence.size(), 9u);
+  EXPECT_TRUE(pass.sequence_exact);
+  EXPECT_TRUE(pass.sequence[0].test('q'));
+  EXPECT_FALSE(pass.sequence[0].test(0xE9));
+  EXPECT_EQ(AnalyzeRegex("a\\bb", false).word_boundaries, uint64_t{2});
+  // Alternatives of one length: a superset, confirmed by RE2.
+  RegexShape alt = AnalyzeRegex("(?:AB|CD)[0-9]", false);
+  ASSERT_EQ(alt.sequence.size(), 3u);
+  EXPECT_FALSE(alt.sequence_exact);
+  EXPECT_TRUE(alt.sequence[0].test('A') && alt.sequence[0].test('C'));
+  // Not modelled exactly: other assertions, a negated class under case folding, bytes that
+  // Latin-1 folding may treat otherwise.
+  EXPECT_FALSE(AnalyzeRegex("^[0-9]{3}", false).sequence_exact);
+  EXPECT_FALSE(AnalyzeRegex("[^a][0-9]", true).sequence_exact);
+  EXPECT_TRUE(AnalyzeRegex("[^a][0-9]", false).sequence_exact);
+  EXPECT_FALSE(AnalyzeRegex("\\xE9[0-9]", true).sequence_exact);
+  // Variable length: no sequence.
+  EXPECT_TRUE(AnalyzeRegex("[0-9]{3,4}", false).sequence.empty());
+  EXPECT_TRUE(AnalyzeRegex("a(?:b|cd)", false).sequence.empty());
+  EXPECT_TRUE(AnalyzeRegex("[0-9]-?[0-9]", false).sequence.empty());
+  EXPECT_TRUE(AnalyzeRegex("[0-9]{64}", false).sequence.empty());  // longer than 63
 }
 
 TEST(PiiEngine, CodePointOffsetCountsNonContinuationBytes) {
