@@ -733,7 +733,14 @@ void Scanner::FindRuns(std::string_view text, std::vector<std::vector<Window>>* 
   auto event = [&](size_t i, unsigned c) {
     uint64_t m = class_mask_[c];
     size_t low = n;
-    if (class_sparse_[c] != 0) {
+    // Patterns whose neighbor check fails: not an event for them here; the next byte may be.
+    if ((m & ~(no_prev_ & no_next_)) != 0) {  // some pattern has a neighbor check
+      const uint64_t ok =
+          m & (i > 0 ? prev_ok_[t[i - 1]] : no_prev_) & (i + 1 < n ? next_ok_[t[i + 1]] : no_next_);
+      if (ok != m) low = i + 1;
+      m = ok;
+    }
+    if ((m & class_sparse_[c]) != 0) {
       if (i < tier_begin || i >= tier_end) {
         tier_begin = i;
         tier_end = i + 1;
@@ -741,15 +748,8 @@ void Scanner::FindRuns(std::string_view text, std::vector<std::vector<Window>>* 
       }
       if (tier_end - tier_begin < class_tier_min_[c]) {
         m &= ~class_sparse_[c];  // too short for every sparse pattern of this class
-        low = tier_end;
+        low = std::min(low, tier_end);
       }
-    }
-    // Patterns whose neighbor check fails: not an event for them here; the next byte may be.
-    if ((m & ~(no_prev_ & no_next_)) != 0) {  // some pattern has a neighbor check
-      const uint64_t ok =
-          m & (i > 0 ? prev_ok_[t[i - 1]] : no_prev_) & (i + 1 < n ? next_ok_[t[i + 1]] : no_next_);
-      if (ok != m) low = std::min(low, i + 1);
-      m = ok;
     }
     while (m != 0) {
       const int k = __builtin_ctzll(m);
@@ -806,6 +806,10 @@ void Scanner::FindRuns(std::string_view text, std::vector<std::vector<Window>>* 
   const size_t total = (n + 63) / 64;
   Masks masks;
   for (size_t j = 0; j < num_gates; ++j) masks.gate[j][0] = 0;  // before the text
+  // starts[j]: gate j's run starts in word starts_at[j] (RunStarts), kept for the next word.
+  uint64_t starts[kMaxGates] = {};
+  size_t starts_at[kMaxGates];
+  std::fill(starts_at, starts_at + kMaxGates, static_cast<size_t>(-1));
   for (size_t w0 = 0; w0 < total; w0 += kMaskWords) {
     const size_t count = std::min(kMaskWords, total - w0);
     if (w0 > 0)  // the last word of the previous pass
@@ -815,11 +819,17 @@ void Scanner::FindRuns(std::string_view text, std::vector<std::vector<Window>>* 
       uint64_t bits = masks.trigger[w];
       const uint64_t gated = num_gates == 0 ? 0 : bits & masks.gated[w];
       if (gated != 0) {
+        const size_t word = w0 + w - 1;
         uint64_t live = 0;
-        for (size_t j = 0; j < num_gates; ++j) {
+        for (size_t j = 0; j < num_gates && (gated & ~live) != 0; ++j) {
           const uint64_t* g = masks.gate[j];
+          if ((gated & g[w]) == 0) continue;  // a gate's runs hold only its alphabet's bytes
           const size_t len = gate_min_[j];
-          live |= RunCover(RunStarts(g[w - 1], g[w], len), RunStarts(g[w], g[w + 1], len), len);
+          const uint64_t prev =
+              starts_at[j] + 1 == word ? starts[j] : RunStarts(g[w - 1], g[w], len);
+          starts[j] = RunStarts(g[w], g[w + 1], len);
+          starts_at[j] = word;
+          live |= RunCover(prev, starts[j], len);
         }
         bits &= ~gated | live;
       }

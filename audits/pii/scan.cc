@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include <oneapi/tbb/parallel_pipeline.h>
@@ -44,6 +45,13 @@ void ProcessBatch(const Scanner& scanner, const InputOptions& opt, const std::st
   b->docs.resize(b->lines.size());
   for (size_t i = 0; i < b->lines.size(); ++i) {
     DocResult& d = b->docs[i];
+    // A reused batch's results keep their capacity, not their contents.
+    d.doc.clear();
+    d.text.clear();
+    d.text_is_raw = false;
+    d.has_text = false;
+    d.record = nlohmann::json();
+    d.findings.clear();
     d.line = b->first_line + static_cast<int64_t>(i);
     d.raw_off = b->lines[i].first;
     d.raw_len = b->lines[i].second;
@@ -132,6 +140,15 @@ Status ScanFiles(const Scanner& scanner, const InputOptions& opt, DocSink* sink,
   std::unique_ptr<LineReader> reader;
   std::vector<bool> jsonl;
   for (const auto& f : *files) jsonl.push_back(IsJsonlInput(f, opt.format));
+  // Written batches go back to a pool: their buffers keep their capacity, so a batch costs
+  // neither the reallocations of growing them nor the page faults of fresh memory.
+  std::mutex pool_mu;
+  std::vector<std::unique_ptr<Batch>> pool;
+  auto recycle = [&](std::unique_ptr<Batch> b) {
+    if (!b) return;
+    std::lock_guard<std::mutex> lock(pool_mu);
+    pool.push_back(std::move(b));
+  };
 
   auto read = [&](tbb::flow_control& fc) -> Batch* {
     if (stop.load()) {
@@ -152,7 +169,25 @@ Status ScanFiles(const Scanner& scanner, const InputOptions& opt, DocSink* sink,
         }
         reader = std::move(r).value();
       }
-      auto b = std::make_unique<Batch>();
+      std::unique_ptr<Batch> b;
+      {
+        std::lock_guard<std::mutex> lock(pool_mu);
+        if (!pool.empty()) {
+          b = std::move(pool.back());
+          pool.pop_back();
+        }
+      }
+      if (b) {
+        b->buf.clear();
+        b->lines.clear();
+        b->stats = ScanStats();
+        b->missing = 0;
+        b->first_missing.clear();
+        b->status = Status::Ok();
+      } else {
+        b = std::make_unique<Batch>();
+        b->buf.reserve(opt.batch_bytes + (size_t{64} << 10));
+      }
       b->file = file_idx;
       b->first_line = reader->line_number() + 1;
       std::string_view line;
@@ -166,6 +201,7 @@ Status ScanFiles(const Scanner& scanner, const InputOptions& opt, DocSink* sink,
         return nullptr;
       }
       if (b->lines.empty()) {  // end of this file
+        recycle(std::move(b));
         reader.reset();
         ++file_idx;
         continue;
@@ -179,7 +215,11 @@ Status ScanFiles(const Scanner& scanner, const InputOptions& opt, DocSink* sink,
     return b;
   };
   auto write = [&](Batch* b) {
-    std::unique_ptr<Batch> owned(b);
+    struct Recycle {  // whatever way the batch leaves, it goes back to the pool
+      std::unique_ptr<Batch> owned;
+      decltype(recycle)& to;
+      ~Recycle() { to(std::move(owned)); }
+    } owned{std::unique_ptr<Batch>(b), recycle};
     if (b == nullptr || stop.load()) return;
     if (!b->status.ok()) {
       output_status = b->status;
