@@ -82,7 +82,8 @@ struct Candidate {
   uint32_t m;
 };
 
-// A buffered unit: its hash (then the prefix hash through it) and its raw byte span.
+// A buffered unit: its hash (with the vocabulary filter, replaced by the prefix hash through
+// it once scanned) and its raw byte span.
 struct Unit {
   uint64_t h = 0;
   uint32_t begin = 0, end = 0;
@@ -100,11 +101,9 @@ struct Local {
   std::string unescaped, scratch;
   std::vector<int32_t> ids;
   std::vector<uint32_t> tb, te;
-  // The current document's units, kCarry + kChunk slots: a unit's hash until ScanUnits
-  // replaces it with the prefix hash through it (slot 0 of a document is the empty prefix);
-  // its raw byte span. `run` counts the units in a row that passed the filter (vocabulary
-  // units, or units whose pair with the one before is an eval pair), ending at the last unit
-  // scanned.
+  // The current document's units, kCarry + kChunk slots (slot 0 of a document is the empty
+  // prefix). `run` counts the units in a row that passed the filter (units whose pair with the
+  // one before is an eval pair, or vocabulary units), ending at the last unit scanned.
   std::vector<Unit> units;
   uint32_t run = 0;
   uint64_t prev = 0;  // the last unit scanned (its raw hash), for the pair filter
@@ -147,8 +146,9 @@ class Scanner {
   // Scans one document's text; `line` is the raw line (for the id), line_rel its number.
   void ScanDoc(Block* b, Local* L, std::string_view text, std::string_view line, int64_t line_rel,
                uint64_t doc_key);
-  // Rolls the window hashes over units [lo, hi) of L's buffer and looks up every window of
-  // vocabulary units, in unit order (the n-gram, then the short lengths, ascending).
+  // Filters the windows ending at units [lo, hi) of L's buffer (adjacent eval pairs, or
+  // vocabulary units) and looks up those that pass, in unit order (the n-gram, then the short
+  // lengths, ascending).
   void ScanUnits(Block* b, Local* L, size_t lo, size_t hi, int64_t line_rel, uint64_t doc_key);
   // Looks up the first nc candidates of L->cand (their unmixed hashes set).
   void Probe(Block* b, Local* L, size_t nc, int64_t line_rel, uint64_t doc_key);
