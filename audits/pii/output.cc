@@ -55,31 +55,34 @@ void AppendJsonString(std::string* out, std::string_view s) {
       nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-void AppendNumber(std::string* out, double v) {
+// A score as "%.4g" (at most 31 bytes); valid until 8 other values have been formatted.
+std::string_view NumberText(double v) {
   // Scores take few values: remember the last few formatted.
   struct Slot {
     double v;
     char text[32];
+    size_t size;
   };
   thread_local Slot cache[8];
   thread_local int used = 0, next = 0;
   for (int i = 0; i < used; ++i)
-    if (std::memcmp(&cache[i].v, &v, sizeof v) == 0) {
-      out->append(cache[i].text);
-      return;
-    }
+    if (std::memcmp(&cache[i].v, &v, sizeof v) == 0) return {cache[i].text, cache[i].size};
   Slot& s = cache[next];
   next = (next + 1) % 8;
   used = std::min(used + 1, 8);
   s.v = v;
-  std::snprintf(s.text, sizeof s.text, "%.4g", v);
-  out->append(s.text);
+  const int len = std::snprintf(s.text, sizeof s.text, "%.4g", v);
+  s.size = std::min(static_cast<size_t>(std::max(len, 0)), sizeof s.text - 1);
+  return {s.text, s.size};
 }
 
-void AppendInt(std::string* out, size_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out->append(buf, static_cast<size_t>(r.ptr - buf));
+// Writers into a buffer with room for them (the NDJSON line's pieces).
+inline char* Put(char* p, std::string_view s) {
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+inline char* PutInt(char* p, size_t v) {
+  return std::to_chars(p, p + 20, v).ptr;  // 20 digits hold any 64-bit value
 }
 
 // QuoteOf into *out (appended).
@@ -195,44 +198,63 @@ Status NdjsonWriter::Close() {
 
 Status NdjsonWriter::OnDoc(const ScannedDoc& doc) {
   if (doc.findings == nullptr || doc.findings->empty()) return Status::Ok();
-  buf_.clear();
-  thread_local std::string quote;
+  // The document's id and file as JSON once; each line is then written in place into buf_
+  // (sized for the longest line first): no append call per field.
+  doc_json_.clear();
+  AppendJsonString(&doc_json_, doc.doc);
+  file_json_.clear();
+  if (with_file_)
+    AppendJsonString(&file_json_,
+                     doc.origin.rfind("file:", 0) == 0 ? doc.origin.substr(5) : doc.origin);
+  size_t used = 0;
   for (const Finding& f : *doc.findings) {
     const EntityDef& e = scanner_->entities()[f.entity];
-    buf_ += "{\"doc\":";
-    AppendJsonString(&buf_, doc.doc);
-    buf_ += ",\"entity\":\"";
-    buf_ += e.name;
-    buf_ += "\",\"start\":";
-    AppendInt(&buf_, f.start);
-    buf_ += ",\"end\":";
-    AppendInt(&buf_, f.end);
-    buf_ += ",\"likelihood\":\"";
-    buf_ += LikelihoodName(f.likelihood);
-    buf_ += "\",\"score\":";
-    AppendNumber(&buf_, f.score);
-    buf_ += ",\"cp_start\":";
-    AppendInt(&buf_, f.cp_start);
-    buf_ += ",\"cp_end\":";
-    AppendInt(&buf_, f.cp_end);
-    buf_ += ",\"validator\":\"";
-    AppendValidatorLabel(&buf_, *scanner_, f);
-    buf_ += "\",\"context\":";
-    buf_ += f.context ? "true" : "false";
+    quote_json_.clear();
     if (quote_ != QuoteMode::kNone) {
-      buf_ += ",\"quote\":";
-      quote.clear();
-      AppendQuote(&quote, doc.text.substr(f.start, f.end - f.start), quote_);
-      AppendJsonString(&buf_, quote);
+      quote_text_.clear();
+      AppendQuote(&quote_text_, doc.text.substr(f.start, f.end - f.start), quote_);
+      AppendJsonString(&quote_json_, quote_text_);
+    }
+    label_.clear();
+    AppendValidatorLabel(&label_, *scanner_, f);
+    const std::string_view likelihood = LikelihoodName(f.likelihood);
+    const std::string_view score = NumberText(f.score);
+    // The keys and punctuation take under 160 bytes, the four numbers 80.
+    const size_t need = 240 + doc_json_.size() + e.name.size() + likelihood.size() + score.size() +
+                        label_.size() + quote_json_.size() + file_json_.size();
+    if (buf_.size() < used + need) buf_.resize(std::max(2 * buf_.size(), used + need));
+    char* p = &buf_[used];
+    p = Put(p, "{\"doc\":");
+    p = Put(p, doc_json_);
+    p = Put(p, ",\"entity\":\"");
+    p = Put(p, e.name);
+    p = Put(p, "\",\"start\":");
+    p = PutInt(p, f.start);
+    p = Put(p, ",\"end\":");
+    p = PutInt(p, f.end);
+    p = Put(p, ",\"likelihood\":\"");
+    p = Put(p, likelihood);
+    p = Put(p, "\",\"score\":");
+    p = Put(p, score);
+    p = Put(p, ",\"cp_start\":");
+    p = PutInt(p, f.cp_start);
+    p = Put(p, ",\"cp_end\":");
+    p = PutInt(p, f.cp_end);
+    p = Put(p, ",\"validator\":\"");
+    p = Put(p, label_);
+    p = Put(p, f.context ? "\",\"context\":true" : "\",\"context\":false");
+    if (quote_ != QuoteMode::kNone) {
+      p = Put(p, ",\"quote\":");
+      p = Put(p, quote_json_);
     }
     if (with_file_) {
-      buf_ += ",\"file\":";
-      AppendJsonString(&buf_,
-                       doc.origin.rfind("file:", 0) == 0 ? doc.origin.substr(5) : doc.origin);
+      p = Put(p, ",\"file\":");
+      p = Put(p, file_json_);
     }
-    buf_ += "}\n";
+    p = Put(p, "}\n");
+    used = static_cast<size_t>(p - buf_.data());
   }
-  if (std::fwrite(buf_.data(), 1, buf_.size(), f_) != buf_.size())
+  if (std::fwrite(buf_.data(), 1, used, f_) != used)
     return Status::IoError("writing '" + path_ + "' failed: " + std::strerror(errno));
   return Status::Ok();
 }

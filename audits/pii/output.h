@@ -65,7 +65,8 @@ class NdjsonWriter : public DocSink {
   const Scanner* scanner_ = nullptr;
   QuoteMode quote_ = QuoteMode::kRedacted;
   bool with_file_ = false;
-  std::string buf_;
+  std::string buf_;  // lines are written in place; only the first bytes are in use
+  std::string doc_json_, file_json_, quote_text_, quote_json_, label_;
 };
 
 // Rows of pii_findings for one job; commits every 10,000 rows and on Finish.
