@@ -72,11 +72,11 @@ std::string DenyRegex(const std::vector<std::string>& words) {
   return r + ")\\b";
 }
 
-// Appends to *out up to `max_words` lower-cased words of text[from, to) (maximal runs of word
+// Writes at out up to `max_words` lower-cased words of text[from, to) (maximal runs of word
 // bytes, cut at the range's edges), the last ones when `backwards` else the first ones, joined
-// with single spaces.
-void AppendWindowWords(std::string_view text, size_t from, size_t to, int max_words, bool backwards,
-                       std::string* out) {
+// with single spaces; returns the end of what it wrote (at most 2 (to - from) bytes).
+char* WindowWords(std::string_view text, size_t from, size_t to, int max_words, bool backwards,
+                  char* out) {
   const auto* t = reinterpret_cast<const unsigned char*>(text.data());
   size_t begin = from, end = to;
   if (backwards) {  // where the earliest of the last max_words words starts
@@ -101,12 +101,13 @@ void AppendWindowWords(std::string_view text, size_t from, size_t to, int max_wo
     size_t st = i;
     while (i < end && IsWordByte(t[i])) ++i;
     if (i == st) continue;
-    if (!first) out->push_back(' ');
+    if (!first) *out++ = ' ';
     first = false;
     ++words;
     for (size_t k = st; k < i; ++k)
-      out->push_back(static_cast<char>(t[k] >= 'A' && t[k] <= 'Z' ? t[k] + 32 : t[k]));
+      *out++ = static_cast<char>(t[k] >= 'A' && t[k] <= 'Z' ? t[k] + 32 : t[k]);
   }
+  return out;
 }
 
 // Truffle tables of a byte set (see TruffleMatch): entry low nibble, bit high nibble, for
@@ -448,17 +449,27 @@ double Scanner::ContextScore(std::string_view text, const Finding& f, double sco
   if (!options_.use_context || e.context.empty() || score >= 1.0) return score;
   size_t lo = f.start > options_.context_bytes ? f.start - options_.context_bytes : 0;
   size_t hi = std::min(text.size(), f.end + options_.context_bytes);
-  // The words around the finding, " before after " (the padding for whole-word checks).
-  thread_local std::string padded;
-  padded.assign(1, ' ');
-  if (e.window_before > 0) AppendWindowWords(text, lo, f.start, e.window_before, true, &padded);
-  if (e.window_after > 0) {
-    padded.push_back(' ');
-    AppendWindowWords(text, f.end, hi, e.window_after, false, &padded);
+  // The words around the finding, " before after " (the padding for whole-word checks), on
+  // the stack unless the context reaches far.
+  const size_t most = 2 * (f.start - lo) + 2 * (hi - f.end) + 4;
+  char stack[1100];
+  std::string heap;
+  char* buf = stack;
+  if (most > sizeof stack) {
+    heap.resize(most);
+    buf = heap.data();
   }
-  if (padded.size() == 1) return score;
-  padded.push_back(' ');
-  const std::string_view window = std::string_view(padded).substr(1, padded.size() - 2);
+  char* p = buf;
+  *p++ = ' ';
+  if (e.window_before > 0) p = WindowWords(text, lo, f.start, e.window_before, true, p);
+  if (e.window_after > 0) {
+    *p++ = ' ';
+    p = WindowWords(text, f.end, hi, e.window_after, false, p);
+  }
+  if (p - buf == 1) return score;
+  *p++ = ' ';
+  const std::string_view padded(buf, static_cast<size_t>(p - buf));
+  const std::string_view window = padded.substr(1, padded.size() - 2);
   for (const auto& w : e.context) {
     bool found =
         e.context_whole_word ? HasWholeWord(padded, w) : window.find(w) != std::string_view::npos;
