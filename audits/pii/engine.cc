@@ -708,13 +708,14 @@ bool Scanner::HasPairs(const unsigned char* t, size_t begin, size_t end,
   return true;
 }
 
-void Scanner::FindRuns(std::string_view text, std::vector<std::vector<Window>>* runs) const {
+uint64_t Scanner::FindRuns(std::string_view text, std::vector<std::vector<Window>>* runs) const {
   // Windows this close are run as one: a regex call costs about as much as scanning this many
   // bytes, and the bytes between hold no match.
   constexpr size_t kMergeGap = 48;
   const size_t n = text.size();
   const auto* t = reinterpret_cast<const unsigned char*>(text.data());
   const size_t num_runs = runs_.size();
+  uint64_t given = 0;
   // covered[k]: events of run pattern k before it need no work (their windows are done).
   size_t covered[64];
   std::fill(covered, covered + num_runs, size_t{0});
@@ -802,6 +803,7 @@ void Scanner::FindRuns(std::string_view text, std::vector<std::vector<Window>>* 
       low = std::min(low, covered[k]);
       if (we - wa < rp.min_length || !HasPairs(t, wa, we, rp)) continue;
       std::vector<Window>& w = (*runs)[static_cast<size_t>(k)];
+      given |= uint64_t{1} << k;
       if (!w.empty() && wa <= w.back().end + kMergeGap) {
         w.back().end = std::max(w.back().end, we);
       } else {
@@ -853,6 +855,7 @@ void Scanner::FindRuns(std::string_view text, std::vector<std::vector<Window>>* 
       }
     }
   }
+  return given;
 }
 
 namespace {
@@ -991,9 +994,13 @@ Status Scanner::Scan(std::string_view text, std::vector<Finding>* out, ScanStats
     for (size_t i = 0; i < patterns_.size(); ++i) Extract(text, i, &whole, 1, &found, stats);
     any = true;
   } else {
+    // Only the run patterns given windows are touched: most texts give few of them.
+    thread_local uint64_t dirty = 0;  // runs[k] left with windows (by any scanner)
+    for (; dirty != 0; dirty &= dirty - 1)
+      runs[static_cast<size_t>(__builtin_ctzll(dirty))].clear();
     if (runs.size() < runs_.size()) runs.resize(runs_.size());
-    for (size_t k = 0; k < runs_.size(); ++k) runs[k].clear();
-    if (!runs_.empty()) FindRuns(text, &runs);
+    const uint64_t given = runs_.empty() ? 0 : FindRuns(text, &runs);
+    dirty = given;
     if (set_) {
       RE2::Set::ErrorInfo info{RE2::Set::kNoError};
       bool match = set_->set.Match(re2::StringPiece(text.data(), text.size()), &hits, &info);
@@ -1014,17 +1021,18 @@ Status Scanner::Scan(std::string_view text, std::vector<Finding>* out, ScanStats
     }
     std::sort(hits.begin(), hits.end());
     // Pattern order, as the whole-text loop above: the overlap sort below sees the same input.
+    // Run patterns are numbered in pattern order; the Set's hits are sorted.
     size_t next_hit = 0;
-    for (size_t i = 0; i < patterns_.size(); ++i) {
-      if (run_of_[i] >= 0) {
-        const auto& w = runs[static_cast<size_t>(run_of_[i])];
-        if (w.empty()) continue;
-        any = true;
-        Extract(text, i, w.data(), w.size(), &found, stats);
-      } else if (next_hit < hits.size() && hits[next_hit] == static_cast<int>(i)) {
-        ++next_hit;
-        any = true;
-        Extract(text, i, &whole, 1, &found, stats);
+    for (uint64_t g = given; g != 0 || next_hit < hits.size();) {
+      const size_t k = g != 0 ? static_cast<size_t>(__builtin_ctzll(g)) : 0;
+      const int run_pattern = g != 0 ? runs_[k].pattern : static_cast<int>(patterns_.size());
+      any = true;
+      if (next_hit < hits.size() && hits[next_hit] < run_pattern) {
+        Extract(text, static_cast<size_t>(hits[next_hit++]), &whole, 1, &found, stats);
+      } else {
+        Extract(text, static_cast<size_t>(run_pattern), runs[k].data(), runs[k].size(), &found,
+                stats);
+        g &= g - 1;
       }
     }
   }

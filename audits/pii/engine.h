@@ -158,8 +158,9 @@ class Scanner {
     std::array<bool, 256> neighbor_set{};
     bool sparse = false;  // its alphabet is inside tier_alphabet_
   };
-  // Appends to runs[k] the windows where run pattern k must be run.
-  void FindRuns(std::string_view text, std::vector<std::vector<Window>>* runs) const;
+  // Appends to runs[k] the windows where run pattern k must be run; returns the mask of the k
+  // given windows.
+  uint64_t FindRuns(std::string_view text, std::vector<std::vector<Window>>* runs) const;
   // Whether text[begin, end) holds every required pair of run pattern k.
   bool HasPairs(const unsigned char* t, size_t begin, size_t end, const RunPattern& rp) const;
   double ContextScore(std::string_view text, const Finding& f, double score, bool* hit) const;
