@@ -296,8 +296,30 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const Catalogue& catalogue,
         event_pair = static_cast<int>(rp.pairs.size()) - 1;
         events = use_first ? bp.first : bp.second;
         rp.neighbor = use_first ? 1 : -1;
+        rp.gap = 0;
         for (int b = 0; b < 256; ++b)
           rp.neighbor_set[b] = use_first ? bp.second.test(b) : bp.first.test(b);
+      }
+    }
+    // Or a gapped pair's byte, its far end looked for past the fill bytes (cost as a pair's).
+    for (const GappedPair& gp : shape.gapped) {
+      const double rf = ByteSetRate(gp.first), rs = ByteSetRate(gp.second);
+      const bool use_first = rf <= rs;
+      const double er = use_first ? rf : rs;
+      const double c = er * (kCheckCost + (use_first ? rs : rf));
+      if (c < cost || (c == cost && er < event_rate)) {
+        cost = c;
+        event_rate = er;
+        event_pair = -1;
+        events = use_first ? gp.first : gp.second;
+        rp.neighbor = use_first ? 1 : -1;
+        const std::bitset<256>& far = use_first ? gp.second : gp.first;
+        rp.gap = gp.gap;
+        for (int b = 0; b < 256; ++b) {
+          rp.gap_fill[b] = gp.fill.test(b);
+          rp.gap_end[b] = far.test(b);
+          rp.neighbor_set[b] = rp.gap_fill[b] || rp.gap_end[b];
+        }
       }
     }
     // The event's pair holds at every event, inside its window (a pair's bytes are alphabet
@@ -674,6 +696,16 @@ void Scanner::ComputeMasks(const unsigned char* t, size_t n, size_t first_word, 
   }
 }
 
+bool Scanner::GapHolds(const unsigned char* t, size_t n, size_t i, const RunPattern& rp) {
+  for (size_t d = 1; d <= rp.gap + 1; ++d) {
+    if (rp.neighbor < 0 ? i < d : i + d >= n) return false;
+    const unsigned char b = t[rp.neighbor < 0 ? i - d : i + d];
+    if (rp.gap_end[b]) return true;
+    if (!rp.gap_fill[b]) return false;
+  }
+  return false;
+}
+
 bool Scanner::HasPairs(const unsigned char* t, size_t begin, size_t end,
                        const RunPattern& rp) const {
   for (const RunPattern::Pair& p : rp.pairs) {
@@ -771,6 +803,10 @@ uint64_t Scanner::FindRuns(std::string_view text, std::vector<std::vector<Window
         continue;
       }
       const RunPattern& rp = runs_[static_cast<size_t>(k)];
+      if (rp.gap != 0 && !GapHolds(t, n, i, rp)) {
+        low = std::min(low, i + 1);  // not an event of k; the next byte may be
+        continue;
+      }
       if (rp.sparse && tier_end - tier_begin < rp.min_length) {
         // Its alphabet's run lies in the tier run around i: too short, as for every event of
         // k up to the tier run's end.

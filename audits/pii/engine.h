@@ -156,11 +156,18 @@ class Scanner {
     // a required pair whose neighbor (at offset -1 or +1) is in `neighbor_set`.
     int neighbor = 0;
     std::array<bool, 256> neighbor_set{};
+    // A gapped pair's event (regex_shape.h) when gap > 0: a byte of gap_end within gap + 1
+    // bytes in the neighbor's direction, only gap_fill bytes between (neighbor_set, the
+    // one-byte look every class makes first, is gap_end and gap_fill).
+    size_t gap = 0;
+    std::array<bool, 256> gap_fill{}, gap_end{};
     bool sparse = false;  // its alphabet is inside tier_alphabet_
   };
   // Appends to runs[k] the windows where run pattern k must be run; returns the mask of the k
   // given windows.
   uint64_t FindRuns(std::string_view text, std::vector<std::vector<Window>>* runs) const;
+  // Whether a gapped pattern's far end is found from its event at i (see RunPattern::gap).
+  static bool GapHolds(const unsigned char* t, size_t n, size_t i, const RunPattern& rp);
   // Whether text[begin, end) holds every required pair of run pattern k.
   bool HasPairs(const unsigned char* t, size_t begin, size_t end, const RunPattern& rp) const;
   double ContextScore(std::string_view text, const Finding& f, double score, bool* hit) const;

@@ -10,7 +10,9 @@ namespace {
 using Bytes = std::bitset<256>;
 
 constexpr size_t kUnbounded = RegexShape::kUnbounded;
-constexpr size_t kMaxPairs = 4;  // required pairs kept per sub-expression
+constexpr size_t kMaxPairs = 4;   // required pairs kept per sub-expression
+constexpr size_t kMaxGapped = 2;  // required gapped pairs kept per sub-expression
+constexpr size_t kMaxGap = 8;     // longest gap a gapped pair bridges
 
 // What the analysis knows about a sub-expression.
 struct Info {
@@ -19,8 +21,9 @@ struct Info {
   Bytes trigger;         // valid only when !nullable: every match has one of these bytes
   size_t min_length = 0;
   size_t max_length = 0;
-  Bytes first, last;            // bytes a non-empty match may begin / end with
-  std::vector<BytePair> pairs;  // valid only when !nullable: required adjacent pairs
+  Bytes first, last;               // bytes a non-empty match may begin / end with
+  std::vector<BytePair> pairs;     // valid only when !nullable: required adjacent pairs
+  std::vector<GappedPair> gapped;  // valid only when !nullable: required gapped pairs
   // A fixed-length sequence of classes (RegexShape::sequence) when seq_ok: seq[j] at offset
   // j, \b at the offsets with a bit in words, exact as RegexShape::sequence_exact.
   bool seq_ok = true;
@@ -49,6 +52,16 @@ void AddPair(std::vector<BytePair>* pairs, const BytePair& p) {
   std::stable_sort(pairs->begin(), pairs->end(),
                    [](const BytePair& a, const BytePair& b) { return PairRate(a) < PairRate(b); });
   if (pairs->size() > kMaxPairs) pairs->resize(kMaxPairs);
+}
+
+// Adds `g` to `gapped`; keeps the kMaxGapped rarest (by their two ends).
+void AddGapped(std::vector<GappedPair>* gapped, const GappedPair& g) {
+  if (g.first.none() || g.second.none()) return;
+  gapped->push_back(g);
+  auto rate = [](const GappedPair& x) { return Rate(x.first) * Rate(x.second); };
+  std::stable_sort(gapped->begin(), gapped->end(),
+                   [&](const GappedPair& a, const GappedPair& b) { return rate(a) < rate(b); });
+  if (gapped->size() > kMaxGapped) gapped->resize(kMaxGapped);
 }
 
 size_t SatMul(size_t a, size_t b) {
@@ -142,6 +155,7 @@ class Parser {
       ++at_;
       Info next = Concatenation();
       acc.alphabet |= next.alphabet;
+      acc.gapped.clear();  // not tracked across alternatives
       if (acc.nullable || next.nullable) {
         acc.nullable = true;
         acc.pairs.clear();
@@ -175,8 +189,26 @@ class Parser {
 
   Info Concatenation() {
     Info acc;  // empty: nullable, length 0
+    // After the last part that consumes a byte (its last bytes tail_last): optional parts of
+    // at most tail_gap bytes of tail_fill, if any; a next part that consumes a byte makes a
+    // gapped pair with it.
+    bool tail = false;
+    Bytes tail_last, tail_fill;
+    size_t tail_gap = 0;
     while (More() && Peek() != '|' && Peek() != ')') {
       Info next = Repetition();
+      if (next.nullable) {
+        tail_fill |= next.alphabet;
+        tail_gap = SatAdd(tail_gap, next.max_length);
+      } else {
+        if (tail && tail_gap > 0 && tail_gap <= kMaxGap)
+          AddGapped(&acc.gapped, GappedPair{tail_last, tail_fill, next.first, tail_gap});
+        for (const auto& g : next.gapped) AddGapped(&acc.gapped, g);
+        tail = true;
+        tail_last = next.last;
+        tail_fill.reset();
+        tail_gap = 0;
+      }
       acc.alphabet |= next.alphabet;
       acc.min_length = SatAdd(acc.min_length, next.min_length);
       acc.max_length = SatAdd(acc.max_length, next.max_length);
@@ -270,6 +302,7 @@ class Parser {
         x.nullable = true;
         x.min_length = 0;
         x.pairs.clear();
+        x.gapped.clear();
       } else {
         x.min_length = x.min_length > std::numeric_limits<size_t>::max() / lo
                            ? std::numeric_limits<size_t>::max()
@@ -602,6 +635,7 @@ RegexShape AnalyzeRegex(const std::string& regex, bool case_insensitive) {
   shape.min_length = info.min_length;
   shape.max_length = info.max_length;
   shape.pairs = info.pairs;
+  shape.gapped = info.gapped;
   shape.trigger_rate = Rate(shape.trigger);
   if (info.seq_ok && !info.seq.empty() && info.seq.size() == info.min_length &&
       info.seq.size() == info.max_length) {

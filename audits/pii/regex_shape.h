@@ -7,7 +7,9 @@
 //   - m is at least `min_length` bytes long and at most `max_length` (kUnbounded: no limit);
 //   - for every entry p of `pairs`, m holds two adjacent bytes x y with x in p.first and y in
 //     p.second (required byte pairs, e.g. ". then a letter" for a host name; at most a few,
-//     the rarest by the byte model).
+//     the rarest by the byte model);
+//   - for every entry g of `gapped`, m holds x f..f y with x in g.first, at most g.gap bytes
+//     f in g.fill and y in g.second.
 // These are over-approximations (alphabet, trigger, pairs, max_length) and an
 // under-approximation (min_length): the analysis may be loose, never wrong. `ok` is false when the
 // pattern uses syntax the analysis does not model, or can match the empty string; such a pattern
@@ -28,6 +30,14 @@ struct BytePair {
   std::bitset<256> first, second;
 };
 
+// A byte of `first`, then at most `gap` (>= 1) bytes of `fill`, then a byte of `second`: what
+// stands between two required parts when optional ones may come between them (a key word,
+// an optional quote and spaces, then '=').
+struct GappedPair {
+  std::bitset<256> first, fill, second;
+  size_t gap = 0;
+};
+
 struct RegexShape {
   static constexpr size_t kUnbounded = static_cast<size_t>(-1);
   bool ok = false;
@@ -35,7 +45,8 @@ struct RegexShape {
   std::bitset<256> trigger;
   size_t min_length = 0;
   size_t max_length = kUnbounded;
-  std::vector<BytePair> pairs;  // rarest first
+  std::vector<BytePair> pairs;     // rarest first
+  std::vector<GappedPair> gapped;  // rarest first
   // Expected share of trigger bytes in English-like text (a rough byte-frequency model);
   // a high value means the trigger fires nearly everywhere.
   double trigger_rate = 1.0;

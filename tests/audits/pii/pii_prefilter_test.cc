@@ -294,6 +294,25 @@ TEST(PiiRegexShape, BackslashSFollowsRe2NotIsspace) {
             0u);
 }
 
+// Optional parts between two required ones make a gapped pair: the key word's last letter,
+// at most an optional quote and three spaces, then ':' or '='.
+TEST(PiiRegexShape, InfersGappedPairsAcrossOptionalParts) {
+  RegexShape kv = AnalyzeRegex("(?:key|token)[\"']?[ \\t]{0,3}[:=][0-9]+", true);
+  ASSERT_TRUE(kv.ok);
+  ASSERT_FALSE(kv.gapped.empty());
+  const GappedPair& g = kv.gapped[0];
+  EXPECT_EQ(g.gap, 4u);
+  EXPECT_TRUE(g.first.test('y') && g.first.test('N') && !g.first.test('k'));
+  EXPECT_TRUE(g.fill.test(' ') && g.fill.test('\t') && g.fill.test('"') && !g.fill.test('a'));
+  EXPECT_TRUE(g.second.test('=') && g.second.test(':') && !g.second.test(' '));
+  // No gap, no gapped pair (an adjacent pair); an optional part alone requires nothing.
+  EXPECT_TRUE(AnalyzeRegex("ab", false).gapped.empty());
+  EXPECT_TRUE(AnalyzeRegex("a(?:b c?d)?", false).gapped.empty());
+  EXPECT_TRUE(AnalyzeRegex("a|b c?d", false).gapped.empty());
+  // Too long a gap is not bridged.
+  EXPECT_TRUE(AnalyzeRegex("a[ ]{0,20}b", false).gapped.empty());
+}
+
 TEST(PiiRegexShape, InfersMaxLengthAndRequiredPairs) {
   RegexShape ssn = AnalyzeRegex("\\b[0-9]{3}-[0-9]{2}-[0-9]{4}\\b", false);
   ASSERT_TRUE(ssn.ok);
@@ -375,6 +394,17 @@ TEST(PiiRegexShape, ContractHoldsForShippedPatterns) {
               found = found || (pr.first.test(static_cast<unsigned char>(t[k])) &&
                                 pr.second.test(static_cast<unsigned char>(t[k + 1])));
             EXPECT_TRUE(found) << p.regex << " on " << t.substr(s, n);
+          }
+          for (const auto& g : shape.gapped) {
+            bool found = false;
+            for (size_t k = s; k < s + n && !found; ++k) {
+              if (!g.first.test(static_cast<unsigned char>(t[k]))) continue;
+              for (size_t q = k + 1; q < s + n && q <= k + 1 + g.gap && !found; ++q) {
+                found = g.second.test(static_cast<unsigned char>(t[q]));
+                if (!g.fill.test(static_cast<unsigned char>(t[q]))) break;
+              }
+            }
+            EXPECT_TRUE(found) << p.regex << " gapped pair on " << t.substr(s, n);
           }
           ++checked;
           pos = s + std::max<size_t>(n, 1);
