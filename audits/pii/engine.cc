@@ -425,6 +425,20 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const Catalogue& catalogue,
     for (int b = 0; b < 256; ++b)
       if (s->trigger_class_[b] == c) gated.set(static_cast<size_t>(b));
   }
+  // A gate inside another (a smaller alphabet, a run at least as long) passes no byte the
+  // other does not: one mask less to compute.
+  for (size_t j = 0; j < gate_sets.size();) {
+    bool inside = false;
+    for (size_t o = 0; o < gate_sets.size() && !inside; ++o)
+      inside = o != j && (gate_sets[j] & ~gate_sets[o]).none() &&
+               s->gate_min_[o] <= s->gate_min_[j] && (gate_sets[j] != gate_sets[o] || o < j);
+    if (inside) {
+      gate_sets.erase(gate_sets.begin() + static_cast<std::ptrdiff_t>(j));
+      s->gate_min_.erase(s->gate_min_.begin() + static_cast<std::ptrdiff_t>(j));
+    } else {
+      ++j;
+    }
+  }
   if (!s->gate_min_.empty()) {
     std::vector<std::bitset<256>> tables = {gated};
     tables.insert(tables.end(), gate_sets.begin(), gate_sets.end());
