@@ -157,7 +157,8 @@ Verdict VUsSsn(const ValidatorContext& ctx, size_t* s, size_t* e) {
 // group 3, then 2, then 1, and keeps the first that validates.
 Verdict VIban(const ValidatorContext& ctx, size_t* s, size_t* e) {
   std::string_view m = ctx.text.substr(*s, *e - *s);
-  std::vector<size_t> chunk_ends;  // offsets in m after each 4-character group
+  size_t chunk_ends[7];  // offsets in m after each 4-character group
+  size_t chunks = 0;
   size_t pos = 4;
   size_t tail_end = 0;
   while (pos < m.size()) {
@@ -165,24 +166,27 @@ Verdict VIban(const ValidatorContext& ctx, size_t* s, size_t* e) {
     if (m[p] == ' ' || m[p] == '-') ++p;
     size_t q = p;
     while (q < m.size() && q - p < 4 && (IsDigit(m[q]) || IsUpper(m[q]))) ++q;
-    if (q - p == 4 && chunk_ends.size() < 7) {
-      chunk_ends.push_back(q);
+    if (q - p == 4 && chunks < 7) {
+      chunk_ends[chunks++] = q;
       pos = q;
     } else {
       if (q > p) tail_end = q;
       break;
     }
   }
-  std::vector<size_t> ends;
-  if (tail_end > 0) ends.push_back(tail_end);
-  if (!chunk_ends.empty()) ends.push_back(chunk_ends.back());
-  if (chunk_ends.size() > 6) ends.push_back(chunk_ends[5]);
-  for (size_t end : ends) {
-    std::string compact;
-    for (char c : m.substr(0, end))
-      if (c != ' ' && c != '-') compact.push_back(c);
-    if (IbanValid(compact)) {
-      *e = *s + end;
+  size_t ends[3];
+  size_t num_ends = 0;
+  if (tail_end > 0) ends[num_ends++] = tail_end;
+  if (chunks > 0) ends[num_ends++] = chunk_ends[chunks - 1];
+  if (chunks > 6) ends[num_ends++] = chunk_ends[5];
+  for (size_t k = 0; k < num_ends; ++k) {
+    // The candidate without its separators (an IBAN has at most 34 characters).
+    char compact[64];
+    size_t len = 0;
+    for (char c : m.substr(0, ends[k]))
+      if (c != ' ' && c != '-' && len < sizeof compact) compact[len++] = c;
+    if (IbanValid(std::string_view(compact, len))) {
+      *e = *s + ends[k];
       return Verdict::kValid;
     }
   }
@@ -412,12 +416,12 @@ bool IbanValid(std::string_view iban) {
     return false;
   const IbanCountry* country = nullptr;
   for (const auto& c : kIbanCountries)
-    if (iban.substr(0, 2) == c.cc) country = &c;
+    if (c.cc[0] == iban[0] && c.cc[1] == iban[1]) country = &c;
   if (country == nullptr || !BbanMatches(iban.substr(4), country->bban)) return false;
   // ISO 7064 mod 97-10 on BBAN + country code + check digits, letters as 10..35, in chunks.
-  std::string moved = std::string(iban.substr(4)) + std::string(iban.substr(0, 4));
   int rem = 0;
-  for (char c : moved) {
+  for (size_t i = 0; i < iban.size(); ++i) {
+    const char c = iban[(i + 4) % iban.size()];  // the first four characters moved to the end
     if (IsDigit(c)) {
       rem = (rem * 10 + (c - '0')) % 97;
     } else if (IsUpper(c)) {
