@@ -61,9 +61,18 @@ namespace {
 
 const std::bitset<256> kNoBytes;
 
-// ASCII letters, digits and '_': std::isalnum in the "C" locale, which mnemo never changes.
-bool IsWordByte(unsigned char c) {
-  return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '_';
+// ASCII letters, digits and '_': std::isalnum in the "C" locale, which mnemo never changes
+// (a table: the context words' scan tests it on every byte).
+struct WordBytes {
+  bool is[256] = {};
+  constexpr WordBytes() {
+    for (int c = 0; c < 256; ++c)
+      is[c] = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '_';
+  }
+};
+constexpr WordBytes kWordBytes;
+inline bool IsWordByte(unsigned char c) {
+  return kWordBytes.is[c];
 }
 
 std::string DenyRegex(const std::vector<std::string>& words) {
