@@ -14,10 +14,15 @@
 // inside a window is a match in the whole text, so the leftmost match from any position is
 // the same: the findings are exactly those of a whole-text scan.
 // The pass is driven by events, positions every match must hold one of: the trigger bytes,
-// or one byte of a required pair with its neighbor checked, whichever the byte model says is
-// cheaper; with AVX2 it finds them 32 bytes at a time. Patterns over rare alphabets (digits
-// and separators) share a tier: an event whose run in the union of those alphabets is too
-// short for all of them is dropped at once.
+// or one byte of a required pair (or gapped pair) with its neighbor checked, whichever the
+// byte model says is cheaper; it works on bit masks of 64 text bytes (AVX2 where the CPU has
+// it). Gates drop a trigger byte before any per-event work when its class's patterns all
+// need a long run of an alphabet it is not in (digits of ordinary numbers). Patterns over
+// rare alphabets (digits and separators) share a tier: an event whose run in the union of
+// those alphabets is too short for all of them is dropped at once.
+// Fixed-length patterns are matched in their windows by their class sequence (Shift-And,
+// regex_shape.h), RE2 confirming a candidate unless the sequence is exact; the
+// one-regex-at-a-time baseline (prefilter false) stays RE2 alone.
 // Every other pattern (unknown syntax, common trigger bytes) goes into one RE2::Set, and is
 // run over the whole text when the Set says it matches.
 //
