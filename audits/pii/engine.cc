@@ -337,6 +337,7 @@ Result<std::unique_ptr<Scanner>> Scanner::Create(const Catalogue& catalogue,
     for (int b = 0; b < 256; ++b)
       if (events.test(b)) trigger_mask[b] |= uint64_t{1} << k;
     rp.sparse = ByteSetRate(shape.alphabet) <= kMaxTierRate;
+    rp.exact_sequence = s->patterns_[i]->seq_length != 0 && s->patterns_[i]->seq_exact;
     if (rp.sparse)
       for (int b = 0; b < 256; ++b) s->tier_alphabet_[b] = s->tier_alphabet_[b] || alphabet[b];
     s->runs_.push_back(std::move(rp));
@@ -860,7 +861,8 @@ uint64_t Scanner::FindRuns(std::string_view text, std::vector<std::vector<Window
       }
       covered[k] = we == e ? e : i + rp.max_length + 1;
       low = std::min(low, covered[k]);
-      if (we - wa < rp.min_length || !HasPairs(t, wa, we, rp)) continue;
+      // An exact sequence matches about as fast as the pairs are looked for: it decides.
+      if (we - wa < rp.min_length || (!rp.exact_sequence && !HasPairs(t, wa, we, rp))) continue;
       std::vector<Window>& w = (*runs)[static_cast<size_t>(k)];
       given |= uint64_t{1} << k;
       if (!w.empty() && wa <= w.back().end + kMergeGap) {

@@ -166,7 +166,8 @@ class Scanner {
     // one-byte look every class makes first, is gap_end and gap_fill).
     size_t gap = 0;
     std::array<bool, 256> gap_fill{}, gap_end{};
-    bool sparse = false;  // its alphabet is inside tier_alphabet_
+    bool sparse = false;          // its alphabet is inside tier_alphabet_
+    bool exact_sequence = false;  // matched by its exact class sequence (no pair checks)
   };
   // Appends to runs[k] the windows where run pattern k must be run; returns the mask of the k
   // given windows.
