@@ -122,7 +122,9 @@ class Scanner {
   size_t num_patterns() const { return patterns_.size(); }
   // Whether pattern i is prefiltered by its runs (else by the RE2::Set).
   bool RunsPattern(size_t i) const;
-  // Scans with pattern i alone, no prefilter (the one-regex-at-a-time baseline).
+  // Scans with pattern i alone over the whole text, no windows. With the prefilter off this is
+  // RE2 alone, the one-regex-at-a-time baseline; with it on, a fixed-length pattern is matched
+  // by its class sequence (FindSequence) as Scan does.
   void ScanOnePattern(std::string_view text, size_t i, std::vector<Finding>* out,
                       ScanStats* stats) const {
     const Window whole{0, text.size()};
