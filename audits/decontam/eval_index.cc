@@ -116,9 +116,10 @@ Result<EvalIndex> EvalIndex::Build(const std::vector<EvalItem>& items, const Tok
     }
     a = b;
   }
-  // Each item's n-gram ranks, and the units (and adjacent unit pairs) its kept n-grams cover.
+  // Each item's n-gram ranks, and the keys of the scan's filter its kept n-grams cover: their
+  // adjacent unit pairs, or their units.
   ix.uses_pairs_ = n >= 2 && ix.short_lengths_.empty();
-  std::vector<std::vector<uint64_t>> covered_units(items.size()), covered_pairs(items.size());
+  std::vector<std::vector<uint64_t>> covered(items.size());
   tbb::parallel_for(tbb::blocked_range<size_t>(0, items.size(), 16),
                     [&](const tbb::blocked_range<size_t>& r) {
                       for (size_t i = r.begin(); i != r.end(); ++i) {
@@ -127,41 +128,36 @@ Result<EvalIndex> EvalIndex::Build(const std::vector<EvalItem>& items, const Tok
                         for (uint64_t h : hashes[i])
                           g.push_back(static_cast<int32_t>(ix.set_.Find(h)));
                         const auto& uh = unit_hashes[i];
-                        auto& cu = covered_units[i];
-                        auto& cp = covered_pairs[i];
-                        size_t len = ix.short_[i] ? uh.size() : n, covered = 0;
+                        auto& keys = covered[i];
+                        size_t len = ix.short_[i] ? uh.size() : n, done = 0;
                         for (size_t p = 0; p < g.size(); ++p) {
                           if (g[p] < 0) continue;
-                          for (size_t k = std::max(p, covered); k < p + len; ++k) {
-                            cu.push_back(uh[k]);
-                            if (ix.uses_pairs_ && k > p) cp.push_back(PairKey(uh[k - 1], uh[k]));
+                          for (size_t k = std::max(p, done); k < p + len; ++k) {
+                            if (!ix.uses_pairs_)
+                              keys.push_back(uh[k]);
+                            else if (k > p)
+                              keys.push_back(PairKey(uh[k - 1], uh[k]));
                           }
-                          covered = p + len;
+                          done = p + len;
                         }
-                        for (auto* v : {&cu, &cp}) {
-                          std::sort(v->begin(), v->end());
-                          v->erase(std::unique(v->begin(), v->end()), v->end());
-                        }
+                        std::sort(keys.begin(), keys.end());
+                        keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
                       }
                     });
-  std::vector<uint64_t> vocab, pairs_kept;
+  std::vector<uint64_t> filter;
   for (size_t i = 0; i < items.size(); ++i) {
     bool any = false;
     for (int32_t r : ix.grams_[i]) any = any || r >= 0;
     if (!any) ++ix.stats_.empty_items;
-    vocab.insert(vocab.end(), covered_units[i].begin(), covered_units[i].end());
-    pairs_kept.insert(pairs_kept.end(), covered_pairs[i].begin(), covered_pairs[i].end());
+    filter.insert(filter.end(), covered[i].begin(), covered[i].end());
   }
-  for (auto* v : {&vocab, &pairs_kept}) {
-    tbb::parallel_sort(v->begin(), v->end());
-    v->erase(std::unique(v->begin(), v->end()), v->end());
-  }
+  tbb::parallel_sort(filter.begin(), filter.end());
+  filter.erase(std::unique(filter.begin(), filter.end()), filter.end());
   if (ix.uses_pairs_)
-    ix.pairs_.Build(pairs_kept, 4);  // cache-sized: a false pass costs little, a miss a lot
+    ix.pairs_.Build(filter, 4);  // cache-sized: a false pass costs little, a miss a lot
   else
-    ix.vocab_.Build(vocab);
-  ix.stats_.vocabulary = vocab.size();
-  ix.stats_.pairs = pairs_kept.size();
+    ix.vocab_.Build(filter);
+  ix.stats_.filter_keys = filter.size();
   XXH3_state_t* st = XXH3_createState();
   XXH3_64bits_reset(st);
   const auto& keys = ix.set_.keys();

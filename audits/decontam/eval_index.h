@@ -39,8 +39,7 @@ struct IndexStats {
   size_t kept = 0;                  // distinct n-grams in the set
   size_t short_items = 0;           // items represented whole
   size_t empty_items = 0;           // items with no n-gram left (too short, or all boilerplate)
-  size_t vocabulary = 0;            // distinct units in kept n-grams
-  size_t pairs = 0;                 // distinct adjacent unit pairs in kept n-grams (uses_pairs)
+  size_t filter_keys = 0;  // distinct keys of the scan's filter: adjacent unit pairs or units
 };
 
 class EvalIndex {
