@@ -6,7 +6,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fcntl.h>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -43,23 +42,8 @@ std::string Chromium() {
 // Chromium's helpers never outlive the test, also when an assertion fails.
 class ProcessGroup {
  public:
-  ProcessGroup(const std::vector<std::string>& argv, const std::string& out,
-               const std::string& err) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      setpgid(0, 0);
-      int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(o, 1);
-      dup2(e, 2);
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      execv(args[0], args.data());
-      _exit(127);
-    }
-    if (pid_ > 0) setpgid(pid_, pid_);
-  }
+  ProcessGroup(const std::vector<std::string>& argv, const std::string& out, const std::string& err)
+      : pid_(testing_util::Spawn(argv, out, err, /*own_group=*/true)) {}
   ~ProcessGroup() {
     if (pid_ <= 0) return;
     kill(-pid_, SIGKILL);

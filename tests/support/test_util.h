@@ -65,20 +65,25 @@ inline CommandResult RunCommand(const std::string& cmd) {
   return r;
 }
 
-// Starts argv[0] with argv (no shell) in a child process, its stdout and stderr going to
-// `log`; returns the child's pid for waitpid/kill.
-inline pid_t Spawn(const std::vector<std::string>& argv, const std::string& log = "/dev/null") {
+// Starts argv[0] with argv (no shell) in a child process, its stdout going to `log` and its
+// stderr to `err_log` (empty: to `log` too); with own_group, the child leads a new process
+// group (kill(-pid) then reaches its helpers). Returns the child's pid for waitpid/kill.
+inline pid_t Spawn(const std::vector<std::string>& argv, const std::string& log = "/dev/null",
+                   const std::string& err_log = "", bool own_group = false) {
   pid_t pid = fork();
   if (pid == 0) {
+    if (own_group) setpgid(0, 0);
     int out = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = err_log.empty() ? out : open(err_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(out, 1);
-    dup2(out, 2);
+    dup2(err, 2);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     execv(args[0], args.data());
     _exit(127);
   }
+  if (own_group && pid > 0) setpgid(pid, pid);  // also from here: no race with kill(-pid)
   return pid;
 }
 
