@@ -92,6 +92,15 @@ std::string Data(const std::string& rel) {
   return std::string(MNEMO_FIXTURES_DIR) + "/../" + rel;
 }
 
+// RE2 options as the scanner compiles a catalogue pattern (bytes, dot matches newline).
+RE2::Options ScannerOptions(const PatternDef& p) {
+  RE2::Options o;
+  o.set_encoding(RE2::Options::EncodingLatin1);
+  o.set_case_sensitive(p.case_sensitive);
+  o.set_dot_nl(true);
+  return o;
+}
+
 TEST(PiiPrefilter, RealTextWithPlantedCanariesMatchesTheLoop) {
   auto cat = Catalogue::Default();
   ASSERT_TRUE(cat.ok());
@@ -367,11 +376,7 @@ TEST(PiiRegexShape, ContractHoldsForShippedPatterns) {
     for (const auto& p : e.patterns) {
       RegexShape shape = AnalyzeRegex(p.regex, !p.case_sensitive);
       if (!shape.ok) continue;
-      RE2::Options o;
-      o.set_encoding(RE2::Options::EncodingLatin1);
-      o.set_case_sensitive(p.case_sensitive);
-      o.set_dot_nl(true);
-      RE2 re(p.regex, o);
+      RE2 re(p.regex, ScannerOptions(p));
       ASSERT_TRUE(re.ok()) << p.regex;
       for (int i = 0; i < 1000; ++i) {
         std::string t;
@@ -536,11 +541,7 @@ TEST(PiiRegexShape, ExactSequencesAgreeWithRe2) {
       if (!shape.ok || shape.sequence.empty()) continue;
       EXPECT_EQ(shape.sequence.size(), shape.min_length) << p.regex;
       EXPECT_EQ(shape.sequence.size(), shape.max_length) << p.regex;
-      RE2::Options o;
-      o.set_encoding(RE2::Options::EncodingLatin1);
-      o.set_case_sensitive(p.case_sensitive);
-      o.set_dot_nl(true);
-      RE2 re(p.regex, o);
+      RE2 re(p.regex, ScannerOptions(p));
       ASSERT_TRUE(re.ok()) << p.regex;
       exact += shape.sequence_exact;
       const size_t len = shape.sequence.size();
