@@ -77,6 +77,7 @@ inline pid_t Spawn(const std::vector<std::string>& argv, const std::string& log 
     int err = err_log.empty() ? out : open(err_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(out, 1);
     dup2(err, 2);
+    close_range(3, ~0U, 0);  // the child inherits none of the test's other descriptors
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);

@@ -98,6 +98,10 @@ class LlamaServer {
         dup2(fd, 1);
         dup2(fd, 2);
       }
+      // Inherit nothing else: a server restarted mid-test would otherwise hold copies of the
+      // test's open sockets (a proxy's accepted connection, curl's), so their peers never see
+      // them close and wait for the HTTP timeout.
+      close_range(3, ~0U, 0);
       execv(argv[0], argv.data());
       _exit(127);
     }
