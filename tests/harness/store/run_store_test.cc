@@ -123,6 +123,24 @@ TEST_F(RunStoreTest, FreshStoreHasCurrentSchemaVersionAndAllTables) {
             "1");
 }
 
+// A run killed after SQLite created the file and before the schema transaction committed
+// leaves an empty file, or (after the switch to WAL) a database with no tables. The rerun
+// must take either as a fresh store, not as someone else's database.
+TEST_F(RunStoreTest, StoreLeftEmptyByAKillBeforeTheSchemaOpensAsFresh) {
+  const std::string zero = PathOf("zero-bytes.db");
+  { std::ofstream touch(zero, std::ios::binary); }
+  const std::string wal = PathOf("wal-no-tables.db");
+  ASSERT_TRUE(RawExec(wal, "PRAGMA journal_mode = WAL;"));
+  ASSERT_EQ(RawQuery(wal, "SELECT count(*) FROM sqlite_master"), "0");
+  for (const std::string& path : {zero, wal}) {
+    auto store = MustOpen(path);
+    ASSERT_NE(store, nullptr) << path;
+    EXPECT_EQ(store->schema_version(), RunStore::kSchemaVersion) << path;
+    EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM sqlite_master WHERE name = 'requests'"), "1")
+        << path;
+  }
+}
+
 TEST_F(RunStoreTest, ReopenDoesNotMigrateAgainAndKeepsData) {
   {
     auto store = MustOpen(DbPath());
