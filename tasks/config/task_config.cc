@@ -77,7 +77,18 @@ nlohmann::json NodeToJson(const YAML::Node& n) {
     }
     case YAML::NodeType::Map: {
       nlohmann::json o = nlohmann::json::object();
-      for (const auto& kv : n) o[kv.first.as<std::string>()] = NodeToJson(kv.second);
+      for (const auto& kv : n) {
+        const std::string key = kv.first.as<std::string>();
+        // lm-eval reads a mapping doc_to_choice as list(mapping.values()), in the file's order;
+        // a JSON object would sort the keys, so keep the values as a list here.
+        if (key == "doc_to_choice" && kv.second.IsMap()) {
+          nlohmann::json values = nlohmann::json::array();
+          for (const auto& choice : kv.second) values.push_back(NodeToJson(choice.second));
+          o[key] = std::move(values);
+        } else {
+          o[key] = NodeToJson(kv.second);
+        }
+      }
       return o;
     }
     default:
