@@ -2,6 +2,9 @@
 
 #include <cctype>
 #include <functional>
+#include <string_view>
+
+#include "tasks/jinja/py_string_literal.h"
 
 namespace mnemo {
 
@@ -15,6 +18,12 @@ bool IsDigits(const std::string& s) {
 }
 
 const char* kDetokenizer = "!builtin:preprocess_wikitext.wikitext_detokenizer";
+
+// Whether text[i] starts a prefixed string literal: u'..', r'..' (either case).
+bool StringPrefix(const std::string& text, size_t i) {
+  return i + 1 < text.size() && std::string_view("uUrR").find(text[i]) != std::string_view::npos &&
+         (text[i + 1] == '\'' || text[i + 1] == '"');
+}
 
 }  // namespace
 
@@ -61,21 +70,19 @@ Result<nlohmann::json> ParsePythonLiteral(const std::string& text) {
         return fail("expected ',' or '" + std::string(1, close) + "'");
       }
     }
-    if (c == '\'' || c == '"') {
-      char q = c;
-      ++i;
+    if (c == '\'' || c == '"' || StringPrefix(text, i)) {
+      // Adjacent literals concatenate ('a' 'b' is 'ab'), as in Python source.
       std::string s;
-      while (i < text.size() && text[i] != q) {
-        if (text[i] == '\\' && i + 1 < text.size()) {
-          char e = text[i + 1];
-          s.push_back(e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e);
-          i += 2;
-          continue;
-        }
-        s.push_back(text[i++]);
-      }
-      if (i >= text.size()) return fail("unterminated string");
-      ++i;
+      do {
+        const bool raw = text[i] == 'r' || text[i] == 'R';
+        if (text[i] != '\'' && text[i] != '"') ++i;  // the prefix
+        const char quote = text[i++];
+        size_t error_at = 0;
+        Status read = jinja::py::ReadStringLiteralBody(text, quote, raw, &i, &s, &error_at);
+        if (!read.ok()) return fail(read.message() + " at offset " + std::to_string(error_at));
+        ++i;  // the closing quote
+        skip();
+      } while (i < text.size() && (text[i] == '\'' || text[i] == '"' || StringPrefix(text, i)));
       return nlohmann::json(s);
     }
     size_t start = i;

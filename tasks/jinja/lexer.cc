@@ -3,6 +3,7 @@
 #include <charconv>
 #include <optional>
 
+#include "tasks/jinja/py_string_literal.h"
 #include "tasks/jinja/pyvalue.h"
 
 namespace mnemo::jinja {
@@ -306,99 +307,16 @@ class Lexer {
     return Status::Ok();
   }
 
-  static int HexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  }
-
   // A quoted literal with Python's escapes (Jinja decodes them with "unicode-escape").
   Status String(size_t* pos) {
     const size_t start = *pos;
-    const char quote = src_[start];
     std::string raw;
-    size_t i = start + 1;
-    while (true) {
-      if (i >= src_.size())
-        return Status::InvalidArgument("unterminated string literal" + At(start));
-      const char c = src_[i];
-      if (c == quote) break;
-      if (c != '\\') {
-        raw += c;
-        ++i;
-        continue;
-      }
-      if (i + 1 >= src_.size()) {
-        return Status::InvalidArgument("unterminated string literal" + At(start));
-      }
-      const char e = src_[i + 1];
-      i += 2;
-      switch (e) {
-        case '\\':
-          raw += '\\';
-          break;
-        case '\'':
-          raw += '\'';
-          break;
-        case '"':
-          raw += '"';
-          break;
-        case 'a':
-          raw += '\a';
-          break;
-        case 'b':
-          raw += '\b';
-          break;
-        case 'f':
-          raw += '\f';
-          break;
-        case 'n':
-          raw += '\n';
-          break;
-        case 'r':
-          raw += '\r';
-          break;
-        case 't':
-          raw += '\t';
-          break;
-        case 'v':
-          raw += '\v';
-          break;
-        case '\n':
-          break;  // line continuation
-        case 'x':
-        case 'u':
-        case 'U': {
-          const int n = e == 'x' ? 2 : e == 'u' ? 4 : 8;
-          uint32_t cp = 0;
-          for (int k = 0; k < n; ++k) {
-            const int h = i + k < src_.size() ? HexValue(src_[i + k]) : -1;
-            if (h < 0) {
-              return Status::InvalidArgument(std::string("truncated \\") + e + " escape" +
-                                             At(i - 2));
-            }
-            cp = cp * 16 + static_cast<uint32_t>(h);
-          }
-          if (cp > 0x10FFFF) return Status::InvalidArgument("invalid \\U escape" + At(i - 2));
-          i += n;
-          py::AppendUtf8(cp, raw);
-          break;
-        }
-        case 'N':
-          return Status::Unsupported("unsupported Jinja construct '\\N{...}' escape" + At(i - 2));
-        default:
-          if (e >= '0' && e <= '7') {
-            uint32_t cp = static_cast<uint32_t>(e - '0');
-            for (int k = 0; k < 2 && i < src_.size() && src_[i] >= '0' && src_[i] <= '7'; ++k) {
-              cp = cp * 8 + static_cast<uint32_t>(src_[i++] - '0');
-            }
-            py::AppendUtf8(cp, raw);
-          } else {
-            raw += '\\';  // unknown escapes stay as written
-            raw += e;
-          }
-      }
+    size_t i = start + 1, error_at = start;
+    Status s = py::ReadStringLiteralBody(src_, src_[start], /*raw=*/false, &i, &raw, &error_at);
+    if (!s.ok()) {
+      if (s.code() == StatusCode::kUnsupported)
+        return Status::Unsupported("unsupported Jinja construct '\\N{...}' escape" + At(error_at));
+      return Status::InvalidArgument(s.message() + At(error_at));
     }
     tokens_.push_back(Token{TokenKind::kString, start, NormalizeNewlines(raw), 0, 0});
     *pos = i + 1;

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "tasks/eval/task_data.h"
+#include "tasks/jinja/pyvalue.h"
 
 namespace mnemo {
 namespace {
@@ -412,10 +413,8 @@ TEST(DocToTest, ChoiceFeatureTemplateListAndMapping) {
   EXPECT_FALSE(t->DocToChoice(kDoc).ok());  // "Q?" is no Python literal
 }
 
-// KNOWN BUG (tasks/config/task_config.cc NodeToJson / TaskConfig::doc_to_choice hold YAML
-// mappings as nlohmann::json objects, which sort their keys): lm-eval's
-// list(doc_to_choice.values()) keeps the YAML's order.
-TEST(DocToTest, DISABLED_MappingChoicesKeepTheYamlOrder) {
+// lm-eval's list(doc_to_choice.values()) keeps the YAML's order, not the keys' sorted order.
+TEST(DocToTest, MappingChoicesKeepTheYamlOrder) {
   auto task = LoadTask(kData + "/task/choice_dict_order.yaml");
   ASSERT_NE(task, nullptr);
   auto c = task->DocToChoice(kDoc);
@@ -553,15 +552,55 @@ TEST(ParsePythonLiteralTest, NotLiterals) {
   }
 }
 
-// KNOWN BUG (tasks/eval/task.cc ParsePythonLiteral): \x and \u escapes and implicit string
-// concatenation are not read as Python does.
-TEST(ParsePythonLiteralTest, DISABLED_HexUnicodeEscapesAndConcatenation) {
-  auto escapes = ParsePythonLiteral("['\\x41\\u00e9']");
-  ASSERT_TRUE(escapes.ok()) << escapes.status().ToString();
-  EXPECT_EQ(*escapes, json({"A\xC3\xA9"}));
-  auto concat = ParsePythonLiteral("['a' 'b']");
-  ASSERT_TRUE(concat.ok()) << concat.status().ToString();
-  EXPECT_EQ(*concat, json({"ab"}));
+// Each expected value is what CPython 3.11's ast.literal_eval returns for the same text.
+TEST(ParsePythonLiteralTest, EscapesPrefixesAndConcatenationAsCPython) {
+  const std::vector<std::pair<std::string, json>> cases = {
+      {R"(['\x41\u00e9'])", json({"A\u00e9"})},
+      {R"(['a' 'b'])", json({"ab"})},
+      {R"(('tuple', 'concat' "mixed"))", json({"tuple", "concatmixed"})},
+      {R"(['a\xa0b', 'c\u200bd'])", json({"a\u00a0b", "c\u200bd"})},
+      {R"(['\d\w', '\\'])", json({"\\d\\w", "\\"})},  // unknown escapes stay as written
+      {R"(['\101\7\0'])", json({std::string("A\a\0", 3)})},
+      {R"([u'x', r'\n', R'\''])", json({"x", "\\n", "\\'"})},
+      {R"(['\U0001F600'])", json({"\U0001F600"})},
+      {"['a\\\nb']", json({"ab"})},  // a backslash-newline continues the line
+      {R"(['\t\r\n\a\b\f\v'])", json({"\t\r\n\a\b\f\v"})},
+      {R"(["it's", 'say "hi"'])", json({"it's", "say \"hi\""})},
+  };
+  for (const auto& [text, want] : cases) {
+    auto v = ParsePythonLiteral(text);
+    ASSERT_TRUE(v.ok()) << text << ": " << v.status().ToString();
+    EXPECT_EQ(*v, want) << text;
+  }
+  // CPython refuses these too (SyntaxError); \N{...} it reads, mnemo refuses by name.
+  for (const char* bad :
+       {R"(['\x4'])", R"(['\u12'])", R"(['\U00110000'])", "['abc", R"(['\N{EM DASH}'])", "['a\\"}) {
+    auto v = ParsePythonLiteral(bad);
+    ASSERT_FALSE(v.ok()) << bad;
+    EXPECT_NE(v.status().message().find("as a Python literal"), std::string::npos)
+        << v.status().message();
+  }
+}
+
+// lm-eval renders a doc_to_choice template such as "{{choices}}" with repr() and reads it back
+// with ast.literal_eval: every string must survive the round trip, including the characters
+// repr() escapes (NBSP, controls, separators) and undecodable bytes (surrogateescape).
+TEST(ParsePythonLiteralTest, ReadsBackWhatReprRendered) {
+  const json choices = {"plain",
+                        "a\u00a0b",
+                        "ctl\x01\x7f\u0085",
+                        "sep\u2028\ufeff\ue000",
+                        "emoji \U0001F600",
+                        "quotes ' \" both",
+                        "back\\slash",
+                        "only 'single'",
+                        "tab\tnl\n",
+                        std::string("nul\0x", 5),
+                        "bad \xff\xfe bytes"};
+  const std::string rendered = jinja::py::Repr(choices);
+  auto v = ParsePythonLiteral(rendered);
+  ASSERT_TRUE(v.ok()) << rendered << ": " << v.status().ToString();
+  EXPECT_EQ(*v, choices) << rendered;
 }
 
 }  // namespace
