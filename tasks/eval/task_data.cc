@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "datasets/io/block_reader.h"
 #include "datasets/io/jsonl_reader.h"
 #include "datasets/io/line_reader.h"
 
@@ -31,6 +32,19 @@ std::string FormatOf(const TaskConfig& task, const std::string& file) {
   if (ext == ".tsv") return "tsv";
   if (ext == ".txt") return "text";
   return task.dataset_path == "json" ? "json" : "jsonl";
+}
+
+// The decoded file as it is, line ends included: a CSV field may quote a "\r\n", which
+// Python's csv module keeps (LineReader drops the '\r' of every line end).
+Result<std::string> ReadBytes(const std::string& path) {
+  auto r = BlockReader::Open(path);
+  if (!r.ok()) return r.status();
+  std::string out;
+  ByteBlock block;
+  uint64_t offset = 0;
+  while ((*r)->Next(&block, &offset)) out.append(block.data(), block.size());
+  if (!(*r)->status().ok()) return (*r)->status();
+  return out;
 }
 
 Result<std::string> ReadAll(const std::string& path) {
@@ -75,7 +89,7 @@ Result<std::vector<nlohmann::json>> LoadJson(const std::string& path, size_t lim
 
 Result<std::vector<nlohmann::json>> LoadCsv(const TaskConfig& task, const std::string& path,
                                             char sep, size_t limit) {
-  auto all = ReadAll(path);
+  auto all = ReadBytes(path);
   if (!all.ok()) return all.status();
   size_t pos = 0;
   std::vector<std::string> header = task.dataset_columns;

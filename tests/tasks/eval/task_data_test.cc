@@ -52,18 +52,8 @@ TEST(TaskDataTest, CsvWithQuotesEscapedQuotesEmbeddedNewlinesAndCrlf) {
   EXPECT_EQ(docs[2], json({{"id", "3"}, {"question", ""}, {"answer", "  spaced  "}}));
   EXPECT_EQ(docs[3],
             json({{"id", "4"}, {"question", "a \"quoted\" word, and comma"}, {"answer", "x"}}));
-  // The field that spans two lines keeps its line break (see the disabled test below for the
-  // '\r' of a CRLF inside quotes).
-  const std::string two = docs[1]["answer"].get<std::string>();
-  EXPECT_TRUE(two == "two\r\nlines" || two == "two\nlines") << two;
-}
-
-// KNOWN BUG (tasks/eval/task_data.cc, LoadCsv reads through ReadAll/LineReader, which drops
-// the '\r' of every line end, including one inside a quoted field): Python's csv module and
-// pandas (behind HF's csv loader) both read "two\r\nlines"; mnemo reads "two\nlines".
-TEST(TaskDataTest, DISABLED_CrlfInsideAQuotedFieldIsKept) {
-  auto docs = MustLoad(FileTask(kData + "/csv/quoted_crlf.csv"));
-  ASSERT_EQ(docs.size(), 4u);
+  // The field that spans two lines keeps its CRLF, as Python's csv module and pandas (behind
+  // HF's csv loader) read it.
   EXPECT_EQ(docs[1]["answer"], "two\r\nlines");
 }
 
