@@ -8,20 +8,20 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <filesystem>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/sqlite_util.h"
 #include "tests/support/test_util.h"
 
 namespace mnemo {
 namespace {
 
-namespace fs = std::filesystem;
 using testing_util::Quote;
 using testing_util::ReadFile;
 using testing_util::RunCommand;
+using testing_util::StoredCount;
 using testing_util::TempDir;
 using testing_util::WriteFile;
 
@@ -41,9 +41,8 @@ TEST(ReportWhileWritingTest, ReportsOfARunningStoreNeverSeeALockedDatabase) {
   int reports = 0, status = 0;
   bool done = false;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(300);
-  while (!fs::exists(db + "-wal") && std::chrono::steady_clock::now() < deadline)
+  while (StoredCount(db, "runs") < 1 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
   while (!done && std::chrono::steady_clock::now() < deadline) {
     const std::string html = d.File("report.html");
     auto r = RunCommand(Quote(MNEMO_EXE) + " report --db " + Quote(db) + " --out " + Quote(html));

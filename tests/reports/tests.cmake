@@ -26,5 +26,5 @@ mn_add_test(report_bench_test
 add_dependencies(report_bench_test mnemo)
 mn_add_test(report_while_writing_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/report_while_writing_test.cc
-  LINK nlohmann_json::nlohmann_json LABELS integration TIMEOUT 400)
+  LINK nlohmann_json::nlohmann_json SQLite::SQLite3 LABELS integration TIMEOUT 400)
 add_dependencies(report_while_writing_test mnemo mnemo_backend_faulty)

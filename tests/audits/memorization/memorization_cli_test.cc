@@ -3,13 +3,12 @@
 // the mock memorises comes from the fake model's own definition, not from the audit.
 #include <gtest/gtest.h>
 
-#include <sqlite3.h>
-
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "backends/mock/fake_model.h"
+#include "tests/support/sqlite_util.h"
 #include "tests/support/test_util.h"
 
 namespace mnemo {
@@ -18,6 +17,8 @@ namespace {
 using testing_util::Quote;
 using testing_util::ReadFile;
 using testing_util::RunCommand;
+using testing_util::SqlInt;
+using testing_util::StoredCount;
 using testing_util::TempDir;
 using testing_util::WriteFile;
 
@@ -33,19 +34,6 @@ std::string MockGreedy(const std::string& prompt, size_t n) {
     out.push_back(static_cast<char>(prev - fake::kByteOffset));
   }
   return out;
-}
-
-int64_t Count(const std::string& db, const std::string& sql) {
-  sqlite3* h = nullptr;
-  sqlite3_open(db.c_str(), &h);
-  sqlite3_stmt* st = nullptr;
-  int64_t n = -1;
-  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW)
-    n = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(h);
-  return n;
 }
 
 // Probes with P = 8, S = 8: "memorised" ones continue their prefix the way the mock does.
@@ -81,15 +69,15 @@ TEST(MemorizationCli, AuditWritesSummaryStoreAndReusesCache) {
   EXPECT_EQ(s["groups"]["repeats=1"]["exact_rate"], 0.0);
   EXPECT_EQ(s["exact_rate"], 0.5);
   EXPECT_EQ(s["groups"]["all"]["exact_ci"].size(), 2u);
-  EXPECT_EQ(Count(d.File("r.db"), "SELECT COUNT(*) FROM mem_probes"), 4);
-  EXPECT_EQ(Count(d.File("r.db"),
-                  "SELECT COUNT(*) FROM mem_probes WHERE exact = 1 AND "
-                  "json_extract(group_json, '$.repeats') = 8"),
+  EXPECT_EQ(SqlInt(d.File("r.db"), "SELECT COUNT(*) FROM mem_probes"), 4);
+  EXPECT_EQ(SqlInt(d.File("r.db"),
+                   "SELECT COUNT(*) FROM mem_probes WHERE exact = 1 AND "
+                   "json_extract(group_json, '$.repeats') = 8"),
             2);
-  EXPECT_EQ(Count(d.File("r.db"), "SELECT COUNT(*) FROM jobs WHERE kind = 'memorization'"), 1);
-  EXPECT_EQ(Count(d.File("r.db"),
-                  "SELECT COUNT(*) FROM metrics WHERE name = 'exact_rate' AND "
-                  "filter = 'repeats=8' AND value = 1.0"),
+  EXPECT_EQ(SqlInt(d.File("r.db"), "SELECT COUNT(*) FROM jobs WHERE kind = 'memorization'"), 1);
+  EXPECT_EQ(SqlInt(d.File("r.db"),
+                   "SELECT COUNT(*) FROM metrics WHERE name = 'exact_rate' AND "
+                   "filter = 'repeats=8' AND value = 1.0"),
             1);
   auto again = RunCommand(cmd);
   ASSERT_EQ(again.exit_code, 0) << again.output;
@@ -115,8 +103,8 @@ TEST(MemorizationCli, ContextShorterThanPrefixPlusSuffixIsRefusedBeforeTheRun) {
   EXPECT_NE(r.output.find("context of 64 tokens is shorter than prefix + suffix = 50 + 50"),
             std::string::npos)
       << r.output;
-  EXPECT_LE(Count(d.File("r.db"), "SELECT COUNT(*) FROM jobs"), 0);
-  EXPECT_LE(Count(d.File("r.db"), "SELECT COUNT(*) FROM requests"), 0);
+  EXPECT_EQ(StoredCount(d.File("r.db"), "jobs"), 0);
+  EXPECT_EQ(StoredCount(d.File("r.db"), "requests"), 0);
 }
 
 TEST(MemorizationCli, CorpusLinesWithoutTextAreCountedWithLocations) {
@@ -146,7 +134,7 @@ TEST(MemorizationCli, CorpusLinesWithoutTextAreCountedWithLocations) {
   EXPECT_EQ(s["inputs"]["corpus"]["missing_field"], 2);
   EXPECT_EQ(s["groups"]["all"]["n"], 4);
   // Every sampled suffix occurs in the corpus it was cut from.
-  EXPECT_EQ(Count(d.File("r.db"), "SELECT COUNT(*) FROM mem_probes WHERE duplicates >= 1"), 4);
+  EXPECT_EQ(SqlInt(d.File("r.db"), "SELECT COUNT(*) FROM mem_probes WHERE duplicates >= 1"), 4);
 }
 
 TEST(MemorizationCli, RunConfigJobKind) {
@@ -159,8 +147,8 @@ TEST(MemorizationCli, RunConfigJobKind) {
                       Quote(d.File("r.db")));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("memorization:canary"), std::string::npos) << r.output;
-  EXPECT_EQ(Count(d.File("r.db"),
-                  "SELECT COUNT(*) FROM jobs WHERE kind = 'memorization' AND name = 'canary'"),
+  EXPECT_EQ(SqlInt(d.File("r.db"),
+                   "SELECT COUNT(*) FROM jobs WHERE kind = 'memorization' AND name = 'canary'"),
             1);
   WriteFile(d.File("bad.json"), R"({"models": [{"name": "m", "model": "mock:m"}],
     "jobs": [{"kind": "memorization", "probes": "p.jsonl", "approx_rule": "maybe"}]})");

@@ -3,7 +3,6 @@
 // resume of `mnemo run` with the reuse count checked.
 #include <fcntl.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/sqlite_util.h"
 #include "tests/support/test_util.h"
 
 namespace mnemo {
@@ -24,6 +24,7 @@ namespace {
 using testing_util::Quote;
 using testing_util::ReadFile;
 using testing_util::RunCommand;
+using testing_util::StoredCount;
 using testing_util::TempDir;
 using testing_util::WriteFile;
 namespace fs = std::filesystem;
@@ -137,23 +138,6 @@ TEST(CliTest, BadModelFilesGiveDistinctErrorsNamingTheFile) {
   }
 }
 
-int64_t CountCached(const std::string& db) {
-  sqlite3* h = nullptr;
-  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(h);
-    return -1;
-  }
-  sqlite3_busy_timeout(h, 2000);
-  sqlite3_stmt* st = nullptr;
-  int64_t n = -1;
-  if (sqlite3_prepare_v2(h, "SELECT COUNT(*) FROM requests", -1, &st, nullptr) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW)
-    n = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(h);
-  return n;
-}
-
 struct JobLine {
   long total = -1, reused = -1, computed = -1;
 };
@@ -175,7 +159,7 @@ int64_t RunAndKill(const std::string& config, const std::string& db, int64_t kil
   pid_t pid = testing_util::Spawn({kMnemo, "run", config, "--db", db, "-q"});
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (fs::exists(db) && CountCached(db) >= kill_at) break;
+    if (fs::exists(db) && StoredCount(db, "requests") >= kill_at) break;
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) return -2;  // finished before we could kill it
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -184,7 +168,7 @@ int64_t RunAndKill(const std::string& config, const std::string& db, int64_t kil
   int status = 0;
   waitpid(pid, &status, 0);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-  return CountCached(db);
+  return StoredCount(db, "requests");
 }
 
 void WriteConfig(const std::string& path, const std::string& model, const nlohmann::json& options,
@@ -244,7 +228,7 @@ TEST(CliTest, CrashedPluginLosesOnlyTheRequestsInFlight) {
   auto r =
       RunCommand(kMnemo + " run " + Quote(d.File("crash.json")) + " --db " + Quote(db) + " -q");
   EXPECT_NE(r.exit_code, 0);
-  int64_t kept = CountCached(db);
+  int64_t kept = StoredCount(db, "requests");
   // Completions are committed continuously (every 64 or every 200 ms): a crash loses at most
   // what was completed since the last commit.
   EXPECT_GE(kept, 120 - 64);

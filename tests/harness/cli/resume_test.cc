@@ -7,7 +7,6 @@
 //
 // Seeded: MNEMO_RESUME_SEED=N replays a failure; the seed in use is printed.
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/sqlite_util.h"
 #include "tests/support/test_util.h"
 
 namespace mnemo {
@@ -30,6 +30,9 @@ namespace {
 
 using testing_util::ReadFile;
 using testing_util::Spawn;
+using testing_util::SqlInt;
+using testing_util::SqlRows;
+using testing_util::StoredCount;
 using testing_util::TempDir;
 using testing_util::WriteFile;
 namespace fs = std::filesystem;
@@ -42,91 +45,39 @@ bool HaveLlama() {
   return fs::exists(std::string(MNEMO_BACKEND_DIR) + "/libmnemo_llamacpp.so");
 }
 
-// Rows of one query, each row its columns joined by '|' (reals with 17 digits, so equal
-// strings mean equal doubles).
-std::vector<std::string> Query(const std::string& db, const std::string& sql) {
-  std::vector<std::string> rows;
-  sqlite3* h = nullptr;
-  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(h);
-    ADD_FAILURE() << "cannot open " << db;
-    return rows;
-  }
-  sqlite3_busy_timeout(h, 5000);
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-    ADD_FAILURE() << sqlite3_errmsg(h) << " in " << sql;
-    sqlite3_close(h);
-    return rows;
-  }
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    std::string row;
-    for (int c = 0; c < sqlite3_column_count(st); ++c) {
-      if (c) row += '|';
-      if (sqlite3_column_type(st, c) == SQLITE_FLOAT) {
-        char buf[40];
-        std::snprintf(buf, sizeof buf, "%.17g", sqlite3_column_double(st, c));
-        row += buf;
-      } else if (sqlite3_column_type(st, c) == SQLITE_NULL) {
-        row += "NULL";
-      } else {
-        row += reinterpret_cast<const char*>(sqlite3_column_text(st, c));
-      }
-    }
-    rows.push_back(row);
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(h);
-  return rows;
-}
-
-int64_t QueryInt(const std::string& db, const std::string& sql) {
-  auto rows = Query(db, sql);
-  return rows.empty() ? -1 : std::stoll(rows[0]);
-}
-
-// Requests a killed run left stored. A kill can land after the store file was created and
-// before its schema was committed, so a missing table counts as none stored.
-int64_t StoredRequests(const std::string& db) {
-  if (!fs::exists(db)) return 0;
-  if (QueryInt(db,
-               "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = "
-               "'requests'") != 1)
-    return 0;
-  return QueryInt(db, "SELECT COUNT(*) FROM requests");
-}
-
 // What a finished run left in its store, per table, keyed by job kind and name (job and run
 // ids differ between stores and are not part of a result).
 std::map<std::string, std::vector<std::string>> Results(const std::string& db) {
   const std::string last = "(SELECT MAX(id) FROM runs)";
   const std::string job = "j.kind || ':' || j.name || ':' || COALESCE(j.model_id, '-')";
   std::map<std::string, std::vector<std::string>> r;
-  r["metrics"] = Query(db, "SELECT " + job +
-                               ", m.name, m.filter, m.value, m.stderr, m.n FROM metrics m JOIN "
-                               "jobs j ON j.id = m.job_id WHERE j.run_id = " +
-                               last + " ORDER BY 1, 2, 3");
-  r["samples"] = Query(db, "SELECT " + job +
-                               ", s.doc_id, s.data_json FROM samples s JOIN jobs j ON j.id = "
-                               "s.job_id WHERE j.run_id = " +
-                               last + " ORDER BY 1, 2");
-  r["mem_probes"] = Query(db, "SELECT " + job +
-                                  ", p.probe_id, p.output_tokens, p.exact, p.approx FROM "
-                                  "mem_probes p JOIN jobs j ON j.id = p.job_id WHERE j.run_id = " +
-                                  last + " ORDER BY 1, 2");
-  r["decontam_items"] = Query(db, "SELECT " + job +
-                                      ", d.task, d.item_id, d.status, d.overlap, d.evidence_json "
-                                      "FROM decontam_items d JOIN jobs j ON j.id = d.job_id WHERE "
+  r["metrics"] = SqlRows(db, "SELECT " + job +
+                                 ", m.name, m.filter, m.value, m.stderr, m.n FROM metrics m JOIN "
+                                 "jobs j ON j.id = m.job_id WHERE j.run_id = " +
+                                 last + " ORDER BY 1, 2, 3");
+  r["samples"] = SqlRows(db, "SELECT " + job +
+                                 ", s.doc_id, s.data_json FROM samples s JOIN jobs j ON j.id = "
+                                 "s.job_id WHERE j.run_id = " +
+                                 last + " ORDER BY 1, 2");
+  r["mem_probes"] =
+      SqlRows(db, "SELECT " + job +
+                      ", p.probe_id, p.output_tokens, p.exact, p.approx FROM "
+                      "mem_probes p JOIN jobs j ON j.id = p.job_id WHERE j.run_id = " +
+                      last + " ORDER BY 1, 2");
+  r["decontam_items"] =
+      SqlRows(db, "SELECT " + job +
+                      ", d.task, d.item_id, d.status, d.overlap, d.evidence_json "
+                      "FROM decontam_items d JOIN jobs j ON j.id = d.job_id WHERE "
+                      "j.run_id = " +
+                      last + " ORDER BY 1, 2, 3");
+  r["pii_findings"] = SqlRows(db, "SELECT " + job +
+                                      ", f.origin, f.doc, f.entity, f.start, f.\"end\", f.score "
+                                      "FROM pii_findings f JOIN jobs j ON j.id = f.job_id WHERE "
                                       "j.run_id = " +
-                                      last + " ORDER BY 1, 2, 3");
-  r["pii_findings"] = Query(db, "SELECT " + job +
-                                    ", f.origin, f.doc, f.entity, f.start, f.\"end\", f.score "
-                                    "FROM pii_findings f JOIN jobs j ON j.id = f.job_id WHERE "
-                                    "j.run_id = " +
-                                    last + " ORDER BY 1, 2, 3, 5");
-  r["jobs"] = Query(
+                                      last + " ORDER BY 1, 2, 3, 5");
+  r["jobs"] = SqlRows(
       db, "SELECT " + job + ", j.status FROM jobs j WHERE j.run_id = " + last + " ORDER BY 1");
-  r["run"] = Query(db, "SELECT status FROM runs WHERE id = " + last);
+  r["run"] = SqlRows(db, "SELECT status FROM runs WHERE id = " + last);
   return r;
 }
 
@@ -184,7 +135,7 @@ TEST(ResumeTest, TenRandomKillsThenResumeEqualsAnUninterruptedRun) {
   auto t0 = Clock::now();
   ASSERT_EQ(WaitExit(Spawn(args(ref_db))), 0);
   const double full_s = std::chrono::duration<double>(Clock::now() - t0).count();
-  const int64_t total = QueryInt(ref_db, "SELECT COUNT(*) FROM requests");
+  const int64_t total = SqlInt(ref_db, "SELECT COUNT(*) FROM requests");
   ASSERT_GT(total, 0);
 
   // A run over a store that already holds every result: what each resumed run spends before
@@ -236,7 +187,7 @@ TEST(ResumeTest, TenRandomKillsThenResumeEqualsAnUninterruptedRun) {
     waitpid(pid, &status, 0);
     ASSERT_TRUE(WIFSIGNALED(status)) << "the run exited instead of being killed";
     ++kills;
-    const int64_t stored = StoredRequests(db);
+    const int64_t stored = StoredCount(db, "requests");
     if (stored > 0 && stored < total) ++mid_compute;
     std::snprintf(buf, sizeof buf, " kill@%.2fs:%lld", delay, static_cast<long long>(stored));
     log += buf;
@@ -256,8 +207,8 @@ TEST(ResumeTest, TenRandomKillsThenResumeEqualsAnUninterruptedRun) {
   ASSERT_FALSE(want["pii_findings"].empty());
   for (const auto& [table, rows] : want) EXPECT_EQ(got[table], rows) << table << "; seed " << seed;
   EXPECT_EQ(got["run"], std::vector<std::string>{"finished"});
-  EXPECT_EQ(QueryInt(db, "SELECT COUNT(*) FROM requests"), total);
-  EXPECT_EQ(QueryInt(db, "SELECT MAX(completions) FROM requests"), 1)
+  EXPECT_EQ(SqlInt(db, "SELECT COUNT(*) FROM requests"), total);
+  EXPECT_EQ(SqlInt(db, "SELECT MAX(completions) FROM requests"), 1)
       << "a request was completed twice; seed " << seed;
 }
 
