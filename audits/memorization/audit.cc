@@ -32,10 +32,17 @@ Status CheckContext(const AuditConfig& config, const ModelInfo& info) {
   return Status::Ok();
 }
 
-Status PrepareProbes(const AuditConfig& config, const Model& model, AuditResult* result) {
+Status PrepareProbes(const AuditConfig& config, const Model& model, AuditResult* result,
+                     CorpusTokenCache* cache) {
   MNEMO_RETURN_IF_ERROR(config.Validate());
   MNEMO_RETURN_IF_ERROR(CheckContext(config, model.info()));
   TokenizeFn tokenize = [&model](std::string_view text) { return model.Tokenize(text, false); };
+  // Sampling and duplication counts read the corpus with the same tokenizer: the second pass
+  // replays the first one's tokens. Without a fingerprint a shared cache could confuse models.
+  CorpusTokenCache local;
+  const std::string fingerprint = model.info().fingerprint;
+  const TokenCacheRef tokens{cache != nullptr && !fingerprint.empty() ? cache : &local,
+                             fingerprint};
   WindowSpec spec{config.prefix_len, config.suffix_len, BosFor(model.info())};
   const size_t need = config.prefix_len + config.suffix_len;
   result->inputs = nlohmann::json::object();
@@ -85,7 +92,7 @@ Status PrepareProbes(const AuditConfig& config, const Model& model, AuditResult*
   if (config.samples > 0) {
     SamplingOptions so = config.sampling;
     so.samples = config.samples;
-    auto sr = SampleCorpus(config.corpus, tokenize, spec, so);
+    auto sr = SampleCorpus(config.corpus, tokenize, spec, so, tokens);
     if (!sr.ok()) return sr.status();
     MNEMO_RETURN_IF_ERROR(note_missing(sr->corpus));
     nlohmann::json sources = nlohmann::json::object();
@@ -114,7 +121,7 @@ Status PrepareProbes(const AuditConfig& config, const Model& model, AuditResult*
   result->outcomes.assign(probes.size(), ProbeOutcome{});
   if (have_corpus && config.count_duplicates && !probes.empty()) {
     CorpusStats st;
-    auto counts = CountDuplicates(config.corpus, tokenize, probes, &st);
+    auto counts = CountDuplicates(config.corpus, tokenize, probes, &st, tokens);
     if (!counts.ok()) return counts.status();
     if (config.samples == 0) MNEMO_RETURN_IF_ERROR(note_missing(st));
     for (size_t i = 0; i < probes.size(); ++i) result->outcomes[i].duplicates = (*counts)[i];
@@ -132,11 +139,11 @@ Status PrepareProbes(const AuditConfig& config, const Model& model, AuditResult*
 }
 
 Status RunMemorizationAudit(const AuditConfig& config, Model* model, Instance* instance,
-                            RunStore* store, int64_t run_id, int64_t model_id,
-                            AuditResult* result) {
+                            RunStore* store, int64_t run_id, int64_t model_id, AuditResult* result,
+                            CorpusTokenCache* token_cache) {
   MNEMO_RETURN_IF_ERROR(config.Validate());
   MNEMO_RETURN_IF_ERROR(CheckContext(config, model->info()));
-  MNEMO_RETURN_IF_ERROR(PrepareProbes(config, *model, result));
+  MNEMO_RETURN_IF_ERROR(PrepareProbes(config, *model, result, token_cache));
   for (const auto& w : result->warnings)
     std::fprintf(stderr, "mnemo: %s: %s\n", config.name.c_str(), w.c_str());
 

@@ -81,8 +81,10 @@ struct AuditResult {
 Status CheckContext(const AuditConfig& config, const ModelInfo& info);
 
 // Everything before generation: the probes (file, then sample) and their duplication counts.
-// Fills result->probes, ->outcomes (duplicates only), ->inputs and ->warnings.
-Status PrepareProbes(const AuditConfig& config, const Model& model, AuditResult* result);
+// Fills result->probes, ->outcomes (duplicates only), ->inputs and ->warnings. `cache` (may
+// be null) keeps tokenised corpora for later audits of the same model in the run.
+Status PrepareProbes(const AuditConfig& config, const Model& model, AuditResult* result,
+                     CorpusTokenCache* cache = nullptr);
 
 // The whole audit on one model. `store` may be null (nothing recorded, no cache); otherwise
 // a jobs row (kind "memorization", name config.name) is begun for run_id/model_id and
@@ -90,7 +92,8 @@ Status PrepareProbes(const AuditConfig& config, const Model& model, AuditResult*
 // returned status is Internal naming the count) after everything else is stored; an
 // interrupted run returns Cancelled after storing what finished.
 Status RunMemorizationAudit(const AuditConfig& config, Model* model, Instance* instance,
-                            RunStore* store, int64_t run_id, int64_t model_id, AuditResult* result);
+                            RunStore* store, int64_t run_id, int64_t model_id, AuditResult* result,
+                            CorpusTokenCache* token_cache = nullptr);
 
 // summary.json: {"job", "model", "config", "inputs", "groups": {name: GroupToJson}}.
 nlohmann::json SummaryJson(const AuditConfig& config, const AuditResult& result,

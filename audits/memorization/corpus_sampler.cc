@@ -26,7 +26,8 @@ using Heap = std::priority_queue<Candidate, std::vector<Candidate>, KeyLess>;  /
 }  // namespace
 
 Result<SampleResult> SampleCorpus(const CorpusOptions& corpus, const TokenizeFn& tokenize,
-                                  const WindowSpec& spec, const SamplingOptions& options) {
+                                  const WindowSpec& spec, const SamplingOptions& options,
+                                  const TokenCacheRef& cache) {
   if (options.unit != "documents" && options.unit != "positions")
     return Status::InvalidArgument("sampling unit must be 'documents' or 'positions', not '" +
                                    options.unit + "'");
@@ -92,7 +93,7 @@ Result<SampleResult> SampleCorpus(const CorpusOptions& corpus, const TokenizeFn&
         }
         return Status::Ok();
       },
-      &out.corpus);
+      &out.corpus, cache);
   if (!st.ok()) return st;
   std::vector<Candidate> all;
   for (auto& [src, heap] : heaps) {

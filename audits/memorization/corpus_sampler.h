@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "audits/memorization/corpus_tokens.h"
 #include "audits/memorization/probe.h"
 #include "audits/memorization/probe_builder.h"
 #include "datasets/io/corpus_reader.h"
@@ -52,7 +53,8 @@ struct SampleResult {
 };
 
 Result<SampleResult> SampleCorpus(const CorpusOptions& corpus, const TokenizeFn& tokenize,
-                                  const WindowSpec& spec, const SamplingOptions& options);
+                                  const WindowSpec& spec, const SamplingOptions& options,
+                                  const TokenCacheRef& cache = {});
 
 }  // namespace memorization
 }  // namespace mnemo

@@ -1,32 +1,130 @@
 #include "audits/memorization/corpus_tokens.h"
 
-#include <tbb/parallel_for.h>
+#include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
+
+#include <atomic>
+#include <memory>
 
 namespace mnemo {
 namespace memorization {
+namespace {
+
+constexpr size_t kBatchBytes = size_t{256} << 10;
+constexpr size_t kMaxBatchDocs = 256;
+
+struct Batch {
+  std::vector<CorpusDocument> docs;
+  std::vector<Result<std::vector<int32_t>>> tokens;
+};
+
+Status Replay(const CorpusTokenCache::Entry& entry, const TokenizedDocFn& fn, CorpusStats* stats) {
+  for (const auto& d : entry.docs) MNEMO_RETURN_IF_ERROR(fn(d.meta, d.tokens));
+  if (stats != nullptr) *stats = entry.stats;
+  return Status::Ok();
+}
+
+}  // namespace
 
 Status ForEachTokenizedDocument(const CorpusOptions& corpus, const TokenizeFn& tokenize,
-                                const TokenizedDocFn& fn, CorpusStats* stats, size_t batch_docs) {
-  auto reader = CorpusReader::Open(corpus);
-  if (!reader.ok()) return reader.status();
-  std::vector<CorpusDocument> docs(batch_docs);
-  std::vector<Result<std::vector<int32_t>>> toks;
-  bool more = true;
-  while (more) {
-    size_t n = 0;
-    while (n < batch_docs && (more = (*reader)->Next(&docs[n]))) ++n;
-    if (!(*reader)->status().ok()) break;
-    toks.assign(n, Result<std::vector<int32_t>>(std::vector<int32_t>{}));
-    tbb::parallel_for(size_t{0}, n, [&](size_t i) { toks[i] = tokenize(docs[i].text); });
-    for (size_t i = 0; i < n; ++i) {
-      if (!toks[i].ok())
-        return Status(toks[i].status().code(), docs[i].file + ":" + std::to_string(docs[i].line) +
-                                                   ": " + toks[i].status().message());
-      MNEMO_RETURN_IF_ERROR(fn(docs[i], *toks[i]));
+                                const TokenizedDocFn& fn, CorpusStats* stats,
+                                const TokenCacheRef& cache) {
+  std::string key;
+  if (cache.cache != nullptr) {
+    auto k = CorpusTokenCache::Key(corpus, cache.tokenizer_id);
+    if (k.ok()) {
+      key = std::move(k).value();
+      if (const auto* entry = cache.cache->Find(key)) return Replay(*entry, fn, stats);
     }
   }
+  auto reader = CorpusReader::Open(corpus);
+  if (!reader.ok()) return reader.status();
+  // Collected for the cache while they fit its budget.
+  bool collect = !key.empty();
+  CorpusTokenCache::Entry collected;
+
+  // The serial stages run on different threads: each has its own status; `stop` ends both.
+  Status input_status, output_status;
+  std::atomic<bool> stop{false};
+  bool more = true;
+  auto read = [&](tbb::flow_control& fc) -> Batch* {
+    if (stop || !more) {
+      fc.stop();
+      return nullptr;
+    }
+    auto batch = std::make_unique<Batch>();
+    size_t bytes = 0;
+    while (bytes < kBatchBytes && batch->docs.size() < kMaxBatchDocs) {
+      batch->docs.emplace_back();
+      if (!(more = (*reader)->Next(&batch->docs.back()))) {
+        batch->docs.pop_back();
+        break;
+      }
+      bytes += batch->docs.back().text.size();
+    }
+    if (!(*reader)->status().ok()) {
+      input_status = (*reader)->status();
+      stop = true;
+      fc.stop();
+      return nullptr;
+    }
+    if (batch->docs.empty()) {
+      fc.stop();
+      return nullptr;
+    }
+    return batch.release();
+  };
+  auto tokenize_batch = [&](Batch* b) -> Batch* {
+    b->tokens.reserve(b->docs.size());
+    for (auto& d : b->docs) {
+      b->tokens.push_back(tokenize(d.text));
+      std::string().swap(d.text);  // the text is not needed after this stage
+      d.record = nullptr;
+    }
+    return b;
+  };
+  auto deliver = [&](Batch* raw) {
+    std::unique_ptr<Batch> b(raw);
+    for (size_t i = 0; i < b->docs.size() && !stop; ++i) {
+      CorpusDocument& d = b->docs[i];
+      auto& toks = b->tokens[i];
+      if (!toks.ok()) {
+        output_status = Status(toks.status().code(), d.file + ":" + std::to_string(d.line) + ": " +
+                                                         toks.status().message());
+        stop = true;
+        break;
+      }
+      Status s = fn(d, *toks);
+      if (!s.ok()) {
+        output_status = s;
+        stop = true;
+        break;
+      }
+      if (collect) {
+        CorpusTokenCache::Doc doc{std::move(d), std::move(toks).value()};
+        collected.bytes += CorpusTokenCache::DocBytes(doc);
+        collected.docs.push_back(std::move(doc));
+        if (collected.bytes > cache.cache->budget()) {
+          collect = false;
+          collected = CorpusTokenCache::Entry();
+        }
+      }
+    }
+  };
+  const size_t live = static_cast<size_t>(tbb::this_task_arena::max_concurrency()) * 8;
+  tbb::parallel_pipeline(
+      live, tbb::make_filter<void, Batch*>(tbb::filter_mode::serial_in_order, read) &
+                tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel, tokenize_batch) &
+                tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order, deliver));
+  // A document's problem comes before a read error found further on.
+  if (!output_status.ok()) return output_status;
+  if (!input_status.ok()) return input_status;
   if (stats != nullptr) *stats = (*reader)->stats();
-  return (*reader)->status();
+  if (collect) {
+    collected.stats = (*reader)->stats();
+    cache.cache->Insert(key, std::move(collected));
+  }
+  return Status::Ok();
 }
 
 }  // namespace memorization

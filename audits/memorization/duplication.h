@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "audits/memorization/corpus_tokens.h"
 #include "audits/memorization/probe.h"
 #include "datasets/io/corpus_reader.h"
 
@@ -44,7 +45,8 @@ class DuplicationCounter {
 Result<std::vector<int64_t>> CountDuplicates(const CorpusOptions& corpus,
                                              const TokenizeFn& tokenize,
                                              const std::vector<Probe>& probes,
-                                             CorpusStats* stats = nullptr);
+                                             CorpusStats* stats = nullptr,
+                                             const TokenCacheRef& cache = {});
 
 }  // namespace memorization
 }  // namespace mnemo

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "audits/memorization/corpus_token_cache.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/common.h"
 #include "harness/cli/run_job.h"
@@ -118,12 +119,16 @@ Result<RunConfig> LoadConfig(const std::string& path) {
 int RunRunCommand(int argc, char** argv) {
   std::string config_path, db;
   bool quiet = false;
+  size_t token_cache_mb = memorization::CorpusTokenCache::kDefaultBudgetBytes >> 20;
   ModelOptions mopt;
   po::options_description desc("mnemo run");
   desc.add_options()("help,h", "show this help")(
       "config", po::value<std::string>(&config_path)->required(), "run config (JSON)")(
       "db", po::value<std::string>(&db)->required(), "run store (SQLite) to write to")(
-      "quiet,q", po::bool_switch(&quiet), "no progress display");
+      "quiet,q", po::bool_switch(&quiet), "no progress display")(
+      "token-cache-mb", po::value<size_t>(&token_cache_mb)->default_value(token_cache_mb),
+      "memory for tokenised training corpora shared by the memorisation jobs of a model (a "
+      "corpus that does not fit is re-read and re-tokenised by each pass; 0 = none)");
   AddModelOptions(&desc, &mopt);
   po::positional_options_description pos;
   pos.add("config", 1);
@@ -153,7 +158,9 @@ int RunRunCommand(int argc, char** argv) {
   std::fprintf(stderr, "mnemo: run %lld '%s' -> %s\n", static_cast<long long>(run.id),
                run.name.c_str(), db.c_str());
 
+  memorization::CorpusTokenCache token_cache(token_cache_mb << 20);
   RunContext ctx;
+  ctx.token_cache = &token_cache;
   ctx.store = &store;
   ctx.run_id = run.id;
   ctx.quiet = quiet;

@@ -23,8 +23,9 @@ class MemorizationJob : public RunJob {
     memorization::AuditConfig c = config;
     c.show_progress = !ctx.quiet;
     memorization::AuditResult r;
-    Status st = memorization::RunMemorizationAudit(c, om->model.get(), om->instance.get(),
-                                                   ctx.store, ctx.run_id, record.id, &r);
+    Status st =
+        memorization::RunMemorizationAudit(c, om->model.get(), om->instance.get(), ctx.store,
+                                           ctx.run_id, record.id, &r, ctx.token_cache);
     out->reused += r.stats.cached;
     out->computed += r.stats.computed;
     if (!r.groups.empty())

@@ -24,12 +24,17 @@
 #include "harness/store/run_store.h"
 
 namespace mnemo {
+namespace memorization {
+class CorpusTokenCache;
+}
 
 struct RunContext {
   RunStore* store = nullptr;
   int64_t run_id = 0;
   bool quiet = false;          // no progress display
   ModelOptions model_options;  // as given on the command line and in the config
+  // Tokenised training corpora shared by the run's memorisation jobs (may be null).
+  memorization::CorpusTokenCache* token_cache = nullptr;
 };
 
 // One line of the table `mnemo run` prints at the end.

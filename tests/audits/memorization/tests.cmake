@@ -5,6 +5,11 @@ mn_add_test(memorization_unit_test
   LINK mnemo_audit_memorization
   LABELS unit)
 
+mn_add_test(corpus_tokens_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/corpus_tokens_test.cc
+  LINK mnemo_audit_memorization
+  LABELS unit)
+
 mn_add_test(memorization_cli_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/memorization_cli_test.cc
   LINK mnemo_core SQLite::SQLite3
