@@ -64,6 +64,14 @@ Result<std::unique_ptr<RunJob>> ParseMemorizationJob(const nlohmann::json& job,
   if (!cfg.probes_path.empty()) {
     std::ifstream f(cfg.probes_path);
     if (!f) return ctx.Error("probes", "names '" + cfg.probes_path + "', which cannot be read");
+    // An empty file would otherwise fail the job only when it starts, after earlier jobs ran.
+    // (A compressed file is never empty here; the audit checks its records.)
+    std::string line;
+    bool any = false;
+    while (!any && std::getline(f, line))
+      any = line.find_first_not_of(" \t\r") != std::string::npos;
+    if (!any)
+      return ctx.Error("probes", "names '" + cfg.probes_path + "', which holds no probe records");
   }
   if (!cfg.corpus.paths.empty()) {
     auto files = ExpandCorpusPaths(cfg.corpus.paths);
