@@ -38,11 +38,14 @@ Status PrepareProbes(const AuditConfig& config, const Model& model, AuditResult*
   MNEMO_RETURN_IF_ERROR(CheckContext(config, model.info()));
   TokenizeFn tokenize = [&model](std::string_view text) { return model.Tokenize(text, false); };
   // Sampling and duplication counts read the corpus with the same tokenizer: the second pass
-  // replays the first one's tokens. Without a fingerprint a shared cache could confuse models.
+  // replays the first one's tokens, and so do later jobs and models with this tokenizer.
+  // Without a fingerprint a shared cache could confuse models.
   CorpusTokenCache local;
-  const std::string fingerprint = model.info().fingerprint;
-  const TokenCacheRef tokens{cache != nullptr && !fingerprint.empty() ? cache : &local,
-                             fingerprint};
+  const std::string tokenizer = !model.info().tokenizer_fingerprint.empty()
+                                    ? model.info().tokenizer_fingerprint
+                                    : model.info().fingerprint;
+  const TokenCacheRef tokens{cache != nullptr && !tokenizer.empty() ? cache : &local, tokenizer};
+  const size_t replays_before = tokens.cache->hits();
   WindowSpec spec{config.prefix_len, config.suffix_len, BosFor(model.info())};
   const size_t need = config.prefix_len + config.suffix_len;
   result->inputs = nlohmann::json::object();
@@ -129,6 +132,8 @@ Status PrepareProbes(const AuditConfig& config, const Model& model, AuditResult*
   }
   if (have_corpus) {
     corpus_json["files"] = config.corpus.paths;
+    // Corpus passes answered from tokens an earlier pass of this run kept.
+    corpus_json["passes_from_token_cache"] = tokens.cache->hits() - replays_before;
     result->inputs["corpus"] = corpus_json;
   }
   if (probes.empty())

@@ -5,6 +5,8 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -18,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include <gguf.h>
 #include <nlohmann/json.hpp>
 
 #include "mnemo/backend_sdk.hpp"
@@ -27,6 +30,41 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+std::string Hex128(const char* prefix, XXH128_hash_t hash) {
+  XXH128_canonical_t canon;
+  XXH128_canonicalFromHash(&canon, hash);
+  static const char* kHex = "0123456789abcdef";
+  std::string out = prefix;
+  for (unsigned char b : canon.digest) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+// Bytes of one GGUF scalar; 0 for strings, arrays and unknown types.
+size_t GgufScalarSize(gguf_type type) {
+  switch (type) {
+    case GGUF_TYPE_UINT8:
+    case GGUF_TYPE_INT8:
+    case GGUF_TYPE_BOOL:
+      return 1;
+    case GGUF_TYPE_UINT16:
+    case GGUF_TYPE_INT16:
+      return 2;
+    case GGUF_TYPE_UINT32:
+    case GGUF_TYPE_INT32:
+    case GGUF_TYPE_FLOAT32:
+      return 4;
+    case GGUF_TYPE_UINT64:
+    case GGUF_TYPE_INT64:
+    case GGUF_TYPE_FLOAT64:
+      return 8;
+    default:
+      return 0;
+  }
+}
 
 constexpr char kPrefix[] = "gguf-xxh128:";
 constexpr size_t kBlock = size_t{16} << 20;  // large sequential reads; page cache does the rest
@@ -162,15 +200,62 @@ std::string HashFile(const std::string& path) {
     XXH3_128bits_update(state.get(), buf.data(), static_cast<size_t>(got));
   }
   ::close(fd);
-  XXH128_canonical_t canon;
-  XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(state.get()));
-  static const char* kHex = "0123456789abcdef";
-  std::string out = kPrefix;
-  for (unsigned char b : canon.digest) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
+  return Hex128(kPrefix, XXH3_128bits_digest(state.get()));
+}
+
+std::string TokenizerFingerprint(const std::string& path) {
+  gguf_init_params params{/*no_alloc=*/true, /*ctx=*/nullptr};
+  std::unique_ptr<gguf_context, decltype(&gguf_free)> ctx(gguf_init_from_file(path.c_str(), params),
+                                                          &gguf_free);
+  if (!ctx) throw Error(MN_ERR_INVALID_ARGUMENT, "cannot read the GGUF metadata of '" + path + "'");
+  std::vector<std::pair<std::string, int64_t>> keys;
+  for (int64_t i = 0; i < gguf_get_n_kv(ctx.get()); ++i) {
+    std::string key = gguf_get_key(ctx.get(), i);
+    if (key.rfind("tokenizer.", 0) == 0) keys.emplace_back(std::move(key), i);
   }
-  return out;
+  std::sort(keys.begin(), keys.end());
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(),
+                                                                 &XXH3_freeState);
+  if (!state || XXH3_128bits_reset(state.get()) != XXH_OK)
+    throw Error(MN_ERR_INTERNAL, "cannot initialise XXH3 state");
+  // Every field is length- or type-delimited, so different metadata never hashes the same
+  // byte stream.
+  auto add = [&](const void* p, size_t n) { XXH3_128bits_update(state.get(), p, n); };
+  auto add_u64 = [&](uint64_t v) { add(&v, sizeof v); };
+  auto add_str = [&](const char* str) {
+    const size_t n = std::strlen(str);
+    add_u64(n);
+    add(str, n);
+  };
+  for (const auto& [key, id] : keys) {
+    add_str(key.c_str());
+    const gguf_type type = gguf_get_kv_type(ctx.get(), id);
+    add_u64(static_cast<uint64_t>(type));
+    if (type == GGUF_TYPE_STRING) {
+      add_str(gguf_get_val_str(ctx.get(), id));
+    } else if (type == GGUF_TYPE_ARRAY) {
+      const gguf_type et = gguf_get_arr_type(ctx.get(), id);
+      const size_t n = gguf_get_arr_n(ctx.get(), id);
+      add_u64(static_cast<uint64_t>(et));
+      add_u64(n);
+      if (et == GGUF_TYPE_STRING) {
+        for (size_t k = 0; k < n; ++k) add_str(gguf_get_arr_str(ctx.get(), id, k));
+      } else {
+        const size_t size = GgufScalarSize(et);
+        if (size == 0)
+          throw Error(MN_ERR_INVALID_ARGUMENT,
+                      "'" + path + "': tokenizer key '" + key + "' holds nested arrays");
+        add(gguf_get_arr_data(ctx.get(), id), n * size);
+      }
+    } else {
+      const size_t size = GgufScalarSize(type);
+      if (size == 0)
+        throw Error(MN_ERR_INVALID_ARGUMENT,
+                    "'" + path + "': tokenizer key '" + key + "' has an unknown type");
+      add(gguf_get_val_data(ctx.get(), id), size);
+    }
+  }
+  return Hex128("gguf-tokenizer-xxh128:", XXH3_128bits_digest(state.get()));
 }
 
 std::string FileFingerprint(const std::string& path) {

@@ -23,6 +23,13 @@ std::string FileFingerprint(const std::string& path);
 // Hashes the whole file now, bypassing the cache. Throws like FileFingerprint.
 std::string HashFile(const std::string& path);
 
+// The tokenizer's fingerprint, "gguf-tokenizer-xxh128:<32 hex>": XXH3-128 over every
+// "tokenizer.*" key of the GGUF's metadata (sorted by key; type, then value, arrays element by
+// element), which is everything llama.cpp builds its vocabulary from. Checkpoints of one model
+// share it; a changed token, score, type, merge or flag changes it. Throws like
+// FileFingerprint when the file cannot be parsed.
+std::string TokenizerFingerprint(const std::string& path);
+
 // Where the cache lives: $MNEMO_CACHE/fingerprints.json, else $HOME/.cache/mnemo/...; empty
 // when neither variable is set (no caching).
 std::string FingerprintCachePath();

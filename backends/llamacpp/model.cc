@@ -137,6 +137,7 @@ std::shared_ptr<LoadedModel> LoadedModel::Open(const mn_model_params& params) {
   m->name_ = MetaString(model, "general.name");
   if (m->name_.empty()) m->name_ = std::filesystem::path(path).stem().string();
   m->fingerprint_ = FileFingerprint(path);
+  m->tokenizer_fingerprint_ = TokenizerFingerprint(path);
   return m;
 }
 
@@ -154,6 +155,7 @@ void LoadedModel::Describe(mn_model_desc& out) const {
   out.bos_token = bos_;
   out.eos_token = eos_;
   out.add_bos = add_bos_;
+  out.tokenizer_fingerprint = tokenizer_fingerprint_.c_str();
 }
 
 std::vector<int32_t> LoadedModel::Tokenize(std::string_view text, uint32_t flags) const {

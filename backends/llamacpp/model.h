@@ -78,6 +78,7 @@ class LoadedModel {
   std::string path_;
   std::string name_;
   std::string fingerprint_;
+  std::string tokenizer_fingerprint_;
   ModelOptions options_;
   uint32_t n_ctx_ = 0;
   uint32_t n_ctx_train_ = 0;

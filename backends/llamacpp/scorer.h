@@ -2,13 +2,13 @@
 //
 // Every request becomes one or more units (an input token list and the positions whose next
 // token is scored): a SCORE request is one unit, left-truncated to the window as lm-eval does;
-// a ROLLING request is one unit per disjoint rolling window (backends/common/token_windows.h). SCORE requests of one
-// call with the same (truncated) context - the choices of a multiple-choice question - share a
-// unit: the context is fed once, its KV cells tagged with every member's sequence, and each
-// continuation follows in its own sequence. Units are packed as separate sequences into
-// shared llama_decode batches of up to batch_capacity() tokens, a unit longer than the room
-// left spilling into the next batch; logits are requested only at scored positions, and each
-// sequence's KV cells are freed as soon as its unit is done.
+// a ROLLING request is one unit per disjoint rolling window (backends/common/token_windows.h).
+// SCORE requests of one call with the same (truncated) context - the choices of a multiple-choice
+// question - share a unit: the context is fed once, its KV cells tagged with every member's
+// sequence, and each continuation follows in its own sequence. Units are packed as separate
+// sequences into shared llama_decode batches of up to batch_capacity() tokens, a unit longer than
+// the room left spilling into the next batch; logits are requested only at scored positions, and
+// each sequence's KV cells are freed as soon as its unit is done.
 //
 // Result fields: SCORE - tokens = the continuation, n_prompt_tokens = context tokens used
 // after truncation. ROLLING - tokens = the text, n_prompt_tokens = tokens fed to the model

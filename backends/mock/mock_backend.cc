@@ -53,6 +53,7 @@ class MockModel {
     out.bos_token = fake::kBos;
     out.eos_token = fake::kEos;
     out.add_bos = true;
+    out.tokenizer_fingerprint = "bytes+3";  // every mock model: one token per byte, id = byte + 3
   }
 
   std::unique_ptr<MockInstance> create_instance(const mn_instance_params& p) {

@@ -97,6 +97,10 @@ Result<std::shared_ptr<Model>> Backend::OpenModel(const std::string& path, uint3
   info.bos_token = desc.bos_token;
   info.eos_token = desc.eos_token;
   info.add_bos = desc.add_bos;
+  // Qualified by the plugin: the ABI promises equal tokenizers only within one backend.
+  if (MN_HAS_FIELD(&desc, mn_model_desc, tokenizer_fingerprint) &&
+      desc.tokenizer_fingerprint != nullptr && *desc.tokenizer_fingerprint != '\0')
+    info.tokenizer_fingerprint = plugin_->manifest.name + "/" + desc.tokenizer_fingerprint;
   if (info.fingerprint.empty()) {
     return Status::Internal(plugin_->manifest.name + ": model '" + path +
                             "' reported no fingerprint; results could not be attributed");

@@ -36,6 +36,9 @@ struct ModelInfo {
   int32_t bos_token = -1;
   int32_t eos_token = -1;
   bool add_bos = false;
+  // "<plugin>/<the plugin's tokenizer fingerprint>", or "" when the plugin states none (see
+  // mn_model_desc): equal non-empty values tokenize every text alike.
+  std::string tokenizer_fingerprint;
 };
 
 class Backend : public std::enable_shared_from_this<Backend> {

@@ -80,6 +80,7 @@ static void p_model_close(mn_model* model) {
 static mn_status p_describe(mn_model* model, mn_model_desc* out) {
   (void)model;
   if (MN_HAS_FIELD(out, mn_model_desc, add_bos)) out->add_bos = true;
+  if (MN_HAS_FIELD(out, mn_model_desc, tokenizer_fingerprint)) out->tokenizer_fingerprint = "tok";
   return MN_OK;
 }
 static mn_status p_instance_create(mn_model* model, const mn_instance_params* params,
@@ -145,7 +146,7 @@ int main(void) {
                              "test", &api};
   const mn_model_params model_params = {sizeof(mn_model_params), "model.gguf", 2048, "{}"};
   mn_model_desc desc = {
-      sizeof(mn_model_desc), MN_CAP_SCORE, "name", "fp", 2048, 2048, 259, 2, 1, false};
+      sizeof(mn_model_desc), MN_CAP_SCORE, "name", "fp", 2048, 2048, 259, 2, 1, false, "tok"};
   const mn_instance_params instance_params = {sizeof(mn_instance_params), 4, 2048, 1, 7};
   const mn_limits limits = {sizeof(mn_limits), 1, 64, 4};
   mn_request request;
@@ -245,6 +246,7 @@ int main(void) {
   CHECK(MN_HAS_FIELD(&host, mn_host_info, api));
   CHECK(MN_HAS_FIELD(&api, mn_host_api, now_ns));
   CHECK(MN_HAS_FIELD(&desc, mn_model_desc, add_bos));
+  CHECK(MN_HAS_FIELD(&desc, mn_model_desc, tokenizer_fingerprint));
   CHECK(MN_HAS_FIELD(&instance_params, mn_instance_params, seed));
   CHECK(MN_HAS_FIELD(&limits, mn_limits, preferred_threads));
   CHECK(MN_HAS_FIELD(&sink, mn_sink, on_complete));
@@ -252,7 +254,7 @@ int main(void) {
   CHECK_HEADER(mn_host_api, now_ns);
   CHECK_HEADER(mn_host_info, api);
   CHECK_HEADER(mn_model_params, extra_json);
-  CHECK_HEADER(mn_model_desc, add_bos);
+  CHECK_HEADER(mn_model_desc, tokenizer_fingerprint);
   CHECK_HEADER(mn_instance_params, seed);
   CHECK_HEADER(mn_limits, preferred_threads);
   CHECK_HEADER(mn_request, stop_at_eos);
@@ -282,6 +284,7 @@ int main(void) {
   CHECK_OFFSET(mn_model_desc, bos_token, 44);
   CHECK_OFFSET(mn_model_desc, eos_token, 48);
   CHECK_OFFSET(mn_model_desc, add_bos, 52);
+  CHECK_OFFSET(mn_model_desc, tokenizer_fingerprint, 56); /* minor 1 */
   CHECK_OFFSET(mn_instance_params, n_threads, 4);
   CHECK_OFFSET(mn_instance_params, n_ctx, 8);
   CHECK_OFFSET(mn_instance_params, n_seq, 12);

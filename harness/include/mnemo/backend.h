@@ -48,7 +48,7 @@ extern "C" {
 #endif
 
 #define MN_ABI_VERSION_MAJOR 1
-#define MN_ABI_VERSION_MINOR 0
+#define MN_ABI_VERSION_MINOR 1
 
 /* The one symbol a plugin exports (the manifest may name another). */
 #define MN_ENTRY_SYMBOL "mn_backend_entry"
@@ -143,6 +143,10 @@ typedef struct mn_model_desc {
   int32_t bos_token; /* -1 if none */
   int32_t eos_token; /* -1 if none */
   bool add_bos;      /* the model's own rule: prepend BOS to text prompts */
+  /* Since minor 1. Identifies the tokenizer: models of one backend that report the same
+     non-empty string tokenize every text to the same ids (the host then shares tokenised
+     corpora between them). NULL or "" = not stated: each model's tokenizer counts as its own. */
+  const char* tokenizer_fingerprint;
 } mn_model_desc;
 
 typedef struct mn_instance_params {

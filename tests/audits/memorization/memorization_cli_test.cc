@@ -18,6 +18,7 @@ using testing_util::Quote;
 using testing_util::ReadFile;
 using testing_util::RunCommand;
 using testing_util::SqlInt;
+using testing_util::SqlRows;
 using testing_util::StoredCount;
 using testing_util::TempDir;
 using testing_util::WriteFile;
@@ -156,6 +157,44 @@ TEST(MemorizationCli, RunConfigJobKind) {
                       Quote(d.File("r2.db")));
   EXPECT_EQ(b.exit_code, 2) << b.output;
   EXPECT_NE(b.output.find("jobs[0].approx_rule"), std::string::npos) << b.output;
+}
+
+// Two models with one tokenizer (every mock model states "bytes+3") and two memorisation jobs
+// over one corpus: the corpus is tokenised once per run. Each job records how many of its
+// passes (sampling, duplication counts) replayed kept tokens; --token-cache-mb 0 keeps none,
+// and the stored probes are the same either way.
+TEST(MemorizationCli, RunSharesTokenisedCorpusAcrossJobsAndModelsWithOneTokenizer) {
+  TempDir d;
+  std::string body;
+  for (int i = 0; i < 40; ++i)
+    body += "{\"id\":\"d" + std::to_string(i) + "\",\"text\":\"document " + std::to_string(i) +
+            " holds a line of text that is long enough to sample\"}\n";
+  WriteFile(d.File("c.jsonl"), body);
+  WriteFile(d.File("run.json"), R"({"name": "t",
+    "models": [{"name": "a", "model": "mock:a"}, {"name": "b", "model": "mock:b"}],
+    "jobs": [{"kind": "memorization", "name": "one", "corpus": "c.jsonl", "samples": 6,
+              "prefix": 8, "suffix": 8},
+             {"kind": "memorization", "name": "two", "corpus": "c.jsonl", "samples": 3,
+              "seed": 9, "prefix": 8, "suffix": 8}]})");
+  const std::string passes =
+      "SELECT json_extract(j.config_json, '$.inputs.corpus.passes_from_token_cache') FROM jobs j "
+      "JOIN models m ON m.id = j.model_id ORDER BY j.id";
+  const std::string probes =
+      "SELECT j.name, p.probe_id, p.output_tokens, p.exact, p.duplicates FROM mem_probes p JOIN "
+      "jobs j ON j.id = p.job_id ORDER BY j.id, p.probe_index";
+  auto r = RunCommand(kMnemo + " run -q " + Quote(d.File("run.json")) + " --db " +
+                      Quote(d.File("kept.db")));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // Model a: job one streams for sampling, replays for its duplication counts; everything after
+  // that replays (job two of a, both jobs of b).
+  EXPECT_EQ(SqlRows(d.File("kept.db"), passes), (std::vector<std::string>{"1", "2", "2", "2"}));
+  r = RunCommand(kMnemo + " run -q --token-cache-mb 0 " + Quote(d.File("run.json")) + " --db " +
+                 Quote(d.File("none.db")));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(SqlRows(d.File("none.db"), passes), (std::vector<std::string>{"0", "0", "0", "0"}));
+  const auto kept = SqlRows(d.File("kept.db"), probes);
+  EXPECT_EQ(kept.size(), 18u);
+  EXPECT_EQ(kept, SqlRows(d.File("none.db"), probes));
 }
 
 }  // namespace

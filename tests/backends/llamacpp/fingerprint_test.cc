@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <xxhash.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -131,6 +132,56 @@ TEST_F(FingerprintTest, FixtureFingerprint) {
   EXPECT_EQ(fp.rfind("gguf-xxh128:", 0), 0u);
   EXPECT_EQ(fp.size(), 12u + 32u);
   EXPECT_NE(fp, FileFingerprint(std::string(MNEMO_FIXTURES_DIR) + "/tiny-gemma3-early.gguf"));
+}
+
+// A copy of the final checkpoint with one byte changed at `offset` from the start of the value
+// of metadata key `key` (the bytes after its u32 type tag).
+std::string PatchedCopy(const TempDir& dir, const std::string& key, size_t offset,
+                        const std::string& name) {
+  std::string data = ReadFile(std::string(MNEMO_FIXTURES_DIR) + "/tiny-gemma3-final.gguf");
+  // A GGUF key is a u64 length and its bytes; the u32 value type follows.
+  std::string needle(8, '\0');
+  const uint64_t n = key.size();
+  std::memcpy(needle.data(), &n, 8);
+  needle += key;
+  const size_t at = data.find(needle);
+  EXPECT_NE(at, std::string::npos) << key;
+  if (at == std::string::npos) return "";
+  data[at + needle.size() + 4 + offset] ^= 0x01;
+  WriteFile(dir.File(name), data);
+  return dir.File(name);
+}
+
+TEST_F(FingerprintTest, TokenizerFingerprintIsSharedByCheckpointsOfOneTokenizer) {
+  const std::string final_fp =
+      TokenizerFingerprint(std::string(MNEMO_FIXTURES_DIR) + "/tiny-gemma3-final.gguf");
+  EXPECT_EQ(final_fp.rfind("gguf-tokenizer-xxh128:", 0), 0u) << final_fp;
+  EXPECT_EQ(final_fp.size(), 22u + 32u);
+  // The two checkpoints differ in their weights, not in their tokenizer.
+  EXPECT_EQ(final_fp,
+            TokenizerFingerprint(std::string(MNEMO_FIXTURES_DIR) + "/tiny-gemma3-early.gguf"));
+}
+
+TEST_F(FingerprintTest, TokenizerFingerprintFollowsTheTokenizerKeysOnly) {
+  const std::string base =
+      TokenizerFingerprint(std::string(MNEMO_FIXTURES_DIR) + "/tiny-gemma3-final.gguf");
+  // tokens: u32 element type, u64 count, then u64 length + bytes per token; offset 20 is the
+  // first byte of the first token's text.
+  const std::string token = PatchedCopy(files_, "tokenizer.ggml.tokens", 20, "token.gguf");
+  const std::string flag = PatchedCopy(files_, "tokenizer.ggml.add_space_prefix", 0, "flag.gguf");
+  const std::string name = PatchedCopy(files_, "general.architecture", 8, "name.gguf");
+  ASSERT_FALSE(token.empty() || flag.empty() || name.empty());
+  EXPECT_NE(TokenizerFingerprint(token), base);
+  EXPECT_NE(TokenizerFingerprint(flag), base);
+  EXPECT_NE(TokenizerFingerprint(token), TokenizerFingerprint(flag));
+  // A change outside the tokenizer keys changes the file, not the tokenizer.
+  EXPECT_EQ(TokenizerFingerprint(name), base);
+  EXPECT_NE(HashFile(name), HashFile(std::string(MNEMO_FIXTURES_DIR) + "/tiny-gemma3-final.gguf"));
+}
+
+TEST_F(FingerprintTest, TokenizerFingerprintOfANonGgufFileIsAnError) {
+  WriteFile(files_.File("text.gguf"), "not a gguf file at all");
+  EXPECT_THROW(TokenizerFingerprint(files_.File("text.gguf")), Error);
 }
 
 }  // namespace

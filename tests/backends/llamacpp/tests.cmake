@@ -16,7 +16,7 @@ add_dependencies(llamacpp_windows_test mnemo_backend_llamacpp)
 
 mn_add_test(llamacpp_fingerprint_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/fingerprint_test.cc ${_mn_llama_src}/fingerprint.cc
-  LINK mnemo_core nlohmann_json::nlohmann_json PkgConfig::XXHASH
+  LINK mnemo_core nlohmann_json::nlohmann_json PkgConfig::XXHASH llama
   LABELS llamacpp)
 target_include_directories(llamacpp_fingerprint_test PRIVATE ${_mn_llama_src})
 

@@ -93,6 +93,9 @@ TEST(LoaderTest, MockDescribesItsModel) {
   Result<std::shared_ptr<Model>> other = (*backend)->OpenModel("other/path.bin");
   ASSERT_TRUE(same.ok() && other.ok());
   EXPECT_EQ((*same)->info().fingerprint, info.fingerprint);
+  // One tokenizer for every mock model, qualified by the plugin's name.
+  EXPECT_EQ(info.tokenizer_fingerprint, "mock/bytes+3");
+  EXPECT_EQ((*other)->info().tokenizer_fingerprint, info.tokenizer_fingerprint);
   EXPECT_EQ((*same)->info().n_ctx, 512u);
   EXPECT_NE((*other)->info().fingerprint, info.fingerprint);
 }
