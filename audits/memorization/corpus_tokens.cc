@@ -102,6 +102,8 @@ Status ForEachTokenizedDocument(const CorpusOptions& corpus, const TokenizeFn& t
       }
       if (collect) {
         CorpusTokenCache::Doc doc{std::move(d), std::move(toks).value()};
+        // Model::Tokenize leaves room for a token per text byte; keep only the tokens.
+        doc.tokens.shrink_to_fit();
         collected.bytes += CorpusTokenCache::DocBytes(doc);
         collected.docs.push_back(std::move(doc));
         if (collected.bytes > cache.cache->budget()) {
