@@ -179,7 +179,7 @@ Status RunMemorizationAudit(const AuditConfig& config, Model* model, Instance* i
       std::max<size_t>(16384, config.max_batch * (config.prefix_len + config.suffix_len + 1));
   so.show_progress = config.show_progress;
   so.label = "probes";
-  Scheduler scheduler({instance}, store, model->info().fingerprint, so);
+  Scheduler scheduler({instance}, store, model->info().CacheIdentity(), so);
   std::vector<Response> responses;
   Status st = scheduler.Run(requests, &responses, &result->stats);
   if (!st.ok()) {

@@ -21,11 +21,20 @@
 //   skip_completion_every (int N)   every Nth request is never completed, yet execute
 //                                   returns MN_OK (violates the exactly-once rule).
 //   double_complete (bool)          every request is completed twice (violates it too).
+//   deterministic (bool, default true)  the "deterministic" value of the model's runtime_json,
+//                                   {"engine":"faulty","deterministic":true}: two runs that
+//                                   differ in it differ in how the backend computed.
+//   bad_runtime (bool)              runtime_json is text that is not JSON.
+//   describe_minor (int 0..2)       model_describe reports the mn_model_desc struct_size of
+//                                   ABI 1.N, as a plugin built against it would; the fields
+//                                   past it are still written, and the host must ignore them.
 // Requests are numbered 1, 2, ... per model, across execute calls and instances, in the
 // order execute receives them. A request that both skip_completion_every and error_every
 // select is skipped. Completions are delivered synchronously, in request order.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -78,6 +87,9 @@ struct Knobs {
   int64_t crash_after = -1;
   int64_t skip_completion_every = 0;
   bool double_complete = false;
+  bool deterministic = true;
+  bool bad_runtime = false;
+  int64_t describe_minor = MN_ABI_VERSION_MINOR;
 };
 
 // The text of `"key": value` in a flat JSON object, up to ',', '}' or whitespace. Enough for
@@ -135,7 +147,10 @@ bool ParseKnobs(const char* json, Knobs* k, std::string* error) {
          ReadInt(j, "delay_ms", 0, &k->delay_ms, error) &&
          ReadInt(j, "crash_after", 0, &k->crash_after, error) &&
          ReadInt(j, "skip_completion_every", 0, &k->skip_completion_every, error) &&
-         ReadBool(j, "double_complete", &k->double_complete, error);
+         ReadBool(j, "double_complete", &k->double_complete, error) &&
+         ReadBool(j, "deterministic", &k->deterministic, error) &&
+         ReadBool(j, "bad_runtime", &k->bad_runtime, error) &&
+         ReadInt(j, "describe_minor", 0, &k->describe_minor, error);
 }
 
 bool ParseEnvKnobs(Knobs* k, std::string* error) {
@@ -154,6 +169,7 @@ struct Model {
   Knobs knobs;
   std::string name;
   std::string fingerprint;
+  std::string runtime_json;
   uint32_t n_ctx = fake::kDefaultCtx;
   std::atomic<int64_t> received{0};   // numbers requests
   std::atomic<int64_t> completed{0};  // for crash_after
@@ -231,6 +247,10 @@ mn_status ModelOpen(mn_backend* backend, const mn_model_params* params, mn_model
     model->knobs = knobs;
     model->name = "faulty:" + path;
     model->fingerprint = fake::Fingerprint(path);
+    model->runtime_json = knobs.bad_runtime ? std::string("{\"engine\": faulty")
+                          : knobs.deterministic
+                              ? std::string(R"({"engine":"faulty","deterministic":true})")
+                              : std::string(R"({"engine":"faulty","deterministic":false})");
     if (params->n_ctx != 0) model->n_ctx = params->n_ctx;
     *out = reinterpret_cast<mn_model*>(model);
     return MN_OK;
@@ -256,9 +276,16 @@ mn_status ModelDescribe(mn_model* handle, mn_model_desc* out) {
   full.bos_token = fake::kBos;
   full.eos_token = fake::kEos;
   full.add_bos = true;
+  full.runtime_json = model->runtime_json.c_str();
   const uint32_t size = out->struct_size < sizeof full ? out->struct_size : sizeof full;
   std::memcpy(out, &full, size);
   out->struct_size = size;
+  // Knob describe_minor: the size an older plugin would report (fields past it stay written).
+  if (model->knobs.describe_minor == 0) {
+    out->struct_size = std::min<uint32_t>(size, offsetof(mn_model_desc, tokenizer_fingerprint));
+  } else if (model->knobs.describe_minor == 1) {
+    out->struct_size = std::min<uint32_t>(size, offsetof(mn_model_desc, runtime_json));
+  }
   return MN_OK;
 }
 

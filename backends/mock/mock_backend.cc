@@ -54,6 +54,7 @@ class MockModel {
     out.eos_token = fake::kEos;
     out.add_bos = true;
     out.tokenizer_fingerprint = "bytes+3";  // every mock model: one token per byte, id = byte + 3
+    out.runtime_json = R"({"engine":"mock"})";  // small and stable: runs record it
   }
 
   std::unique_ptr<MockInstance> create_instance(const mn_instance_params& p) {

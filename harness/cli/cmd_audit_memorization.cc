@@ -148,7 +148,8 @@ int RunAuditMemorizationCommand(int argc, char** argv) {
   if (Status s = (*store)->BeginRun(&run); !s.ok()) return ReportError(s);
   ModelRecord model;
   const std::string model_name = fs::path(ParseModelSpec(model_spec)->path).stem().string();
-  if (Status s = RecordModel(store->get(), *om, model_name, &model); !s.ok()) return ReportError(s);
+  if (Status s = RecordModel(store->get(), run.id, *om, model_name, &model); !s.ok())
+    return ReportError(s);
   mem::AuditResult result;
   Status st = mem::RunMemorizationAudit(cfg, om->model.get(), om->instance.get(), store->get(),
                                         run.id, model.id, &result);

@@ -1,6 +1,8 @@
 // `mnemo compare`: a candidate against a base, metric by metric, with paired tests on the
 // shared documents; markdown or JSON on stdout. With --fail-on-regression the exit code is 1
-// when a significant regression beyond the threshold exists (the CI gate), else 0.
+// when a significant regression beyond the threshold exists (the CI gate), else 0. When the
+// two sides' backends computed differently (recorded runtimes differ), a warning goes to
+// stderr; it does not change the exit code.
 #include <cstdio>
 
 #include "harness/cli/commands.h"
@@ -57,6 +59,8 @@ int RunCompareCommand(int argc, char** argv) {
   if (!store.ok()) return ReportError(store.status());
   auto cmp = reports::CompareRuns(store->get(), spec);
   if (!cmp.ok()) return ReportError(cmp.status());
+  // Before the table, so a CI log shows them even when stdout is redirected.
+  for (const auto& w : cmp->warnings) std::fprintf(stderr, "mnemo: warning: %s\n", w.c_str());
   if (format == "json")
     std::printf("%s\n", reports::ComparisonJson(*cmp).dump(2).c_str());
   else

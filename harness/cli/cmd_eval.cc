@@ -94,7 +94,7 @@ int RunEvalCommand(int argc, char** argv) {
   run.seed = fewshot_seed;
   if (Status s = (*store)->BeginRun(&run); !s.ok()) return ReportError(s);
   ModelRecord model;
-  if (Status s = RecordModel(store->get(), *om,
+  if (Status s = RecordModel(store->get(), run.id, *om,
                              fs::path(ParseModelSpec(model_spec)->path).stem().string(), &model);
       !s.ok())
     return ReportError(s);

@@ -179,7 +179,7 @@ int RunRunCommand(int argc, char** argv) {
       break;
     }
     ModelRecord mr;
-    if (Status s = RecordModel(&store, *om, me.name, &mr); !s.ok()) {
+    if (Status s = RecordModel(&store, run.id, *om, me.name, &mr); !s.ok()) {
       failure = s;
       break;
     }

@@ -97,7 +97,7 @@ Status ExecuteItems(OpenedModel& om, const std::vector<InputItem>& items, const 
   SchedulerOptions so;
   so.show_progress = opt.show_progress;
   so.label = opt.label;
-  Scheduler scheduler({om.instance.get()}, store.get(), om.model->info().fingerprint, so);
+  Scheduler scheduler({om.instance.get()}, store.get(), om.model->info().CacheIdentity(), so);
   return scheduler.Run(requests, responses, stats);
 }
 

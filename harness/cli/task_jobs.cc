@@ -6,8 +6,8 @@
 
 namespace mnemo {
 
-Status RecordModel(RunStore* store, const OpenedModel& om, const std::string& display_name,
-                   ModelRecord* record) {
+Status RecordModel(RunStore* store, int64_t run_id, const OpenedModel& om,
+                   const std::string& display_name, ModelRecord* record) {
   const ModelInfo& info = om.model->info();
   record->backend = om.backend->plugin().manifest.name;
   record->backend_version = om.backend->plugin().info.version;
@@ -17,7 +17,18 @@ Status RecordModel(RunStore* store, const OpenedModel& om, const std::string& di
   record->info = {{"name", display_name},    {"model_name", info.name},
                   {"n_ctx", info.n_ctx},     {"n_ctx_train", info.n_ctx_train},
                   {"n_vocab", info.n_vocab}, {"caps", info.caps}};
-  return store != nullptr ? store->UpsertModel(record) : Status::Ok();
+  if (store == nullptr) return Status::Ok();
+  MNEMO_RETURN_IF_ERROR(store->UpsertModel(record));
+  RunModelRecord rm;
+  rm.run_id = run_id;
+  rm.name = display_name;
+  rm.model_id = record->id;
+  // The backend client keeps "" (stated none) or a JSON object's text.
+  if (!info.runtime_json.empty()) {
+    rm.runtime = nlohmann::json::parse(info.runtime_json, nullptr, /*allow_exceptions=*/false);
+    if (!rm.runtime.is_object()) rm.runtime = {{"unparsed", info.runtime_json}};
+  }
+  return store->RecordRunModel(rm);
 }
 
 Status RunTaskJobs(RunStore* store, int64_t run_id, const ModelRecord& model, OpenedModel* om,

@@ -14,9 +14,10 @@
 
 namespace mnemo {
 
-// Records the model of `om` in the store (deduplicated) and fills *record.
-Status RecordModel(RunStore* store, const OpenedModel& om, const std::string& display_name,
-                   ModelRecord* record);
+// Records the model of `om` in the store (deduplicated) and fills *record; records too that
+// run `run_id` used it as `display_name`, with how its backend computed (run_models).
+Status RecordModel(RunStore* store, int64_t run_id, const OpenedModel& om,
+                   const std::string& display_name, ModelRecord* record);
 
 // Evaluates every task on one model. Each finished task is stored before the next starts, so
 // an interrupted or failed run keeps everything done. Prints a line per task to stderr.

@@ -2,6 +2,8 @@
 
 #include <mutex>
 
+#include <nlohmann/json.hpp>
+
 #include "harness/core/log.h"
 
 namespace mnemo {
@@ -32,6 +34,21 @@ StatusCode ToStatusCode(mn_status s) {
 
 Status FromPlugin(mn_status code, mn_error* error, const std::string& prefix) {
   return Status(ToStatusCode(code), prefix + ConsumeError(error, code));
+}
+
+// mn_model_desc.runtime_json as ModelInfo keeps it (see there). `plugin` and `path` name the
+// model in the warning about text that is not a JSON object.
+std::string NormalizeRuntimeJson(const char* text, const std::string& plugin,
+                                 const std::string& path) {
+  if (text == nullptr || *text == '\0') return "";
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    Log(LogLevel::kWarn, plugin + ": model '" + path +
+                             "' stated a runtime_json that is not a JSON object; recorded as "
+                             "{\"unparsed\": ...}");
+    j = nlohmann::json{{"unparsed", text}};
+  }
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -101,6 +118,8 @@ Result<std::shared_ptr<Model>> Backend::OpenModel(const std::string& path, uint3
   if (MN_HAS_FIELD(&desc, mn_model_desc, tokenizer_fingerprint) &&
       desc.tokenizer_fingerprint != nullptr && *desc.tokenizer_fingerprint != '\0')
     info.tokenizer_fingerprint = plugin_->manifest.name + "/" + desc.tokenizer_fingerprint;
+  if (MN_HAS_FIELD(&desc, mn_model_desc, runtime_json))
+    info.runtime_json = NormalizeRuntimeJson(desc.runtime_json, plugin_->manifest.name, path);
   if (info.fingerprint.empty()) {
     return Status::Internal(plugin_->manifest.name + ": model '" + path +
                             "' reported no fingerprint; results could not be attributed");

@@ -39,6 +39,18 @@ struct ModelInfo {
   // "<plugin>/<the plugin's tokenizer fingerprint>", or "" when the plugin states none (see
   // mn_model_desc): equal non-empty values tokenize every text alike.
   std::string tokenizer_fingerprint;
+  // How the model computes (mn_model_desc.runtime_json, ABI 1.2), as a compact JSON object
+  // with sorted keys, or "" when the plugin states nothing (older plugins, NULL, ""). Text
+  // that is not a JSON object is kept as {"unparsed": "<the text>"} and logged as a warning
+  // naming the plugin: the model still opens, and the run records what the plugin said.
+  std::string runtime_json;
+
+  // What cached responses are keyed by: the weights and how they are computed. Responses of
+  // another compute mode, llama.cpp build or CPU kernel set are not reused (they can differ in
+  // the last bits), so a run's recorded runtime is true of every response it holds.
+  std::string CacheIdentity() const {
+    return runtime_json.empty() ? fingerprint : fingerprint + "\x1f" + runtime_json;
+  }
 };
 
 class Backend : public std::enable_shared_from_this<Backend> {

@@ -57,7 +57,8 @@ void ResetStop();
 
 class Scheduler {
  public:
-  // `instances` must all belong to models with the same fingerprint. `store` may be null (no
+  // `instances` must all belong to models with the same fingerprint; `fingerprint` keys the
+  // cached responses (callers pass ModelInfo::CacheIdentity()). `store` may be null (no
   // cache, nothing persisted).
   Scheduler(std::vector<Instance*> instances, RunStore* store, std::string fingerprint,
             SchedulerOptions options);

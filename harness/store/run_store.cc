@@ -500,6 +500,60 @@ Status RunStore::UpsertModel(ModelRecord* model) {
   return Status::Ok();
 }
 
+Status RunStore::RecordRunModel(const RunModelRecord& rm) {
+  if (!rm.runtime.is_null() && !rm.runtime.is_object()) {
+    return Status::InvalidArgument("run store '" + path_ + "': runtime of model '" + rm.name +
+                                   "' in run " + std::to_string(rm.run_id) +
+                                   " is not a JSON object");
+  }
+  OwnedStmt s;
+  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_,
+                                "INSERT INTO run_models (run_id, name, model_id, runtime_json) "
+                                "VALUES (?, ?, ?, ?) ON CONFLICT (run_id, name) DO UPDATE SET "
+                                "model_id = excluded.model_id, "
+                                "runtime_json = excluded.runtime_json",
+                                &s));
+  Binder b(s.get());
+  b.Int(rm.run_id).Text(rm.name).Int(rm.model_id);
+  if (rm.runtime.is_null()) {
+    b.Null();
+  } else {
+    b.Text(Dump(rm.runtime));
+  }
+  if (!b.ok())
+    return SqlError("binding model '" + rm.name + "' of run " + std::to_string(rm.run_id));
+  return Step(db_, path_, s.get(),
+              "recording model '" + rm.name + "' of run " + std::to_string(rm.run_id), nullptr);
+}
+
+Result<std::vector<RunModelRecord>> RunStore::ListRunModels(int64_t run_id) {
+  std::vector<RunModelRecord> out;
+  if (schema_version() < 6) return out;  // a read-only store from before run_models
+  OwnedStmt s;
+  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_,
+                                "SELECT run_id, name, model_id, runtime_json FROM run_models "
+                                "WHERE run_id = ? ORDER BY rowid",
+                                &s));
+  if (!Binder(s.get()).Int(run_id).ok()) return SqlError("binding run id");
+  for (;;) {
+    bool row = false;
+    MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "listing the models of a run", &row));
+    if (!row) break;
+    RunModelRecord rm;
+    rm.run_id = sqlite3_column_int64(s.get(), 0);
+    rm.name = ColText(s.get(), 1);
+    rm.model_id = sqlite3_column_int64(s.get(), 2);
+    if (sqlite3_column_type(s.get(), 3) != SQLITE_NULL &&
+        (!ParseJson(ColText(s.get(), 3), &rm.runtime) || !rm.runtime.is_object())) {
+      return Status::InvalidArgument("run store '" + path_ + "': model '" + rm.name + "' of run " +
+                                     std::to_string(run_id) +
+                                     " has a runtime_json that is not a JSON object");
+    }
+    out.push_back(std::move(rm));
+  }
+  return out;
+}
+
 Status RunStore::BeginJob(JobRecord* job) {
   const std::string now = NowUtc();
   OwnedStmt s;

@@ -49,6 +49,15 @@ struct ModelRecord {
   nlohmann::json info;  // name, n_ctx, n_vocab, caps...
 };
 
+// How a run used a model (schema 6): the model's display name in the run and how its backend
+// computed (mn_model_desc.runtime_json, ABI 1.2).
+struct RunModelRecord {
+  int64_t run_id = 0;
+  std::string name;  // the model's display name in the run (its jobs' model_name)
+  int64_t model_id = 0;
+  nlohmann::json runtime;  // a JSON object as the backend stated it; null = stated none
+};
+
 struct JobRecord {
   int64_t id = 0;
   int64_t run_id = 0;
@@ -80,7 +89,7 @@ struct MetricRecord {
 
 class RunStore {
  public:
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   // Opens (creating if needed) the store at `path`. Errors name the file: unwritable folder,
   // not a SQLite file, schema newer than this mnemo.
@@ -103,6 +112,12 @@ class RunStore {
 
   // Models are deduplicated on (backend, path, fingerprint); fills model->id.
   Status UpsertModel(ModelRecord* model);
+  // Records how run `rm.run_id` used model `rm.model_id` under `rm.name`; recording the same
+  // (run, name) again replaces it. A non-null runtime must be a JSON object.
+  Status RecordRunModel(const RunModelRecord& rm);
+  // The models recorded for a run, in the order recorded. Empty for runs written before
+  // schema 6, and for a read-only store older than that (which has no run_models table).
+  Result<std::vector<RunModelRecord>> ListRunModels(int64_t run_id);
 
   Status BeginJob(JobRecord* job);
   Status FinishJob(int64_t job_id, const std::string& status, int64_t n_requests, int64_t n_cached);

@@ -145,9 +145,25 @@ constexpr const char kV5[] = R"sql(
 ALTER TABLE requests ADD COLUMN completions INTEGER NOT NULL DEFAULT 1;
 )sql";
 
+// Version 6: how the backend computed for each model a run used (plugin ABI 1.2's
+// mn_model_desc.runtime_json: engine, its commit, deterministic mode, CPU features...). One
+// row per model name of a run; a models row is shared by every run of the same weights, so
+// what may differ between runs lives here. name is the model's display name in the run (the
+// model_name of its jobs); runtime_json is the backend's JSON object, NULL when it stated none.
+// Runs written before this version have no rows.
+constexpr const char kV6[] = R"sql(
+CREATE TABLE run_models (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  model_id INTEGER NOT NULL REFERENCES models(id),
+  runtime_json TEXT,
+  PRIMARY KEY (run_id, name)
+);
+)sql";
+
 }  // namespace
 
-const char* const kMigrations[] = {kV1, kV2, kV3, kV4, kV5};
+const char* const kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6};
 const size_t kNumMigrations = std::size(kMigrations);
 
 static_assert(std::size(kMigrations) == RunStore::kSchemaVersion,

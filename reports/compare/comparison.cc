@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "reports/model/run_view.h"
@@ -45,7 +46,59 @@ Result<std::vector<ModelPair>> PairModels(const RunView& base, const RunView& ca
   return out;
 }
 
+std::string RuntimeValue(const nlohmann::json& v) {
+  return v.is_string() ? v.get<std::string>()
+                       : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The runtime recorded for model `name` of a run; null when none was (or the backend stated
+// none).
+const nlohmann::json& RecordedRuntime(const RunView& v, const std::string& name) {
+  static const nlohmann::json kNone;
+  auto it = v.runtimes.find(name);
+  return it == v.runtimes.end() || !it->second.is_object() ? kNone : it->second;
+}
+
+// The warning for one model pair, or "" when both sides computed alike (or neither says).
+std::string RuntimeWarning(const RunView& base, const std::string& bm, const RunView& cand,
+                           const std::string& cm) {
+  const nlohmann::json& b = RecordedRuntime(base, bm);
+  const nlohmann::json& c = RecordedRuntime(cand, cm);
+  const std::string bid = std::to_string(base.run.id), cid = std::to_string(cand.run.id);
+  if (b.is_null() && c.is_null()) return "";
+  if (b.is_null() || c.is_null()) {
+    const bool base_missing = b.is_null();
+    return "runtime not recorded for run " + (base_missing ? bid : cid) + " ('" +
+           (base_missing ? bm : cm) + "'); run " + (base_missing ? cid : bid) +
+           " recorded one, so whether the backend computed alike cannot be checked";
+  }
+  const std::string diff = RuntimeDifferences(b, c);
+  if (diff.empty()) return "";
+  return std::string(base.run.id == cand.run.id ? "models" : "runs") +
+         " differ in how the backend computed: " + diff + " (run " + bid + " '" + bm + "' vs run " +
+         cid + " '" + cm + "')";
+}
+
 }  // namespace
+
+std::string RuntimeDifferences(const nlohmann::json& base, const nlohmann::json& candidate) {
+  static const nlohmann::json kEmpty = nlohmann::json::object();
+  const nlohmann::json& b = base.is_object() ? base : kEmpty;
+  const nlohmann::json& c = candidate.is_object() ? candidate : kEmpty;
+  std::set<std::string> keys;
+  for (auto it = b.begin(); it != b.end(); ++it) keys.insert(it.key());
+  for (auto it = c.begin(); it != c.end(); ++it) keys.insert(it.key());
+  std::string out;
+  for (const auto& key : keys) {
+    auto bi = b.find(key);
+    auto ci = c.find(key);
+    const bool in_b = bi != b.end(), in_c = ci != c.end();
+    if (in_b && in_c && *bi == *ci) continue;
+    out += (out.empty() ? "" : "; ") + key + " " + (in_b ? RuntimeValue(*bi) : "(absent)") +
+           " vs " + (in_c ? RuntimeValue(*ci) : "(absent)");
+  }
+  return out;
+}
 
 Result<Comparison> CompareRuns(RunStore* store, const CompareSpec& spec) {
   Comparison out;
@@ -58,6 +111,8 @@ Result<Comparison> CompareRuns(RunStore* store, const CompareSpec& spec) {
   if (!pairs.ok()) return pairs.status();
 
   for (const auto& [bm, cm] : *pairs) {
+    if (std::string w = RuntimeWarning(*base, bm, *cand, cm); !w.empty())
+      out.warnings.push_back(std::move(w));
     auto bjobs = base->JobsOf("task", bm);
     auto cjobs = cand->JobsOf("task", cm);
     // Latest job per task name on each side (a rerun in the same run replaces).

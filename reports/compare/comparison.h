@@ -13,6 +13,11 @@
 // A row is a regression when the candidate is worse (respecting higher_is_better), the
 // absolute delta of the stored scores exceeds the threshold, and the paired test gives
 // p < alpha. Improvements are the mirror image.
+//
+// Each model pair's recorded runtimes (how the backend computed: run_models, plugin ABI 1.2)
+// are compared key by key; a difference, or a runtime recorded on one side only, becomes a
+// warning: scores computed differently (another llama.cpp commit, deterministic mode off,
+// other CPU features) may differ for that reason alone.
 #ifndef MNEMO_REPORTS_COMPARE_COMPARISON_H_
 #define MNEMO_REPORTS_COMPARE_COMPARISON_H_
 
@@ -20,6 +25,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "harness/core/status.h"
 #include "harness/store/run_store.h"
@@ -61,9 +68,18 @@ struct Comparison {
   int regressions = 0;
   int improvements = 0;
   std::vector<std::string> notes;  // tasks present on one side only, ...
+  // The sides' backends computed differently, e.g. "runs differ in how the backend computed:
+  // deterministic true vs false (run 1 'tiny' vs run 2 'tiny')", or "runtime not recorded
+  // for run 1 ('tiny'); run 2 recorded one". `mnemo compare` prints them to stderr.
+  std::vector<std::string> warnings;
 };
 
 Result<Comparison> CompareRuns(RunStore* store, const CompareSpec& spec);
+
+// How two runtime objects differ, key by key in key order: "deterministic true vs false;
+// n_ubatch 512 vs (absent)". String values print bare, others as compact JSON. "" when
+// equal. A value that is not an object counts as an empty one.
+std::string RuntimeDifferences(const nlohmann::json& base, const nlohmann::json& candidate);
 
 }  // namespace mnemo::reports
 

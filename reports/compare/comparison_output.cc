@@ -57,6 +57,7 @@ std::string ComparisonMarkdown(const Comparison& c) {
       "Delta = candidate − base. Regression: worse beyond threshold {} and p < {} (paired test "
       "on shared documents).\n\n",
       c.spec.threshold, c.spec.alpha);
+  for (const auto& w : c.warnings) out += "> **warning**: " + Cell(w) + "\n\n";
   out +=
       "| base | candidate | task | metric | filter | base | candidate | delta | 95% CI (paired) | "
       "test | p | n | verdict |\n";
@@ -122,7 +123,8 @@ nlohmann::json ComparisonJson(const Comparison& c) {
           {"rows", rows},
           {"regressions", c.regressions},
           {"improvements", c.improvements},
-          {"notes", c.notes}};
+          {"notes", c.notes},
+          {"warnings", c.warnings}};
 }
 
 }  // namespace mnemo::reports

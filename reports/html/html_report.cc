@@ -87,6 +87,14 @@ std::string JsonText(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// How the backend computed for a model of a run (run_models), as compact JSON.
+std::string RuntimeText(const RunView& rv, const std::string& model) {
+  auto it = rv.runtimes.find(model);
+  if (it == rv.runtimes.end()) return "not recorded";
+  if (it->second.is_null()) return "not stated";
+  return JsonText(it->second);
+}
+
 void RunsSection(const ReportModel& m, std::string* out) {
   *out += "<section id=\"runs\"><h2>Runs</h2>";
   for (const auto& rv : m.runs) {
@@ -108,7 +116,7 @@ void RunsSection(const ReportModel& m, std::string* out) {
     *out +=
         "<div class=\"table-wrap\"><table class=\"models\"><thead><tr><th>model</th><th>backend"
         "</th><th>backend version</th><th>path</th><th>fingerprint</th><th class=\"num\">n_ctx"
-        "</th><th class=\"num\">n_vocab</th></tr></thead><tbody>";
+        "</th><th class=\"num\">n_vocab</th><th>runtime</th></tr></thead><tbody>";
     for (const auto& side : m.sides) {
       if (side.run_id != r.id || side.record == nullptr) continue;
       const ModelRecord& mr = *side.record;
@@ -117,7 +125,8 @@ void RunsSection(const ReportModel& m, std::string* out) {
       };
       *out += "<tr>" + TextCell(side.label) + TextCell(mr.backend) + TextCell(mr.backend_version) +
               TextCell(mr.path) + TextCell(mr.fingerprint) + TextCell(info_num("n_ctx"), "num") +
-              TextCell(info_num("n_vocab"), "num") + "</tr>";
+              TextCell(info_num("n_vocab"), "num") + TextCell(RuntimeText(rv, side.model)) +
+              "</tr>";
     }
     *out += "</tbody></table></div>";
     // Jobs of this run.
@@ -234,6 +243,8 @@ void ComparisonSection(const Comparison& c, std::string* out) {
       "McNemar for 0/1 metrics, paired bootstrap ({} resamples, seed {}) otherwise. A regression "
       "is worse by more than {} with p &lt; {}. The same table as <code>mnemo compare</code>.</p>",
       c.spec.bootstrap.iterations, c.spec.bootstrap.seed, c.spec.threshold, c.spec.alpha);
+  for (const auto& w : c.warnings)
+    *out += "<p class=\"warning runtime-warning\">warning: " + E(w) + "</p>";
   *out +=
       "<div class=\"table-wrap\"><table id=\"comparison-table\" class=\"sortable\"><thead><tr>" +
       Th("task") + Th("metric") + Th("filter") + Th("base", true) + Th("candidate", true) +

@@ -17,6 +17,7 @@ h3{font-size:15px;margin:18px 0 6px}
 nav{display:flex;flex-wrap:wrap;gap:6px 14px;padding:6px 0 10px}
 nav a{color:var(--accent);text-decoration:none}
 .note{color:var(--muted);font-size:13px}
+.warning{color:var(--bad);font-weight:600}
 .table-wrap{overflow-x:auto;margin:6px 0 12px;-webkit-overflow-scrolling:touch}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}

@@ -64,6 +64,9 @@ Result<RunView> LoadRunView(RunStore* store, int64_t run_id) {
     }
     view.jobs.push_back(std::move(jv));
   }
+  auto run_models = store->ListRunModels(run_id);
+  if (!run_models.ok()) return run_models.status();
+  for (auto& rm : *run_models) view.runtimes[rm.name] = std::move(rm.runtime);
   return view;
 }
 

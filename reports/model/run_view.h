@@ -23,6 +23,9 @@ struct RunView {
   std::vector<JobView> jobs;
   std::map<int64_t, ModelRecord> models;  // by model id
   std::vector<std::string> model_names;   // in the order the run's jobs first use them
+  // How the backend computed, by model name (run_models): a JSON object, or null when the
+  // backend stated nothing. A name absent here was not recorded (runs before schema 6).
+  std::map<std::string, nlohmann::json> runtimes;
 
   // Jobs of `kind` ("task", "memorization", ...) for a model name ("" = any).
   std::vector<const JobView*> JobsOf(const std::string& kind, const std::string& model = "") const;

@@ -223,7 +223,7 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
   SchedulerOptions so;
   so.show_progress = options_.show_progress;
   so.label = cfg.task;
-  Scheduler scheduler({instance_}, store_, info.fingerprint, so);
+  Scheduler scheduler({instance_}, store_, info.CacheIdentity(), so);
   std::vector<Response> responses;
   Status st = scheduler.Run(requests, &responses, &out.stats);
   if (!st.ok() && responses.size() != requests.size()) return st;

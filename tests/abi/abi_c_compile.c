@@ -5,7 +5,7 @@
  *   - struct_size is the first field (offset 0) of every struct;
  *   - MN_HAS_FIELD accepts a struct_size covering a field and rejects one that does not;
  *   - on LP64 targets, the v1 field offsets (frozen: fields are only appended, so these never
- *     change within major version 1).
+ *     change within major version 1; fields appended by a minor version are marked with it).
  * Exit status 0 when every check passes, 1 otherwise (each failure is printed).
  */
 #include <stdbool.h>
@@ -81,6 +81,7 @@ static mn_status p_describe(mn_model* model, mn_model_desc* out) {
   (void)model;
   if (MN_HAS_FIELD(out, mn_model_desc, add_bos)) out->add_bos = true;
   if (MN_HAS_FIELD(out, mn_model_desc, tokenizer_fingerprint)) out->tokenizer_fingerprint = "tok";
+  if (MN_HAS_FIELD(out, mn_model_desc, runtime_json)) out->runtime_json = "{\"engine\":\"c\"}";
   return MN_OK;
 }
 static mn_status p_instance_create(mn_model* model, const mn_instance_params* params,
@@ -146,7 +147,7 @@ int main(void) {
                              "test", &api};
   const mn_model_params model_params = {sizeof(mn_model_params), "model.gguf", 2048, "{}"};
   mn_model_desc desc = {
-      sizeof(mn_model_desc), MN_CAP_SCORE, "name", "fp", 2048, 2048, 259, 2, 1, false, "tok"};
+      sizeof(mn_model_desc), MN_CAP_SCORE, "name", "fp", 2048, 2048, 259, 2, 1, false, "tok", "{}"};
   const mn_instance_params instance_params = {sizeof(mn_instance_params), 4, 2048, 1, 7};
   const mn_limits limits = {sizeof(mn_limits), 1, 64, 4};
   mn_request request;
@@ -168,6 +169,7 @@ int main(void) {
   mn_backend_info info;
   mn_backend_entry_fn entry = p_entry;
   mn_model_params short_params;
+  mn_model_desc old_desc;
   size_t needed = 0;
 
   memset(&request, 0, sizeof request);
@@ -222,6 +224,7 @@ int main(void) {
   CHECK(vtable.execute(NULL, request_list, 1, &sink, NULL) == MN_OK);
   sink.on_complete(sink.user_data, request.request_id, MN_OK, &result, NULL);
   CHECK(vtable.model_describe(NULL, &desc) == MN_OK && desc.add_bos);
+  CHECK(strcmp(desc.runtime_json, "{\"engine\":\"c\"}") == 0);
   CHECK(vtable.tokenize(NULL, "abc", 3, MN_TOKENIZE_ADD_SPECIAL, NULL, 0, &needed, NULL) == MN_OK &&
         needed == 3);
   CHECK(vtable.get_limits(NULL, NULL) == MN_OK && limits.max_batch == 64);
@@ -239,6 +242,11 @@ int main(void) {
   CHECK(!MN_HAS_FIELD(&short_params, mn_model_params, extra_json));
   short_params.struct_size = (uint32_t)sizeof(mn_model_params);
   CHECK(MN_HAS_FIELD(&short_params, mn_model_params, extra_json));
+  /* A description from a 1.1 plugin ends at tokenizer_fingerprint: no runtime_json. */
+  old_desc = desc;
+  old_desc.struct_size = (uint32_t)offsetof(mn_model_desc, runtime_json);
+  CHECK(MN_HAS_FIELD(&old_desc, mn_model_desc, tokenizer_fingerprint));
+  CHECK(!MN_HAS_FIELD(&old_desc, mn_model_desc, runtime_json));
   CHECK(MN_HAS_FIELD(&request, mn_request, stop_at_eos));
   CHECK(MN_HAS_FIELD(&result, mn_result, compute_ns));
   CHECK(MN_HAS_FIELD(&info, mn_backend_info, vtable));
@@ -247,6 +255,7 @@ int main(void) {
   CHECK(MN_HAS_FIELD(&api, mn_host_api, now_ns));
   CHECK(MN_HAS_FIELD(&desc, mn_model_desc, add_bos));
   CHECK(MN_HAS_FIELD(&desc, mn_model_desc, tokenizer_fingerprint));
+  CHECK(MN_HAS_FIELD(&desc, mn_model_desc, runtime_json));
   CHECK(MN_HAS_FIELD(&instance_params, mn_instance_params, seed));
   CHECK(MN_HAS_FIELD(&limits, mn_limits, preferred_threads));
   CHECK(MN_HAS_FIELD(&sink, mn_sink, on_complete));
@@ -254,7 +263,7 @@ int main(void) {
   CHECK_HEADER(mn_host_api, now_ns);
   CHECK_HEADER(mn_host_info, api);
   CHECK_HEADER(mn_model_params, extra_json);
-  CHECK_HEADER(mn_model_desc, tokenizer_fingerprint);
+  CHECK_HEADER(mn_model_desc, runtime_json);
   CHECK_HEADER(mn_instance_params, seed);
   CHECK_HEADER(mn_limits, preferred_threads);
   CHECK_HEADER(mn_request, stop_at_eos);
@@ -285,6 +294,7 @@ int main(void) {
   CHECK_OFFSET(mn_model_desc, eos_token, 48);
   CHECK_OFFSET(mn_model_desc, add_bos, 52);
   CHECK_OFFSET(mn_model_desc, tokenizer_fingerprint, 56); /* minor 1 */
+  CHECK_OFFSET(mn_model_desc, runtime_json, 64);          /* minor 2 */
   CHECK_OFFSET(mn_instance_params, n_threads, 4);
   CHECK_OFFSET(mn_instance_params, n_ctx, 8);
   CHECK_OFFSET(mn_instance_params, n_seq, 12);

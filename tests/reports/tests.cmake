@@ -28,3 +28,8 @@ mn_add_test(report_while_writing_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/report_while_writing_test.cc
   LINK nlohmann_json::nlohmann_json SQLite::SQLite3 LABELS integration TIMEOUT 400)
 add_dependencies(report_while_writing_test mnemo mnemo_backend_faulty)
+# How the backend computed (run_models): compare's warnings, in its outputs and on real runs.
+mn_add_test(compare_runtime_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/compare_runtime_test.cc
+  LINK mnemo_report_html SQLite::SQLite3 LABELS integration TIMEOUT 120)
+add_dependencies(compare_runtime_test mnemo mnemo_backend_mock mnemo_backend_faulty)

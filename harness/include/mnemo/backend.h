@@ -48,7 +48,7 @@ extern "C" {
 #endif
 
 #define MN_ABI_VERSION_MAJOR 1
-#define MN_ABI_VERSION_MINOR 1
+#define MN_ABI_VERSION_MINOR 2
 
 /* The one symbol a plugin exports (the manifest may name another). */
 #define MN_ENTRY_SYMBOL "mn_backend_entry"
@@ -147,6 +147,10 @@ typedef struct mn_model_desc {
      non-empty string tokenize every text to the same ids (the host then shares tokenised
      corpora between them). NULL or "" = not stated: each model's tokenizer counts as its own. */
   const char* tokenizer_fingerprint;
+  /* Since minor 2. A JSON object describing how this model computes (engine, its
+     version/commit, compute mode, CPU features...), or NULL/"" = not stated. Recorded with
+     each run; keys are backend-defined. */
+  const char* runtime_json;
 } mn_model_desc;
 
 typedef struct mn_instance_params {

@@ -100,6 +100,60 @@ TEST(LoaderTest, MockDescribesItsModel) {
   EXPECT_NE((*other)->info().fingerprint, info.fingerprint);
 }
 
+// ABI 1.2: mn_model_desc.runtime_json reaches ModelInfo as a compact JSON object with sorted
+// keys; "" when the plugin states none or its description is too old to hold the field.
+Result<std::shared_ptr<Model>> OpenFaulty(PluginRegistry* registry, const std::string& knobs) {
+  Result<const LoadedPlugin*> p = registry->LoadManifest(kBackendDir + "/faulty.backend.json");
+  if (!p.ok()) return p.status();
+  Result<std::shared_ptr<Backend>> backend = Backend::Init(*p);
+  if (!backend.ok()) return backend.status();
+  return (*backend)->OpenModel("m", 0, knobs);
+}
+
+TEST(LoaderTest, MockStatesItsRuntime) {
+  PluginRegistry registry;
+  Result<const LoadedPlugin*> p = registry.LoadManifest(kBackendDir + "/mock.backend.json");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  Result<std::shared_ptr<Backend>> backend = Backend::Init(*p);
+  ASSERT_TRUE(backend.ok()) << backend.status().ToString();
+  Result<std::shared_ptr<Model>> model = (*backend)->OpenModel("any/path.bin");
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  EXPECT_EQ((*model)->info().runtime_json, R"({"engine":"mock"})");
+}
+
+TEST(LoaderTest, RuntimeJsonIsKeptAsASortedCompactObject) {
+  PluginRegistry registry;
+  // faulty states {"engine":"faulty","deterministic":...}: keys come back sorted.
+  Result<std::shared_ptr<Model>> det = OpenFaulty(&registry, "");
+  ASSERT_TRUE(det.ok()) << det.status().ToString();
+  EXPECT_EQ((*det)->info().runtime_json, R"({"deterministic":true,"engine":"faulty"})");
+  Result<std::shared_ptr<Model>> nondet = OpenFaulty(&registry, R"({"deterministic": false})");
+  ASSERT_TRUE(nondet.ok()) << nondet.status().ToString();
+  EXPECT_EQ((*nondet)->info().runtime_json, R"({"deterministic":false,"engine":"faulty"})");
+}
+
+// A plugin built against ABI 1.1 (or 1.0) reports a smaller mn_model_desc: the host must not
+// read runtime_json past its struct_size, even though this plugin still wrote a pointer there.
+TEST(LoaderTest, OlderPluginDescriptionStatesNoRuntime) {
+  PluginRegistry registry;
+  for (const char* minor : {"0", "1"}) {
+    Result<std::shared_ptr<Model>> model =
+        OpenFaulty(&registry, std::string(R"({"describe_minor": )") + minor + "}");
+    ASSERT_TRUE(model.ok()) << model.status().ToString();
+    EXPECT_EQ((*model)->info().runtime_json, "") << "ABI 1." << minor;
+    EXPECT_FALSE((*model)->info().fingerprint.empty());  // the rest of the description holds
+    EXPECT_EQ((*model)->info().n_vocab, 259);
+  }
+}
+
+// Text that is not a JSON object does not stop the model: it is kept, marked unparsed.
+TEST(LoaderTest, RuntimeThatIsNotJsonIsKeptUnparsed) {
+  PluginRegistry registry;
+  Result<std::shared_ptr<Model>> model = OpenFaulty(&registry, R"({"bad_runtime": true})");
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  EXPECT_EQ((*model)->info().runtime_json, R"({"unparsed":"{\"engine\": faulty"})");
+}
+
 TEST(LoaderTest, MockModelPathStartingWithMissingIsNotFound) {
   PluginRegistry registry;
   Result<const LoadedPlugin*> p = registry.LoadManifest(kBackendDir + "/mock.backend.json");

@@ -112,7 +112,7 @@ TEST_F(RunStoreTest, FreshStoreHasCurrentSchemaVersionAndAllTables) {
   EXPECT_EQ(store->schema_version(), RunStore::kSchemaVersion);
   EXPECT_EQ(RawQuery(DbPath(), "PRAGMA user_version"), std::to_string(RunStore::kSchemaVersion));
   for (const char* table : {"runs", "models", "jobs", "requests", "samples", "metrics",
-                            "mem_probes", "pii_findings", "decontam_items"}) {
+                            "mem_probes", "pii_findings", "decontam_items", "run_models"}) {
     EXPECT_EQ(RawQuery(DbPath(), std::string("SELECT count(*) FROM sqlite_master WHERE "
                                              "type = 'table' AND name = '") +
                                      table + "'"),
@@ -335,6 +335,94 @@ TEST_F(RunStoreTest, JobsRoundTripAcrossReopen) {
   auto none = store->ListJobs(other_run_id);
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
+}
+
+// How each run used a model (run_models): one row per (run, model name), the runtime JSON as
+// the backend stated it, null when it stated none; a shared models row does not mix runs up.
+TEST_F(RunStoreTest, RunModelsRecordEachRunsRuntimeAcrossReopen) {
+  int64_t first = 0, second = 0, model_id = 0;
+  const nlohmann::json det = {{"engine", "llama.cpp"},
+                              {"engine_commit", "80fb11ac73e6"},
+                              {"deterministic", true},
+                              {"cpu_features", {"avx2", "fma"}},
+                              {"n_ubatch", 512}};
+  nlohmann::json nondet = det;
+  nondet["deterministic"] = false;
+  {
+    auto store = MustOpen(DbPath());
+    ASSERT_NE(store, nullptr);
+    RunRecord a, b;
+    ASSERT_TRUE(store->BeginRun(&a).ok());
+    ASSERT_TRUE(store->BeginRun(&b).ok());
+    first = a.id;
+    second = b.id;
+    ModelRecord m;
+    m.backend = "llamacpp";
+    m.path = "/models/tiny.gguf";
+    m.fingerprint = "abc";
+    ASSERT_TRUE(store->UpsertModel(&m).ok());
+    model_id = m.id;
+    // The same weights in both runs (one models row), computed differently.
+    ASSERT_TRUE(store->RecordRunModel({first, "tiny", model_id, det}).ok());
+    ASSERT_TRUE(store->RecordRunModel({second, "tiny", model_id, nondet}).ok());
+    // A second model name in the first run whose backend stated nothing.
+    ASSERT_TRUE(store->RecordRunModel({first, "tiny-again", model_id, nullptr}).ok());
+    // Recording a name again replaces it.
+    ASSERT_TRUE(store->RecordRunModel({second, "tiny", model_id, nondet}).ok());
+    // Only objects are runtimes.
+    Status bad = store->RecordRunModel({first, "x", model_id, nlohmann::json::array()});
+    EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
+    EXPECT_THAT(bad.message(), HasSubstr("'x'"));
+    // The run must exist.
+    EXPECT_FALSE(store->RecordRunModel({9999, "tiny", model_id, det}).ok());
+  }
+  EXPECT_EQ(RawQuery(DbPath(), "SELECT count(*) FROM run_models"), "3");
+  EXPECT_EQ(RawQuery(DbPath(), "SELECT runtime_json FROM run_models WHERE name = 'tiny-again'"),
+            "<null>");
+  auto ro = RunStore::OpenReadOnly(DbPath());
+  ASSERT_TRUE(ro.ok()) << ro.status().ToString();
+  auto a = (*ro)->ListRunModels(first);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_EQ(a->size(), 2u);
+  EXPECT_EQ((*a)[0].run_id, first);
+  EXPECT_EQ((*a)[0].name, "tiny");
+  EXPECT_EQ((*a)[0].model_id, model_id);
+  EXPECT_EQ((*a)[0].runtime, det);
+  EXPECT_EQ((*a)[0].runtime["cpu_features"][1], "fma");
+  EXPECT_EQ((*a)[1].name, "tiny-again");
+  EXPECT_TRUE((*a)[1].runtime.is_null());
+  auto b = (*ro)->ListRunModels(second);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  ASSERT_EQ(b->size(), 1u);
+  EXPECT_EQ((*b)[0].runtime["deterministic"], false);
+  auto none = (*ro)->ListRunModels(4242);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_F(RunStoreTest, RunModelRuntimeThatIsNotAnObjectIsAnErrorNamingTheModel) {
+  int64_t run_id = 0;
+  {
+    auto store = MustOpen(DbPath());
+    ASSERT_NE(store, nullptr);
+    RunRecord run;
+    ASSERT_TRUE(store->BeginRun(&run).ok());
+    run_id = run.id;
+    ModelRecord m;
+    m.backend = "mock";
+    m.path = "p";
+    m.fingerprint = "f";
+    ASSERT_TRUE(store->UpsertModel(&m).ok());
+    ASSERT_TRUE(store->RecordRunModel({run_id, "m", m.id, {{"engine", "mock"}}}).ok());
+  }
+  ASSERT_TRUE(RawExec(DbPath(), "UPDATE run_models SET runtime_json = '[1, 2'"));
+  auto store = MustOpen(DbPath());
+  ASSERT_NE(store, nullptr);
+  auto rms = store->ListRunModels(run_id);
+  ASSERT_FALSE(rms.ok());
+  EXPECT_EQ(rms.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(rms.status().message(), HasSubstr("'m'"));
+  EXPECT_THAT(rms.status().message(), HasSubstr(DbPath()));
 }
 
 class RunStoreWithJobTest : public RunStoreTest {
@@ -581,6 +669,56 @@ TEST_F(RunStoreTest, VersionOneStoreMigratesForwardKeepingItsRuns) {
                      "SELECT count(*) FROM pragma_table_info('requests') WHERE name = "
                      "'completions'"),
             "1");
+}
+
+// A store written before run_models (schema 5, today's releases) with a run, a model and a
+// job: a reader takes it as it is and lists no run models; a writer migrates it, the old run
+// keeps its rows and still records none, and new runs record theirs.
+TEST_F(RunStoreTest, VersionFiveStoreGainsRunModelsOnMigration) {
+  const std::string path = DbPath();
+  std::string v5;
+  for (size_t i = 0; i < 5; ++i) v5 += store_schema::kMigrations[i];
+  ASSERT_TRUE(RawExec(path, v5 + "PRAGMA user_version = 5;"
+                                 "INSERT INTO runs (name, config_json, mnemo_version, host, "
+                                 "started_at, status, seed) VALUES ('old', '{}', '0.9.0', 'h', "
+                                 "'2026-11-01T00:00:00.000Z', 'finished', 7);"
+                                 "INSERT INTO models (backend, backend_version, path, fingerprint, "
+                                 "info_json) VALUES ('mock', '1.0.0', 'm', 'fp', '{}');"
+                                 "INSERT INTO jobs (run_id, model_id, kind, name, config_json, "
+                                 "status, started_at) VALUES (1, 1, 'task', 'tiny_geo', "
+                                 "'{\"model_name\":\"m\"}', 'finished', "
+                                 "'2026-11-01T00:00:00.000Z');"));
+  {
+    auto ro = RunStore::OpenReadOnly(path);
+    ASSERT_TRUE(ro.ok()) << ro.status().ToString();
+    EXPECT_EQ((*ro)->schema_version(), 5);
+    auto rms = (*ro)->ListRunModels(1);
+    ASSERT_TRUE(rms.ok()) << rms.status().ToString();
+    EXPECT_TRUE(rms->empty());
+  }
+  EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM sqlite_master WHERE name = 'run_models'"), "0");
+  auto store = MustOpen(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->schema_version(), RunStore::kSchemaVersion);
+  EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM sqlite_master WHERE name = 'run_models'"), "1");
+  EXPECT_EQ(RawQuery(path,
+                     "SELECT count(*) FROM pragma_table_info('run_models') WHERE name = "
+                     "'runtime_json'"),
+            "1");
+  auto jobs = store->ListJobs(1);
+  ASSERT_TRUE(jobs.ok()) << jobs.status().ToString();
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ((*jobs)[0].name, "tiny_geo");
+  auto old = store->ListRunModels(1);
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_TRUE(old->empty());
+  RunRecord run;
+  ASSERT_TRUE(store->BeginRun(&run).ok());
+  ASSERT_TRUE(store->RecordRunModel({run.id, "m", 1, {{"engine", "mock"}}}).ok());
+  auto now = store->ListRunModels(run.id);
+  ASSERT_TRUE(now.ok()) << now.status().ToString();
+  ASSERT_EQ(now->size(), 1u);
+  EXPECT_EQ((*now)[0].runtime, nlohmann::json({{"engine", "mock"}}));
 }
 
 TEST_F(RunStoreTest, NewerSchemaIsRefusedAndLeftUntouched) {
