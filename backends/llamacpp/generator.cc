@@ -143,6 +143,12 @@ void RunGeneration(Decoder& dec, const std::vector<const mn_request*>& requests,
 
   dec.ForgetAll();
   while (next < queue.size() || !active.empty()) {
+    // Released cells come back only when the cache is emptied (decoder.h); do that once the
+    // next sequence no longer fits and nothing is in flight.
+    if (!dec.recycles_cells() && active.empty() && reserved + seqs[queue[next]].reserve > kv) {
+      dec.ForgetAll();
+      reserved = 0;
+    }
     dec.Clear();
     fed_now.clear();
     // One token for every sequence past its prompt, then prompt chunks, then newcomers.
@@ -218,9 +224,9 @@ void RunGeneration(Decoder& dec, const std::vector<const mn_request*>& requests,
         active[kept++] = si;
         continue;
       }
-      dec.Forget(g.seq);
+      dec.Release(g.seq);
       free_seqs.push_back(g.seq);
-      reserved -= g.reserve;
+      if (dec.recycles_cells()) reserved -= g.reserve;
       Complete(g, model, sink);
     }
     active.resize(kept);

@@ -14,6 +14,7 @@
 #include "llama.h"
 #include "llama_log.h"
 #include "mnemo/backend_sdk.hpp"
+#include "runtime_info.h"
 
 namespace mnemo::llamacpp {
 namespace {
@@ -75,6 +76,16 @@ ModelOptions ParseModelOptions(const char* extra_json) {
       throw Error(MN_ERR_INVALID_ARGUMENT, "extra_json field 'share_prefix' must be a bool");
     o.share_prefix = it->get<bool>();
   }
+  if (auto it = j.find("deterministic"); it != j.end()) {
+    if (!it->is_boolean())
+      throw Error(MN_ERR_INVALID_ARGUMENT, "extra_json field 'deterministic' must be a bool");
+    o.deterministic = it->get<bool>();
+  }
+  if (o.deterministic && o.flash_attn == 0) {
+    throw Error(MN_ERR_INVALID_ARGUMENT,
+                "extra_json: 'flash_attn': \"off\" cannot be batch-invariant (the f32 softmax "
+                "sums in KV-cell order); use it with \"deterministic\": false");
+  }
   if (auto it = j.find("n_gpu_layers"); it != j.end()) {
     if (!it->is_number_integer())
       throw Error(MN_ERR_INVALID_ARGUMENT, "extra_json field 'n_gpu_layers' must be an integer");
@@ -109,6 +120,9 @@ std::shared_ptr<LoadedModel> LoadedModel::Open(const mn_model_params& params) {
   llama_model_params mp = llama_model_default_params();
   mp.load_mode = LLAMA_LOAD_MODE_MMAP;  // weights stay in the page cache, shared across processes
   mp.n_gpu_layers = options.n_gpu_layers;
+  // Repacked weights (CPU "extra" buffer types) have a matrix-vector kernel for one row and a
+  // tiled one for several, which accumulate in different orders.
+  if (options.deterministic) mp.use_extra_bufts = false;
   TakeLlamaError();
   llama_model* model = llama_model_load_from_file(path.c_str(), mp);
   if (model == nullptr) {
@@ -138,6 +152,7 @@ std::shared_ptr<LoadedModel> LoadedModel::Open(const mn_model_params& params) {
   if (m->name_.empty()) m->name_ = std::filesystem::path(path).stem().string();
   m->fingerprint_ = FileFingerprint(path);
   m->tokenizer_fingerprint_ = TokenizerFingerprint(path);
+  m->runtime_json_ = RuntimeJson(options);
   return m;
 }
 
@@ -156,6 +171,7 @@ void LoadedModel::Describe(mn_model_desc& out) const {
   out.eos_token = eos_;
   out.add_bos = add_bos_;
   out.tokenizer_fingerprint = tokenizer_fingerprint_.c_str();
+  out.runtime_json = runtime_json_.c_str();
 }
 
 std::vector<int32_t> LoadedModel::Tokenize(std::string_view text, uint32_t flags) const {

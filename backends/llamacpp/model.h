@@ -23,7 +23,7 @@ namespace mnemo::llamacpp {
 
 // Tuning knobs read from mn_model_params.extra_json; every field is optional.
 //   {"n_batch": 2048, "n_ubatch": 512, "kv_size": 8192, "flash_attn": "auto"|"on"|"off",
-//    "n_gpu_layers": -1, "kv_type": "f16"|"f32", "share_prefix": true}
+//    "n_gpu_layers": -1, "kv_type": "f16"|"f32", "share_prefix": true, "deterministic": true}
 struct ModelOptions {
   uint32_t n_batch = 0;   // tokens per llama_decode call; 0 = backend default
   uint32_t n_ubatch = 0;  // tokens per compute graph; 0 = backend default
@@ -32,6 +32,11 @@ struct ModelOptions {
   int32_t n_gpu_layers = -1;
   bool kv_f32 = false;       // KV cache in f32 instead of f16
   bool share_prefix = true;  // SCORE requests with one context feed it once (scorer.h)
+  // Batch-invariant compute (decoder.h; `mnemo --deterministic`): a request's logits do not
+  // depend on the rest of the batch or the thread count. Needs flash attention; weights are
+  // not repacked. Off by default: it costs more than the 15% of throughput we allow a default
+  // (README, `mnemo bench deterministic`).
+  bool deterministic = false;
 };
 // Throws mnemo::Error(MN_ERR_INVALID_ARGUMENT) naming the bad field.
 ModelOptions ParseModelOptions(const char* extra_json);
@@ -79,6 +84,7 @@ class LoadedModel {
   std::string name_;
   std::string fingerprint_;
   std::string tokenizer_fingerprint_;
+  std::string runtime_json_;
   ModelOptions options_;
   uint32_t n_ctx_ = 0;
   uint32_t n_ctx_train_ = 0;

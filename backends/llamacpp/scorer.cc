@@ -277,6 +277,11 @@ void RunScoring(Decoder& dec, const std::vector<const mn_request*>& requests, mn
 
   dec.ForgetAll();
   while (next < units.size() || !active.empty()) {
+    // Released cells come back only when the cache is emptied (decoder.h).
+    if (!dec.recycles_cells() && active.empty() && resident + units[next].Size() > kv) {
+      dec.ForgetAll();
+      resident = 0;
+    }
     dec.Clear();
     rows.clear();
     fed_now.clear();
@@ -333,10 +338,10 @@ void RunScoring(Decoder& dec, const std::vector<const mn_request*>& requests, mn
         continue;
       }
       for (int32_t q : u.prefix_seqs) {
-        dec.Forget(q);
+        dec.Release(q);
         free_seqs.push_back(q);
       }
-      resident -= u.Size();
+      if (dec.recycles_cells()) resident -= u.Size();
       for (const Member& m : u.members) {
         RequestState& s = states[m.request];
         if (--s.units_left == 0) Complete(s, sink);

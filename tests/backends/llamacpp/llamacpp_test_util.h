@@ -24,6 +24,9 @@ inline std::string ModelPath() {
   return FixturePath("tiny-gemma3-final.gguf");
 }
 
+// Backend options of the batch-invariant mode (backends/llamacpp/decoder.h).
+inline constexpr const char* kDeterministic = R"({"deterministic": true})";
+
 inline nlohmann::json LoadJson(const std::string& path) {
   std::ifstream in(path);
   return nlohmann::json::parse(in);

@@ -1,9 +1,10 @@
 // Throughput of the llamacpp backend on this machine (printed, not asserted beyond sanity):
 // batched scoring, rolling log-likelihood and batched / single-sequence generation on the
-// tiny-gemma3 fixture. Set MNEMO_BENCH_SWEEP=1 to also compare batch sizes and attention
-// kernels (the measurements behind the defaults in decoder.cc). Each figure is the best of three
-// runs, so other load on a shared machine disturbs it less. Labelled `bench`: run it with
-// `ctest -L bench` or directly.
+// tiny-gemma3 fixture, in the default (batch-invariant) mode. Set MNEMO_BENCH_SWEEP=1 to also
+// compare batch sizes, attention kernels and the non-invariant mode (the measurements behind
+// the defaults in decoder.cc; `mnemo bench deterministic` compares the two modes alone). Each
+// figure is the best of three runs, so other load on a shared machine disturbs it less. Labelled
+// `bench`: run it with `ctest -L bench` or directly.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -120,7 +121,8 @@ TEST(ThroughputTest, Sweep) {
   for (const char* cfg :
        {R"({"n_batch": 512, "n_ubatch": 512})", R"({"n_batch": 2048, "n_ubatch": 512})",
         R"({"n_batch": 2048, "n_ubatch": 2048})", R"({"n_batch": 1024, "n_ubatch": 1024})",
-        R"({"flash_attn": "on"})", R"({"flash_attn": "off"})", R"({"share_prefix": false})"}) {
+        R"({"flash_attn": "on"})", R"({"deterministic": false, "flash_attn": "off"})",
+        R"({"share_prefix": false})", R"({"deterministic": false})"}) {
     if (only == nullptr) configs.push_back(cfg);
   }
   for (const std::string& cfg : configs) Measure(cfg, cfg, 3);
