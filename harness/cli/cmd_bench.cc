@@ -200,13 +200,16 @@ int BenchMultipleChoice(const std::string& model_spec, const std::string& task_n
 
 }  // namespace
 
-int RunBenchMemorizationCommand(int argc, char** argv);  // cmd_bench_memorization.cc
+int RunBenchMemorizationCommand(int argc, char** argv);   // cmd_bench_memorization.cc
+int RunBenchDeterministicCommand(int argc, char** argv);  // cmd_bench_deterministic.cc
 
 int RunBenchCommand(int argc, char** argv) {
   if (argc > 1 && std::string(argv[1]) == "report")
     return RunBenchReportCommand(argc - 1, argv + 1);
   if (argc > 1 && std::string(argv[1]) == "memorization")
     return RunBenchMemorizationCommand(argc - 1, argv + 1);
+  if (argc > 1 && std::string(argv[1]) == "deterministic")
+    return RunBenchDeterministicCommand(argc - 1, argv + 1);
   std::string what, model_spec, text_path, task_name, tool = MNEMO_DEFAULT_LLAMA_PERPLEXITY;
   size_t limit = 0;
   uint32_t ctx = 512;

@@ -8,6 +8,8 @@
 #include <iostream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "harness/scheduler/scheduler.h"
 
 namespace mnemo {
@@ -45,7 +47,18 @@ Result<OpenedModel> OpenModelSpec(const std::string& spec, const ModelOptions& o
   if (!plugin.ok()) return plugin.status();
   auto backend = Backend::Init(plugin.value());
   if (!backend.ok()) return backend.status();
-  auto model = (*backend)->OpenModel(parsed->path, options.n_ctx, options.extra_json);
+  std::string extra_json = options.extra_json;
+  if (options.deterministic) {
+    nlohmann::json j = extra_json.empty() ? nlohmann::json::object()
+                                          : nlohmann::json::parse(extra_json, nullptr, false);
+    if (!j.is_object()) {
+      return Status::InvalidArgument("backend options for '" + spec +
+                                     "' are not a JSON object: " + extra_json);
+    }
+    j["deterministic"] = true;
+    extra_json = j.dump();
+  }
+  auto model = (*backend)->OpenModel(parsed->path, options.n_ctx, extra_json);
   if (!model.ok()) return model.status();
   uint32_t threads = options.threads != 0 ? options.threads : DefaultThreads();
   auto instance = (*model)->CreateInstance(threads, options.n_ctx, options.n_seq);
@@ -68,7 +81,10 @@ void AddModelOptions(po::options_description* desc, ModelOptions* options) {
       "backend-path", po::value<std::vector<std::string>>(&options->backend_paths)->composing(),
       "extra folder to search for backend plugins (repeatable)")(
       "backend-options", po::value<std::string>(&options->extra_json),
-      "backend-specific options as a JSON object (e.g. '{\"n_batch\": 1024}' for llamacpp)");
+      "backend-specific options as a JSON object (e.g. '{\"n_batch\": 1024}' for llamacpp)")(
+      "deterministic", po::bool_switch(&options->deterministic),
+      "batch-invariant results: each request's logits independent of the batch, its place in "
+      "it, --parallel and --threads (llamacpp; slower, see README)");
 }
 
 namespace {

@@ -35,6 +35,9 @@ struct ModelOptions {
   uint32_t n_seq = 0;    // 0 = backend default
   std::vector<std::string> backend_paths;
   std::string extra_json;
+  // --deterministic: sets "deterministic": true in extra_json (llamacpp's batch-invariant
+  // mode: results independent of the batch and thread count; see README).
+  bool deterministic = false;
 };
 
 // Loads the backend named by `spec`'s prefix and opens the model; every failure names the

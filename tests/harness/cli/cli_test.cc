@@ -57,7 +57,7 @@ TEST(CliTest, BackendsListsBuiltPluginsWithVersionsAndCaps) {
       r.exit_code,
       HaveLlama() || !fs::exists(std::string(MNEMO_BACKEND_DIR) + "/llamacpp.backend.json") ? 0 : 1)
       << r.output;
-  EXPECT_NE(r.output.find("mock       1.0.0    1.1"), std::string::npos) << r.output;  // ABI 1.1
+  EXPECT_NE(r.output.find("mock       1.0.0    1.2"), std::string::npos) << r.output;  // ABI 1.2
   EXPECT_NE(r.output.find("score,score_rolling,generate,tokenize"), std::string::npos);
   if (HaveLlama()) {
     EXPECT_NE(r.output.find("llamacpp"), std::string::npos);
@@ -218,6 +218,30 @@ TEST(CliTest, KillNineDuringARealLlamaRunThenResume) {
   EXPECT_EQ(j.total, 1200);
   EXPECT_EQ(j.reused, at_kill);
   EXPECT_EQ(j.computed, 1200 - at_kill);
+}
+
+TEST(CliTest, DeterministicFlagReachesTheBackendAndTheStore) {
+  // --deterministic turns on llamacpp's batch-invariant mode; the run records it, and a run in
+  // the other mode does not reuse its cached responses.
+  if (!HaveLlama()) GTEST_SKIP() << "llamacpp backend not built";
+  TempDir d;
+  const std::string db = d.File("runs.db");
+  const std::string eval = kMnemo + " eval -q --model llamacpp:" + Quote(kFinal) +
+                           " --tasks tiny_geo --limit 3 --db " + Quote(db);
+  auto r = RunCommand(eval + " --deterministic");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const int64_t requests = StoredCount(db, "requests");
+  ASSERT_GT(requests, 0);
+  r = RunCommand(eval);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(StoredCount(db, "requests"), 2 * requests);
+  const auto modes = testing_util::SqlRows(
+      db, "SELECT json_extract(runtime_json, '$.deterministic') FROM run_models ORDER BY run_id");
+  EXPECT_EQ(modes, (std::vector<std::string>{"1", "0"}));
+  // The flag merges into --backend-options, which must then be a JSON object.
+  r = RunCommand(eval + " --deterministic --backend-options '[1]'");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("are not a JSON object"), std::string::npos) << r.output;
 }
 
 TEST(CliTest, CrashedPluginLosesOnlyTheRequestsInFlight) {

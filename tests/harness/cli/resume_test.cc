@@ -90,7 +90,8 @@ int WaitExit(pid_t pid) {
 TEST(ResumeTest, TenRandomKillsThenResumeEqualsAnUninterruptedRun) {
   if (!HaveLlama()) GTEST_SKIP() << "llamacpp backend not built";
   TempDir d;
-  // Two canaries of every repeat count: enough to memorise (and find PII in) some of them.
+  // Four canaries of every repeat count: enough to memorise (and find PII in) some of them,
+  // and with 60 task items enough work (about 270 requests) that kills land mid-compute.
   {
     std::istringstream in(ReadFile(kFixtures + "/canaries.jsonl"));
     std::map<int, int> per_repeats;
@@ -98,7 +99,7 @@ TEST(ResumeTest, TenRandomKillsThenResumeEqualsAnUninterruptedRun) {
     while (std::getline(in, line)) {
       if (line.empty()) continue;
       int rep = nlohmann::json::parse(line)["repeats"].get<int>();
-      if (per_repeats[rep]++ < 2) probes += line + "\n";
+      if (per_repeats[rep]++ < 4) probes += line + "\n";
     }
     WriteFile(d.File("probes.jsonl"), probes);
   }
@@ -108,7 +109,7 @@ TEST(ResumeTest, TenRandomKillsThenResumeEqualsAnUninterruptedRun) {
       {"models",
        {{{"name", "final"}, {"model", "llamacpp:" + kFixtures + "/tiny-gemma3-final.gguf"}}}},
       {"jobs",
-       {{{"kind", "tasks"}, {"tasks", {"tiny_geo"}}, {"limit", 12}},
+       {{{"kind", "tasks"}, {"tasks", {"tiny_geo"}}, {"limit", 60}},
         {{"kind", "memorization"},
          {"name", "canaries"},
          {"probes", "probes.jsonl"},
@@ -123,12 +124,12 @@ TEST(ResumeTest, TenRandomKillsThenResumeEqualsAnUninterruptedRun) {
         {{"kind", "pii"}, {"memorized", true}}}}};
   WriteFile(d.File("run.json"), cfg.dump(1));
   // One thread: with ctest running tests side by side, llama.cpp's spinning worker threads
-  // would only slow each other down. --parallel 1 decodes every request on its own, so its
-  // floating-point result cannot depend on which other requests shared its batch (which
-  // differs between a resumed and an uninterrupted run).
+  // would only slow each other down. Default parallelism: which requests share a batch differs
+  // between a resumed and an uninterrupted run, and --deterministic (the llamacpp backend's
+  // batch-invariant mode) makes each result independent of that.
   auto args = [&](const std::string& db) {
     return std::vector<std::string>{kMnemo, "run", d.File("run.json"), "--db", db, "-q",
-                                    "-t",   "1",   "--parallel",       "1"};
+                                    "-t",   "1",   "--deterministic"};
   };
 
   const std::string ref_db = d.File("ref.db");
