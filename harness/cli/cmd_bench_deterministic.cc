@@ -133,6 +133,7 @@ int RunBenchDeterministicCommand(int argc, char** argv) {
   ModelOptions on = mopt, off = mopt;
   on.extra_json = R"({"deterministic": true})";
   off.extra_json = R"({"deterministic": false})";
+  on.deterministic = off.deterministic = false;  // the options above decide, not the flag
   auto det = OpenModelSpec(model_spec, on);
   if (!det.ok()) return ReportError(det.status());
   auto base = OpenModelSpec(model_spec, off);
