@@ -26,6 +26,12 @@ constexpr uint64_t kLogitFloatBudget = uint64_t{1} << 26;
 
 }  // namespace
 
+uint32_t RequestedUbatch(const ModelOptions& o) {
+  const uint32_t n_batch = o.n_batch != 0 ? o.n_batch : kDefaultBatch;
+  const uint32_t n_ubatch = std::min(o.n_ubatch != 0 ? o.n_ubatch : kDefaultUbatch, n_batch);
+  return o.deterministic ? std::max<uint32_t>(2, std::min(n_ubatch, kInvariantBatch)) : n_ubatch;
+}
+
 Decoder::Decoder(std::shared_ptr<const LoadedModel> model, const DecoderOptions& options)
     : model_(std::move(model)) {
   const ModelOptions& mo = model_->options();
@@ -40,13 +46,12 @@ Decoder::Decoder(std::shared_ptr<const LoadedModel> model, const DecoderOptions&
   n_seq_ = std::max<uint32_t>(n_seq_, 1);
   uint32_t kv = mo.kv_size != 0 ? mo.kv_size : kDefaultKv;
   kv = std::max(kv, window_);
-  uint32_t n_batch = mo.n_batch != 0 ? mo.n_batch : kDefaultBatch;
-  uint32_t n_ubatch = mo.n_ubatch != 0 ? mo.n_ubatch : kDefaultUbatch;
-  n_batch = std::min(n_batch, kv);
-  n_ubatch = std::min(n_ubatch, n_batch);
+  uint32_t n_batch = std::min(mo.n_batch != 0 ? mo.n_batch : kDefaultBatch, kv);
+  // RequestedUbatch already honours n_batch; in invariant mode it is at least 2 (kv >= 2).
+  const uint32_t n_ubatch = std::min(RequestedUbatch(mo), invariant_ ? kv : n_batch);
   if (invariant_) {
     // One call is one ubatch of 2..63 tokens; the pad needs a cell of its own.
-    n_batch = n_ubatch = std::max<uint32_t>(2, std::min(n_ubatch, kInvariantBatch));
+    n_batch = n_ubatch;
     kv += 1;
   }
   n_vocab_ = model_->n_vocab();

@@ -49,6 +49,10 @@ struct DecoderOptions {
 // flash-attention query tile (GGML_FA_TILE_Q = 64), so the tiled kernel never runs.
 inline constexpr uint32_t kInvariantBatch = 63;
 
+// Tokens per ubatch the options ask for (the default or n_ubatch, at most n_batch, in
+// batch-invariant mode 2..kInvariantBatch), before a context caps it at its KV size.
+uint32_t RequestedUbatch(const ModelOptions& options);
+
 class Decoder {
  public:
   // Throws mnemo::Error when llama.cpp cannot create the context.

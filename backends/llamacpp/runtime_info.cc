@@ -54,15 +54,11 @@ std::string RuntimeJson(const ModelOptions& options) {
   for (const Feature& f : kFeatures) {
     if (f.has() != 0) features.push_back(f.name);
   }
-  const uint32_t ubatch =
-      options.deterministic
-          ? std::min(options.n_ubatch != 0 ? options.n_ubatch : kInvariantBatch, kInvariantBatch)
-          : options.n_ubatch;
   nlohmann::json j = {
       {"engine", "llama.cpp"},
       {"engine_commit", MNEMO_LLAMA_COMMIT},
       {"deterministic", options.deterministic},
-      {"n_ubatch", ubatch},  // 0 = the backend's default
+      {"n_ubatch", RequestedUbatch(options)},
       {"flash_attn", options.deterministic || options.flash_attn > 0 ? "on"
                      : options.flash_attn < 0                        ? "auto"
                                                                      : "off"},

@@ -23,11 +23,8 @@ Status RecordModel(RunStore* store, int64_t run_id, const OpenedModel& om,
   rm.run_id = run_id;
   rm.name = display_name;
   rm.model_id = record->id;
-  // The backend client keeps "" (stated none) or a JSON object's text.
-  if (!info.runtime_json.empty()) {
-    rm.runtime = nlohmann::json::parse(info.runtime_json, nullptr, /*allow_exceptions=*/false);
-    if (!rm.runtime.is_object()) rm.runtime = {{"unparsed", info.runtime_json}};
-  }
+  // The backend client keeps "" (stated none) or a JSON object's text (ModelInfo).
+  if (!info.runtime_json.empty()) rm.runtime = nlohmann::json::parse(info.runtime_json);
   return store->RecordRunModel(rm);
 }
 

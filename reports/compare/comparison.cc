@@ -1,5 +1,6 @@
 #include "reports/compare/comparison.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -46,9 +47,17 @@ Result<std::vector<ModelPair>> PairModels(const RunView& base, const RunView& ca
   return out;
 }
 
-std::string RuntimeValue(const nlohmann::json& v) {
-  return v.is_string() ? v.get<std::string>()
-                       : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+// A runtime value as text: strings bare, others compact JSON; with `words`, an array of
+// strings space-separated (for reading rather than diffing).
+std::string RuntimeValue(const nlohmann::json& v, bool words = false) {
+  if (v.is_string()) return v.get<std::string>();
+  if (words && v.is_array() &&
+      std::all_of(v.begin(), v.end(), [](const auto& e) { return e.is_string(); })) {
+    std::string out;
+    for (const auto& e : v) out += (out.empty() ? "" : " ") + e.get<std::string>();
+    return out;
+  }
+  return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // The runtime recorded for model `name` of a run; null when none was (or the backend stated
@@ -96,6 +105,19 @@ std::string RuntimeDifferences(const nlohmann::json& base, const nlohmann::json&
     if (in_b && in_c && *bi == *ci) continue;
     out += (out.empty() ? "" : "; ") + key + " " + (in_b ? RuntimeValue(*bi) : "(absent)") +
            " vs " + (in_c ? RuntimeValue(*ci) : "(absent)");
+  }
+  return out;
+}
+
+std::string RuntimeSummary(const nlohmann::json& runtime) {
+  if (!runtime.is_object()) return "";
+  std::string out;
+  auto add = [&](const std::string& key, const nlohmann::json& value) {
+    out += (out.empty() ? "" : "; ") + key + " " + RuntimeValue(value, /*words=*/true);
+  };
+  if (auto it = runtime.find("engine"); it != runtime.end()) add("engine", *it);
+  for (auto it = runtime.begin(); it != runtime.end(); ++it) {
+    if (it.key() != "engine") add(it.key(), it.value());
   }
   return out;
 }

@@ -81,6 +81,11 @@ Result<Comparison> CompareRuns(RunStore* store, const CompareSpec& spec);
 // equal. A value that is not an object counts as an empty one.
 std::string RuntimeDifferences(const nlohmann::json& base, const nlohmann::json& candidate);
 
+// A runtime object for people: "engine llama.cpp; deterministic false; cpu_features AVX2
+// AVX512 ...", "engine" first, then the other keys in key order; strings bare, arrays of
+// strings space-separated, other values as compact JSON. "" for an empty or non-object value.
+std::string RuntimeSummary(const nlohmann::json& runtime);
+
 }  // namespace mnemo::reports
 
 #endif  // MNEMO_REPORTS_COMPARE_COMPARISON_H_

@@ -87,12 +87,13 @@ std::string JsonText(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// How the backend computed for a model of a run (run_models), as compact JSON.
+// How the backend computed for a model of a run (run_models), as "key value; ..." text that
+// wraps in its cell.
 std::string RuntimeText(const RunView& rv, const std::string& model) {
   auto it = rv.runtimes.find(model);
   if (it == rv.runtimes.end()) return "not recorded";
   if (it->second.is_null()) return "not stated";
-  return JsonText(it->second);
+  return RuntimeSummary(it->second);
 }
 
 void RunsSection(const ReportModel& m, std::string* out) {

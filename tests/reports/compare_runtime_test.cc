@@ -45,6 +45,17 @@ std::string Mnemo() {
   return Quote(MNEMO_EXE);
 }
 
+TEST(RuntimeSummaryTest, EngineFirstThenKeysWithArraysAsWords) {
+  const nlohmann::json rt = {{"deterministic", true},
+                             {"engine", "llama.cpp"},
+                             {"cpu_features", {"AVX2", "AVX512"}},
+                             {"n_ubatch", 63}};
+  EXPECT_EQ(RuntimeSummary(rt),
+            "engine llama.cpp; cpu_features AVX2 AVX512; deterministic true; n_ubatch 63");
+  EXPECT_EQ(RuntimeSummary(nlohmann::json{{"engine", "mock"}}), "engine mock");
+  EXPECT_EQ(RuntimeSummary(nlohmann::json()), "");
+}
+
 TEST(RuntimeDifferencesTest, ReportsDifferingAndMissingKeysInKeyOrder) {
   EXPECT_EQ(RuntimeDifferences(kDeterministic, kDeterministic), "");
   nlohmann::json other = With(kDeterministic, "deterministic", false);
