@@ -242,9 +242,9 @@ TEST_F(CompareRuntimeTest, WarningsAppearInMarkdownJsonAndHtml) {
   std::string html = RenderHtmlReport(*model, &*cmp);
   EXPECT_THAT(html, HasSubstr("<p class=\"warning runtime-warning\">warning: runs differ in how "
                               "the backend computed: deterministic true vs false"));
-  // The runs section lists each model's runtime.
+  // The runs section lists each model's runtime, as readable text (RuntimeSummary).
   EXPECT_THAT(html, HasSubstr("<th>runtime</th>"));
-  EXPECT_THAT(html, HasSubstr("&quot;deterministic&quot;:false"));
+  EXPECT_THAT(html, HasSubstr("<td>engine llama.cpp; cpu_features avx2; deterministic false;"));
 
   // No warning, no warning paragraph.
   auto same = Compare(a, a);
