@@ -68,10 +68,11 @@ target_compile_definitions(loader_test PRIVATE
   MNEMO_BROKEN_MANIFEST_DIR="${_mn_broken_dir}/manifests")
 add_dependencies(loader_test mnemo_backend_mock mnemo_backend_faulty ${_mn_broken_targets})
 
+# Runs the llama.cpp backend among the others, hence ALL_CORES.
 mn_add_test(conformance_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/conformance_test.cc
   LINK mnemo_plugins mnemo_core
-  LABELS plugins)
+  LABELS plugins ALL_CORES)
 add_dependencies(conformance_test mnemo_backend_mock mnemo_backend_faulty)
 if(TARGET mnemo_backend_llamacpp)
   add_dependencies(conformance_test mnemo_backend_llamacpp)
