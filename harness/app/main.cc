@@ -2,7 +2,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "harness/cli/commands.h"
+#include "harness/app/commands.h"
 
 int main(int argc, char** argv) {
   int n = 0;

@@ -1,12 +1,12 @@
 // Running benchmark tasks as jobs of a run: shared by `mnemo eval` and `mnemo run`.
 // Each task becomes a job row; its samples and metrics land in the store when it finishes.
-#ifndef MNEMO_HARNESS_CLI_TASK_JOBS_H_
-#define MNEMO_HARNESS_CLI_TASK_JOBS_H_
+#ifndef MNEMO_HARNESS_APP_TASK_JOBS_H_
+#define MNEMO_HARNESS_APP_TASK_JOBS_H_
 
 #include <string>
 #include <vector>
 
-#include "harness/cli/common.h"
+#include "harness/app/common.h"
 #include "harness/store/run_store.h"
 #include "tasks/config/task_registry.h"
 #include "tasks/eval/evaluator.h"
@@ -32,4 +32,4 @@ Result<std::vector<GroupResult>> GroupResults(const TaskRegistry& registry,
 
 }  // namespace mnemo
 
-#endif  // MNEMO_HARNESS_CLI_TASK_JOBS_H_
+#endif  // MNEMO_HARNESS_APP_TASK_JOBS_H_

@@ -30,8 +30,8 @@
 
 #include "audits/memorization/corpus_sampler.h"
 #include "audits/memorization/probe_builder.h"
-#include "harness/cli/commands.h"
-#include "harness/cli/common.h"
+#include "harness/app/commands.h"
+#include "harness/app/common.h"
 #include "harness/scheduler/scheduler.h"
 
 #ifndef MNEMO_DEFAULT_LLAMA_BATCHED_BENCH

@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "audits/memorization/audit.h"
-#include "harness/cli/run_job.h"
+#include "harness/app/run_job.h"
 
 namespace mnemo {
 namespace {

@@ -22,9 +22,9 @@
 #include "audits/pii/engine.h"
 #include "audits/pii/output.h"
 #include "audits/pii/scan.h"
-#include "harness/cli/commands.h"
-#include "harness/cli/common.h"
-#include "harness/cli/run_job.h"
+#include "harness/app/commands.h"
+#include "harness/app/common.h"
+#include "harness/app/run_job.h"
 
 namespace mnemo {
 namespace po = boost::program_options;

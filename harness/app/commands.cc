@@ -1,4 +1,4 @@
-#include "harness/cli/commands.h"
+#include "harness/app/commands.h"
 
 namespace mnemo {
 

@@ -1,4 +1,4 @@
-#include "harness/cli/request_io.h"
+#include "harness/app/request_io.h"
 
 #include <cerrno>
 #include <cstring>

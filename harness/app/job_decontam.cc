@@ -8,7 +8,7 @@
 
 #include "audits/decontam/audit.h"
 #include "audits/decontam/eval_index.h"
-#include "harness/cli/run_job.h"
+#include "harness/app/run_job.h"
 
 namespace mnemo {
 

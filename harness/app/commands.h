@@ -1,7 +1,7 @@
 // The subcommands of `mnemo`. Each takes argv with argv[0] = the subcommand name and returns
 // the process exit code (see ExitCode in common.h).
-#ifndef MNEMO_HARNESS_CLI_COMMANDS_H_
-#define MNEMO_HARNESS_CLI_COMMANDS_H_
+#ifndef MNEMO_HARNESS_APP_COMMANDS_H_
+#define MNEMO_HARNESS_APP_COMMANDS_H_
 
 namespace mnemo {
 
@@ -34,4 +34,4 @@ const Command* Commands(int* n);
 
 }  // namespace mnemo
 
-#endif  // MNEMO_HARNESS_CLI_COMMANDS_H_
+#endif  // MNEMO_HARNESS_APP_COMMANDS_H_

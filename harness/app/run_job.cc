@@ -1,4 +1,4 @@
-#include "harness/cli/run_job.h"
+#include "harness/app/run_job.h"
 
 namespace mnemo {
 

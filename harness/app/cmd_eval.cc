@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <sstream>
 
-#include "harness/cli/commands.h"
-#include "harness/cli/common.h"
-#include "harness/cli/task_jobs.h"
+#include "harness/app/commands.h"
+#include "harness/app/common.h"
+#include "harness/app/task_jobs.h"
 #include "harness/scheduler/scheduler.h"
 
 namespace mnemo {

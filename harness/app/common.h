@@ -1,7 +1,7 @@
 // Shared plumbing for the CLI subcommands: exit codes, error printing, opening a model from
 // a "backend:path" spec, signal handling.
-#ifndef MNEMO_HARNESS_CLI_COMMON_H_
-#define MNEMO_HARNESS_CLI_COMMON_H_
+#ifndef MNEMO_HARNESS_APP_COMMON_H_
+#define MNEMO_HARNESS_APP_COMMON_H_
 
 #include <memory>
 #include <string>
@@ -61,4 +61,4 @@ bool ParseCommandLine(int argc, char** argv, const char* usage,
 
 }  // namespace mnemo
 
-#endif  // MNEMO_HARNESS_CLI_COMMON_H_
+#endif  // MNEMO_HARNESS_APP_COMMON_H_

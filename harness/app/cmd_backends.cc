@@ -2,8 +2,8 @@
 #include <cstdio>
 #include <string>
 
-#include "harness/cli/commands.h"
-#include "harness/cli/common.h"
+#include "harness/app/commands.h"
+#include "harness/app/common.h"
 #include "harness/plugins/plugin_registry.h"
 
 namespace mnemo {

@@ -1,4 +1,4 @@
-#include "harness/cli/common.h"
+#include "harness/app/common.h"
 
 #include <signal.h>
 #include <unistd.h>

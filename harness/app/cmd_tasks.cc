@@ -1,8 +1,8 @@
 // `mnemo tasks`: the tasks, groups and tags found, with their output type and data.
 #include <cstdio>
 
-#include "harness/cli/commands.h"
-#include "harness/cli/common.h"
+#include "harness/app/commands.h"
+#include "harness/app/common.h"
 #include "tasks/config/task_registry.h"
 
 namespace mnemo {

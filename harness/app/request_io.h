@@ -1,15 +1,15 @@
 // Reading request files for `mnemo generate` / `mnemo score` and running them: validation with
 // file:line:field errors before any compute, the scheduler with an optional run store, and
 // JSONL output in input order.
-#ifndef MNEMO_HARNESS_CLI_REQUEST_IO_H_
-#define MNEMO_HARNESS_CLI_REQUEST_IO_H_
+#ifndef MNEMO_HARNESS_APP_REQUEST_IO_H_
+#define MNEMO_HARNESS_APP_REQUEST_IO_H_
 
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "harness/cli/common.h"
+#include "harness/app/common.h"
 #include "harness/core/request.h"
 #include "harness/core/status.h"
 #include "harness/scheduler/scheduler.h"
@@ -60,4 +60,4 @@ Result<size_t> WriteOutputs(const std::string& path, const std::vector<InputItem
 
 }  // namespace mnemo
 
-#endif  // MNEMO_HARNESS_CLI_REQUEST_IO_H_
+#endif  // MNEMO_HARNESS_APP_REQUEST_IO_H_

@@ -13,9 +13,9 @@
 #include <sstream>
 
 #include "audits/memorization/audit.h"
-#include "harness/cli/commands.h"
-#include "harness/cli/common.h"
-#include "harness/cli/task_jobs.h"
+#include "harness/app/commands.h"
+#include "harness/app/common.h"
+#include "harness/app/task_jobs.h"
 
 namespace mnemo {
 namespace po = boost::program_options;

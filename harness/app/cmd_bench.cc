@@ -15,8 +15,8 @@
 #include <regex>
 #include <sstream>
 
-#include "harness/cli/commands.h"
-#include "harness/cli/common.h"
+#include "harness/app/commands.h"
+#include "harness/app/common.h"
 #include "harness/scheduler/scheduler.h"
 #include "tasks/config/task_registry.h"
 #include "tasks/eval/evaluator.h"

@@ -4,7 +4,7 @@
 //   {"name": "nightly", "threads": 0,
 //    "models": [{"name": "final", "model": "llamacpp:path.gguf", "options": {...}}, ...],
 //    "jobs": [{"kind": "tasks", "tasks": ["tiny_geo", "gsm8k"], ...}, ...]}
-// Job kinds and their fields: harness/cli/run_job.h and job_<kind>.cc. Model jobs run for
+// Job kinds and their fields: harness/app/run_job.h and job_<kind>.cc. Model jobs run for
 // every model in order; model-free jobs run once at the end.
 // Relative paths are relative to the config file. Every request goes through the run
 // store's cache, so a rerun of a finished or killed run reuses every completed result and
@@ -17,10 +17,10 @@
 #include <sstream>
 
 #include "audits/memorization/corpus_token_cache.h"
-#include "harness/cli/commands.h"
-#include "harness/cli/common.h"
-#include "harness/cli/run_job.h"
-#include "harness/cli/task_jobs.h"
+#include "harness/app/commands.h"
+#include "harness/app/common.h"
+#include "harness/app/run_job.h"
+#include "harness/app/task_jobs.h"
 #include "harness/scheduler/scheduler.h"
 #include "harness/store/run_store.h"
 

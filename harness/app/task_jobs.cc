@@ -1,4 +1,4 @@
-#include "harness/cli/task_jobs.h"
+#include "harness/app/task_jobs.h"
 
 #include <cstdio>
 

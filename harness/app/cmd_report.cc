@@ -10,8 +10,8 @@
 #include <filesystem>
 #include <optional>
 
-#include "harness/cli/commands.h"
-#include "harness/cli/common.h"
+#include "harness/app/commands.h"
+#include "harness/app/common.h"
 #include "reports/bench/synthetic_store.h"
 #include "reports/compare/comparison.h"
 #include "reports/html/html_report.h"

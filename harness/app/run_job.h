@@ -6,8 +6,8 @@
 // model-free job (a PII scan of memorised outputs) can read what the model jobs stored.
 //
 // Thread-safety: jobs run one at a time on the run's thread.
-#ifndef MNEMO_HARNESS_CLI_RUN_JOB_H_
-#define MNEMO_HARNESS_CLI_RUN_JOB_H_
+#ifndef MNEMO_HARNESS_APP_RUN_JOB_H_
+#define MNEMO_HARNESS_APP_RUN_JOB_H_
 
 #include <cstdint>
 #include <functional>
@@ -19,7 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/cli/common.h"
+#include "harness/app/common.h"
 #include "harness/core/status.h"
 #include "harness/store/run_store.h"
 
@@ -100,4 +100,4 @@ Result<std::unique_ptr<RunJob>> ParseDecontamJob(const nlohmann::json& job,
 
 }  // namespace mnemo
 
-#endif  // MNEMO_HARNESS_CLI_RUN_JOB_H_
+#endif  // MNEMO_HARNESS_APP_RUN_JOB_H_

@@ -5,8 +5,8 @@
 // stderr; it does not change the exit code.
 #include <cstdio>
 
-#include "harness/cli/commands.h"
-#include "harness/cli/common.h"
+#include "harness/app/commands.h"
+#include "harness/app/common.h"
 #include "reports/compare/comparison.h"
 #include "reports/compare/comparison_output.h"
 

@@ -2,8 +2,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "harness/cli/commands.h"
-#include "harness/cli/common.h"
+#include "harness/app/commands.h"
+#include "harness/app/common.h"
 
 namespace mnemo {
 

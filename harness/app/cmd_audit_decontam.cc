@@ -7,9 +7,9 @@
 
 #include "audits/decontam/audit.h"
 #include "audits/decontam/shard_state.h"
-#include "harness/cli/commands.h"
-#include "harness/cli/common.h"
-#include "harness/cli/run_job.h"
+#include "harness/app/commands.h"
+#include "harness/app/common.h"
+#include "harness/app/run_job.h"
 
 namespace po = boost::program_options;
 

@@ -1,8 +1,8 @@
 // The "tasks" job kind: benchmark tasks on every model, as `mnemo eval` runs them.
 //   {"kind": "tasks", "tasks": ["tiny_geo", "gsm8k"], "num_fewshot": 3, "limit": 100,
 //    "task_dirs": ["my-tasks"]}
-#include "harness/cli/run_job.h"
-#include "harness/cli/task_jobs.h"
+#include "harness/app/run_job.h"
+#include "harness/app/task_jobs.h"
 
 namespace mnemo {
 namespace {

@@ -20,8 +20,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/cli/commands.h"
-#include "harness/cli/common.h"
+#include "harness/app/commands.h"
+#include "harness/app/common.h"
 
 namespace mnemo {
 namespace po = boost::program_options;

@@ -8,9 +8,9 @@
 #include <cstdio>
 
 #include "datasets/io/jsonl_reader.h"
-#include "harness/cli/commands.h"
-#include "harness/cli/common.h"
-#include "harness/cli/request_io.h"
+#include "harness/app/commands.h"
+#include "harness/app/common.h"
+#include "harness/app/request_io.h"
 
 namespace mnemo {
 namespace po = boost::program_options;
