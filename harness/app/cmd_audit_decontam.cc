@@ -1,15 +1,17 @@
 // `mnemo audit decontam`: n-gram overlap between benchmark items and training corpora
-// (audits/decontam). Also the "decontam" job kind's shared printing (job_decontam.cc).
-#include <unistd.h>
-
+// (audits/decontam), through the decontam job driver (audits/decontam/job.h) that run configs
+// use too.
 #include <cstdio>
+#include <optional>
 #include <sstream>
 
 #include "audits/decontam/audit.h"
+#include "audits/decontam/job.h"
 #include "audits/decontam/shard_state.h"
 #include "harness/app/commands.h"
 #include "harness/app/common.h"
-#include "harness/app/run_job.h"
+#include "harness/app/run_loop.h"
+#include "harness/jobs/run_session.h"
 
 namespace po = boost::program_options;
 
@@ -27,7 +29,7 @@ std::vector<std::string> SplitComma(const std::string& s) {
 
 }  // namespace
 
-// Prints the per-task counts and the rescoring table (also used by the job kind).
+// Prints the per-task counts and the rescoring table.
 void PrintDecontamReport(const decontam::AuditConfig& cfg, const decontam::AuditReport& r) {
   std::printf("%-20s %-8s %7s  %-40s %12s\n", "task", "method", "items", "counts", "mean overlap");
   for (const auto& t : r.tasks) {
@@ -162,31 +164,38 @@ int RunAuditDecontamCommand(int argc, char** argv) {
   cfg.encoder = encoder.get();
 
   std::unique_ptr<RunStore> store;
-  RunRecord run;
+  std::optional<RunSession> session;
   if (!db.empty()) {
     auto s = RunStore::Open(db);
     if (!s.ok()) return ReportError(s.status());
     store = std::move(s).value();
-    run.name = "audit decontam";
-    run.config = {{"command", "audit decontam"},   {"tasks", cfg.tasks}, {"eval", cfg.eval_file},
-                  {"corpus", cfg.corpus},          {"method", method},   {"n", cfg.n},
-                  {"boilerplate", cfg.boilerplate}};
-    run.mnemo_version = MNEMO_VERSION;
-    char host[256] = {0};
-    gethostname(host, sizeof host - 1);
-    run.host = host;
-    if (Status s2 = store->BeginRun(&run); !s2.ok()) return ReportError(s2);
-    cfg.store = store.get();
-    cfg.run_id = run.id;
+    auto r = RunSession::Begin(store.get(), "audit decontam",
+                               {{"command", "audit decontam"},
+                                {"tasks", cfg.tasks},
+                                {"eval", cfg.eval_file},
+                                {"corpus", cfg.corpus},
+                                {"method", method},
+                                {"n", cfg.n},
+                                {"boilerplate", cfg.boilerplate}},
+                               0);
+    if (!r.ok()) return ReportError(r.status());
+    session.emplace(std::move(r).value());
   }
-  decontam::AuditReport report;
-  Status st = decontam::RunAudit(cfg, &report);
-  if (store) (void)store->FinishRun(run.id, st.ok() ? "finished" : "failed");
+  // --rescore-run names the run to rescore; the job's own "rescore" means its own run.
+  decontam::DecontamJob job(cfg, /*tokenizer=*/"", /*rescore=*/false);
+  job.set_encoder(encoder.get());
+  RunContext ctx;
+  ctx.store = store.get();
+  ctx.run_id = session ? session->run_id() : 0;
+  ctx.quiet = cfg.quiet;
+  JobOutcome outcome;
+  Status st = RunJobOnce(&job, ctx, &outcome);
+  if (session) session->Finish(st);
   if (!st.ok()) return ReportError(st);
-  PrintDecontamReport(cfg, report);
-  if (store)
-    std::fprintf(stderr, "mnemo: decontam: run %lld in %s\n", static_cast<long long>(run.id),
-                 db.c_str());
+  PrintDecontamReport(job.config(), job.report());
+  if (session)
+    std::fprintf(stderr, "mnemo: decontam: run %lld in %s\n",
+                 static_cast<long long>(session->run_id()), db.c_str());
   return kExitOk;
 }
 

@@ -4,18 +4,18 @@
 // (exact, approximate, Pythia score, LCP, character similarity, trivial flags), counted
 // against the corpus (suffix duplicates) and summarised with Wilson intervals. Everything
 // lands in the run store (--db): a jobs row of kind "memorization", mem_probes rows, metrics.
-// The library is audits/memorization; the run-config job kind is in job_memorization.cc.
-#include <unistd.h>
-
+// The library is audits/memorization; this command runs its job driver (job.h), as a run
+// config's "memorization" job does.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include "audits/memorization/audit.h"
+#include "audits/memorization/job.h"
 #include "harness/app/commands.h"
 #include "harness/app/common.h"
-#include "harness/app/task_jobs.h"
+#include "harness/app/run_loop.h"
+#include "harness/jobs/run_session.h"
 
 namespace mnemo {
 namespace po = boost::program_options;
@@ -134,38 +134,31 @@ int RunAuditMemorizationCommand(int argc, char** argv) {
   if (!store.ok()) return ReportError(store.status());
   auto om = OpenModelSpec(model_spec, mopt);
   if (!om.ok()) return ReportError(om.status());
-  // Refused before the run: a context that cannot hold P + S.
-  if (Status s = mem::CheckContext(cfg, om->model->info()); !s.ok()) return ReportError(s);
-
-  RunRecord run;
-  run.name = "audit memorization " + cfg.name;
-  run.config = {{"command", "audit memorization"}, {"model", model_spec}, {"job", cfg.ToJson()}};
-  run.mnemo_version = MNEMO_VERSION;
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  run.host = host;
-  run.seed = seed;
-  if (Status s = (*store)->BeginRun(&run); !s.ok()) return ReportError(s);
-  ModelRecord model;
   const std::string model_name = fs::path(ParseModelSpec(model_spec)->path).stem().string();
-  if (Status s = RecordModel(store->get(), run.id, *om, model_name, &model); !s.ok())
+  auto owned = std::make_unique<mem::MemorizationJob>(cfg);
+  mem::MemorizationJob* job = owned.get();
+  // Refused before the run: a context that cannot hold P + S.
+  if (Status s = job->CheckModel({&*om, DescribeModel(*om, model_name), model_name}); !s.ok())
     return ReportError(s);
-  mem::AuditResult result;
-  Status st = mem::RunMemorizationAudit(cfg, om->model.get(), om->instance.get(), store->get(),
-                                        run.id, model.id, &result);
-  (void)(*store)->FinishRun(run.id, st.ok()                               ? "finished"
-                                    : st.code() == StatusCode::kCancelled ? "interrupted"
-                                                                          : "failed");
+  std::vector<std::unique_ptr<JobDriver>> jobs;
+  jobs.push_back(std::move(owned));
+
+  auto session = RunSession::Begin(
+      store->get(), "audit memorization " + cfg.name,
+      {{"command", "audit memorization"}, {"model", model_spec}, {"job", cfg.ToJson()}}, seed);
+  if (!session.ok()) return ReportError(session.status());
+  std::vector<RunModel> models = {{model_name, model_spec, mopt, &*om}};
+  RunContext ctx;
+  ctx.quiet = quiet;
+  JobOutcome outcome;
+  Status st = RunJobs(&*session, models, jobs, ctx, &outcome);
+  session->Finish(st);
+  const mem::AuditResult& result = job->result();
   if (!result.groups.empty()) {
-    std::fprintf(stderr,
-                 "mnemo: %s/%s: %zu probes: %zu reused from the run store, %zu computed, %zu "
-                 "failed (%.2fs)\n",
-                 model_name.c_str(), cfg.name.c_str(), result.probes.size(), result.stats.cached,
-                 result.stats.computed, result.failed, result.stats.seconds);
     PrintGroups(result.groups);
     if (!output.empty()) {
       nlohmann::json j = mem::SummaryJson(cfg, result, model_name);
-      j["run_id"] = run.id;
+      j["run_id"] = session->run_id();
       j["db"] = fs::absolute(db).string();
       j["model_fingerprint"] = om->model->info().fingerprint;
       std::ofstream out(output);
@@ -174,7 +167,7 @@ int RunAuditMemorizationCommand(int argc, char** argv) {
       std::printf("summary: %s\n", fs::absolute(output).string().c_str());
     }
   }
-  std::printf("run %lld in %s\n", static_cast<long long>(run.id),
+  std::printf("run %lld in %s\n", static_cast<long long>(session->run_id()),
               fs::absolute(db).string().c_str());
   if (!st.ok()) return ReportError(st);
   return kExitOk;

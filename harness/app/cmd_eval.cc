@@ -1,14 +1,14 @@
 // `mnemo eval`: benchmark tasks on one model, with lm-eval's semantics and results layout.
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
 
 #include "harness/app/commands.h"
 #include "harness/app/common.h"
-#include "harness/app/task_jobs.h"
+#include "harness/app/run_loop.h"
+#include "harness/jobs/run_session.h"
 #include "harness/scheduler/scheduler.h"
+#include "tasks/eval/tasks_job.h"
 
 namespace mnemo {
 namespace po = boost::program_options;
@@ -64,54 +64,40 @@ int RunEvalCommand(int argc, char** argv) {
   InstallInterruptHandler();
   TaskRegistry registry;
   for (const auto& d : task_dirs) registry.AddDir(d);
-  registry.Scan();
   std::vector<std::string> requested = SplitComma(tasks_arg);
-  auto names = registry.Resolve(requested);
-  if (!names.ok()) return ReportError(names.status());
-  // Validate every task before loading the model: a typo fails in a second, not after an hour.
-  for (const auto& n : *names) {
-    auto t = Task::Create(registry.tasks().at(n));
-    if (!t.ok()) return ReportError(t.status());
-  }
-  auto store = RunStore::Open(db);
-  if (!store.ok()) return ReportError(store.status());
-  auto om = OpenModelSpec(model_spec, mopt);
-  if (!om.ok()) return ReportError(om.status());
-
-  RunRecord run;
-  run.name = "eval " + tasks_arg;
-  run.config = {{"command", "eval"},
-                {"model", model_spec},
-                {"tasks", *names},
-                {"limit", limit},
-                {"bootstrap_iters", bootstrap_iters},
-                {"fewshot_seed", fewshot_seed}};
-  if (num_fewshot >= 0) run.config["num_fewshot"] = num_fewshot;
-  run.mnemo_version = MNEMO_VERSION;
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  run.host = host;
-  run.seed = fewshot_seed;
-  if (Status s = (*store)->BeginRun(&run); !s.ok()) return ReportError(s);
-  ModelRecord model;
-  if (Status s = RecordModel(store->get(), run.id, *om,
-                             fs::path(ParseModelSpec(model_spec)->path).stem().string(), &model);
-      !s.ok())
-    return ReportError(s);
-
   EvalOptions opt;
   if (num_fewshot >= 0) opt.num_fewshot = num_fewshot;
   opt.limit = limit;
   opt.fewshot_seed = fewshot_seed;
   opt.bootstrap_iters = bootstrap_iters;
-  opt.show_progress = !quiet;
-  std::vector<TaskResult> results;
-  Status st = RunTaskJobs(store->get(), run.id, model, &*om, registry, *names, opt, &results);
-  auto groups = GroupResults(registry, requested, results);
-  if (!groups.ok() && st.ok()) st = groups.status();
-  (void)(*store)->FinishRun(run.id, st.ok()                               ? "finished"
-                                    : st.code() == StatusCode::kCancelled ? "interrupted"
-                                                                          : "failed");
+  // Every task is built before the model loads: a typo fails in a second, not after an hour.
+  auto created = TasksJob::Create(std::move(registry), requested, opt);
+  if (!created.ok()) return ReportError(created.status());
+  TasksJob* tasks = created->get();
+  std::vector<std::unique_ptr<JobDriver>> jobs;
+  jobs.push_back(std::move(created).value());
+  auto store = RunStore::Open(db);
+  if (!store.ok()) return ReportError(store.status());
+  auto om = OpenModelSpec(model_spec, mopt);
+  if (!om.ok()) return ReportError(om.status());
+
+  nlohmann::json run_config = {{"command", "eval"},
+                               {"model", model_spec},
+                               {"tasks", tasks->task_names()},
+                               {"limit", limit},
+                               {"bootstrap_iters", bootstrap_iters},
+                               {"fewshot_seed", fewshot_seed}};
+  if (num_fewshot >= 0) run_config["num_fewshot"] = num_fewshot;
+  auto session = RunSession::Begin(store->get(), "eval " + tasks_arg, run_config, fewshot_seed);
+  if (!session.ok()) return ReportError(session.status());
+  std::vector<RunModel> models = {
+      {fs::path(ParseModelSpec(model_spec)->path).stem().string(), model_spec, mopt, &*om}};
+  RunContext ctx;
+  ctx.quiet = quiet;
+  JobOutcome outcome;
+  Status st = RunJobs(&*session, models, jobs, ctx, &outcome);
+  session->Finish(st);
+  const std::vector<TaskResult>& results = tasks->results();
 
   // Whatever finished is reported and written, even when a later task failed.
   std::printf("%-20s %-16s %-16s %11s %9s %6s\n", "task", "metric", "filter", "value", "stderr",
@@ -123,19 +109,18 @@ int RunEvalCommand(int argc, char** argv) {
                   m.filter.c_str(), m.value, se.c_str(), static_cast<long long>(m.n));
     }
   };
-  if (groups.ok())
-    for (const auto& g : *groups) print(g.group, g.metrics);
+  for (const auto& g : tasks->groups()) print(g.group, g.metrics);
   for (const auto& r : results) print(r.task, r.metrics);
   if (!output.empty()) {
-    nlohmann::json cfg = run.config;
+    nlohmann::json cfg = run_config;
     cfg["model_fingerprint"] = om->model->info().fingerprint;
-    cfg["run_id"] = run.id;
+    cfg["run_id"] = session->run_id();
     cfg["db"] = fs::absolute(db).string();
-    auto j = ResultsJson(results, groups.ok() ? *groups : std::vector<GroupResult>{}, cfg);
+    auto j = ResultsJson(results, tasks->groups(), cfg);
     if (Status s = WriteResults(output, j, results); !s.ok()) return ReportError(s);
     std::printf("results: %s\n", fs::absolute(output).string().c_str());
   }
-  std::printf("run %lld in %s\n", static_cast<long long>(run.id),
+  std::printf("run %lld in %s\n", static_cast<long long>(session->run_id()),
               fs::absolute(db).string().c_str());
   if (!st.ok()) return ReportError(st);
   return kExitOk;

@@ -4,13 +4,11 @@
 //   {"name": "nightly", "threads": 0,
 //    "models": [{"name": "final", "model": "llamacpp:path.gguf", "options": {...}}, ...],
 //    "jobs": [{"kind": "tasks", "tasks": ["tiny_geo", "gsm8k"], ...}, ...]}
-// Job kinds and their fields: harness/app/run_job.h and job_<kind>.cc. Model jobs run for
-// every model in order; model-free jobs run once at the end.
+// Job kinds and their fields: harness/app/job_kinds.h names each kind's driver. Model jobs run
+// for every model in order; model-free jobs run once at the end (harness/app/run_loop.h).
 // Relative paths are relative to the config file. Every request goes through the run
 // store's cache, so a rerun of a finished or killed run reuses every completed result and
 // says how many.
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -19,8 +17,9 @@
 #include "audits/memorization/corpus_token_cache.h"
 #include "harness/app/commands.h"
 #include "harness/app/common.h"
-#include "harness/app/run_job.h"
-#include "harness/app/task_jobs.h"
+#include "harness/app/job_kinds.h"
+#include "harness/app/run_loop.h"
+#include "harness/jobs/run_session.h"
 #include "harness/scheduler/scheduler.h"
 #include "harness/store/run_store.h"
 
@@ -40,7 +39,7 @@ struct RunConfig {
   std::string name;
   uint32_t threads = 0;
   std::vector<ModelEntry> models;
-  std::vector<std::unique_ptr<RunJob>> jobs;
+  std::vector<std::unique_ptr<JobDriver>> jobs;
   nlohmann::json raw;
 };
 
@@ -145,69 +144,44 @@ int RunRunCommand(int argc, char** argv) {
   if (!opened_store.ok()) return ReportError(opened_store.status());
   RunStore& store = **opened_store;
 
-  RunRecord run;
-  run.name = cfg->name;
-  run.config = cfg->raw;
-  run.config["_resolved_path"] = fs::absolute(config_path).string();
-  run.mnemo_version = MNEMO_VERSION;
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  run.host = host;
-  run.seed = 1234;
-  if (Status s = store.BeginRun(&run); !s.ok()) return ReportError(s);
-  std::fprintf(stderr, "mnemo: run %lld '%s' -> %s\n", static_cast<long long>(run.id),
-               run.name.c_str(), db.c_str());
+  nlohmann::json config = cfg->raw;
+  config["_resolved_path"] = fs::absolute(config_path).string();
+  auto session = RunSession::Begin(&store, cfg->name, std::move(config), 1234);
+  if (!session.ok()) return ReportError(session.status());
+  std::fprintf(stderr, "mnemo: run %lld '%s' -> %s\n", static_cast<long long>(session->run_id()),
+               cfg->name.c_str(), db.c_str());
 
-  memorization::CorpusTokenCache token_cache(token_cache_mb << 20);
+  RunResources resources;
+  resources.Put(std::make_shared<memorization::CorpusTokenCache>(token_cache_mb << 20));
   RunContext ctx;
-  ctx.token_cache = &token_cache;
-  ctx.store = &store;
-  ctx.run_id = run.id;
   ctx.quiet = quiet;
   ctx.model_options = mopt;
-  JobOutcome outcome;
-  Status failure;
-  bool any_model_job = false;
-  for (const auto& job : cfg->jobs) any_model_job = any_model_job || job->needs_model();
+  ctx.resources = &resources;
+  std::vector<RunModel> models;
   for (const auto& me : cfg->models) {
-    if (!any_model_job || StopRequested() || !failure.ok()) break;
-    ModelOptions model_opt = mopt;
-    model_opt.extra_json = me.options_json;
-    auto om = OpenModelSpec(me.spec, model_opt);
-    if (!om.ok()) {
-      failure = om.status();
-      break;
+    RunModel m{me.name, me.spec, mopt};
+    // --backend-options apply to every model; a model's own "options" win key by key.
+    if (!me.options_json.empty()) {
+      nlohmann::json merged = nlohmann::json::object();
+      if (!mopt.extra_json.empty()) {
+        merged = nlohmann::json::parse(mopt.extra_json, nullptr, false);
+        if (!merged.is_object())
+          return ReportError(
+              Status::InvalidArgument("--backend-options: not a JSON object: " + mopt.extra_json));
+      }
+      merged.update(nlohmann::json::parse(me.options_json));
+      m.options.extra_json = merged.dump();
     }
-    ModelRecord mr;
-    if (Status s = RecordModel(&store, run.id, *om, me.name, &mr); !s.ok()) {
-      failure = s;
-      break;
-    }
-    for (const auto& job : cfg->jobs) {
-      if (!failure.ok() || StopRequested()) break;
-      if (job->needs_model()) failure = job->RunForModel(ctx, &*om, mr, me.name, &outcome);
-    }
+    models.push_back(std::move(m));
   }
-  for (const auto& job : cfg->jobs) {
-    if (!failure.ok() || StopRequested()) break;
-    if (!job->needs_model()) failure = job->RunOnce(ctx, &outcome);
-  }
+  JobOutcome outcome;
+  Status failure = RunJobs(&*session, models, cfg->jobs, ctx, &outcome);
   bool interrupted = failure.code() == StatusCode::kCancelled || StopRequested();
-  std::string final_status = interrupted ? "interrupted" : failure.ok() ? "finished" : "failed";
-  (void)store.FinishRun(run.id, final_status);
+  std::string final_status = session->Finish(failure);
 
-  std::printf("\nrun %lld (%s): %s\n", static_cast<long long>(run.id), run.name.c_str(),
+  std::printf("\nrun %lld (%s): %s\n", static_cast<long long>(session->run_id()), cfg->name.c_str(),
               final_status.c_str());
-  std::printf("%-20s %-15s %-16s %-16s %11s %8s %6s\n", "model", "task", "metric", "filter",
-              "value", "stderr", "n");
-  for (const auto& l : outcome.lines) {
-    std::string se = l.stderr_value ? std::to_string(*l.stderr_value).substr(0, 6) : "N/A";
-    std::printf("%-20s %-15s %-16s %-16s %11.4f %8s %6lld\n", l.model.c_str(), l.job.c_str(),
-                l.metric.c_str(), l.filter.c_str(), l.value, se.c_str(),
-                static_cast<long long>(l.n));
-  }
-  std::printf("requests: %zu reused from the run store, %zu computed\n", outcome.reused,
-              outcome.computed);
+  PrintRunSummary(outcome);
   std::printf("run store: %s\n", fs::absolute(db).string().c_str());
   if (interrupted) return kExitInterrupted;
   if (!failure.ok()) return ReportError(failure);

@@ -1,59 +1,52 @@
-// The "decontam" job kind: the decontamination audit inside a `mnemo run` config.
-//   {"kind": "decontam", "tasks": ["tiny_geo"], "corpus": ["train.jsonl"], "method": "gpt3",
-//    "n": 13, "boilerplate": 1, "text_field": "text", "output": "items.jsonl",
-//    "rescore": true, "task_dirs": [...], "limit": 0, "tokenizer": "tokenizer.model"}
-// Model-free: it runs once, after every model's jobs, so "rescore": true rescores this run's
-// own task jobs on their clean items.
-#include <cstdio>
+#include "audits/decontam/job.h"
 
-#include "audits/decontam/audit.h"
 #include "audits/decontam/eval_index.h"
-#include "harness/app/run_job.h"
 
-namespace mnemo {
+namespace mnemo::decontam {
 
-void PrintDecontamReport(const decontam::AuditConfig& cfg, const decontam::AuditReport& r);
+nlohmann::json DecontamJob::Plan() const {
+  return {{"tasks", config_.tasks},   {"eval", config_.eval_file},
+          {"corpus", config_.corpus}, {"method", MethodName(config_.method)},
+          {"n", config_.n},           {"boilerplate", config_.boilerplate},
+          {"rescore", rescore_}};
+}
+
+Status DecontamJob::RunOnce(const RunContext& ctx, JobOutcome* out) {
+  AuditConfig cfg = config_;
+  cfg.store = ctx.store;
+  cfg.run_id = ctx.store ? ctx.run_id : 0;
+  cfg.quiet = ctx.quiet;
+  if (rescore_) cfg.rescore_run = ctx.run_id;
+  std::unique_ptr<TokenEncoder> enc;
+  if (cfg.encoder == nullptr && !tokenizer_.empty()) {
+    auto e = OpenSentencePiece(tokenizer_);
+    if (!e.ok()) return e.status();
+    enc = std::move(e).value();
+    cfg.encoder = enc.get();
+  }
+  report_ = AuditReport();
+  MNEMO_RETURN_IF_ERROR(RunAudit(cfg, &report_));
+  Summarise("", out);
+  return Status::Ok();
+}
+
+void DecontamJob::Summarise(const std::string&, JobOutcome* out) const {
+  const char* method = MethodName(config_.method);
+  for (const auto& t : report_.tasks) {
+    for (const auto& [s, c] : t.counts)
+      out->lines.push_back({"", "decontam " + t.task, s + "_share", method,
+                            t.items ? static_cast<double>(c) / t.items : 0.0, std::nullopt,
+                            t.items});
+  }
+  for (const auto& l : report_.rescored) {
+    out->lines.push_back({l.model, "decontam " + l.task, l.metric + "_clean", l.filter, l.clean,
+                          std::nullopt, l.n_clean});
+    out->lines.push_back({l.model, "decontam " + l.task, l.metric + "_clean_delta", l.filter,
+                          l.clean - l.all, std::nullopt, l.n_clean});
+  }
+}
 
 namespace {
-
-class DecontamJob : public RunJob {
- public:
-  bool needs_model() const override { return false; }
-  Status RunOnce(const RunContext& ctx, JobOutcome* out) override {
-    decontam::AuditConfig cfg = config;
-    cfg.store = ctx.store;
-    cfg.run_id = ctx.run_id;
-    cfg.quiet = ctx.quiet;
-    if (rescore) cfg.rescore_run = ctx.run_id;
-    std::unique_ptr<decontam::TokenEncoder> enc;
-    if (!tokenizer.empty()) {
-      auto e = decontam::OpenSentencePiece(tokenizer);
-      if (!e.ok()) return e.status();
-      enc = std::move(e).value();
-      cfg.encoder = enc.get();
-    }
-    decontam::AuditReport report;
-    MNEMO_RETURN_IF_ERROR(decontam::RunAudit(cfg, &report));
-    const char* method = decontam::MethodName(cfg.method);
-    for (const auto& t : report.tasks) {
-      for (const auto& [s, c] : t.counts)
-        out->lines.push_back({"", "decontam " + t.task, s + "_share", method,
-                              t.items ? static_cast<double>(c) / t.items : 0.0, std::nullopt,
-                              t.items});
-    }
-    for (const auto& l : report.rescored) {
-      out->lines.push_back({l.model, "decontam " + l.task, l.metric + "_clean", l.filter, l.clean,
-                            std::nullopt, l.n_clean});
-      out->lines.push_back({l.model, "decontam " + l.task, l.metric + "_clean_delta", l.filter,
-                            l.clean - l.all, std::nullopt, l.n_clean});
-    }
-    return Status::Ok();
-  }
-
-  decontam::AuditConfig config;
-  std::string tokenizer;
-  bool rescore = false;
-};
 
 Status StringList(const nlohmann::json& job, const char* key, const JobParseContext& ctx,
                   bool resolve, std::vector<std::string>* out) {
@@ -73,16 +66,17 @@ Status StringList(const nlohmann::json& job, const char* key, const JobParseCont
 
 }  // namespace
 
-Result<std::unique_ptr<RunJob>> ParseDecontamJob(const nlohmann::json& job,
-                                                 const JobParseContext& ctx) {
+Result<std::unique_ptr<JobDriver>> ParseDecontamJob(const nlohmann::json& job,
+                                                    const JobParseContext& ctx) {
   MNEMO_RETURN_IF_ERROR(ctx.CheckKeys(
       job, {"kind",      "tasks",       "task_dirs",   "limit",      "eval",     "eval_field",
             "eval_id",   "corpus",      "format",      "text_field", "id_field", "method",
             "n",         "boilerplate", "short_items", "threshold",  "evidence", "threads",
             "tokenizer", "output",      "rescore"},
       "decontam"));
-  auto j = std::make_unique<DecontamJob>();
-  decontam::AuditConfig& c = j->config;
+  AuditConfig c;
+  std::string tokenizer;
+  bool rescore = false;
   MNEMO_RETURN_IF_ERROR(StringList(job, "tasks", ctx, false, &c.tasks));
   MNEMO_RETURN_IF_ERROR(StringList(job, "task_dirs", ctx, true, &c.task_dirs));
   MNEMO_RETURN_IF_ERROR(StringList(job, "corpus", ctx, true, &c.corpus));
@@ -104,7 +98,7 @@ Result<std::unique_ptr<RunJob>> ParseDecontamJob(const nlohmann::json& job,
   MNEMO_RETURN_IF_ERROR(str("format", &c.format, false));
   MNEMO_RETURN_IF_ERROR(str("text_field", &c.text_field, false));
   MNEMO_RETURN_IF_ERROR(str("id_field", &c.id_field, false));
-  MNEMO_RETURN_IF_ERROR(str("tokenizer", &j->tokenizer, true));
+  MNEMO_RETURN_IF_ERROR(str("tokenizer", &tokenizer, true));
   MNEMO_RETURN_IF_ERROR(str("output", &c.output, true));
   MNEMO_RETURN_IF_ERROR(uint("limit", &c.limit));
   MNEMO_RETURN_IF_ERROR(uint("n", &c.n));
@@ -120,11 +114,11 @@ Result<std::unique_ptr<RunJob>> ParseDecontamJob(const nlohmann::json& job,
     return ctx.Error("format", "must be auto, jsonl or text");
   if (job.contains("method")) {
     if (!job["method"].is_string()) return ctx.Error("method", "must be gpt3, palm or llama2");
-    auto m = decontam::ParseMethod(job["method"].get<std::string>());
+    auto m = ParseMethod(job["method"].get<std::string>());
     if (!m.ok()) return ctx.Error("method", m.status().message());
     c.method = *m;
   }
-  if (c.n > decontam::EvalIndex::kMaxN) return ctx.Error("n", "must be at most 255");
+  if (c.n > EvalIndex::kMaxN) return ctx.Error("n", "must be at most 255");
   if (job.contains("short_items")) {
     if (!job["short_items"].is_string() ||
         (job["short_items"] != "whole" && job["short_items"] != "none"))
@@ -139,9 +133,10 @@ Result<std::unique_ptr<RunJob>> ParseDecontamJob(const nlohmann::json& job,
   }
   if (job.contains("rescore")) {
     if (!job["rescore"].is_boolean()) return ctx.Error("rescore", "must be true or false");
-    j->rescore = job["rescore"].get<bool>();
+    rescore = job["rescore"].get<bool>();
   }
-  return std::unique_ptr<RunJob>(std::move(j));
+  return std::unique_ptr<JobDriver>(
+      std::make_unique<DecontamJob>(std::move(c), tokenizer, rescore));
 }
 
-}  // namespace mnemo
+}  // namespace mnemo::decontam

@@ -1,0 +1,45 @@
+// The "memorization" job kind: the memorisation audit on every model of a run, behind the
+// one job shape (harness/jobs/job_driver.h). `mnemo run` parses it from a config object,
+// `mnemo audit memorization` builds it from its options; both run it the same way.
+//   {"kind": "memorization", "name": "canaries", "probes": "canaries.jsonl",
+//    "corpus": ["train.jsonl"], "samples": 0, "group_by": ["repeats"], "prefix": 50,
+//    "suffix": 50, ...}
+// Keys and meanings are those of `mnemo audit memorization` (ParseAuditConfig in audit.h);
+// paths are relative to the config's folder. A run's jobs share tokenised corpora through a
+// CorpusTokenCache in RunContext::resources when the run put one there.
+#ifndef MNEMO_AUDITS_MEMORIZATION_JOB_H_
+#define MNEMO_AUDITS_MEMORIZATION_JOB_H_
+
+#include <memory>
+
+#include "audits/memorization/audit.h"
+#include "harness/jobs/job_driver.h"
+
+namespace mnemo::memorization {
+
+class MemorizationJob : public JobDriver {
+ public:
+  explicit MemorizationJob(AuditConfig config) : config_(std::move(config)) {}
+  const char* kind() const override { return "memorization"; }
+  bool needs_model() const override { return true; }
+  Status Validate(const ValidateContext& ctx) const override;
+  Status CheckModel(const JobModel& model) const override;
+  nlohmann::json Plan() const override { return config_.ToJson(); }
+  Status RunForModel(const RunContext& ctx, const JobModel& model, JobOutcome* out) override;
+  void Summarise(const std::string& model_name, JobOutcome* out) const override;
+
+  const AuditConfig& config() const { return config_; }
+  // What the last RunForModel produced (probes, group summaries, request counts).
+  const AuditResult& result() const { return result_; }
+
+ private:
+  AuditConfig config_;
+  AuditResult result_;
+};
+
+Result<std::unique_ptr<JobDriver>> ParseMemorizationJob(const nlohmann::json& job,
+                                                        const JobParseContext& ctx);
+
+}  // namespace mnemo::memorization
+
+#endif  // MNEMO_AUDITS_MEMORIZATION_JOB_H_

@@ -1,0 +1,21 @@
+#include "harness/app/job_kinds.h"
+
+#include "audits/decontam/job.h"
+#include "audits/memorization/job.h"
+#include "audits/pii/job.h"
+#include "tasks/eval/tasks_job.h"
+
+namespace mnemo {
+
+const JobKind* JobKinds(int* n) {
+  static const JobKind kKinds[] = {
+      {"tasks", &ParseTasksJob},
+      {"memorization", &memorization::ParseMemorizationJob},
+      {"pii", &pii::ParsePiiJob},
+      {"decontam", &decontam::ParseDecontamJob},
+  };
+  *n = static_cast<int>(sizeof kKinds / sizeof kKinds[0]);
+  return kKinds;
+}
+
+}  // namespace mnemo

@@ -1,0 +1,65 @@
+#include "harness/app/run_loop.h"
+
+#include <cstdio>
+
+#include "harness/scheduler/scheduler.h"
+
+namespace mnemo {
+
+Status RunJobs(RunSession* session, std::vector<RunModel>& models,
+               const std::vector<std::unique_ptr<JobDriver>>& jobs, const RunContext& base,
+               JobOutcome* out) {
+  ValidateContext vc;
+  for (const auto& m : models) vc.model_specs.push_back(m.spec);
+  for (const auto& job : jobs) MNEMO_RETURN_IF_ERROR(job->Validate(vc));
+  RunContext ctx = base;
+  ctx.store = session->store();
+  ctx.run_id = session->run_id();
+  bool any_model_job = false;
+  for (const auto& job : jobs) any_model_job = any_model_job || job->needs_model();
+  for (auto& m : models) {
+    if (!any_model_job) break;
+    if (StopRequested()) return Status::Cancelled("stopped before model '" + m.name + "'");
+    std::optional<OpenedModel> owned;
+    OpenedModel* om = m.opened;
+    if (om == nullptr) {
+      auto opened = OpenModelSpec(m.spec, m.options);
+      if (!opened.ok()) return opened.status();
+      owned.emplace(std::move(opened).value());
+      om = &*owned;
+    }
+    auto record = session->RecordModel(*om, m.name);
+    if (!record.ok()) return record.status();
+    JobModel jm{om, std::move(record).value(), m.name};
+    for (const auto& job : jobs)
+      if (job->needs_model()) MNEMO_RETURN_IF_ERROR(job->CheckModel(jm));
+    for (const auto& job : jobs) {
+      if (StopRequested()) return Status::Cancelled("stopped before a job of '" + m.name + "'");
+      if (job->needs_model()) MNEMO_RETURN_IF_ERROR(job->RunForModel(ctx, jm, out));
+    }
+  }
+  for (const auto& job : jobs) {
+    if (StopRequested()) return Status::Cancelled("stopped before a model-free job");
+    if (!job->needs_model()) MNEMO_RETURN_IF_ERROR(job->RunOnce(ctx, out));
+  }
+  return Status::Ok();
+}
+
+Status RunJobOnce(JobDriver* job, const RunContext& ctx, JobOutcome* out) {
+  MNEMO_RETURN_IF_ERROR(job->Validate(ValidateContext{}));
+  return job->RunOnce(ctx, out);
+}
+
+void PrintRunSummary(const JobOutcome& out) {
+  std::printf("%-20s %-15s %-16s %-16s %11s %8s %6s\n", "model", "task", "metric", "filter",
+              "value", "stderr", "n");
+  for (const auto& l : out.lines) {
+    std::string se = l.stderr_value ? std::to_string(*l.stderr_value).substr(0, 6) : "N/A";
+    std::printf("%-20s %-15s %-16s %-16s %11.4f %8s %6lld\n", l.model.c_str(), l.job.c_str(),
+                l.metric.c_str(), l.filter.c_str(), l.value, se.c_str(),
+                static_cast<long long>(l.n));
+  }
+  std::printf("requests: %zu reused from the run store, %zu computed\n", out.reused, out.computed);
+}
+
+}  // namespace mnemo

@@ -1,0 +1,190 @@
+#include "tasks/eval/tasks_job.h"
+
+#include <cstdio>
+
+#include "harness/scheduler/scheduler.h"
+#include "tasks/eval/task.h"
+
+namespace mnemo {
+
+Result<std::unique_ptr<TasksJob>> TasksJob::Create(TaskRegistry registry,
+                                                   std::vector<std::string> requested,
+                                                   EvalOptions options) {
+  std::unique_ptr<TasksJob> t(new TasksJob());
+  t->registry_ = std::move(registry);
+  t->requested_ = std::move(requested);
+  t->options_ = options;
+  t->registry_.Scan();
+  auto names = t->registry_.Resolve(t->requested_);
+  if (!names.ok()) return names.status();
+  for (const auto& n : *names) {
+    auto task = Task::Create(t->registry_.tasks().at(n));
+    if (!task.ok()) return task.status();
+  }
+  t->names_ = std::move(names).value();
+  return t;
+}
+
+nlohmann::json TasksJob::Plan() const {
+  nlohmann::json j = {{"tasks", names_},
+                      {"limit", options_.limit},
+                      {"bootstrap_iters", options_.bootstrap_iters},
+                      {"fewshot_seed", options_.fewshot_seed}};
+  if (options_.num_fewshot) j["num_fewshot"] = *options_.num_fewshot;
+  return j;
+}
+
+Status TasksJob::RunForModel(const RunContext& ctx, const JobModel& model, JobOutcome* out) {
+  EvalOptions opt = options_;
+  opt.show_progress = !ctx.quiet;
+  results_.clear();
+  groups_.clear();
+  Status s = RunTaskJobs(ctx.store, ctx.run_id, model.record, model.opened, registry_, names_, opt,
+                         &results_);
+  auto groups = GroupResults(registry_, requested_, results_);
+  if (groups.ok()) {
+    groups_ = std::move(groups).value();
+  } else if (s.ok()) {
+    s = groups.status();
+  }
+  for (const auto& r : results_) {
+    out->reused += r.stats.cached;
+    out->computed += r.stats.computed;
+  }
+  Summarise(model.name, out);
+  return s;
+}
+
+void TasksJob::Summarise(const std::string& model_name, JobOutcome* out) const {
+  for (const auto& g : groups_)
+    for (const auto& m : g.metrics)
+      out->lines.push_back({model_name, g.group, m.name, m.filter, m.value, m.stderr_value, m.n});
+  for (const auto& r : results_)
+    for (const auto& m : r.metrics)
+      out->lines.push_back({model_name, r.task, m.name, m.filter, m.value, m.stderr_value, m.n});
+}
+
+Result<std::unique_ptr<JobDriver>> ParseTasksJob(const nlohmann::json& job,
+                                                 const JobParseContext& ctx) {
+  MNEMO_RETURN_IF_ERROR(
+      ctx.CheckKeys(job, {"kind", "tasks", "num_fewshot", "limit", "task_dirs"}, "tasks"));
+  if (!job.contains("tasks") || !job["tasks"].is_array() || job["tasks"].empty())
+    return ctx.Error("tasks", "must be a non-empty list of task, group or tag names");
+  std::vector<std::string> requested;
+  for (const auto& n : job["tasks"]) {
+    if (!n.is_string()) return ctx.Error("tasks", "must contain only names");
+    requested.push_back(n.get<std::string>());
+  }
+  EvalOptions opt;
+  if (job.contains("num_fewshot") && !job["num_fewshot"].is_null()) {
+    if (!job["num_fewshot"].is_number_unsigned())
+      return ctx.Error("num_fewshot", "must be a non-negative integer");
+    opt.num_fewshot = job["num_fewshot"].get<int>();
+  }
+  if (job.contains("limit")) {
+    if (!job["limit"].is_number_unsigned())
+      return ctx.Error("limit", "must be a non-negative integer");
+    opt.limit = job["limit"].get<size_t>();
+  }
+  TaskRegistry registry;
+  if (job.contains("task_dirs")) {
+    if (!job["task_dirs"].is_array()) return ctx.Error("task_dirs", "must be a list of folders");
+    for (const auto& d : job["task_dirs"]) {
+      if (!d.is_string()) return ctx.Error("task_dirs", "must be a list of folders");
+      registry.AddDir(ctx.resolve(d.get<std::string>()));
+    }
+  }
+  // An unknown name: say where in the config it was asked for.
+  registry.Scan();
+  auto names = registry.Resolve(requested);
+  if (!names.ok())
+    return Status(names.status().code(),
+                  ctx.config_path + ": " + ctx.field + ": " + names.status().message());
+  auto t = TasksJob::Create(std::move(registry), std::move(requested), opt);
+  if (!t.ok()) return t.status();
+  return std::unique_ptr<JobDriver>(std::move(t).value());
+}
+
+Status RunTaskJobs(RunStore* store, int64_t run_id, const ModelRecord& model, OpenedModel* om,
+                   const TaskRegistry& registry, const std::vector<std::string>& task_names,
+                   const EvalOptions& options, std::vector<TaskResult>* results) {
+  const std::string model_name = model.info.value("name", model.path);
+  for (const auto& name : task_names) {
+    if (StopRequested()) return Status::Cancelled("stopped before task '" + name + "'");
+    const TaskConfig& cfg = registry.tasks().at(name);
+    auto task = Task::Create(cfg);
+    if (!task.ok()) return task.status();
+    JobRecord job;
+    job.run_id = run_id;
+    job.model_id = model.id;
+    job.kind = "task";
+    job.name = name;
+    job.config = cfg.raw;
+    job.config["num_fewshot"] = options.num_fewshot.value_or(cfg.num_fewshot);
+    job.config["limit"] = options.limit;
+    job.config["model_name"] = model_name;
+    job.config["source_path"] = cfg.source_path;
+    job.config["version"] = cfg.version;
+    if (store != nullptr) MNEMO_RETURN_IF_ERROR(store->BeginJob(&job));
+    EvalOptions opt = options;
+    Evaluator evaluator(om->model.get(), om->instance.get(), store, opt);
+    auto r = evaluator.Run(**task);
+    if (!r.ok()) {
+      if (store != nullptr) (void)store->FinishJob(job.id, "failed", 0, 0);
+      return r.status();
+    }
+    const RunStats& s = r->stats;
+    std::fprintf(stderr,
+                 "mnemo: %s/%s: %zu requests: %zu reused from the run store, %zu computed, %zu "
+                 "failed, %zu not run (%.2fs)\n",
+                 model_name.c_str(), name.c_str(), s.total, s.cached, s.computed, s.failed,
+                 s.cancelled, s.seconds);
+    if (store != nullptr) {
+      std::vector<SampleRecord> samples;
+      samples.reserve(r->samples.size());
+      for (const auto& smp : r->samples) {
+        SampleRecord rec;
+        rec.doc_id =
+            std::to_string(smp.value("doc_id", 0)) + ":" + smp.value("filter", std::string("none"));
+        rec.doc_index = smp.value("doc_id", 0);
+        rec.data = smp;
+        samples.push_back(std::move(rec));
+      }
+      std::vector<MetricRecord> metrics;
+      for (const auto& m : r->metrics)
+        metrics.push_back({m.name, m.filter, m.value, m.stderr_value, m.n, m.higher_is_better});
+      MNEMO_RETURN_IF_ERROR(store->PutSamples(job.id, samples));
+      MNEMO_RETURN_IF_ERROR(store->PutMetrics(job.id, metrics));
+      std::string status = s.interrupted     ? "interrupted"
+                           : r->n_failed > 0 ? "incomplete"
+                                             : "finished";
+      MNEMO_RETURN_IF_ERROR(store->FinishJob(job.id, status, static_cast<int64_t>(s.total),
+                                             static_cast<int64_t>(s.cached)));
+    }
+    bool interrupted = s.interrupted;
+    size_t failed = r->n_failed;
+    results->push_back(std::move(r).value());
+    if (interrupted) return Status::Cancelled("interrupted during task '" + name + "'");
+    if (failed > 0) {
+      return Status::Internal(std::to_string(failed) + " documents of task '" + name +
+                              "' had failed requests (kept as samples with the error)");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<GroupResult>> GroupResults(const TaskRegistry& registry,
+                                              const std::vector<std::string>& requested,
+                                              const std::vector<TaskResult>& results) {
+  std::vector<GroupResult> out;
+  for (const auto& name : requested) {
+    auto it = registry.groups().find(name);
+    if (it == registry.groups().end()) continue;
+    auto g = AggregateGroupResult(it->second, results);
+    if (!g.ok()) return g.status();
+    out.push_back(std::move(g).value());
+  }
+  return out;
+}
+
+}  // namespace mnemo

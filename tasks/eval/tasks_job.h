@@ -1,0 +1,65 @@
+// The "tasks" job kind: benchmark tasks on every model of a run, behind the one job shape
+// (harness/jobs/job_driver.h). `mnemo run` parses it from a config object, `mnemo eval`
+// builds it from its options; both run it the same way.
+//   {"kind": "tasks", "tasks": ["tiny_geo", "gsm8k"], "num_fewshot": 3, "limit": 100,
+//    "task_dirs": ["my-tasks"]}
+// Each task becomes a jobs row; its samples and metrics land in the store when it finishes.
+#ifndef MNEMO_TASKS_EVAL_TASKS_JOB_H_
+#define MNEMO_TASKS_EVAL_TASKS_JOB_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/jobs/job_driver.h"
+#include "tasks/config/task_registry.h"
+#include "tasks/eval/evaluator.h"
+#include "tasks/eval/results_json.h"
+
+namespace mnemo {
+
+class TasksJob : public JobDriver {
+ public:
+  // Resolves `requested` (tasks, groups, tags) in `registry` and builds every task, so a bad
+  // task fails before any model is loaded.
+  static Result<std::unique_ptr<TasksJob>> Create(TaskRegistry registry,
+                                                  std::vector<std::string> requested,
+                                                  EvalOptions options);
+  const char* kind() const override { return "tasks"; }
+  bool needs_model() const override { return true; }
+  nlohmann::json Plan() const override;
+  Status RunForModel(const RunContext& ctx, const JobModel& model, JobOutcome* out) override;
+  void Summarise(const std::string& model_name, JobOutcome* out) const override;
+
+  const std::vector<std::string>& task_names() const { return names_; }
+  // What the last RunForModel produced: every finished task, and the requested groups.
+  const std::vector<TaskResult>& results() const { return results_; }
+  const std::vector<GroupResult>& groups() const { return groups_; }
+
+ private:
+  TasksJob() = default;
+  TaskRegistry registry_;
+  std::vector<std::string> requested_;  // as requested (tasks, groups, tags)
+  std::vector<std::string> names_;      // resolved task names
+  EvalOptions options_;
+  std::vector<TaskResult> results_;
+  std::vector<GroupResult> groups_;
+};
+
+Result<std::unique_ptr<JobDriver>> ParseTasksJob(const nlohmann::json& job,
+                                                 const JobParseContext& ctx);
+
+// Evaluates every task on one model. Each finished task is stored before the next starts, so
+// an interrupted or failed run keeps everything done. Prints a line per task to stderr.
+Status RunTaskJobs(RunStore* store, int64_t run_id, const ModelRecord& model, OpenedModel* om,
+                   const TaskRegistry& registry, const std::vector<std::string>& task_names,
+                   const EvalOptions& options, std::vector<TaskResult>* results);
+
+// Groups among `requested` names, aggregated over `results`.
+Result<std::vector<GroupResult>> GroupResults(const TaskRegistry& registry,
+                                              const std::vector<std::string>& requested,
+                                              const std::vector<TaskResult>& results);
+
+}  // namespace mnemo
+
+#endif  // MNEMO_TASKS_EVAL_TASKS_JOB_H_
