@@ -1,6 +1,6 @@
 #include "tasks/request_builder.h"
 
-#include "tasks/metrics/py_text.h"
+#include "tasks/python/py_text.h"
 
 namespace mnemo {
 

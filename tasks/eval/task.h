@@ -16,7 +16,7 @@
 #include "harness/core/status.h"
 #include "tasks/config/task_config.h"
 #include "tasks/jinja/template.h"
-#include "tasks/pyrandom.h"
+#include "tasks/python/pyrandom.h"
 
 namespace mnemo {
 

@@ -4,7 +4,7 @@
 #include <set>
 #include <unordered_map>
 
-#include "tasks/metrics/py_text.h"
+#include "tasks/python/py_text.h"
 
 namespace mnemo {
 namespace {

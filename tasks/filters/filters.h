@@ -6,8 +6,8 @@
 //   regex            re.findall(regex_pattern); pick match[group_select] (negative counts from
 //                    the end); a tuple (2+ groups) yields its first non-empty element; the result
 //                    is str.strip()ped; no match -> fallback ("[invalid]"). Python syntax on RE2,
-//                    see py_regex.h. Divergence: a group_select past the number of matches gives
-//                    the fallback where lm-eval raises IndexError.
+//                    see tasks/python/py_regex.h. Divergence: a group_select past the number of
+//                    matches gives the fallback where lm-eval raises IndexError.
 //   take_first       keep responses[0]; the document's value becomes a single string.
 //   take_first_k     keep responses[:k]; every document must have at least k (lm-eval asserts on
 //                    the first document only).
@@ -33,7 +33,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/core/status.h"
-#include "tasks/filters/py_regex.h"
+#include "tasks/python/py_regex.h"
 
 namespace mnemo {
 

@@ -9,7 +9,7 @@
 #include <numeric>
 
 #include "tasks/metrics.h"
-#include "tasks/pyrandom.h"
+#include "tasks/python/pyrandom.h"
 
 namespace mnemo {
 namespace {

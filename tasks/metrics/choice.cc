@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "tasks/metrics/corpus.h"
-#include "tasks/metrics/py_text.h"
+#include "tasks/python/py_text.h"
 
 namespace mnemo {
 namespace {

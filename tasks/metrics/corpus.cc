@@ -7,7 +7,7 @@
 #include <set>
 #include <string>
 
-#include "tasks/metrics/py_text.h"
+#include "tasks/python/py_text.h"
 
 namespace mnemo {
 namespace {

@@ -4,7 +4,7 @@
 // regexes_to_ignore is removed with re.sub in order, then optionally str.lower(), then the
 // ASCII string.punctuation characters and/or the ASCII digits are deleted, then the strings are
 // compared. With several references a document scores 1 if any matches. Patterns use Python
-// syntax on RE2 (see filters/py_regex.h).
+// syntax on RE2 (see tasks/python/py_regex.h).
 //
 // SquadTokenF1 is the SQuAD v1.1 evaluation script's token F1 (not an lm-eval builtin, which
 // scores SQuAD through HF evaluate): normalise (lowercase, delete string.punctuation, replace
@@ -21,7 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/core/status.h"
-#include "tasks/filters/py_regex.h"
+#include "tasks/python/py_regex.h"
 
 namespace mnemo {
 

@@ -1,7 +1,7 @@
 // Python str semantics over UTF-8. Expected values were printed by python3.11 on the build
 // machine (s.lower(), s.upper(), s.strip(), s.split(), len(re.split(r"\s+", s)), len(s),
 // b.decode("utf-8", "surrogateescape")) and pasted here.
-#include "tasks/metrics/py_text.h"
+#include "tasks/python/py_text.h"
 
 #include <gtest/gtest.h>
 

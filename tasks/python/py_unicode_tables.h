@@ -1,8 +1,8 @@
 // Character tables from CPython 3.11's unicodedata (Unicode 14.0.0), generated into
 // py_unicode_tables.cc. Ranges are sorted, disjoint and inclusive; case mappings are sorted by
 // code point and hold up to three output code points (0 = unused). Surrogates are never listed.
-#ifndef MNEMO_TASKS_METRICS_PY_UNICODE_TABLES_H_
-#define MNEMO_TASKS_METRICS_PY_UNICODE_TABLES_H_
+#ifndef MNEMO_TASKS_PYTHON_PY_UNICODE_TABLES_H_
+#define MNEMO_TASKS_PYTHON_PY_UNICODE_TABLES_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -36,4 +36,4 @@ extern const size_t kUpperMapSize;
 }  // namespace pystr_tables
 }  // namespace mnemo
 
-#endif  // MNEMO_TASKS_METRICS_PY_UNICODE_TABLES_H_
+#endif  // MNEMO_TASKS_PYTHON_PY_UNICODE_TABLES_H_

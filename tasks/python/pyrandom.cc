@@ -1,4 +1,4 @@
-#include "tasks/pyrandom.h"
+#include "tasks/python/pyrandom.h"
 
 #include <cmath>
 #include <string>

@@ -1,4 +1,4 @@
-#include "tasks/filters/py_regex.h"
+#include "tasks/python/py_regex.h"
 
 #include <re2/re2.h>
 
@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <string>
 
-#include "tasks/metrics/py_text.h"
-#include "tasks/metrics/py_unicode_tables.h"
+#include "tasks/python/py_text.h"
+#include "tasks/python/py_unicode_tables.h"
 
 namespace mnemo {
 namespace {

@@ -6,8 +6,8 @@
 // the CPython method of the same name returns (Lib/random.py and Modules/_randommodule.c, 3.11).
 // Methods whose Python counterpart raises ValueError/IndexError return an error Status instead.
 // Not thread-safe; copyable (copies continue the same stream independently).
-#ifndef MNEMO_TASKS_PYRANDOM_H_
-#define MNEMO_TASKS_PYRANDOM_H_
+#ifndef MNEMO_TASKS_PYTHON_PYRANDOM_H_
+#define MNEMO_TASKS_PYTHON_PYRANDOM_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -98,4 +98,4 @@ class PyRandom {
 
 }  // namespace mnemo
 
-#endif  // MNEMO_TASKS_PYRANDOM_H_
+#endif  // MNEMO_TASKS_PYTHON_PYRANDOM_H_

@@ -1,6 +1,6 @@
 // Python `re` semantics on RE2. The expected findall/sub results were printed by python3.11 on
 // the build machine (json.dumps([pattern, text, re.findall(pattern, text)])) and pasted below.
-#include "tasks/filters/py_regex.h"
+#include "tasks/python/py_regex.h"
 
 #include <gtest/gtest.h>
 

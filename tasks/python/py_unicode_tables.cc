@@ -1,6 +1,6 @@
 // Generated from CPython 3.11.7's unicodedata (Unicode 14.0.0) by the script in
 // the comments at the end of this file. Do not edit by hand; regenerate instead.
-#include "tasks/metrics/py_unicode_tables.h"
+#include "tasks/python/py_unicode_tables.h"
 
 namespace mnemo {
 namespace pystr_tables {
@@ -1624,10 +1624,10 @@ const size_t kUpperMapSize = sizeof(kUpperMap) / sizeof(kUpperMap[0]);
 }  // namespace pystr_tables
 }  // namespace mnemo
 
-// Generator (python3.11 gen_unicode.py > tasks/metrics/py_unicode_tables.cc; clang-format -i):
-// # Writes tasks/metrics/py_unicode_tables.cc from this interpreter's unicodedata (CPython 3.11,
-// # Unicode 14.0.0). Usage: python3.11 gen_unicode.py > tasks/metrics/py_unicode_tables.cc
-// # and then clang-format -i tasks/metrics/py_unicode_tables.cc
+// Generator (python3.11 gen_unicode.py > tasks/python/py_unicode_tables.cc; clang-format -i):
+// # Writes tasks/python/py_unicode_tables.cc from this interpreter's unicodedata (CPython 3.11,
+// # Unicode 14.0.0). Usage: python3.11 gen_unicode.py > tasks/python/py_unicode_tables.cc
+// # and then clang-format -i tasks/python/py_unicode_tables.cc
 // import sys, unicodedata
 //
 // def cps():
@@ -1695,7 +1695,7 @@ const size_t kUpperMapSize = sizeof(kUpperMap) / sizeof(kUpperMap[0]);
 // print("// Generated from CPython " + sys.version.split()[0] + "'s unicodedata (Unicode "
 //       + unicodedata.unidata_version + ") by the script in")
 // print("// the comments at the end of this file. Do not edit by hand; regenerate instead.")
-// print('#include "tasks/metrics/py_unicode_tables.h"\n')
+// print('#include "tasks/python/py_unicode_tables.h"\n')
 // print("namespace mnemo {\nnamespace pystr_tables {\n")
 // emit_ranges("kSpace", ranges(str.isspace))
 // emit_ranges("kAlnum", ranges(str.isalnum))
@@ -1705,6 +1705,6 @@ const size_t kUpperMapSize = sizeof(kUpperMap) / sizeof(kUpperMap[0]);
 // emit_map("kLowerMap", str.lower)
 // emit_map("kUpperMap", str.upper)
 // print("}  // namespace pystr_tables\n}  // namespace mnemo\n")
-// print("// Generator (python3.11 gen_unicode.py > tasks/metrics/py_unicode_tables.cc; clang-format
+// print("// Generator (python3.11 gen_unicode.py > tasks/python/py_unicode_tables.cc; clang-format
 // -i):") for line in open(__file__).read().splitlines():
 //     print(("// " + line).rstrip())

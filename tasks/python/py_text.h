@@ -6,8 +6,8 @@
 // Invalid UTF-8 is decoded the way Python's errors="surrogateescape" does: each bad byte b becomes
 // the lone code point U+DC00+b and is written back as the same byte, so nothing is lost and each
 // bad byte counts as one character.
-#ifndef MNEMO_TASKS_METRICS_PY_TEXT_H_
-#define MNEMO_TASKS_METRICS_PY_TEXT_H_
+#ifndef MNEMO_TASKS_PYTHON_PY_TEXT_H_
+#define MNEMO_TASKS_PYTHON_PY_TEXT_H_
 
 #include <cstddef>
 #include <string>
@@ -40,4 +40,4 @@ size_t CountRegexWhitespaceSplit(std::string_view s);
 }  // namespace pystr
 }  // namespace mnemo
 
-#endif  // MNEMO_TASKS_METRICS_PY_TEXT_H_
+#endif  // MNEMO_TASKS_PYTHON_PY_TEXT_H_

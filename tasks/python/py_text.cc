@@ -1,8 +1,8 @@
-#include "tasks/metrics/py_text.h"
+#include "tasks/python/py_text.h"
 
 #include <algorithm>
 
-#include "tasks/metrics/py_unicode_tables.h"
+#include "tasks/python/py_unicode_tables.h"
 
 namespace mnemo {
 namespace pystr {

@@ -15,8 +15,8 @@
 //   - a repeated group whose last iteration matched empty keeps an earlier capture in RE2;
 //   - `$` followed by something that consumes the final "\n" (`$\n`) does not match;
 //   - \b and \B use RE2's ASCII word definition; a scoped (?m:...) does not change `$`.
-#ifndef MNEMO_TASKS_FILTERS_PY_REGEX_H_
-#define MNEMO_TASKS_FILTERS_PY_REGEX_H_
+#ifndef MNEMO_TASKS_PYTHON_PY_REGEX_H_
+#define MNEMO_TASKS_PYTHON_PY_REGEX_H_
 
 #include <memory>
 #include <string>
@@ -72,4 +72,4 @@ Result<TranslatedPattern> TranslatePyPattern(std::string_view pattern);
 
 }  // namespace mnemo
 
-#endif  // MNEMO_TASKS_FILTERS_PY_REGEX_H_
+#endif  // MNEMO_TASKS_PYTHON_PY_REGEX_H_

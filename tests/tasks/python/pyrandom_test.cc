@@ -1,7 +1,7 @@
 // PyRandom against CPython 3.11's random.Random. Every expected value below was printed by
 // python3.11 on the build machine (e.g. `r = random.Random(1234); r.sample(range(100), 5)`) and
 // pasted as a literal; doubles are Python repr()s, which round-trip exactly.
-#include "tasks/pyrandom.h"
+#include "tasks/python/pyrandom.h"
 
 #include <gtest/gtest.h>
 
