@@ -49,5 +49,21 @@ Result<std::vector<MemorizedContinuation>> ListMemorizedContinuations(sqlite3* d
   return out;
 }
 
+Result<int64_t> LatestRunWithProbes(sqlite3* db) {
+  sqlite3_stmt* st = nullptr;
+  const char* sql =
+      "SELECT j.run_id FROM mem_probes p JOIN jobs j ON p.job_id = j.id "
+      "ORDER BY j.run_id DESC LIMIT 1";
+  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK)
+    return Status::IoError(std::string("reading mem_probes: ") + sqlite3_errmsg(db));
+  int rc = sqlite3_step(st);
+  int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  sqlite3_finalize(st);
+  if (rc == SQLITE_ROW) return id;
+  if (rc == SQLITE_DONE)
+    return Status::NotFound("no run in this store has memorisation probes (table mem_probes)");
+  return Status::IoError(std::string("reading mem_probes: ") + sqlite3_errmsg(db));
+}
+
 }  // namespace memorization
 }  // namespace mnemo

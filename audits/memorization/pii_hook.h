@@ -1,10 +1,12 @@
-// The PII extension point of the memorisation audit (issue 4, item 6).
+// The PII extension point of the memorisation audit: the one reader of its table mem_probes
+// for other engines.
 //
 // The Gemma reports check memorised outputs for personal information. mnemo splits this in
-// two: the memorisation audit stores every probe's continuation in mem_probes; a model-free
-// `pii` job of a run config (audits/pii, run after every model's jobs) reads the memorised
-// continuations through this function, scans their text and writes pii_findings rows with
-// origin "mem_probes" and doc = "<job id>:<probe id>". Nothing here scans or fakes findings.
+// two: the memorisation audit stores every probe's continuation in mem_probes; the PII scan
+// (audits/pii/scan.h ScanMemorized: `mnemo audit pii --memorized` and a run config's `pii`
+// job, run after every model's jobs) reads the memorised continuations through these
+// functions, scans their text and writes pii_findings rows with origin "mem_probes" and
+// doc = the probe id. Nothing here scans or fakes findings.
 //
 // Thread-safety: the store's rule.
 #ifndef MNEMO_AUDITS_MEMORIZATION_PII_HOOK_H_
@@ -40,6 +42,9 @@ enum class MemorizedSelect { kExact, kApprox, kAll };
 // (exact included) or all, in job and probe order.
 Result<std::vector<MemorizedContinuation>> ListMemorizedContinuations(
     sqlite3* db, int64_t run_id, int64_t job_id, MemorizedSelect which = MemorizedSelect::kApprox);
+
+// The newest run with memorisation probes; NotFound when the store has none.
+Result<int64_t> LatestRunWithProbes(sqlite3* db);
 
 }  // namespace memorization
 }  // namespace mnemo

@@ -11,6 +11,7 @@
 #include <oneapi/tbb/parallel_pipeline.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include "audits/memorization/pii_hook.h"
 #include "datasets/io/corpus_reader.h"
 #include "datasets/io/line_reader.h"
 
@@ -266,60 +267,36 @@ Status ScanFiles(const Scanner& scanner, const InputOptions& opt, DocSink* sink,
 }
 
 Result<int64_t> LatestRunWithProbes(sqlite3* db) {
-  sqlite3_stmt* st = nullptr;
-  const char* sql =
-      "SELECT j.run_id FROM mem_probes p JOIN jobs j ON p.job_id = j.id "
-      "ORDER BY j.run_id DESC LIMIT 1";
-  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK)
-    return Status::IoError(std::string("reading mem_probes: ") + sqlite3_errmsg(db));
-  int rc = sqlite3_step(st);
-  int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-  sqlite3_finalize(st);
-  if (rc == SQLITE_ROW) return id;
-  if (rc == SQLITE_DONE)
-    return Status::NotFound("no run in this store has memorisation probes (table mem_probes)");
-  return Status::IoError(std::string("reading mem_probes: ") + sqlite3_errmsg(db));
+  return memorization::LatestRunWithProbes(db);
 }
 
 Status ScanMemorized(const Scanner& scanner, sqlite3* db, int64_t run_id, DocSink* sink,
                      ScanTotals* totals) {
   auto t0 = std::chrono::steady_clock::now();
-  sqlite3_stmt* st = nullptr;
-  const char* sql =
-      "SELECT p.probe_id, p.output_text FROM mem_probes p JOIN jobs j ON p.job_id = j.id "
-      "WHERE j.run_id = ? AND (p.exact = 1 OR p.approx = 1) ORDER BY p.job_id, p.probe_index";
-  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK)
-    return Status::IoError(std::string("reading mem_probes: ") + sqlite3_errmsg(db));
-  sqlite3_bind_int64(st, 1, run_id);
+  auto memorised = memorization::ListMemorizedContinuations(db, run_id, 0,
+                                                            memorization::MemorizedSelect::kApprox);
+  if (!memorised.ok()) return memorised.status();
   Status status;
-  int rc;
   int64_t n = 0;
   std::vector<Finding> findings;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+  for (const memorization::MemorizedContinuation& m : *memorised) {
     ++n;
-    const char* id = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-    const char* txt = reinterpret_cast<const char*>(sqlite3_column_blob(st, 1));
-    int len = sqlite3_column_bytes(st, 1);
-    std::string_view text(txt == nullptr ? "" : txt, static_cast<size_t>(len));
     findings.clear();
-    status = scanner.Scan(text, &findings, &totals->stats);
+    status = scanner.Scan(m.output_text, &findings, &totals->stats);
     if (!status.ok()) break;
     ScannedDoc sd;
     sd.origin = "mem_probes";
-    sd.doc = id == nullptr ? "" : id;
+    sd.doc = m.probe_id;
     sd.line = n;
-    sd.text = text;
+    sd.text = m.output_text;
     sd.has_text = true;
     sd.findings = &findings;
     ++totals->docs;
     ++totals->lines;
-    totals->input_bytes += len;
+    totals->input_bytes += static_cast<int64_t>(m.output_text.size());
     status = sink->OnDoc(sd);
     if (!status.ok()) break;
   }
-  if (status.ok() && rc != SQLITE_DONE)
-    status = Status::IoError(std::string("reading mem_probes: ") + sqlite3_errmsg(db));
-  sqlite3_finalize(st);
   totals->seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return status;
 }
