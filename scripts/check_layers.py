@@ -3,9 +3,11 @@
 
 The layers, bottom up (README.md and docs/architecture.md show the map):
   0  harness/include         the plugin ABI and the header-only SDK
-  1  harness/{core,plugins,store,scheduler}   the foundation
-  2  engines: datasets -> tasks -> audits -> reports, and backends (plugins: layer 0 only)
-  3  harness/app              the application (CLI subcommands, run configs, job drivers)
+  1  harness/{core,plugins,store,scheduler,jobs}   the foundation (jobs: the JobDriver
+                             interface and RunSession, which every engine's driver implements)
+  2  engines: datasets -> tasks -> audits -> reports, and backends (plugins: layer 0 only);
+                             each engine owns its job driver (tasks/eval/tasks_job.h, audits/*/job.h)
+  3  harness/app              the application (CLI subcommands, run configs, the run loop)
 
 A unit is a top-level folder of the table below; a file may include files of its own unit and
 of the units its row allows. Separately, no two folders (at any depth) may include each other,

@@ -3,7 +3,7 @@
 // The shipped catalogue is audits/pii/entities.json (compiled in; DefaultCatalogueJson()).
 // Users extend it with their own file in the same format (`--entities-file`): an entity with
 // a new name is added, one with an existing name replaces the shipped one. The format is
-// documented in README.md ("PII scanner") and at the top of entities.json; in short:
+// documented in docs/pii.md ("Catalogue format") and at the top of entities.json; in short:
 //
 //   {"likelihood": {"UNLIKELY": 0.15, "POSSIBLE": 0.3, "LIKELY": 0.6, "VERY_LIKELY": 0.85},
 //    "context": {"boost": 0.35, "min_score": 0.4, "window_before": 5, "window_after": 0},

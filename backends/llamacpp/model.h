@@ -35,7 +35,7 @@ struct ModelOptions {
   // Batch-invariant compute (decoder.h; `mnemo --deterministic`): a request's logits do not
   // depend on the rest of the batch or the thread count. Needs flash attention; weights are
   // not repacked. Off by default: it costs more than the 15% of throughput we allow a default
-  // (README, `mnemo bench deterministic`).
+  // (docs/backends.md, `mnemo bench deterministic`).
   bool deterministic = false;
 };
 // Throws mnemo::Error(MN_ERR_INVALID_ARGUMENT) naming the bad field.

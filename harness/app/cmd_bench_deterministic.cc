@@ -1,7 +1,7 @@
-// `mnemo bench deterministic`: what the llamacpp backend's batch-invariant mode (the default;
-// backends/llamacpp/decoder.h) costs, against the same backend with {"deterministic": false}
-// (llama.cpp's fastest shapes: 512-token calls, tiled attention, freed KV cells reused at
-// once), measured in the same run on the same model, threads and tokens.
+// `mnemo bench deterministic`: what the llamacpp backend's batch-invariant mode (opt-in with
+// `--deterministic`; backends/llamacpp/decoder.h) costs, against the same backend's default
+// {"deterministic": false} (llama.cpp's fastest shapes: 512-token calls, tiled attention, freed KV
+// cells reused at once), measured in the same run on the same model, threads and tokens.
 //
 // Workloads, built from the documents of a JSONL corpus (field "text") with at least 340
 // tokens: scoring (64 requests, 320 context + 20 continuation tokens), multiple choice (16

@@ -123,7 +123,8 @@ CREATE INDEX pii_findings_by_job ON pii_findings(job_id, entity);
 )sql";
 
 // Version 4: decontamination (audits/decontam). One row per eval item and method; evidence
-// is a JSON list of {doc, offset, text} from the corpus.
+// is a JSON list of {doc, file, line, offset, length, ngrams, text} from the corpus (offset and
+// length absent when the match could not be placed in the line; audits/decontam/audit.cc).
 constexpr const char kV4[] = R"sql(
 CREATE TABLE decontam_items (
   job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
