@@ -15,7 +15,7 @@ Result<std::vector<MemorizedContinuation>> ListMemorizedContinuations(sqlite3* d
   if (job_id != 0) sql += " AND p.job_id = ?1";
   if (run_id != 0) sql += " AND j.run_id = ?2";
   if (which == MemorizedSelect::kExact) sql += " AND p.exact = 1";
-  if (which == MemorizedSelect::kApprox) sql += " AND p.approx = 1";
+  if (which == MemorizedSelect::kApprox) sql += " AND (p.exact = 1 OR p.approx = 1)";
   sql += " ORDER BY p.job_id, p.probe_index";
   sqlite3_stmt* st = nullptr;
   if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK)
