@@ -13,6 +13,7 @@
 #include "audits/decontam/scan.h"
 #include "audits/decontam/shard_state.h"
 #include "datasets/io/corpus_reader.h"
+#include "tasks/stats/aggregation.h"
 
 namespace mnemo {
 namespace decontam {
@@ -35,31 +36,26 @@ nlohmann::json EvidenceJson(const Evidence& e) {
   return j;
 }
 
-// The aggregate of one metric over a set of samples, or nullopt when the values are not
-// something we know how to combine.
+// One metric's per-document values over a set of samples, aggregated as the task job did
+// (tasks/stats/aggregation.h); nullopt when the aggregation cannot be recomputed from them.
 struct Acc {
-  double sum = 0, ll = 0, count = 0;
+  std::vector<SampleValue> values;
+  bool bad = false;
   int64_t n = 0;
-  bool weighted = false, bad = false;
-  void Add(const nlohmann::json& v) {
-    if (v.is_number()) {
-      sum += v.get<double>();
-    } else if (v.is_array() && v.size() == 2 && v[0].is_number() && v[1].is_number()) {
-      weighted = true;
-      ll += v[0].get<double>();
-      count += v[1].get<double>();
+  void Add(const nlohmann::json& data, const std::string& metric, std::optional<Aggregation> agg) {
+    ++n;
+    auto v = agg ? SampleValueOf(data, metric, *agg) : std::nullopt;
+    if (v) {
+      values.push_back(*v);
     } else {
       bad = true;
     }
-    ++n;
   }
-  std::optional<double> Value(const std::string& metric) const {
-    if (bad || n == 0) return std::nullopt;
-    if (!weighted) return sum / static_cast<double>(n);
-    if (count <= 0) return std::nullopt;
-    if (metric == "bits_per_byte") return -ll / count / std::log(2.0);
-    if (metric == "word_perplexity" || metric == "byte_perplexity") return std::exp(-ll / count);
-    return std::nullopt;
+  std::optional<double> Value(std::optional<Aggregation> agg) const {
+    if (bad || values.empty() || !agg || !IsRecomputable(*agg)) return std::nullopt;
+    double v = AggregateValues(*agg, values);
+    if (!std::isfinite(v)) return std::nullopt;
+    return v;
   }
 };
 
@@ -335,8 +331,9 @@ Status RunAudit(const AuditConfig& cfg, AuditReport* report) {
           std::string name = m.get<std::string>();
           if (!s.data.contains(name)) continue;
           auto& a = acc[{name, filter}];
-          a[0].Add(s.data[name]);
-          a[clean ? 1 : 2].Add(s.data[name]);
+          auto agg = AggregationForJobMetric(job.config, name);
+          a[0].Add(s.data, name, agg);
+          a[clean ? 1 : 2].Add(s.data, name, agg);
         }
       }
       if (unmatched > 0)
@@ -358,8 +355,8 @@ Status RunAudit(const AuditConfig& cfg, AuditReport* report) {
       if (cfg.store != nullptr) MNEMO_RETURN_IF_ERROR(cfg.store->BeginJob(&rj));
       std::vector<MetricRecord> metrics;
       for (const auto& [key, a] : acc) {
-        auto all = a[0].Value(key.first), clean = a[1].Value(key.first),
-             dirty = a[2].Value(key.first);
+        auto agg = AggregationForJobMetric(job.config, key.first);
+        auto all = a[0].Value(agg), clean = a[1].Value(agg), dirty = a[2].Value(agg);
         if (!all) continue;
         RescoreLine rl{
             job.name, model, key.first, key.second, *all, clean.value_or(NAN), dirty.value_or(NAN),

@@ -21,7 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "audits/memorization/probe.h"
-#include "audits/memorization/wilson.h"
+#include "tasks/stats/intervals.h"
 
 namespace mnemo {
 namespace memorization {

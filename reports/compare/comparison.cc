@@ -185,7 +185,10 @@ Result<Comparison> CompareRuns(RunStore* store, const CompareSpec& spec) {
         row.base_stderr = m.stderr_value;
         row.candidate_stderr = cmr->stderr_value;
         row.higher_is_better = m.higher_is_better;
-        Aggregation agg = AggregationForJobMetric(bj->job.config, m.name);
+        auto named = AggregationForJobMetric(bj->job.config, m.name);
+        const bool recomputable = named && IsRecomputable(*named);
+        // Not recomputable: the values are read as scalars only to count the shared documents.
+        const Aggregation agg = recomputable ? *named : Aggregation::kMean;
         auto bv = MetricValuesByDoc(*bsamples, m.name, m.filter, agg);
         auto cv = MetricValuesByDoc(*csamples, m.name, m.filter, agg);
         std::vector<SampleValue> b, c;
@@ -195,7 +198,7 @@ Result<Comparison> CompareRuns(RunStore* store, const CompareSpec& spec) {
           b.push_back(v);
           c.push_back(it->second);
         }
-        if (b.empty() || agg == Aggregation::kNone) {
+        if (b.empty() || !recomputable) {
           row.test.method = "none";
           row.test.n = static_cast<int64_t>(b.size());
           row.test.delta = row.delta;

@@ -30,7 +30,7 @@
 
 #include "harness/core/status.h"
 #include "harness/store/run_store.h"
-#include "reports/stats/paired_tests.h"
+#include "tasks/stats/paired_tests.h"
 
 namespace mnemo::reports {
 

@@ -15,6 +15,7 @@
 #include "reports/html/report_assets.h"
 #include "reports/html/svg_chart.h"
 #include "reports/html/text_diff.h"
+#include "tasks/stats/intervals.h"
 
 namespace mnemo::reports {
 namespace {
@@ -177,7 +178,8 @@ void BenchmarkSection(const ReportModel& m, std::string* out) {
     *out += TextCell(r.task) + TextCell(r.metric + (r.higher_is_better ? " ↑" : " ↓")) +
             TextCell(r.filter) + TextCell(r.label) + NumCell(r.value) + OptNumCell(r.stderr_value);
     if (r.stderr_value && std::isfinite(r.value)) {
-      *out += NumCell(r.value - 1.96 * *r.stderr_value) + NumCell(r.value + 1.96 * *r.stderr_value);
+      Interval iv = NormalInterval(r.value, *r.stderr_value);
+      *out += NumCell(iv.low) + NumCell(iv.high);
     } else {
       *out += "<td class=\"num\">–</td><td class=\"num\">–</td>";
     }
@@ -215,11 +217,12 @@ void BenchmarkSection(const ReportModel& m, std::string* out) {
         }
         const BenchmarkRow* r = it->second;
         s.values.emplace_back(r->value);
-        if (r->stderr_value)
-          s.ci.emplace_back(Interval{std::max(0.0, r->value - 1.96 * *r->stderr_value),
-                                     std::min(1.0, r->value + 1.96 * *r->stderr_value)});
-        else
+        if (r->stderr_value) {
+          Interval iv = NormalInterval(r->value, *r->stderr_value);
+          s.ci.emplace_back(Interval{std::max(0.0, iv.low), std::min(1.0, iv.high)});
+        } else {
           s.ci.emplace_back();
+        }
       }
       chart.series.push_back(std::move(s));
     }

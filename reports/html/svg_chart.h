@@ -9,7 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "reports/stats/paired_tests.h"
+#include "tasks/stats/intervals.h"
+#include "tasks/stats/paired_tests.h"
 
 namespace mnemo::reports {
 

@@ -165,8 +165,8 @@ Result<ReportModel> BuildReportModel(RunStore* store, const ReportOptions& optio
         if (j->job.config.is_object() && j->job.config.contains("num_fewshot") &&
             j->job.config["num_fewshot"].is_number_integer())
           r.num_fewshot = j->job.config["num_fewshot"].get<int64_t>();
-        Aggregation agg = AggregationForJobMetric(j->job.config, mr.name);
-        r.aggregation = agg == Aggregation::kNone ? "" : AggregationName(agg);
+        auto agg = AggregationForJobMetric(j->job.config, mr.name);
+        r.aggregation = agg ? AggregationName(*agg) : "";
         m.benchmark.push_back(std::move(r));
       }
       size_t total = 0;

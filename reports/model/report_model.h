@@ -16,7 +16,8 @@
 #include "harness/store/run_store.h"
 #include "reports/model/run_view.h"
 #include "reports/model/sample_rows.h"
-#include "reports/stats/paired_tests.h"
+#include "tasks/stats/intervals.h"
+#include "tasks/stats/paired_tests.h"
 
 namespace mnemo::reports {
 

@@ -4,60 +4,10 @@
 #include <limits>
 #include <string>
 
-#include "tasks/metrics.h"
-#include "tasks/metrics/bootstrap.h"
+#include "tasks/stats/bootstrap.h"
+#include "tasks/stats/mean.h"
 
 namespace mnemo {
-
-Result<Aggregation> ParseAggregation(std::string_view name) {
-  if (name == "mean") return Aggregation::kMean;
-  if (name == "median") return Aggregation::kMedian;
-  if (name == "perplexity") return Aggregation::kPerplexity;
-  if (name == "weighted_perplexity") return Aggregation::kWeightedPerplexity;
-  if (name == "bits_per_byte") return Aggregation::kBitsPerByte;
-  if (name == "f1") return Aggregation::kF1;
-  if (name == "matthews_corrcoef" || name == "mcc") return Aggregation::kMcc;
-  if (name == "brier_score") return Aggregation::kBrierScore;
-  return Status::InvalidArgument("unknown aggregation '" + std::string(name) + "'");
-}
-
-const char* AggregationName(Aggregation a) {
-  switch (a) {
-    case Aggregation::kMean:
-      return "mean";
-    case Aggregation::kMedian:
-      return "median";
-    case Aggregation::kPerplexity:
-      return "perplexity";
-    case Aggregation::kWeightedPerplexity:
-      return "weighted_perplexity";
-    case Aggregation::kBitsPerByte:
-      return "bits_per_byte";
-    case Aggregation::kF1:
-      return "f1";
-    case Aggregation::kMcc:
-      return "matthews_corrcoef";
-    case Aggregation::kBrierScore:
-      return "brier_score";
-  }
-  return "?";
-}
-
-Aggregation DefaultAggregationFor(std::string_view metric) {
-  if (metric == "perplexity") return Aggregation::kPerplexity;
-  if (metric == "word_perplexity" || metric == "byte_perplexity")
-    return Aggregation::kWeightedPerplexity;
-  if (metric == "bits_per_byte") return Aggregation::kBitsPerByte;
-  if (metric == "f1") return Aggregation::kF1;
-  if (metric == "mcc") return Aggregation::kMcc;
-  if (metric == "brier_score") return Aggregation::kBrierScore;
-  return Aggregation::kMean;  // acc, acc_norm, acc_bytes, acc_mutual_info, exact_match, ...
-}
-
-bool IsBootstrapped(Aggregation a) {
-  return a == Aggregation::kMedian || a == Aggregation::kPerplexity || a == Aggregation::kF1 ||
-         a == Aggregation::kMcc;
-}
 
 Result<AggregateResult> Aggregate(Aggregation a, const MetricItems& items, int bootstrap_iters,
                                   bool parallel) {

@@ -3,8 +3,8 @@
 //
 // Task stderr, as stderr_for_metric decides it:
 //   mean                            sample SD (Bessel) / sqrt(n)
-//   median, perplexity, f1, mcc     bootstrap (bootstrap.h), `bootstrap_iters` iterations
-//   weighted_perplexity, bits_per_byte, brier_score   none ("N/A")
+//   median, perplexity, f1, mcc     bootstrap (tasks/stats/bootstrap.h), `bootstrap_iters`
+//   iterations weighted_perplexity, bits_per_byte, brier_score   none ("N/A")
 // and none at all when bootstrap_iters <= 0 or n <= 1.
 //
 // Group (lm-eval's aggregate_metric_list with aggregation mean):
@@ -12,7 +12,8 @@
 //   stderr = pooled_sample_stderr = sqrt( sum((n_i - 1) * se_i^2 * n_i) / (sum(n_i) - k)
 //            / sum(n_i) ) over the k subtasks, with the true sizes even when not weighting;
 //            none if any subtask has none (or when sum(n_i) == k, where lm-eval divides by 0).
-// This formula is the reference survey's (§2.4) and group.py's.
+// This formula is the reference survey's (§2.4) and group.py's. The Aggregation enum, its names
+// and lm-eval's default per metric are tasks/stats/aggregation.h's.
 #ifndef MNEMO_TASKS_METRICS_AGGREGATION_H_
 #define MNEMO_TASKS_METRICS_AGGREGATION_H_
 
@@ -23,30 +24,9 @@
 
 #include "harness/core/status.h"
 #include "tasks/metrics/corpus.h"
+#include "tasks/stats/aggregation.h"
 
 namespace mnemo {
-
-enum class Aggregation {
-  kMean,
-  kMedian,
-  kPerplexity,
-  kWeightedPerplexity,
-  kBitsPerByte,
-  kF1,
-  kMcc,
-  kBrierScore,
-};
-
-// lm-eval's registry names: mean, median, perplexity, weighted_perplexity, bits_per_byte, f1,
-// matthews_corrcoef (also "mcc"), brier_score.
-Result<Aggregation> ParseAggregation(std::string_view name);
-const char* AggregationName(Aggregation a);
-// The aggregation lm-eval registers for a builtin metric (acc -> mean, word_perplexity ->
-// weighted_perplexity, mcc -> matthews_corrcoef, ...); unknown metrics get mean, as lm-eval
-// falls back to mean with a warning.
-Aggregation DefaultAggregationFor(std::string_view metric);
-// Whether lm-eval bootstraps this aggregation's stderr.
-bool IsBootstrapped(Aggregation a);
 
 // Per-document items of one metric; the aggregation reads the member its kind needs:
 // values (mean, median, perplexity), weighted (weighted_perplexity, bits_per_byte),

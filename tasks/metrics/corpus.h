@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "harness/core/status.h"
+#include "tasks/stats/bootstrap.h"
 
 namespace mnemo {
 
@@ -49,6 +50,10 @@ Status CheckBinaryLabels(const std::vector<GoldPred>& items);
 // sklearn.metrics.matthews_corrcoef(golds, preds), multiclass form, in sklearn's float64 order;
 // 0 when either marginal is constant.
 double MatthewsCorrcoef(const std::vector<GoldPred>& items);
+// Their bootstrap statistics (tasks/stats/bootstrap.h); F1Statistic's items must pass
+// CheckBinaryLabels.
+StatisticFactory F1Statistic(const std::vector<GoldPred>& items);
+StatisticFactory MccStatistic(const std::vector<GoldPred>& items);
 
 // lm-eval's brier_score aggregation: mean over documents of sum((p - onehot(gold))^2), with
 // numpy's pairwise summation. Every document must have the same number of choices; a gold in

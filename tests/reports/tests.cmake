@@ -1,8 +1,5 @@
-# Reports: statistics, HTML pieces, the report model, the CLI (report, compare, bench report)
+# Reports: HTML pieces, the report model, the CLI (report, compare, bench report)
 # and the page in headless Chromium.
-mn_add_test(report_stats_test
-  SOURCES ${CMAKE_CURRENT_LIST_DIR}/report_stats_test.cc
-  LINK mnemo_report_stats LABELS unit TIMEOUT 60)
 mn_add_test(report_html_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/report_html_test.cc
   LINK mnemo_report_html LABELS unit TIMEOUT 60)

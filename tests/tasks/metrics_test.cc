@@ -1,6 +1,6 @@
 // Mean and its standard error (lm-eval: sample SD with Bessel's correction / sqrt(n)).
 // Expected values are worked out by hand in the comments.
-#include "tasks/metrics.h"
+#include "tasks/stats/mean.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,5 @@
 // Unit tests of the memorisation audit's pure parts: metrics at the published boundaries
-// (shared/reference/memorization-and-decontamination.md, section 5), trivial flags, Wilson
-// intervals (values from Wilson 1927's formula, computed independently), windows,
+// (shared/reference/memorization-and-decontamination.md, section 5), trivial flags, windows,
 // duplication counts and sampling with a byte tokenizer, probe files.
 #include <gtest/gtest.h>
 
@@ -15,7 +14,7 @@
 #include "audits/memorization/probe_builder.h"
 #include "audits/memorization/summary.h"
 #include "audits/memorization/trivial.h"
-#include "audits/memorization/wilson.h"
+#include "tasks/stats/intervals.h"
 #include "tests/support/test_util.h"
 
 namespace mnemo::memorization {
@@ -119,22 +118,6 @@ TEST(MemorizationTrivial, Flags) {
   EXPECT_TRUE(DetectTrivial(varied, "  \n\n\t\t   x  ").whitespace);
   EXPECT_TRUE(DetectTrivial({}, "").trivial());
   EXPECT_NEAR(TokenEntropyBits({1, 2, 3, 4}), 2.0, 1e-12);
-}
-
-TEST(MemorizationWilson, KnownValues) {
-  // p = 0.5, n = 10: centre 0.5, half-width z*sqrt(0.025 + z^2/400)/(1 + z^2/10).
-  Interval a = WilsonInterval(5, 10);
-  EXPECT_NEAR(a.low, 0.2365931, 1e-6);
-  EXPECT_NEAR(a.high, 0.7634069, 1e-6);
-  Interval b = WilsonInterval(0, 20);
-  EXPECT_DOUBLE_EQ(b.low, 0.0);
-  EXPECT_NEAR(b.high, 0.1611252, 1e-6);
-  Interval c = WilsonInterval(20, 20);
-  EXPECT_DOUBLE_EQ(c.high, 1.0);
-  EXPECT_NEAR(c.low, 1.0 - 0.1611252, 1e-6);
-  Interval d = WilsonInterval(0, 0);
-  EXPECT_DOUBLE_EQ(d.low, 0.0);
-  EXPECT_DOUBLE_EQ(d.high, 1.0);
 }
 
 TEST(MemorizationSummary, BucketsAndGroups) {

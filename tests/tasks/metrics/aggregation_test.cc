@@ -12,9 +12,9 @@
 #include <chrono>
 #include <cmath>
 
-#include "tasks/metrics.h"
-#include "tasks/metrics/bootstrap.h"
 #include "tasks/metrics/corpus.h"
+#include "tasks/stats/bootstrap.h"
+#include "tasks/stats/mean.h"
 
 namespace mnemo {
 namespace {

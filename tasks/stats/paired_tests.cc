@@ -1,9 +1,11 @@
-#include "reports/stats/paired_tests.h"
+#include "tasks/stats/paired_tests.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace mnemo::reports {
+#include "tasks/stats/intervals.h"
+
+namespace mnemo {
 namespace {
 
 // SplitMix64: tiny, fast, and the same sequence everywhere.
@@ -97,8 +99,9 @@ PairedTestResult McNemarTest(const std::vector<double>& base,
     double var =
         (static_cast<double>(b + c) - static_cast<double>((c - b) * (c - b)) / n) / (n * n);
     double se = std::sqrt(std::max(0.0, var));
-    r.ci_low = r.delta - 1.96 * se;
-    r.ci_high = r.delta + 1.96 * se;
+    Interval iv = NormalInterval(r.delta, se);
+    r.ci_low = iv.low;
+    r.ci_high = iv.high;
   }
   return r;
 }
@@ -110,7 +113,7 @@ PairedTestResult PairedBootstrap(Aggregation agg, const std::vector<SampleValue>
   r.method = "paired-bootstrap";
   size_t n = std::min(base.size(), candidate.size());
   r.n = static_cast<int64_t>(n);
-  if (n == 0 || agg == Aggregation::kNone) {
+  if (n == 0 || !IsRecomputable(agg)) {
     r.method = "none";
     return r;
   }
@@ -170,15 +173,4 @@ bool AllBinary(const std::vector<SampleValue>& v) {
   return true;
 }
 
-Interval WilsonInterval(int64_t k, int64_t n) {
-  if (n <= 0) return {0, 0};
-  const double z = 1.96;
-  double nn = static_cast<double>(n);
-  double p = static_cast<double>(k) / nn;
-  double denom = 1 + z * z / nn;
-  double center = (p + z * z / (2 * nn)) / denom;
-  double half = z * std::sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn)) / denom;
-  return {std::max(0.0, center - half), std::min(1.0, center + half)};
-}
-
-}  // namespace mnemo::reports
+}  // namespace mnemo

@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include "reports/stats/aggregation.h"
-#include "reports/stats/paired_tests.h"
+#include "tasks/stats/aggregation.h"
+#include "tasks/stats/paired_tests.h"
 
-namespace mnemo::reports {
+namespace mnemo {
 namespace {
 
 TEST(McNemar, ExactMatchesBinomialTail) {
@@ -73,19 +73,13 @@ TEST(Aggregation, Values) {
   std::vector<SampleValue> v = {{1, 1}, {0, 1}, {1, 1}, {1, 1}};
   EXPECT_DOUBLE_EQ(AggregateValues(Aggregation::kMean, v), 0.75);
   EXPECT_DOUBLE_EQ(AggregateValues(Aggregation::kMedian, v), 1.0);
+  // lm-eval's median is sorted(arr)[n // 2], not statistics.median's midpoint (2.5).
+  EXPECT_DOUBLE_EQ(AggregateValues(Aggregation::kMedian, {{1, 1}, {4, 1}, {2, 1}, {3, 1}}), 3.0);
   EXPECT_NEAR(AggregateValues(Aggregation::kBitsPerByte, {{-std::log(2.0) * 8, 8}}), 1.0, 1e-12);
-  EXPECT_EQ(AggregationFromName("f1"), Aggregation::kNone);
-  EXPECT_EQ(DefaultAggregationForMetric("word_perplexity"), Aggregation::kWeightedPerplexity);
-}
-
-TEST(Wilson, KnownIntervals) {
-  Interval a = WilsonInterval(0, 10);
-  EXPECT_DOUBLE_EQ(a.low, 0.0);
-  EXPECT_NEAR(a.high, 0.2775, 1e-4);
-  Interval b = WilsonInterval(5, 10);
-  EXPECT_NEAR(b.low, 0.2366, 1e-4);
-  EXPECT_NEAR(b.high, 0.7634, 1e-4);
+  EXPECT_FALSE(IsRecomputable(ParseAggregation("f1").value()));
+  EXPECT_FALSE(ParseAggregation("my_custom_agg").ok());
+  EXPECT_EQ(DefaultAggregationFor("word_perplexity"), Aggregation::kWeightedPerplexity);
 }
 
 }  // namespace
-}  // namespace mnemo::reports
+}  // namespace mnemo

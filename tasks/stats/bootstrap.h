@@ -7,8 +7,8 @@
 // Replicates are index lists into the items, in draw order (sums follow that order, as
 // Python's do). Chunks may run in parallel on oneTBB: each chunk has its own seed and writes its
 // own slice, and the SD is then taken sequentially, so the result is identical either way.
-#ifndef MNEMO_TASKS_METRICS_BOOTSTRAP_H_
-#define MNEMO_TASKS_METRICS_BOOTSTRAP_H_
+#ifndef MNEMO_TASKS_STATS_BOOTSTRAP_H_
+#define MNEMO_TASKS_STATS_BOOTSTRAP_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -16,8 +16,6 @@
 #include <memory>
 #include <optional>
 #include <vector>
-
-#include "tasks/metrics/corpus.h"
 
 namespace mnemo {
 
@@ -37,13 +35,12 @@ std::vector<double> BootstrapReplicates(size_t n, int iters, const StatisticFact
 std::optional<double> BootstrapStderr(size_t n, int iters, const StatisticFactory& make,
                                       bool parallel = true);
 
-// Statistics for lm-eval's bootstrappable aggregations. The factories copy what they need.
+// Statistics for lm-eval's bootstrappable aggregations of plain values. The factories copy what
+// they need. F1 and MCC over (gold, pred) pairs are in tasks/metrics/corpus.h.
 StatisticFactory MedianStatistic(const std::vector<double>& xs);       // sorted(r)[n // 2]
 StatisticFactory MeanStatistic(const std::vector<double>& xs);         // sum(r) / n
 StatisticFactory PerplexityStatistic(const std::vector<double>& lls);  // exp(-mean(r))
-StatisticFactory F1Statistic(const std::vector<GoldPred>& items);      // call CheckBinaryLabels
-StatisticFactory MccStatistic(const std::vector<GoldPred>& items);
 
 }  // namespace mnemo
 
-#endif  // MNEMO_TASKS_METRICS_BOOTSTRAP_H_
+#endif  // MNEMO_TASKS_STATS_BOOTSTRAP_H_

@@ -2,25 +2,26 @@
 //
 // McNemar for 0/1 outcomes (exact binomial when there are fewer than 25 discordant pairs,
 // else chi-square with continuity correction), and a paired bootstrap for any aggregation in
-// aggregation.h: documents are resampled with replacement, the same draw for both sides, and
-// the delta (candidate − base) is recomputed. The bootstrap RNG is a fixed-seed
+// aggregation.h that IsRecomputable: documents are resampled with replacement, the same draw for
+// both sides, and the delta (candidate − base) is recomputed. The bootstrap RNG is a fixed-seed
 // SplitMix64 with Lemire's bounded draw, so results are identical on every platform.
-#ifndef MNEMO_REPORTS_STATS_PAIRED_TESTS_H_
-#define MNEMO_REPORTS_STATS_PAIRED_TESTS_H_
+#ifndef MNEMO_TASKS_STATS_PAIRED_TESTS_H_
+#define MNEMO_TASKS_STATS_PAIRED_TESTS_H_
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "reports/stats/aggregation.h"
+#include "tasks/stats/aggregation.h"
 
-namespace mnemo::reports {
+namespace mnemo {
 
 struct PairedTestResult {
   std::string method;  // "mcnemar-exact", "mcnemar-chi2", "paired-bootstrap", "none"
   double p_value = 1;  // two-sided; 1 when no test could run
   double delta = 0;    // candidate − base on the shared documents
-  double ci_low = 0;   // 95% interval of the delta
+  double ci_low =
+      0;  // 95% interval of the delta (McNemar: delta ± kZ95·se; bootstrap: percentiles)
   double ci_high = 0;
   int64_t n = 0;               // shared documents
   int64_t base_only = 0;       // McNemar: base right, candidate wrong
@@ -50,13 +51,6 @@ PairedTestResult PairedBootstrap(Aggregation agg, const std::vector<SampleValue>
 // True when every value is 0 or 1 (McNemar applies to a mean of such values).
 bool AllBinary(const std::vector<SampleValue>& v);
 
-struct Interval {
-  double low = 0;
-  double high = 0;
-};
-// Wilson score interval for k successes in n trials (z = 1.96).
-Interval WilsonInterval(int64_t k, int64_t n);
+}  // namespace mnemo
 
-}  // namespace mnemo::reports
-
-#endif  // MNEMO_REPORTS_STATS_PAIRED_TESTS_H_
+#endif  // MNEMO_TASKS_STATS_PAIRED_TESTS_H_

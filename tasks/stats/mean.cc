@@ -1,4 +1,4 @@
-#include "tasks/metrics.h"
+#include "tasks/stats/mean.h"
 
 #include <cmath>
 

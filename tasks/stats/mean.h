@@ -1,11 +1,11 @@
 // Aggregations and standard errors with lm-evaluation-harness's definitions
 // (shared/reference/eval-harnesses.md §2.4): mean with stderr = sample SD (Bessel) / sqrt(n).
-// The rest of lm-eval's metrics live in tasks/metrics/ (aggregation.h is the entry point).
+// The rest of lm-eval's aggregations are in tasks/metrics/aggregation.h.
 //
 // Sums run left to right in plain double arithmetic, as Python 3.11's sum() does (3.12+ uses
 // compensated summation, which can differ in the last bits).
-#ifndef MNEMO_TASKS_METRICS_H_
-#define MNEMO_TASKS_METRICS_H_
+#ifndef MNEMO_TASKS_STATS_MEAN_H_
+#define MNEMO_TASKS_STATS_MEAN_H_
 
 #include <optional>
 #include <vector>
@@ -20,4 +20,4 @@ std::optional<double> SampleStddev(const std::vector<double>& xs);
 
 }  // namespace mnemo
 
-#endif  // MNEMO_TASKS_METRICS_H_
+#endif  // MNEMO_TASKS_STATS_MEAN_H_

@@ -1,15 +1,14 @@
-#include "tasks/metrics/bootstrap.h"
+#include "tasks/stats/bootstrap.h"
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <numeric>
 
-#include "tasks/metrics.h"
 #include "tasks/python/pyrandom.h"
+#include "tasks/stats/mean.h"
 
 namespace mnemo {
 namespace {
@@ -57,63 +56,6 @@ class MedianStat : public ReplicateStatistic {
  private:
   std::shared_ptr<const MedianData> d_;
   std::vector<uint32_t> count_;
-};
-
-// Per item: 0 tp, 1 fn, 2 fp, 3 tn (positive label 1).
-class F1Stat : public ReplicateStatistic {
- public:
-  explicit F1Stat(std::shared_ptr<const std::vector<uint8_t>> cat) : cat_(std::move(cat)) {}
-  double Compute(const uint32_t* idx, size_t n) override {
-    size_t c[4] = {0, 0, 0, 0};
-    const uint8_t* cat = cat_->data();
-    for (size_t i = 0; i < n; ++i) ++c[cat[idx[i]]];
-    double true_sum = static_cast<double>(c[0] + c[1]);
-    double pred_sum = static_cast<double>(c[0] + c[2]);
-    double denom = true_sum + pred_sum;
-    return denom == 0.0 ? 0.0 : 2.0 * static_cast<double>(c[0]) / denom;
-  }
-
- private:
-  std::shared_ptr<const std::vector<uint8_t>> cat_;
-};
-
-struct MccData {
-  std::vector<uint32_t> t, p;  // class ids of gold and pred
-  size_t k = 0;
-};
-
-class MccStat : public ReplicateStatistic {
- public:
-  explicit MccStat(std::shared_ptr<const MccData> d)
-      : d_(std::move(d)), t_sum_(d_->k), p_sum_(d_->k) {}
-  double Compute(const uint32_t* idx, size_t n) override {
-    std::fill(t_sum_.begin(), t_sum_.end(), 0.0);
-    std::fill(p_sum_.begin(), p_sum_.end(), 0.0);
-    double n_correct = 0.0;
-    const uint32_t* t = d_->t.data();
-    const uint32_t* p = d_->p.data();
-    for (size_t i = 0; i < n; ++i) {
-      uint32_t a = t[idx[i]], b = p[idx[i]];
-      t_sum_[a] += 1.0;
-      p_sum_[b] += 1.0;
-      n_correct += a == b;
-    }
-    // Same float64 steps as sklearn's matthews_corrcoef (and corpus.cc's MatthewsCorrcoef).
-    double ns = static_cast<double>(n);
-    double tp_dot = 0.0, pp_dot = 0.0, tt_dot = 0.0;
-    for (size_t c = 0; c < t_sum_.size(); ++c) {
-      tp_dot += t_sum_[c] * p_sum_[c];
-      pp_dot += p_sum_[c] * p_sum_[c];
-      tt_dot += t_sum_[c] * t_sum_[c];
-    }
-    double cov_ytyp = n_correct * ns - tp_dot;
-    double prod = (ns * ns - pp_dot) * (ns * ns - tt_dot);
-    return prod == 0.0 ? 0.0 : cov_ytyp / std::sqrt(prod);
-  }
-
- private:
-  std::shared_ptr<const MccData> d_;
-  std::vector<double> t_sum_, p_sum_;
 };
 
 }  // namespace
@@ -177,28 +119,6 @@ StatisticFactory MedianStatistic(const std::vector<double>& xs) {
   }
   std::shared_ptr<const MedianData> cd = d;
   return [cd] { return std::make_unique<MedianStat>(cd); };
-}
-
-StatisticFactory F1Statistic(const std::vector<GoldPred>& items) {
-  auto cat = std::make_shared<std::vector<uint8_t>>(items.size());
-  for (size_t i = 0; i < items.size(); ++i) {
-    bool g = items[i].gold == 1, p = items[i].pred == 1;
-    (*cat)[i] = g ? (p ? 0 : 1) : (p ? 2 : 3);
-  }
-  std::shared_ptr<const std::vector<uint8_t>> c = cat;
-  return [c] { return std::make_unique<F1Stat>(c); };
-}
-
-StatisticFactory MccStatistic(const std::vector<GoldPred>& items) {
-  auto d = std::make_shared<MccData>();
-  std::map<int64_t, uint32_t> cls;
-  for (const GoldPred& it : items) cls.emplace(it.gold, 0), cls.emplace(it.pred, 0);
-  for (auto& [label, id] : cls) id = static_cast<uint32_t>(d->k++);
-  d->t.reserve(items.size());
-  d->p.reserve(items.size());
-  for (const GoldPred& it : items) d->t.push_back(cls[it.gold]), d->p.push_back(cls[it.pred]);
-  std::shared_ptr<const MccData> cd = d;
-  return [cd] { return std::make_unique<MccStat>(cd); };
 }
 
 }  // namespace mnemo
