@@ -27,8 +27,6 @@ UPSTREAM = (
     # lm-evaluation-harness, the reference our tasks, metrics and decontamination follow: its
     # package, then its files that comments name without the lm_eval/ folder.
     "lm_eval/", "tests/test_utils.py", "evaluator_utils.py", "metrics.py", "group.py", "task.py",
-    # Not a file: the generator printed in full in tasks/python/py_unicode_tables.cc's comment.
-    "gen_unicode.py",
 )
 INCLUDE_ROOTS = ("harness/include",)  # where `mnemo/backend.h` lives
 SKIP_DIRS = {"node_modules", "_deps", "third_party", "third-party", "vendor"}  # and .hidden

@@ -3,8 +3,11 @@
 #include <cmath>
 #include <cstdlib>
 #include <optional>
+#include <string_view>
+#include <utility>
 
 #include "tasks/jinja/pyvalue.h"
+#include "tasks/python/py_text.h"
 
 namespace mnemo::jinja {
 namespace {
@@ -401,13 +404,29 @@ Result<Value> StrMethod(const std::string& s, std::string_view name, const CallA
     if (!chars.ok()) return chars.status();
     return Value::Own(py::Strip(s, *chars, name != "rstrip", name != "lstrip"));
   }
-  if (name == "lower" || name == "upper" || name == "title" || name == "capitalize") {
+  // Argument-free case mappings and character-class tests: tasks/python/py_text.h's.
+  using CaseMap = std::string (*)(std::string_view);
+  using ClassTest = bool (*)(std::string_view);
+  static constexpr std::pair<std::string_view, CaseMap> kCaseMaps[] = {
+      {"lower", pystr::Lower}, {"upper", pystr::Upper},           {"casefold", pystr::Casefold},
+      {"title", pystr::Title}, {"capitalize", pystr::Capitalize}, {"swapcase", pystr::Swapcase}};
+  static constexpr std::pair<std::string_view, ClassTest> kClassTests[] = {
+      {"isspace", pystr::StrIsSpace},         {"isalnum", pystr::StrIsAlnum},
+      {"isalpha", pystr::StrIsAlpha},         {"isdecimal", pystr::StrIsDecimal},
+      {"isdigit", pystr::StrIsDigit},         {"isnumeric", pystr::StrIsNumeric},
+      {"isprintable", pystr::StrIsPrintable}, {"islower", pystr::StrIsLower},
+      {"isupper", pystr::StrIsUpper},         {"istitle", pystr::StrIsTitle}};
+  for (const auto& [method, f] : kCaseMaps) {
+    if (name != method) continue;
     auto b = Bind(args, what, {}, 0);
     if (!b.ok()) return b.status();
-    if (name == "lower") return Value::Own(py::Lower(s));
-    if (name == "upper") return Value::Own(py::Upper(s));
-    if (name == "title") return Value::Own(py::Title(s));
-    return Value::Own(py::Capitalize(s));
+    return Value::Own(f(s));
+  }
+  for (const auto& [method, f] : kClassTests) {
+    if (name != method) continue;
+    auto b = Bind(args, what, {}, 0);
+    if (!b.ok()) return b.status();
+    return Value::Own(Json(f(s)));
   }
   if (name == "split") {
     auto b = Bind(args, what, {"sep", "maxsplit"}, 0);
@@ -689,10 +708,10 @@ Result<Value> ApplyFilter(int filter, Value subject, const CallArgs& args) {
     case kCapitalize: {
       auto b = Bind(args, "filter", {}, 0);
       if (!b.ok()) return b.status();
-      if (filter == kLower) return Value::Own(py::Lower(*s));
-      if (filter == kUpper) return Value::Own(py::Upper(*s));
+      if (filter == kLower) return Value::Own(pystr::Lower(*s));
+      if (filter == kUpper) return Value::Own(pystr::Upper(*s));
       if (filter == kTitle) return Value::Own(py::JinjaTitle(*s));
-      return Value::Own(py::Capitalize(*s));
+      return Value::Own(pystr::Capitalize(*s));
     }
     case kTrim: {
       auto b = Bind(args, "trim()", {"chars"}, 0);

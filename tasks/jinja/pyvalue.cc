@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "tasks/python/py_text.h"
+
 namespace mnemo::jinja::py {
 namespace {
 
@@ -16,45 +18,12 @@ struct CodePoints {
   std::vector<size_t> off;
 };
 
-// Decodes one code point at s[i]; invalid bytes decode to U+DC00+byte (like Python's
-// surrogateescape) so that AppendUtf8 writes the original byte back.
+// pystr::DecodeAt with this file's code point type.
 size_t DecodeAt(std::string_view s, size_t i, uint32_t* cp) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) {
-    *cp = c;
-    return 1;
-  }
-  size_t n;
-  uint32_t v;
-  if ((c & 0xE0) == 0xC0) {
-    n = 1;
-    v = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 2;
-    v = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 3;
-    v = c & 0x07;
-  } else {
-    *cp = 0xDC00 + c;
-    return 1;
-  }
-  bool valid = i + n < s.size();
-  for (size_t k = 1; valid && k <= n; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) valid = false;
-    v = (v << 6) | (b & 0x3F);
-  }
-  if (valid) {
-    const uint32_t min = n == 1 ? 0x80 : n == 2 ? 0x800 : 0x10000;
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) valid = false;
-  }
-  if (!valid) {
-    *cp = 0xDC00 + c;
-    return 1;
-  }
-  *cp = v;
-  return n + 1;
+  char32_t c;
+  const size_t n = pystr::DecodeAt(s, i, &c);
+  *cp = c;
+  return n;
 }
 
 CodePoints DecodeWithOffsets(std::string_view s) {
@@ -69,154 +38,6 @@ CodePoints DecodeWithOffsets(std::string_view s) {
   }
   r.off.push_back(s.size());
   return r;
-}
-
-// Python str.isprintable() is false for Cc, Cf, Zs (but space), Zl, Zp, Co, Cs and Cn; this
-// table covers all but the unassigned (Cn) code points other than noncharacters.
-bool IsPrintable(uint32_t c) {
-  if (c < 0x20 || (c >= 0x7F && c <= 0xA0) || c == 0xAD) return false;
-  if (c < 0x600) return true;
-  static const uint32_t kRanges[][2] = {
-      {0x600, 0x605},     {0x61C, 0x61C},     {0x6DD, 0x6DD},     {0x70F, 0x70F},
-      {0x890, 0x891},     {0x8E2, 0x8E2},     {0x1680, 0x1680},   {0x180E, 0x180E},
-      {0x2000, 0x200F},   {0x2028, 0x202F},   {0x205F, 0x2064},   {0x2066, 0x206F},
-      {0x3000, 0x3000},   {0xD800, 0xF8FF},   {0xFDD0, 0xFDEF},   {0xFEFF, 0xFEFF},
-      {0xFFF9, 0xFFFB},   {0x110BD, 0x110BD}, {0x110CD, 0x110CD}, {0x13430, 0x1343F},
-      {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0001, 0xE0001}, {0xE0020, 0xE007F},
-      {0xF0000, 0x10FFFF}};
-  for (const auto& r : kRanges) {
-    if (c >= r[0] && c <= r[1]) return false;
-  }
-  return (c & 0xFFFE) != 0xFFFE;  // U+xFFFE and U+xFFFF are noncharacters in every plane
-}
-
-// Simple one-to-one case mappings (see the header for the blocks covered; pyvalue_test checks
-// every code point of those blocks against Python).
-struct CasePair {
-  uint32_t upper, lower;
-};
-// Irregular pairs that map both ways.
-constexpr CasePair kCasePairs[] = {{0x178, 0xFF},  {0x37F, 0x3F3}, {0x386, 0x3AC}, {0x38C, 0x3CC},
-                                   {0x3CF, 0x3D7}, {0x3F7, 0x3F8}, {0x3F9, 0x3F2}, {0x3FA, 0x3FB},
-                                   {0x3FD, 0x37B}, {0x3FE, 0x37C}, {0x3FF, 0x37D}, {0x4C0, 0x4CF}};
-// Letters whose case maps one way only: lower -> upper (µ, ı, ſ, ς, ϐ, ...) ...
-constexpr CasePair kUpperOnly[] = {{0x39C, 0xB5},  {'I', 0x131},   {'S', 0x17F},   {0x3A3, 0x3C2},
-                                   {0x392, 0x3D0}, {0x398, 0x3D1}, {0x3A6, 0x3D5}, {0x3A0, 0x3D6},
-                                   {0x39A, 0x3F0}, {0x3A1, 0x3F1}, {0x395, 0x3F5}};
-// ... and upper -> lower (ϴ).
-constexpr CasePair kLowerOnly[] = {{0x3F4, 0x3B8}};
-
-// Blocks where upper and lower case alternate: (first, last, upper_is_even).
-struct AlternatingRange {
-  uint32_t first, last;
-  bool upper_even;
-};
-constexpr AlternatingRange kAlternating[] = {
-    {0x100, 0x12F, true},  {0x132, 0x137, true}, {0x139, 0x148, false}, {0x14A, 0x177, true},
-    {0x179, 0x17E, false}, {0x370, 0x373, true}, {0x376, 0x377, true},  {0x3D8, 0x3EF, true},
-    {0x460, 0x481, true},  {0x48A, 0x4BF, true}, {0x4C1, 0x4CE, false}, {0x4D0, 0x52F, true}};
-
-// Blocks where lower = upper + delta.
-struct OffsetRange {
-  uint32_t first, last, delta;
-};
-constexpr OffsetRange kOffsets[] = {
-    {'A', 'Z', 0x20},     {0xC0, 0xD6, 0x20},   {0xD8, 0xDE, 0x20},
-    {0x388, 0x38A, 0x25}, {0x38E, 0x38F, 0x3F}, {0x391, 0x3A1, 0x20},
-    {0x3A3, 0x3AB, 0x20}, {0x400, 0x40F, 0x50}, {0x410, 0x42F, 0x20}};
-
-uint32_t LowerCp(uint32_t c) {
-  for (const auto& r : kOffsets) {
-    if (c >= r.first && c <= r.last) return c + r.delta;
-  }
-  for (const auto& r : kAlternating) {
-    if (c >= r.first && c <= r.last) return ((c & 1) == 0) == r.upper_even ? c + 1 : c;
-  }
-  for (const auto& p : kCasePairs) {
-    if (p.upper == c) return p.lower;
-  }
-  for (const auto& p : kLowerOnly) {
-    if (p.upper == c) return p.lower;
-  }
-  return c;
-}
-
-uint32_t UpperCp(uint32_t c) {
-  for (const auto& r : kOffsets) {
-    if (c >= r.first + r.delta && c <= r.last + r.delta) return c - r.delta;
-  }
-  for (const auto& r : kAlternating) {
-    if (c >= r.first && c <= r.last) return ((c & 1) == 0) == r.upper_even ? c : c - 1;
-  }
-  for (const auto& p : kCasePairs) {
-    if (p.lower == c) return p.upper;
-  }
-  for (const auto& p : kUpperOnly) {
-    if (p.lower == c) return p.upper;
-  }
-  return c;
-}
-
-// Uppercase mappings to several code points (Python's SpecialCasing); title case is the same
-// for these.
-const char* SpecialUpper(uint32_t c) {
-  switch (c) {
-    case 0x149:
-      return "\xCA\xBCN";  // ʼN
-    case 0x390:
-      return "\xCE\x99\xCC\x88\xCC\x81";  // Ϊ́
-    case 0x3B0:
-      return "\xCE\xA5\xCC\x88\xCC\x81";  // Ϋ́
-    default:
-      return nullptr;
-  }
-}
-
-// Python's "cased" property, approximated: letters of the scripts with case (Latin, Greek,
-// Cyrillic, Armenian, Georgian and their extensions) count; CJK and symbols do not.
-bool IsCased(uint32_t c) {
-  if (LowerCp(c) != c || UpperCp(c) != c) return true;
-  return c == 0xAA || c == 0xBA || c == 0xDF || (c >= 0x100 && c <= 0x24F) ||
-         (c >= 0x250 && c <= 0x2B8) || (c >= 0x370 && c <= 0x3FF && c != 0x37E && c != 0x387) ||
-         (c >= 0x400 && c <= 0x52F && !(c >= 0x482 && c <= 0x489)) || (c >= 0x531 && c <= 0x587) ||
-         (c >= 0x10A0 && c <= 0x10FF) || (c >= 0x1D00 && c <= 0x1DBF) ||
-         (c >= 0x1E00 && c <= 0x1FFF) || (c >= 0x2C00 && c <= 0x2D2F) ||
-         (c >= 0xA640 && c <= 0xA7FF) || (c >= 0xFF21 && c <= 0xFF3A) ||
-         (c >= 0xFF41 && c <= 0xFF5A);
-}
-
-// Appends lower(cps[i]) with Python's special cases (final sigma, dotted capital I).
-void AppendLower(const std::vector<uint32_t>& cps, size_t i, std::string& out) {
-  const uint32_t c = cps[i];
-  if (c == 0x130) {
-    out += "i\xCC\x87";  // "i" + COMBINING DOT ABOVE
-    return;
-  }
-  if (c == 0x3A3) {
-    const bool after_cased = i > 0 && IsCased(cps[i - 1]);
-    const bool before_cased = i + 1 < cps.size() && IsCased(cps[i + 1]);
-    AppendUtf8(after_cased && !before_cased ? 0x3C2 : 0x3C3, out);
-    return;
-  }
-  AppendUtf8(LowerCp(c), out);
-}
-
-void AppendUpper(uint32_t c, std::string& out) {
-  if (c == 0xDF) {
-    out += "SS";
-  } else if (const char* special = SpecialUpper(c)) {
-    out += special;
-  } else {
-    AppendUtf8(UpperCp(c), out);
-  }
-}
-
-void AppendTitle(uint32_t c, std::string& out) {
-  if (c == 0xDF) {
-    out += "Ss";
-  } else {
-    AppendUpper(c, out);
-  }
 }
 
 // Checked int64 arithmetic; false on overflow.
@@ -457,9 +278,9 @@ std::string StrRepr(std::string_view s) {
       out += "\\n";
     } else if (c == '\r') {
       out += "\\r";
-    } else if (c < 0x80 && IsPrintable(c)) {
+    } else if (c < 0x80 && pystr::IsPrintable(c)) {
       out += static_cast<char>(c);
-    } else if (IsPrintable(c)) {
+    } else if (pystr::IsPrintable(c)) {
       out.append(s.substr(i, n));
     } else {
       char buf[16];
@@ -806,109 +627,38 @@ Result<Json> Slice(const Json& v, std::optional<int64_t> start, std::optional<in
 }
 
 size_t CodePointCount(std::string_view s) {
-  size_t n = 0;
-  for (size_t i = 0; i < s.size(); ++n) {
-    uint32_t c;
-    i += DecodeAt(s, i, &c);
-  }
-  return n;
+  return pystr::Len(s);
 }
 
 std::vector<uint32_t> Decode(std::string_view s) {
-  return DecodeWithOffsets(s).cp;
+  const std::u32string cps = pystr::Decode(s);
+  return std::vector<uint32_t>(cps.begin(), cps.end());
 }
 
 void AppendUtf8(uint32_t c, std::string& out) {
-  if (c >= 0xDC80 && c <= 0xDCFF) {  // an undecodable byte, written back as it was
-    out += static_cast<char>(c - 0xDC00);
-  } else if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
+  pystr::AppendUtf8(c, &out);
 }
 
 bool IsSpace(uint32_t c) {
-  return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
-         c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
-         c == 0x205F || c == 0x3000;
+  return pystr::IsSpace(c);
 }
 
 std::string Strip(std::string_view s, const std::optional<std::string>& chars, bool left,
                   bool right) {
-  std::vector<uint32_t> set;
-  if (chars) set = Decode(*chars);
-  auto strip_it = [&](uint32_t c) {
-    if (!chars) return IsSpace(c);
-    for (uint32_t x : set) {
-      if (x == c) return true;
-    }
-    return false;
-  };
-  // Walks code points in from both ends without decoding the middle of the string.
-  size_t b = 0, e = s.size();
-  while (left && b < e) {
-    uint32_t c;
-    const size_t n = DecodeAt(s, b, &c);
-    if (!strip_it(c)) break;
-    b += n;
-  }
-  while (right && e > b) {
-    size_t j = e - 1;
-    while (j > b && e - j < 4 && (static_cast<unsigned char>(s[j]) & 0xC0) == 0x80) --j;
-    uint32_t c;
-    if (DecodeAt(s, j, &c) != e - j) {  // not one whole code point: the last byte is invalid
-      j = e - 1;
-      c = 0xDC00 + static_cast<unsigned char>(s[j]);
-    }
-    if (!strip_it(c)) break;
-    e = j;
-  }
-  return std::string(s.substr(b, e - b));
+  std::optional<std::string_view> set;
+  if (chars) set = *chars;
+  if (left && right) return pystr::Strip(s, set);
+  if (left) return pystr::LStrip(s, set);
+  if (right) return pystr::RStrip(s, set);
+  return std::string(s);
 }
 
 Result<Json> Split(std::string_view s, const std::optional<std::string>& sep, int64_t maxsplit) {
+  if (sep && sep->empty()) return Status::InvalidArgument("split(): empty separator");
+  std::optional<std::string_view> sep_view;
+  if (sep) sep_view = *sep;
   Json out = Json::array();
-  if (sep) {
-    if (sep->empty()) return Status::InvalidArgument("split(): empty separator");
-    size_t pos = 0;
-    while (maxsplit != 0) {
-      const size_t hit = s.find(*sep, pos);
-      if (hit == std::string_view::npos) break;
-      out.push_back(std::string(s.substr(pos, hit - pos)));
-      pos = hit + sep->size();
-      if (maxsplit > 0) --maxsplit;
-    }
-    out.push_back(std::string(s.substr(pos)));
-    return out;
-  }
-  // Whitespace split (CPython's split_whitespace): runs of whitespace separate, no empty
-  // fields; once maxsplit is reached the rest (leading whitespace skipped) is one field.
-  const CodePoints cps = DecodeWithOffsets(s);
-  const size_t n = cps.cp.size();
-  size_t i = 0;
-  while (i < n) {
-    while (i < n && IsSpace(cps.cp[i])) ++i;
-    if (i == n) break;
-    if (maxsplit == 0) {
-      out.push_back(std::string(s.substr(cps.off[i])));
-      break;
-    }
-    const size_t j = i;
-    while (i < n && !IsSpace(cps.cp[i])) ++i;
-    out.push_back(std::string(s.substr(cps.off[j], cps.off[i] - cps.off[j])));
-    if (maxsplit > 0) --maxsplit;
-  }
+  for (auto& field : pystr::Split(s, sep_view, maxsplit)) out.push_back(std::move(field));
   return out;
 }
 
@@ -941,67 +691,44 @@ std::string Replace(std::string_view s, std::string_view old_text, std::string_v
 }
 
 std::string Lower(std::string_view s) {
-  const std::vector<uint32_t> cps = Decode(s);
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < cps.size(); ++i) AppendLower(cps, i, out);
-  return out;
+  return pystr::Lower(s);
 }
-
 std::string Upper(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (uint32_t c : Decode(s)) AppendUpper(c, out);
-  return out;
+  return pystr::Upper(s);
 }
-
 std::string Title(std::string_view s) {
-  const std::vector<uint32_t> cps = Decode(s);
-  std::string out;
-  out.reserve(s.size());
-  bool prev_cased = false;
-  for (size_t i = 0; i < cps.size(); ++i) {
-    if (prev_cased) {
-      AppendLower(cps, i, out);
-    } else {
-      AppendTitle(cps[i], out);
-    }
-    prev_cased = IsCased(cps[i]);
-  }
-  return out;
+  return pystr::Title(s);
 }
-
 std::string Capitalize(std::string_view s) {
-  const std::vector<uint32_t> cps = Decode(s);
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < cps.size(); ++i) {
-    if (i == 0) {
-      AppendTitle(cps[i], out);
-    } else {
-      AppendLower(cps, i, out);
-    }
-  }
-  return out;
+  return pystr::Capitalize(s);
 }
 
 std::string JinjaTitle(std::string_view s) {
-  // Jinja: "".join(w[0].upper() + w[1:].lower() for w in re.split(r"([-\s({\[<]+)", s) if w)
-  const std::vector<uint32_t> cps = Decode(s);
+  // Jinja: "".join(w[0].upper() + w[1:].lower() for w in re.split(r"([-\s({\[<]+)", s) if w).
+  // Separators map to themselves, so each word is upper-cased at its first character and
+  // lower-cased (final sigma judged within the word's tail) after it.
   std::string out;
   out.reserve(s.size());
-  bool word_start = true;
-  for (size_t i = 0; i < cps.size(); ++i) {
-    const uint32_t c = cps[i];
-    if (c == '-' || c == '(' || c == '{' || c == '[' || c == '<' || IsSpace(c)) {
-      AppendUtf8(c, out);
-      word_start = true;
-    } else if (word_start) {
-      AppendUpper(c, out);
-      word_start = false;
-    } else {
-      AppendLower(cps, i, out);
+  auto is_separator = [](char32_t c) {
+    return c == '-' || c == '(' || c == '{' || c == '[' || c == '<' || pystr::IsSpace(c);
+  };
+  for (size_t i = 0; i < s.size();) {
+    char32_t c;
+    size_t n = pystr::DecodeAt(s, i, &c);
+    if (is_separator(c)) {
+      out.append(s.substr(i, n));
+      i += n;
+      continue;
     }
+    out += pystr::Upper(s.substr(i, n));
+    i += n;
+    const size_t tail = i;
+    while (i < s.size()) {
+      n = pystr::DecodeAt(s, i, &c);
+      if (is_separator(c)) break;
+      i += n;
+    }
+    out += pystr::Lower(s.substr(tail, i - tail));
   }
   return out;
 }

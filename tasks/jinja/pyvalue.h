@@ -5,15 +5,12 @@
 //
 // Deliberate limits (each one an error or a documented difference, never a silent crash):
 //   - ints are int64; a result that overflows is an error (Python ints are unbounded).
-//   - case mapping covers ASCII, Latin-1, Latin Extended-A, Greek and Coptic, Cyrillic and
-//     Cyrillic Supplement (checked code point by code point against Python); other scripts
-//     pass through unchanged (Python maps all of Unicode).
 //   - complex results (negative base to a fractional power) and printf-style `str % x` are
 //     errors.
-//   - repr() escapes control, format, separator, private-use and noncharacter code points as
-//     Python does; other unassigned code points are printed raw (Python escapes them).
 //   - dict keys come out in nlohmann::json's order (sorted), not Python's insertion order.
 // Strings are UTF-8 bytes; lengths, indices and slices count code points as Python does.
+// Python's str semantics (UTF-8 decoding, character classes, case mappings, strip, split) are
+// tasks/python/py_text.h's; the functions below that share its names adapt it to this API.
 #ifndef MNEMO_TASKS_JINJA_PYVALUE_H_
 #define MNEMO_TASKS_JINJA_PYVALUE_H_
 
@@ -70,13 +67,14 @@ std::optional<Json> Index(const Json& v, int64_t index);
 Result<Json> Slice(const Json& v, std::optional<int64_t> start, std::optional<int64_t> stop,
                    std::optional<int64_t> step);
 
-// UTF-8 helpers. Invalid bytes count as one code point each.
+// UTF-8 helpers (pystr's). Invalid bytes count as one code point each.
 size_t CodePointCount(std::string_view s);
 std::vector<uint32_t> Decode(std::string_view s);
 void AppendUtf8(uint32_t cp, std::string& out);
 bool IsSpace(uint32_t cp);  // Python str.isspace()
 
-// str methods. `chars` nullopt means whitespace; maxsplit/count < 0 means no limit.
+// str methods. `chars` nullopt means whitespace; maxsplit/count < 0 means no limit; an empty
+// split separator is an error, as in Python.
 std::string Strip(std::string_view s, const std::optional<std::string>& chars, bool left,
                   bool right);
 Result<Json> Split(std::string_view s, const std::optional<std::string>& sep, int64_t maxsplit);

@@ -17,9 +17,11 @@
 //     lower, replace, round, string, title, trim, upper;
 //   - tests (`is [not] ...`): defined, undefined, none, boolean, true, false, string, number,
 //     integer, float, mapping, sequence, iterable, even, odd, divisibleby;
-//   - methods: str strip/lstrip/rstrip/lower/upper/title/capitalize/split/replace/startswith/
-//     endswith/format (positional, keyword, !r/!s; no format specs)/join/find/count; list
-//     index/count; dict keys/values/items/get; function range().
+//   - methods: str strip/lstrip/rstrip/lower/upper/casefold/title/capitalize/swapcase/split/
+//     isspace/isalnum/isalpha/isdecimal/isdigit/isnumeric/isprintable/islower/isupper/istitle/
+//     replace/startswith/endswith/format (positional, keyword, !r/!s; no format specs)/join/
+//     find/count (tasks/python/py_text.h implements the str semantics); list index/count; dict
+//     keys/values/items/get; function range().
 // Refused at parse time with kUnsupported naming the construct and offset: macro, call,
 // filter blocks, include, import, from, extends, block, with, autoescape, do, break,
 // continue, recursive loops, namespace assignment, *args, and Jinja builtin filters/tests not
@@ -28,7 +30,7 @@
 // Identifiers are ASCII.
 //
 // Values print as Python's str() does (see tasks/jinja/pyvalue.h for the few documented
-// differences: 64-bit ints, case mapping limited to Latin/Greek/Cyrillic, sorted dict keys).
+// differences: 64-bit ints, sorted dict keys).
 // Tuples, dict views and range() are lists here, so they print as "[...]" where Jinja2 prints
 // "(...)", "dict_items([...])" or "range(0, n)". A method named without a call (`d.items`)
 // is an error where Jinja2 would print "<built-in method ...>". Every render error names what

@@ -1,6 +1,8 @@
-// Character tables from CPython 3.11's unicodedata (Unicode 14.0.0), generated into
-// py_unicode_tables.cc. Ranges are sorted, disjoint and inclusive; case mappings are sorted by
+// Character tables of CPython 3.11 (Unicode 14.0.0), generated into py_unicode_tables.cc by
+// scripts/gen_py_unicode_tables.py from what the interpreter's str methods do to each
+// one-character string. Ranges are sorted, disjoint and inclusive; case mappings are sorted by
 // code point and hold up to three output code points (0 = unused). Surrogates are never listed.
+// Read them through tasks/python/py_text.h, which owns the rules that combine them.
 #ifndef MNEMO_TASKS_PYTHON_PY_UNICODE_TABLES_H_
 #define MNEMO_TASKS_PYTHON_PY_UNICODE_TABLES_H_
 
@@ -18,20 +20,44 @@ struct CaseMapping {
   uint32_t out[3];
 };
 
-extern const CodePointRange kSpace[];  // str.isspace()
+extern const CodePointRange kSpace[];  // str.isspace(); re's \s
 extern const size_t kSpaceSize;
 extern const CodePointRange kAlnum[];  // str.isalnum(): re's \w minus '_'
 extern const size_t kAlnumSize;
+extern const CodePointRange kAlpha[];  // str.isalpha()
+extern const size_t kAlphaSize;
 extern const CodePointRange kDecimal[];  // str.isdecimal(): re's \d
 extern const size_t kDecimalSize;
-extern const CodePointRange kCaseIgnorable[];  // for str.lower()'s final-sigma rule
+extern const CodePointRange kDigit[];  // str.isdigit()
+extern const size_t kDigitSize;
+extern const CodePointRange kNumeric[];  // str.isnumeric()
+extern const size_t kNumericSize;
+extern const CodePointRange kPrintable[];  // str.isprintable(): what repr() leaves unescaped
+extern const size_t kPrintableSize;
+extern const CodePointRange kLowercase[];  // Unicode Lowercase: one-character str.islower()
+extern const size_t kLowercaseSize;
+extern const CodePointRange kUppercase[];  // Unicode Uppercase: one-character str.isupper()
+extern const size_t kUppercaseSize;
+// Titlecase_Letter (Lt). Cased (title()'s test) is exactly kLowercase + kUppercase + kTitlecase;
+// the generator checks that.
+extern const CodePointRange kTitlecase[];
+extern const size_t kTitlecaseSize;
+extern const CodePointRange kCaseIgnorable[];  // skipped by str.lower()'s final-sigma rule
 extern const size_t kCaseIgnorableSize;
-extern const CodePointRange kCased[];  // cased and not case-ignorable (the rule's test)
-extern const size_t kCasedSize;
-extern const CaseMapping kLowerMap[];  // str.lower() of one character, U+03A3 excluded
+
+// str.lower() of one character; U+03A3 maps to the non-final U+03C3 (the rule needs context).
+extern const CaseMapping kLowerMap[];
 extern const size_t kLowerMapSize;
 extern const CaseMapping kUpperMap[];  // str.upper() of one character
 extern const size_t kUpperMapSize;
+// str.casefold() of one character where it differs from kLowerMap's (Cherokee, ß, ligatures,
+// ...); look here first, then in kLowerMap.
+extern const CaseMapping kFoldMap[];
+extern const size_t kFoldMapSize;
+// str.title() of one character where it differs from kUpperMap's (ǆ -> ǅ, ß -> Ss, ﬁ -> Fi);
+// look here first, then in kUpperMap.
+extern const CaseMapping kTitleMap[];
+extern const size_t kTitleMapSize;
 
 }  // namespace pystr_tables
 }  // namespace mnemo

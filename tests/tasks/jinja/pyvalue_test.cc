@@ -1149,6 +1149,18 @@ TEST(PyValueTest, StripAndSplitWorkOnCodePoints) {
             Json({"a", "b"}));
 }
 
+TEST(PyValueTest, JinjaTitleLowersEachWordOnItsOwn) {
+  // Jinja2 3.1.6's `s|title`: w[0].upper() + w[1:].lower() per word, so a word's tail is
+  // lowered alone ("ΑΣ" -> "Ασ": the sigma starts the tail, so it is not final).
+  EXPECT_EQ(JinjaTitle("\u0391\u03a3"), "\u0391\u03c3");
+  EXPECT_EQ(JinjaTitle("\u0391\u03a3 \u0391\u03a3"), "\u0391\u03c3 \u0391\u03c3");
+  EXPECT_EQ(JinjaTitle("\u0391\u03a3-\u03a3\u0391"), "\u0391\u03c3-\u03a3\u03b1");
+  EXPECT_EQ(JinjaTitle("\u00dfa-\u01c6b (\ufb01x"), "SSa-\u01c4b (FIx");
+  EXPECT_EQ(JinjaTitle("x\u00a0\u0391\u03a3"), "X\u00a0\u0391\u03c3");
+  EXPECT_EQ(JinjaTitle("hello wORLD"), "Hello World");
+  EXPECT_EQ(JinjaTitle("they're"), "They're");
+}
+
 TEST(PyValueTest, EqualityAndOrderingAcrossNumericTypes) {
   EXPECT_TRUE(Equals(Json(1), Json(1.0)));
   EXPECT_TRUE(Equals(Json(true), Json(1)));
