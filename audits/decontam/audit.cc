@@ -9,6 +9,7 @@
 
 #include "audits/decontam/eval_index.h"
 #include "audits/decontam/eval_items.h"
+#include "audits/decontam/item_table.h"
 #include "audits/decontam/ngram_dump.h"
 #include "audits/decontam/scan.h"
 #include "audits/decontam/shard_state.h"
@@ -72,6 +73,7 @@ Status Exec(sqlite3* db, const char* sql) {
 Status WriteItems(RunStore* store, int64_t job_id, const std::vector<EvalItem>& items,
                   const std::vector<size_t>& which, const std::vector<ItemVerdict>& verdicts,
                   const std::vector<nlohmann::json>& evidence, const char* method) {
+  MNEMO_RETURN_IF_ERROR(EnsureOwnedTables(store, kItemTables));
   sqlite3* db = store->db();
   sqlite3_stmt* st = nullptr;
   const char* sql =

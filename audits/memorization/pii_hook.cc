@@ -2,12 +2,34 @@
 
 #include <sqlite3.h>
 
+#include "audits/memorization/probe_table.h"
+
 namespace mnemo {
 namespace memorization {
+namespace {
+
+// Stores that never ran the audit have no mem_probes table (it is made on first write).
+Result<bool> HaveProbeTable(sqlite3* db) {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", -1,
+                         &st, nullptr) != SQLITE_OK)
+    return Status::IoError(std::string("reading the schema: ") + sqlite3_errmsg(db));
+  sqlite3_bind_text(st, 1, kProbeTables.first_table, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return Status::IoError(std::string("reading the schema: ") + sqlite3_errmsg(db));
+  return rc == SQLITE_ROW;
+}
+
+}  // namespace
 
 Result<std::vector<MemorizedContinuation>> ListMemorizedContinuations(sqlite3* db, int64_t run_id,
                                                                       int64_t job_id,
                                                                       MemorizedSelect which) {
+  auto have = HaveProbeTable(db);
+  if (!have.ok()) return have.status();
+  if (!*have) return std::vector<MemorizedContinuation>{};
   std::string sql =
       "SELECT p.job_id, p.probe_id, p.source, p.group_json, p.output_text, p.suffix_text, "
       "p.exact, p.approx, p.trivial FROM mem_probes p JOIN jobs j ON j.id = p.job_id "
@@ -50,6 +72,9 @@ Result<std::vector<MemorizedContinuation>> ListMemorizedContinuations(sqlite3* d
 }
 
 Result<int64_t> LatestRunWithProbes(sqlite3* db) {
+  auto have = HaveProbeTable(db);
+  if (!have.ok()) return have.status();
+  if (!*have) return Status::NotFound("no run in this store has memorisation probes");
   sqlite3_stmt* st = nullptr;
   const char* sql =
       "SELECT j.run_id FROM mem_probes p JOIN jobs j ON p.job_id = j.id "

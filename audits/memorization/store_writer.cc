@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "audits/memorization/probe_table.h"
+
 namespace mnemo {
 namespace memorization {
 namespace {
@@ -22,6 +24,7 @@ Status Sql(RunStore* store, int rc, const std::string& what) {
 
 Status WriteProbeRows(RunStore* store, int64_t job_id, const std::vector<Probe>& probes,
                       const std::vector<ProbeOutcome>& outcomes) {
+  MNEMO_RETURN_IF_ERROR(EnsureOwnedTables(store, kProbeTables));
   sqlite3* db = store->db();
   MNEMO_RETURN_IF_ERROR(store->Begin());
   sqlite3_stmt* del = nullptr;

@@ -103,7 +103,7 @@ Status RunPii(const PiiConfig& c, RunStore* store, int64_t run_id, PiiOutcome* o
     job.name = c.memorized ? "pii:memorized" : "pii";
     job.config = c.ToJson();
     MNEMO_RETURN_IF_ERROR(store->BeginJob(&job));
-    auto w = SqliteFindingsWriter::Open(store->db(), job.id, scanner->get(), *quote);
+    auto w = SqliteFindingsWriter::Open(store, job.id, scanner->get(), *quote);
     if (!w.ok()) return w.status();
     sql = std::move(w).value();
     sinks.Add(sql.get());

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "audits/pii/findings_table.h"
 #include "audits/pii/sha256.h"
 
 namespace mnemo::pii {
@@ -261,10 +262,12 @@ Status NdjsonWriter::OnDoc(const ScannedDoc& doc) {
 
 // --- SQLite.
 
-Result<std::unique_ptr<SqliteFindingsWriter>> SqliteFindingsWriter::Open(sqlite3* db,
+Result<std::unique_ptr<SqliteFindingsWriter>> SqliteFindingsWriter::Open(RunStore* store,
                                                                          int64_t job_id,
                                                                          const Scanner* scanner,
                                                                          QuoteMode quote) {
+  MNEMO_RETURN_IF_ERROR(EnsureOwnedTables(store, kFindingsTables));
+  sqlite3* db = store->db();
   std::unique_ptr<SqliteFindingsWriter> w(new SqliteFindingsWriter());
   w->db_ = db;
   w->job_id_ = job_id;

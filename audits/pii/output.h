@@ -21,6 +21,7 @@
 #include "audits/pii/engine.h"
 #include "audits/pii/scan.h"
 #include "harness/core/status.h"
+#include "harness/store/run_store.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -69,10 +70,11 @@ class NdjsonWriter : public DocSink {
   std::string doc_json_, file_json_, quote_text_, quote_json_, label_;
 };
 
-// Rows of pii_findings for one job; commits every 10,000 rows and on Finish.
+// Rows of pii_findings (findings_table.h) for one job; commits every 10,000 rows and on Finish.
+// Open creates the table in a store that has none.
 class SqliteFindingsWriter : public DocSink {
  public:
-  static Result<std::unique_ptr<SqliteFindingsWriter>> Open(sqlite3* db, int64_t job_id,
+  static Result<std::unique_ptr<SqliteFindingsWriter>> Open(RunStore* store, int64_t job_id,
                                                             const Scanner* scanner,
                                                             QuoteMode quote);
   ~SqliteFindingsWriter() override;

@@ -1,5 +1,5 @@
 // The run store: one SQLite file holding runs, models, jobs, the request cache, samples and
-// metrics.
+// metrics, and the tables engines own beside them (owned_tables.h).
 //
 // WAL mode, so readers (reports) never block the writer and a killed writer loses at most
 // its open transaction. The schema is versioned with PRAGMA user_version: Open migrates an
@@ -89,7 +89,7 @@ struct MetricRecord {
 
 class RunStore {
  public:
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 7;
 
   // Opens (creating if needed) the store at `path`. Errors name the file: unwritable folder,
   // not a SQLite file, schema newer than this mnemo.
@@ -140,8 +140,8 @@ class RunStore {
   Status PutMetrics(int64_t job_id, const std::vector<MetricRecord>& metrics);
   Result<std::vector<MetricRecord>> GetMetrics(int64_t job_id);
 
-  // The connection, for modules that own tables in the schema (audits: mem_probes,
-  // pii_findings, decontam_items). Same thread rule as the store; do not close it.
+  // The connection, for engines that own tables (owned_tables.h). Same thread rule as the
+  // store; do not close it.
   sqlite3* db() const { return db_; }
 
   // Explicit transactions for batching many writes (nesting is not supported).

@@ -73,71 +73,12 @@ CREATE TABLE metrics (
 );
 )sql";
 
-// Version 2: the memorisation audit (audits/memorization). One row per probe of a job; the
-// token arrays are JSON lists of ids in the model's tokenization. exact/approx/trivial are 0/1;
-// duplicates is NULL when no corpus count was asked for. group_json holds the probe's grouping
-// keys (source and any extra fields of a targeted probe).
-constexpr const char kV2[] = R"sql(
-CREATE TABLE mem_probes (
-  job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-  probe_id TEXT NOT NULL,
-  probe_index INTEGER NOT NULL,
-  source TEXT NOT NULL,
-  group_json TEXT NOT NULL,
-  prefix_tokens TEXT NOT NULL,
-  suffix_tokens TEXT NOT NULL,
-  output_tokens TEXT NOT NULL,
-  suffix_text TEXT NOT NULL,
-  output_text TEXT NOT NULL,
-  exact INTEGER NOT NULL,
-  approx INTEGER NOT NULL,
-  edit_distance INTEGER NOT NULL,
-  pythia_score REAL NOT NULL,
-  lcp INTEGER NOT NULL,
-  char_similarity REAL NOT NULL,
-  trivial INTEGER NOT NULL,
-  duplicates INTEGER,
-  PRIMARY KEY (job_id, probe_id)
-);
-)sql";
-
-// Version 3: PII findings (audits/pii). One row per finding. doc is the input's id field or
-// its line number; start/end are byte offsets, cp_start/cp_end code-point offsets, into the
-// scanned text. origin says what was scanned ("file:<path>" or "mem_probes").
-constexpr const char kV3[] = R"sql(
-CREATE TABLE pii_findings (
-  job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-  origin TEXT NOT NULL,
-  doc TEXT NOT NULL,
-  entity TEXT NOT NULL,
-  start INTEGER NOT NULL,
-  "end" INTEGER NOT NULL,
-  cp_start INTEGER NOT NULL,
-  cp_end INTEGER NOT NULL,
-  score REAL NOT NULL,
-  likelihood TEXT NOT NULL,
-  validator TEXT NOT NULL,
-  quote TEXT NOT NULL
-);
-CREATE INDEX pii_findings_by_job ON pii_findings(job_id, entity);
-)sql";
-
-// Version 4: decontamination (audits/decontam). One row per eval item and method; evidence
-// is a JSON list of {doc, file, line, offset, length, ngrams, text} from the corpus (offset and
-// length absent when the match could not be placed in the line; audits/decontam/audit.cc).
-constexpr const char kV4[] = R"sql(
-CREATE TABLE decontam_items (
-  job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-  task TEXT NOT NULL,
-  item_id TEXT NOT NULL,
-  doc_index INTEGER NOT NULL,
-  method TEXT NOT NULL,
-  status TEXT NOT NULL,
-  overlap REAL NOT NULL,
-  evidence_json TEXT NOT NULL,
-  PRIMARY KEY (job_id, task, item_id)
-);
-)sql";
+// Versions 2-4 created the audits' tables (mem_probes, pii_findings, decontam_items). Since
+// version 7 each audit owns its tables (harness/store/owned_tables.h) and creates them when it
+// first writes, with the same DDL as its version 1; these steps do nothing in new stores.
+constexpr const char kV2[] = "";
+constexpr const char kV3[] = "";
+constexpr const char kV4[] = "";
 
 // Version 5: how many times each cached request was completed. 1 is the norm; more means a
 // backend computed a request the store already had (a run with the cache off, or a bug), which
@@ -162,9 +103,18 @@ CREATE TABLE run_models (
 );
 )sql";
 
+// Version 7: the version of each engine's own tables (owned_tables.h). Stores from before it
+// have none; their audit tables count as version 1 of their owners.
+constexpr const char kV7[] = R"sql(
+CREATE TABLE schema_owners (
+  owner TEXT PRIMARY KEY,
+  version INTEGER NOT NULL
+);
+)sql";
+
 }  // namespace
 
-const char* const kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6};
+const char* const kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6, kV7};
 const size_t kNumMigrations = std::size(kMigrations);
 
 static_assert(std::size(kMigrations) == RunStore::kSchemaVersion,

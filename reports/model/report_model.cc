@@ -4,10 +4,12 @@
 #include <cmath>
 #include <set>
 
-#include "reports/model/audit_rows.h"
+#include "audits/decontam/item_table.h"
+#include "audits/memorization/probe_table.h"
+#include "audits/pii/findings_table.h"
+#include "harness/store/sql_query.h"
 #include "reports/model/redaction.h"
 #include "reports/model/sample_values.h"
-#include "reports/model/sql_query.h"
 
 namespace mnemo::reports {
 namespace {
@@ -194,13 +196,13 @@ Result<ReportModel> BuildReportModel(RunStore* store, const ReportOptions& optio
   }
 
   // PII findings (also used to redact memorised examples).
-  std::vector<PiiFindingRow> pii;
-  auto has_pii = TableHasRows(*store, "pii_findings");
+  std::vector<pii::FindingRow> pii;
+  auto has_pii = pii::AnyFindings(*store);
   if (!has_pii.ok()) return has_pii.status();
   if (*has_pii) {
     for (const auto& run : m.runs)
       for (const auto& j : run.jobs) {
-        auto rows = LoadPiiFindings(*store, j.job.id);
+        auto rows = pii::ListFindings(*store, j.job.id);
         if (!rows.ok()) return rows.status();
         pii.insert(pii.end(), rows->begin(), rows->end());
       }
@@ -227,18 +229,18 @@ Result<ReportModel> BuildReportModel(RunStore* store, const ReportOptions& optio
   }
 
   // Memorisation.
-  auto has_mem = TableHasRows(*store, "mem_probes");
+  auto has_mem = memorization::AnyProbes(*store);
   if (!has_mem.ok()) return has_mem.status();
   if (*has_mem) {
     std::map<std::string, std::vector<RedactSpan>> pii_by_probe;
     for (const auto& f : pii)
       if (f.origin == "mem_probes") pii_by_probe[f.doc].push_back({f.cp_start, f.cp_end, f.entity});
-    std::vector<std::pair<std::string, MemProbeRow>> all;
+    std::vector<std::pair<std::string, memorization::ProbeRow>> all;
     bool any_dup = false, any_repeats = false;
     for (const auto& side : m.sides) {
       const RunView& run = run_of(side.run_id);
       for (const auto* j : run.JobsOf("memorization", side.model)) {
-        auto rows = LoadMemProbes(*store, j->job.id);
+        auto rows = memorization::ListProbes(*store, j->job.id);
         if (!rows.ok()) return rows.status();
         for (auto& p : *rows) {
           any_dup |= p.duplicates.has_value();
@@ -286,7 +288,7 @@ Result<ReportModel> BuildReportModel(RunStore* store, const ReportOptions& optio
     }
     for (const auto& [k, d] : dups) m.mem_dup.push_back(d);
     // Examples: exact matches first, then approximate, round-robin over models.
-    std::vector<const std::pair<std::string, MemProbeRow>*> picks;
+    std::vector<const std::pair<std::string, memorization::ProbeRow>*> picks;
     for (int pass = 0; pass < 2; ++pass)
       for (const auto& e : all)
         if (pass == 0 ? e.second.exact : (e.second.approx && !e.second.exact)) picks.push_back(&e);
@@ -313,13 +315,13 @@ Result<ReportModel> BuildReportModel(RunStore* store, const ReportOptions& optio
   }
 
   // Decontamination: per task and method, and clean-vs-all scores of the task jobs.
-  auto has_dc = TableHasRows(*store, "decontam_items");
+  auto has_dc = decontam::AnyItems(*store);
   if (!has_dc.ok()) return has_dc.status();
   if (*has_dc) {
-    std::map<std::pair<std::string, std::string>, std::vector<DecontamItemRow>> items;
+    std::map<std::pair<std::string, std::string>, std::vector<decontam::ItemRow>> items;
     for (const auto& run : m.runs)
       for (const auto& j : run.jobs) {
-        auto rows = LoadDecontamItems(*store, j.job.id);
+        auto rows = decontam::ListItems(*store, j.job.id);
         if (!rows.ok()) return rows.status();
         for (auto& r : *rows) items[{r.task, r.method}].push_back(std::move(r));
       }

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "reports/model/sql_query.h"
+#include "harness/store/sql_query.h"
 
 namespace mnemo::reports {
 

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "audits/decontam/item_table.h"
+#include "audits/memorization/probe_table.h"
+#include "audits/pii/findings_table.h"
 #include "reports/bench/synthetic_store.h"
 #include "reports/compare/comparison.h"
 #include "reports/compare/comparison_output.h"
@@ -25,6 +28,10 @@ class ReportModelTest : public ::testing::Test {
     auto s = RunStore::Open(dir_.File("r.db"));
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(s).value();
+    // The audit tables the tests fill by SQL; their engines create them when they first write.
+    for (const OwnedTables* t :
+         {&memorization::kProbeTables, &pii::kFindingsTables, &decontam::kItemTables})
+      ASSERT_TRUE(EnsureOwnedTables(store_.get(), *t).ok());
     auto run = WriteSyntheticRun(store_.get(), 12000);
     ASSERT_TRUE(run.ok()) << run.status().ToString();
     run_ = *run;

@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "audits/memorization/probe_table.h"
+#include "harness/store/owned_tables.h"
 #include "tests/support/test_util.h"
 
 namespace mnemo {
@@ -123,6 +125,12 @@ TEST(PiiCli, MemorizedOutputsFromMemProbes) {
   ASSERT_EQ(
       Mnemo("audit pii " + Quote(dir.File("empty.txt")) + " --db " + Quote(db) + " -q").exit_code,
       0);
+  {
+    // The memorisation audit makes mem_probes when it first writes; this test plants rows.
+    auto store = RunStore::Open(db);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE(EnsureOwnedTables(store->get(), memorization::kProbeTables).ok());
+  }
   Exec(db,
        "INSERT INTO runs (id, name, config_json, mnemo_version, host, started_at, status, seed) "
        "VALUES (7, 'mem', '{}', 'x', 'h', '2025-01-01T00:00:00.000Z', 'finished', 0);"

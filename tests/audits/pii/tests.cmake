@@ -21,6 +21,6 @@ mn_add_test(pii_canary_test
   LABELS unit TIMEOUT 120)
 mn_add_test(pii_cli_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/pii_cli_test.cc
-  LINK mnemo_core SQLite::SQLite3
+  LINK mnemo_audit_memorization mnemo_core SQLite::SQLite3
   LABELS integration TIMEOUT 300)
 add_dependencies(pii_cli_test mnemo)

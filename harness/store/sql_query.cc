@@ -1,8 +1,8 @@
-#include "reports/model/sql_query.h"
+#include "harness/store/sql_query.h"
 
 #include <sqlite3.h>
 
-namespace mnemo::reports {
+namespace mnemo {
 
 SqlQuery::SqlQuery(const RunStore& store, const char* sql) : store_(store), what_(sql) {
   if (sqlite3_prepare_v2(store.db(), sql, -1, &stmt_, nullptr) != SQLITE_OK) {
@@ -78,4 +78,4 @@ Result<bool> TableHasRows(const RunStore& store, const std::string& table) {
   return any;
 }
 
-}  // namespace mnemo::reports
+}  // namespace mnemo

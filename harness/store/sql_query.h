@@ -1,7 +1,10 @@
-// A prepared SELECT on a run store's connection, for the tables RunStore has no reader for
-// (models, the audit tables). Errors name the store file and what was read.
-#ifndef MNEMO_REPORTS_MODEL_SQL_QUERY_H_
-#define MNEMO_REPORTS_MODEL_SQL_QUERY_H_
+// A prepared SELECT on a run store's connection: the small statement helper that engines use to
+// read the tables they own (owned_tables.h) and reports use for the models table. Errors name
+// the store file and what was read.
+//
+// Thread-safety: the store's rule (one thread at a time per connection).
+#ifndef MNEMO_HARNESS_STORE_SQL_QUERY_H_
+#define MNEMO_HARNESS_STORE_SQL_QUERY_H_
 
 #include <cstdint>
 #include <optional>
@@ -10,7 +13,7 @@
 #include "harness/core/status.h"
 #include "harness/store/run_store.h"
 
-namespace mnemo::reports {
+namespace mnemo {
 
 class SqlQuery {
  public:
@@ -42,6 +45,6 @@ class SqlQuery {
 // True when `table` exists in the store's schema and has at least one row.
 Result<bool> TableHasRows(const RunStore& store, const std::string& table);
 
-}  // namespace mnemo::reports
+}  // namespace mnemo
 
-#endif  // MNEMO_REPORTS_MODEL_SQL_QUERY_H_
+#endif  // MNEMO_HARNESS_STORE_SQL_QUERY_H_

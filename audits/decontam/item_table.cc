@@ -1,0 +1,69 @@
+#include "audits/decontam/item_table.h"
+
+#include <iterator>
+
+#include "harness/store/sql_query.h"
+
+namespace mnemo {
+namespace decontam {
+namespace {
+
+// Version 1 (the store's schema step 4 before schema 7).
+constexpr const char kV1[] = R"sql(
+CREATE TABLE decontam_items (
+  job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  task TEXT NOT NULL,
+  item_id TEXT NOT NULL,
+  doc_index INTEGER NOT NULL,
+  method TEXT NOT NULL,
+  status TEXT NOT NULL,
+  overlap REAL NOT NULL,
+  evidence_json TEXT NOT NULL,
+  PRIMARY KEY (job_id, task, item_id)
+);
+)sql";
+
+const char* const kMigrations[] = {kV1};
+
+}  // namespace
+
+const OwnedTables kItemTables = {"decontam", "decontam_items", kMigrations, std::size(kMigrations)};
+
+Result<std::vector<ItemRow>> ListItems(const RunStore& store, int64_t job_id) {
+  auto exists = TableExists(store, "decontam_items");
+  if (!exists.ok()) return exists.status();
+  if (!*exists) return std::vector<ItemRow>{};
+  // doc_index arrived after the first stores with this table; read it where the column exists.
+  bool has_doc_index = false;
+  {
+    SqlQuery q(store, "SELECT 1 FROM pragma_table_info('decontam_items') WHERE name = 'doc_index'");
+    has_doc_index = q.Next();
+    if (!q.status().ok()) return q.status();
+  }
+  SqlQuery q(store, has_doc_index ? "SELECT task, item_id, method, status, overlap, doc_index FROM "
+                                    "decontam_items WHERE job_id = ? ORDER BY task, item_id"
+                                  : "SELECT task, item_id, method, status, overlap, NULL FROM "
+                                    "decontam_items WHERE job_id = ? ORDER BY task, item_id");
+  q.Bind(job_id);
+  std::vector<ItemRow> out;
+  while (q.Next()) {
+    ItemRow r;
+    r.job_id = job_id;
+    r.task = q.Text(0);
+    r.item_id = q.Text(1);
+    r.method = q.Text(2);
+    r.status = q.Text(3);
+    r.overlap = q.Double(4);
+    r.doc_index = q.OptInt(5);
+    out.push_back(std::move(r));
+  }
+  if (!q.status().ok()) return q.status();
+  return out;
+}
+
+Result<bool> AnyItems(const RunStore& store) {
+  return TableHasRows(store, "decontam_items");
+}
+
+}  // namespace decontam
+}  // namespace mnemo

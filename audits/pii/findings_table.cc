@@ -1,0 +1,68 @@
+#include "audits/pii/findings_table.h"
+
+#include <iterator>
+
+#include "harness/store/sql_query.h"
+
+namespace mnemo::pii {
+namespace {
+
+// Version 1 (the store's schema step 3 before schema 7).
+constexpr const char kV1[] = R"sql(
+CREATE TABLE pii_findings (
+  job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  origin TEXT NOT NULL,
+  doc TEXT NOT NULL,
+  entity TEXT NOT NULL,
+  start INTEGER NOT NULL,
+  "end" INTEGER NOT NULL,
+  cp_start INTEGER NOT NULL,
+  cp_end INTEGER NOT NULL,
+  score REAL NOT NULL,
+  likelihood TEXT NOT NULL,
+  validator TEXT NOT NULL,
+  quote TEXT NOT NULL
+);
+CREATE INDEX pii_findings_by_job ON pii_findings(job_id, entity);
+)sql";
+
+const char* const kMigrations[] = {kV1};
+
+}  // namespace
+
+const OwnedTables kFindingsTables = {"pii", "pii_findings", kMigrations, std::size(kMigrations)};
+
+Result<std::vector<FindingRow>> ListFindings(const RunStore& store, int64_t job_id) {
+  auto exists = TableExists(store, "pii_findings");
+  if (!exists.ok()) return exists.status();
+  if (!*exists) return std::vector<FindingRow>{};
+  SqlQuery q(store,
+             "SELECT origin, doc, entity, start, \"end\", cp_start, cp_end, score, likelihood, "
+             "validator, quote FROM pii_findings WHERE job_id = ? ORDER BY rowid");
+  q.Bind(job_id);
+  std::vector<FindingRow> out;
+  while (q.Next()) {
+    FindingRow r;
+    r.job_id = job_id;
+    r.origin = q.Text(0);
+    r.doc = q.Text(1);
+    r.entity = q.Text(2);
+    r.start = q.Int(3);
+    r.end = q.Int(4);
+    r.cp_start = q.Int(5);
+    r.cp_end = q.Int(6);
+    r.score = q.Double(7);
+    r.likelihood = q.Text(8);
+    r.validator = q.Text(9);
+    r.quote = q.Text(10);
+    out.push_back(std::move(r));
+  }
+  if (!q.status().ok()) return q.status();
+  return out;
+}
+
+Result<bool> AnyFindings(const RunStore& store) {
+  return TableHasRows(store, "pii_findings");
+}
+
+}  // namespace mnemo::pii

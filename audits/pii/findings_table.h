@@ -1,0 +1,45 @@
+// The PII scanner's table in the run store, pii_findings: one row per finding. This engine owns
+// its DDL (kFindingsTables), its writer (output.h SqliteFindingsWriter) and its reader (here);
+// nothing else names the table in SQL.
+//
+// Columns: doc is the input's id field or its line number (the probe id for memorised outputs);
+// start/end are byte offsets, cp_start/cp_end code-point offsets, into the scanned text; origin
+// says what was scanned ("file:<path>" or "mem_probes"); quote is the finding as the job's quote
+// mode wrote it (redacted unless the user asked otherwise).
+//
+// Thread-safety: the store's rule.
+#ifndef MNEMO_AUDITS_PII_FINDINGS_TABLE_H_
+#define MNEMO_AUDITS_PII_FINDINGS_TABLE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "harness/core/status.h"
+#include "harness/store/owned_tables.h"
+#include "harness/store/run_store.h"
+
+namespace mnemo::pii {
+
+extern const OwnedTables kFindingsTables;
+
+struct FindingRow {
+  int64_t job_id = 0;
+  std::string origin;
+  std::string doc;
+  std::string entity;
+  int64_t start = 0, end = 0, cp_start = 0, cp_end = 0;
+  double score = 0;
+  std::string likelihood;
+  std::string validator;
+  std::string quote;
+};
+
+// The findings of one job in the order written; empty when the store has no pii_findings.
+Result<std::vector<FindingRow>> ListFindings(const RunStore& store, int64_t job_id);
+// Whether the store holds any finding.
+Result<bool> AnyFindings(const RunStore& store);
+
+}  // namespace mnemo::pii
+
+#endif  // MNEMO_AUDITS_PII_FINDINGS_TABLE_H_
