@@ -5,7 +5,6 @@
 // "stop" (string or list). Token prompts are used exactly as given (no BOS added); text
 // prompts are tokenized with the model's own rule (BOS when the model adds it).
 // Output lines: {"id", "tokens", "text", "logprobs", "finish_reason"}.
-#include <cstdio>
 
 #include "datasets/io/jsonl_reader.h"
 #include "harness/app/commands.h"
@@ -13,7 +12,6 @@
 #include "harness/app/request_io.h"
 
 namespace mnemo {
-namespace po = boost::program_options;
 
 namespace {
 
@@ -76,59 +74,15 @@ nlohmann::ordered_json RenderGeneration(const InputItem& item, const Response& r
 }  // namespace
 
 int RunGenerateCommand(int argc, char** argv) {
-  std::string model_spec, input, output, db;
-  bool quiet = false;
-  ModelOptions mopt;
-  po::options_description desc("mnemo generate");
-  desc.add_options()("help,h", "show this help")("model,m",
-                                                 po::value<std::string>(&model_spec)->required(),
-                                                 "BACKEND:PATH, e.g. llamacpp:model.gguf")(
-      "input,i", po::value<std::string>(&input)->required(), "prompts, one JSON object per line")(
-      "output,o", po::value<std::string>(&output)->required(),
-      "where to write the generations (JSONL)")(
-      "db", po::value<std::string>(&db), "run store used as a cache: a rerun reuses every result")(
-      "quiet,q", po::bool_switch(&quiet), "no progress display");
-  AddModelOptions(&desc, &mopt);
-  po::variables_map vm;
-  int code = 0;
-  if (!ParseCommandLine(
-          argc, argv,
-          "usage: mnemo generate --model llamacpp:PATH --input IN.jsonl --output OUT.jsonl", desc,
-          nullptr, &vm, &code))
-    return code;
-  InstallInterruptHandler();
-  auto om = OpenModelSpec(model_spec, mopt);
-  if (!om.ok()) return ReportError(om.status());
-  if (!om->model->Has(MN_CAP_GENERATE)) {
-    return ReportError(Status::Unsupported("backend '" + om->backend->plugin().manifest.name +
-                                           "' cannot generate"));
-  }
-  auto reader = JsonlReader::Open(input);
-  if (!reader.ok()) return ReportError(reader.status());
-  std::vector<InputItem> items;
-  nlohmann::json obj;
-  while ((*reader)->Next(&obj)) {
-    InputItem item;
-    Status s = ParseGenerateLine(**reader, obj, *om->model, &item);
-    if (!s.ok()) return ReportError(s);
-    items.push_back(std::move(item));
-  }
-  if (!(*reader)->status().ok()) return ReportError((*reader)->status());
-  std::vector<Response> responses;
-  RunStats stats;
-  Status st = ExecuteItems(*om, items, {db, !quiet, "generate"}, &responses, &stats);
-  if (responses.size() != items.size()) return ReportError(st);  // failed before any compute
-  // Whatever completed is written even when the run failed part-way.
-  auto failed = WriteOutputs(output, items, responses, &RenderGeneration);
-  if (!failed.ok()) return ReportError(failed.status());
-  std::fprintf(stderr,
-               "mnemo: %zu generations (%zu computed, %zu reused from the cache, %zu failed) in "
-               "%.2fs -> %s\n",
-               items.size(), stats.computed, stats.cached, stats.failed + stats.cancelled,
-               stats.seconds, output.c_str());
-  if (!st.ok()) return ReportError(st);
-  if (stats.interrupted) return kExitInterrupted;
-  return *failed == 0 ? kExitOk : kExitFailure;
+  static const RequestFileCommand kCommand = {"generate",
+                                              "prompts, one JSON object per line",
+                                              "where to write the generations (JSONL)",
+                                              MN_CAP_GENERATE,
+                                              "cannot generate",
+                                              "generations",
+                                              &ParseGenerateLine,
+                                              &RenderGeneration};
+  return RunRequestFileCommand(kCommand, argc, argv);
 }
 
 }  // namespace mnemo

@@ -5,7 +5,6 @@
 // split at the context's own token length) or {"id", "context_tokens",
 // "continuation_tokens"} used exactly as given.
 // Output lines: {"id", "logprob", "is_greedy", "n_tokens", "token_logprobs"}.
-#include <cstdio>
 
 #include "datasets/io/jsonl_reader.h"
 #include "harness/app/commands.h"
@@ -14,7 +13,6 @@
 #include "tasks/request_builder.h"
 
 namespace mnemo {
-namespace po = boost::program_options;
 
 namespace {
 
@@ -52,57 +50,15 @@ nlohmann::ordered_json RenderScore(const InputItem& item, const Response& r) {
 }  // namespace
 
 int RunScoreCommand(int argc, char** argv) {
-  std::string model_spec, input, output, db;
-  bool quiet = false;
-  ModelOptions mopt;
-  po::options_description desc("mnemo score");
-  desc.add_options()("help,h", "show this help")("model,m",
-                                                 po::value<std::string>(&model_spec)->required(),
-                                                 "BACKEND:PATH, e.g. llamacpp:model.gguf")(
-      "input,i", po::value<std::string>(&input)->required(), "context/continuation pairs, JSONL")(
-      "output,o", po::value<std::string>(&output)->required(), "where to write the scores (JSONL)")(
-      "db", po::value<std::string>(&db), "run store used as a cache: a rerun reuses every result")(
-      "quiet,q", po::bool_switch(&quiet), "no progress display");
-  AddModelOptions(&desc, &mopt);
-  po::variables_map vm;
-  int code = 0;
-  if (!ParseCommandLine(
-          argc, argv,
-          "usage: mnemo score --model llamacpp:PATH --input IN.jsonl --output OUT.jsonl", desc,
-          nullptr, &vm, &code))
-    return code;
-  InstallInterruptHandler();
-  auto om = OpenModelSpec(model_spec, mopt);
-  if (!om.ok()) return ReportError(om.status());
-  if (!om->model->Has(MN_CAP_SCORE)) {
-    return ReportError(Status::Unsupported("backend '" + om->backend->plugin().manifest.name +
-                                           "' cannot score (no prompt log-probabilities)"));
-  }
-  auto reader = JsonlReader::Open(input);
-  if (!reader.ok()) return ReportError(reader.status());
-  std::vector<InputItem> items;
-  nlohmann::json obj;
-  while ((*reader)->Next(&obj)) {
-    InputItem item;
-    Status s = ParseScoreLine(**reader, obj, *om->model, &item);
-    if (!s.ok()) return ReportError(s);
-    items.push_back(std::move(item));
-  }
-  if (!(*reader)->status().ok()) return ReportError((*reader)->status());
-  std::vector<Response> responses;
-  RunStats stats;
-  Status st = ExecuteItems(*om, items, {db, !quiet, "score"}, &responses, &stats);
-  if (responses.size() != items.size()) return ReportError(st);  // failed before any compute
-  auto failed = WriteOutputs(output, items, responses, &RenderScore);
-  if (!failed.ok()) return ReportError(failed.status());
-  std::fprintf(
-      stderr,
-      "mnemo: %zu scores (%zu computed, %zu reused from the cache, %zu failed) in %.2fs -> %s\n",
-      items.size(), stats.computed, stats.cached, stats.failed + stats.cancelled, stats.seconds,
-      output.c_str());
-  if (!st.ok()) return ReportError(st);
-  if (stats.interrupted) return kExitInterrupted;
-  return *failed == 0 ? kExitOk : kExitFailure;
+  static const RequestFileCommand kCommand = {"score",
+                                              "context/continuation pairs, JSONL",
+                                              "where to write the scores (JSONL)",
+                                              MN_CAP_SCORE,
+                                              "cannot score (no prompt log-probabilities)",
+                                              "scores",
+                                              &ParseScoreLine,
+                                              &RenderScore};
+  return RunRequestFileCommand(kCommand, argc, argv);
 }
 
 }  // namespace mnemo

@@ -1,8 +1,11 @@
 #include "harness/app/request_io.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
+
+#include <boost/program_options.hpp>
 
 #include "harness/store/run_store.h"
 
@@ -125,6 +128,61 @@ Result<size_t> WriteOutputs(const std::string& path, const std::vector<InputItem
     return Status::IoError("cannot write output '" + path + "': " + std::strerror(errno));
   }
   return failed;
+}
+
+int RunRequestFileCommand(const RequestFileCommand& cmd, int argc, char** argv) {
+  namespace po = boost::program_options;
+  std::string model_spec, input, output, db;
+  bool quiet = false;
+  ModelOptions mopt;
+  const std::string title = std::string("mnemo ") + cmd.name;
+  po::options_description desc(title);
+  desc.add_options()("help,h", "show this help")("model,m",
+                                                 po::value<std::string>(&model_spec)->required(),
+                                                 "BACKEND:PATH, e.g. llamacpp:model.gguf")(
+      "input,i", po::value<std::string>(&input)->required(), cmd.input_help)(
+      "output,o", po::value<std::string>(&output)->required(), cmd.output_help)(
+      "db", po::value<std::string>(&db), "run store used as a cache: a rerun reuses every result")(
+      "quiet,q", po::bool_switch(&quiet), "no progress display");
+  AddModelOptions(&desc, &mopt);
+  po::variables_map vm;
+  int code = 0;
+  const std::string usage =
+      "usage: " + title + " --model llamacpp:PATH --input IN.jsonl --output OUT.jsonl";
+  if (!ParseCommandLine(argc, argv, usage.c_str(), desc, nullptr, &vm, &code)) return code;
+  InstallInterruptHandler();
+  auto om = OpenModelSpec(model_spec, mopt);
+  if (!om.ok()) return ReportError(om.status());
+  if (!om->model->Has(cmd.capability)) {
+    return ReportError(
+        Status::Unsupported("backend '" + om->backend->plugin().manifest.name + "' " + cmd.cannot));
+  }
+  auto reader = JsonlReader::Open(input);
+  if (!reader.ok()) return ReportError(reader.status());
+  std::vector<InputItem> items;
+  nlohmann::json obj;
+  while ((*reader)->Next(&obj)) {
+    InputItem item;
+    Status s = cmd.parse(**reader, obj, *om->model, &item);
+    if (!s.ok()) return ReportError(s);
+    items.push_back(std::move(item));
+  }
+  if (!(*reader)->status().ok()) return ReportError((*reader)->status());
+  std::vector<Response> responses;
+  RunStats stats;
+  Status st = ExecuteItems(*om, items, {db, !quiet, cmd.name}, &responses, &stats);
+  if (responses.size() != items.size()) return ReportError(st);  // failed before any compute
+  // Whatever completed is written even when the run failed part-way.
+  auto failed = WriteOutputs(output, items, responses, cmd.render);
+  if (!failed.ok()) return ReportError(failed.status());
+  std::fprintf(stderr,
+               "mnemo: %zu %s (%zu computed, %zu reused from the cache, %zu failed) in %.2fs -> "
+               "%s\n",
+               items.size(), cmd.noun, stats.computed, stats.cached, stats.failed + stats.cancelled,
+               stats.seconds, output.c_str());
+  if (!st.ok()) return ReportError(st);
+  if (stats.interrupted) return kExitInterrupted;
+  return *failed == 0 ? kExitOk : kExitFailure;
 }
 
 }  // namespace mnemo

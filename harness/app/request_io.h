@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "datasets/io/jsonl_reader.h"
 #include "harness/app/common.h"
 #include "harness/core/request.h"
 #include "harness/core/status.h"
@@ -57,6 +58,22 @@ Status ExecuteItems(OpenedModel& om, const std::vector<InputItem>& items, const 
 Result<size_t> WriteOutputs(const std::string& path, const std::vector<InputItem>& items,
                             const std::vector<Response>& responses,
                             nlohmann::ordered_json (*render)(const InputItem&, const Response&));
+
+// One request-file command (`mnemo generate`, `mnemo score`): options, model, capability check,
+// every line validated before any compute, the run, the outputs (whatever completed is written
+// even when the run fails part-way) and the summary line. Returns the process exit code.
+struct RequestFileCommand {
+  const char* name;         // "generate"
+  const char* input_help;   // --input's help text
+  const char* output_help;  // --output's help text
+  uint64_t capability;      // MN_CAP_*
+  const char* cannot;       // "cannot generate": what the error says of a backend without it
+  const char* noun;         // "generations": the summary's count
+  Status (*parse)(const JsonlReader& reader, const nlohmann::json& obj, const Model& model,
+                  InputItem* item);
+  nlohmann::ordered_json (*render)(const InputItem&, const Response&);
+};
+int RunRequestFileCommand(const RequestFileCommand& cmd, int argc, char** argv);
 
 }  // namespace mnemo
 
