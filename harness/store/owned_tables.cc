@@ -17,6 +17,34 @@ Status ExecSql(RunStore* store, const std::string& sql, const std::string& what)
   return Status::Ok();
 }
 
+// The owner's version, and whether schema_owners records it (the tables of a store from before
+// schema 7 are version 1 without a row until a writer records them).
+struct SeenVersion {
+  int version = 0;
+  bool recorded = false;
+};
+
+Result<SeenVersion> ReadVersion(const RunStore& store, const OwnedTables& tables) {
+  auto registry = TableExists(store, "schema_owners");
+  if (!registry.ok()) return registry.status();
+  if (*registry) {
+    SqlQuery q(store, "SELECT version FROM schema_owners WHERE owner = ?");
+    q.Bind(std::string(tables.owner));
+    if (q.Next()) return SeenVersion{static_cast<int>(q.Int(0)), true};
+    if (!q.status().ok()) return q.status();
+  }
+  auto legacy = TableExists(store, tables.first_table);
+  if (!legacy.ok()) return legacy.status();
+  return SeenVersion{*legacy ? 1 : 0, false};
+}
+
+Status Record(RunStore* store, const OwnedTables& tables, int version) {
+  return ExecSql(store,
+                 "INSERT OR REPLACE INTO schema_owners (owner, version) VALUES ('" +
+                     std::string(tables.owner) + "', " + std::to_string(version) + ")",
+                 std::string("recording the version of the tables of ") + tables.owner);
+}
+
 }  // namespace
 
 Result<bool> TableExists(const RunStore& store, const std::string& table) {
@@ -28,53 +56,42 @@ Result<bool> TableExists(const RunStore& store, const std::string& table) {
 }
 
 Result<int> OwnedTablesVersion(const RunStore& store, const OwnedTables& tables) {
-  auto registry = TableExists(store, "schema_owners");
-  if (!registry.ok()) return registry.status();
-  if (*registry) {
-    SqlQuery q(store, "SELECT version FROM schema_owners WHERE owner = ?");
-    q.Bind(std::string(tables.owner));
-    if (q.Next()) return static_cast<int>(q.Int(0));
-    if (!q.status().ok()) return q.status();
-  }
-  // No row: a store from before schema 7 made version 1 itself, if the table is there.
-  auto legacy = TableExists(store, tables.first_table);
-  if (!legacy.ok()) return legacy.status();
-  return *legacy ? 1 : 0;
+  auto seen = ReadVersion(store, tables);
+  if (!seen.ok()) return seen.status();
+  return seen->version;
 }
 
 Status EnsureOwnedTables(RunStore* store, const OwnedTables& tables) {
   const int latest = static_cast<int>(tables.num_migrations);
   const std::string who = std::string("tables of ") + tables.owner;
   const bool own_txn = sqlite3_get_autocommit(store->db()) != 0;
+  const bool read_only = sqlite3_db_readonly(store->db(), "main") == 1;
   for (;;) {
-    auto current = OwnedTablesVersion(*store, tables);
-    if (!current.ok()) return current.status();
-    if (*current == latest) return Status::Ok();
-    if (*current > latest) {
+    auto seen = ReadVersion(*store, tables);
+    if (!seen.ok()) return seen.status();
+    if (seen->version > latest) {
       return Status::InvalidArgument("run store '" + store->path() + "': the " + who +
-                                     " are at version " + std::to_string(*current) +
+                                     " are at version " + std::to_string(seen->version) +
                                      ", newer than this mnemo (" + std::to_string(latest) +
                                      "); upgrade mnemo");
     }
-    if (sqlite3_db_readonly(store->db(), "main") == 1) {
+    if (seen->version == latest && (seen->recorded || read_only)) return Status::Ok();
+    if (read_only) {
       return Status::IoError("run store '" + store->path() + "' is read-only and its " + who +
-                             " are at version " + std::to_string(*current) + ", not " +
+                             " are at version " + std::to_string(seen->version) + ", not " +
                              std::to_string(latest));
     }
     if (own_txn) MNEMO_RETURN_IF_ERROR(ExecSql(store, "BEGIN IMMEDIATE", "starting a migration"));
     // Re-read inside the write lock: another process may have migrated meanwhile.
-    auto locked = OwnedTablesVersion(*store, tables);
+    auto locked = ReadVersion(*store, tables);
     Status s = locked.ok() ? Status::Ok() : locked.status();
-    if (s.ok() && *locked < latest) {
-      const int next = *locked + 1;
-      s = ExecSql(store, tables.migrations[*locked],
+    if (s.ok() && locked->version < latest) {
+      const int next = locked->version + 1;
+      s = ExecSql(store, tables.migrations[locked->version],
                   "migrating the " + who + " to version " + std::to_string(next));
-      if (s.ok()) {
-        s = ExecSql(store,
-                    "INSERT OR REPLACE INTO schema_owners (owner, version) VALUES ('" +
-                        std::string(tables.owner) + "', " + std::to_string(next) + ")",
-                    "recording the " + who + " version");
-      }
+      if (s.ok()) s = Record(store, tables, next);
+    } else if (s.ok() && locked->version == latest && !locked->recorded) {
+      s = Record(store, tables, latest);  // adopt a table from before schema 7
     }
     if (own_txn) {
       if (!s.ok()) {

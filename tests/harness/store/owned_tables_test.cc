@@ -109,6 +109,9 @@ TEST_F(OwnedTablesTest, ATableFromBeforeSchemaSevenCountsAsVersionOne) {
   }
   auto store = Open();
   EXPECT_EQ(OwnedTablesVersion(*store, kV2).value(), 1);
+  // Adopted at version 1 and recorded.
+  ASSERT_TRUE(EnsureOwnedTables(store.get(), kV1).ok());
+  EXPECT_EQ(Query(path_, "SELECT version FROM schema_owners WHERE owner = 'widgets'"), "1");
   ASSERT_TRUE(EnsureOwnedTables(store.get(), kV2).ok());
   EXPECT_EQ(OwnedTablesVersion(*store, kV2).value(), 2);
 }

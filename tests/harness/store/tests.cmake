@@ -7,3 +7,11 @@ mn_add_test(owned_tables_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/owned_tables_test.cc
   LINK mnemo_store
   LABELS unit)
+# A store written by an earlier mnemo (fixtures/README.md): reports, new audits, every row kept.
+mn_add_test(store_from_main_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/store_from_main_test.cc
+  LINK mnemo_store SQLite::SQLite3
+  LABELS integration TIMEOUT 120)
+target_compile_definitions(store_from_main_test PRIVATE
+  MNEMO_STORE_FIXTURES="${CMAKE_CURRENT_LIST_DIR}/fixtures")
+add_dependencies(store_from_main_test mnemo)
