@@ -34,16 +34,13 @@ Result<std::vector<ItemRow>> ListItems(const RunStore& store, int64_t job_id) {
   if (!exists.ok()) return exists.status();
   if (!*exists) return std::vector<ItemRow>{};
   // doc_index arrived after the first stores with this table; read it where the column exists.
-  bool has_doc_index = false;
-  {
-    SqlQuery q(store, "SELECT 1 FROM pragma_table_info('decontam_items') WHERE name = 'doc_index'");
-    has_doc_index = q.Next();
-    if (!q.status().ok()) return q.status();
-  }
-  SqlQuery q(store, has_doc_index ? "SELECT task, item_id, method, status, overlap, doc_index FROM "
-                                    "decontam_items WHERE job_id = ? ORDER BY task, item_id"
-                                  : "SELECT task, item_id, method, status, overlap, NULL FROM "
-                                    "decontam_items WHERE job_id = ? ORDER BY task, item_id");
+  auto has_doc_index = ColumnExists(store, "decontam_items", "doc_index");
+  if (!has_doc_index.ok()) return has_doc_index.status();
+  SqlQuery q(store, *has_doc_index
+                        ? "SELECT task, item_id, method, status, overlap, doc_index FROM "
+                          "decontam_items WHERE job_id = ? ORDER BY task, item_id"
+                        : "SELECT task, item_id, method, status, overlap, NULL FROM "
+                          "decontam_items WHERE job_id = ? ORDER BY task, item_id");
   q.Bind(job_id);
   std::vector<ItemRow> out;
   while (q.Next()) {

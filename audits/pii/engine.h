@@ -55,6 +55,8 @@ class Scanner {
 
   const std::vector<EntityDef>& entities() const { return catalogue_.entities; }
   const ScanOptions& options() const { return options_; }
+  // The compiled catalogue (the selected entities, their patterns and context words).
+  const CompiledCatalogue& compiled() const { return catalogue_; }
   // The compiled patterns (deny lists included), in catalogue order.
   size_t num_patterns() const { return catalogue_.patterns.size(); }
   // Whether pattern i is prefiltered by its runs (else by the RE2::Set).

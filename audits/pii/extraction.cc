@@ -108,8 +108,10 @@ void ExtractMatches(const CompiledCatalogue& catalogue, const ScanOptions& optio
         }
         if (v == Verdict::kInvalid) {
           ++stats->rejected;
-          pos = next;
-          continue;
+          if (!options.keep_invalid) {
+            pos = next;
+            continue;
+          }
         }
       }
       pos = next;

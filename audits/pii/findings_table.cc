@@ -26,7 +26,12 @@ CREATE TABLE pii_findings (
 CREATE INDEX pii_findings_by_job ON pii_findings(job_id, entity);
 )sql";
 
-const char* const kMigrations[] = {kV1};
+// Version 2: the model whose output a finding is in (memorised outputs; "" for files).
+constexpr const char kV2[] = R"sql(
+ALTER TABLE pii_findings ADD COLUMN model TEXT NOT NULL DEFAULT '';
+)sql";
+
+const char* const kMigrations[] = {kV1, kV2};
 
 }  // namespace
 
@@ -36,9 +41,15 @@ Result<std::vector<FindingRow>> ListFindings(const RunStore& store, int64_t job_
   auto exists = TableExists(store, "pii_findings");
   if (!exists.ok()) return exists.status();
   if (!*exists) return std::vector<FindingRow>{};
-  SqlQuery q(store,
-             "SELECT origin, doc, entity, start, \"end\", cp_start, cp_end, score, likelihood, "
-             "validator, quote FROM pii_findings WHERE job_id = ? ORDER BY rowid");
+  // Stores at version 1 (read as they are) have no model column.
+  auto has_model = ColumnExists(store, "pii_findings", "model");
+  if (!has_model.ok()) return has_model.status();
+  const std::string sql = std::string(
+                              "SELECT origin, doc, entity, start, \"end\", cp_start, cp_end, "
+                              "score, likelihood, validator, quote, ") +
+                          (*has_model ? "model" : "''") +
+                          " FROM pii_findings WHERE job_id = ? ORDER BY rowid";
+  SqlQuery q(store, sql.c_str());
   q.Bind(job_id);
   std::vector<FindingRow> out;
   while (q.Next()) {
@@ -55,6 +66,7 @@ Result<std::vector<FindingRow>> ListFindings(const RunStore& store, int64_t job_
     r.likelihood = q.Text(8);
     r.validator = q.Text(9);
     r.quote = q.Text(10);
+    r.model = q.Text(11);
     out.push_back(std::move(r));
   }
   if (!q.status().ok()) return q.status();

@@ -5,7 +5,8 @@
 // Columns: doc is the input's id field or its line number (the probe id for memorised outputs);
 // start/end are byte offsets, cp_start/cp_end code-point offsets, into the scanned text; origin
 // says what was scanned ("file:<path>" or "mem_probes"); quote is the finding as the job's quote
-// mode wrote it (redacted unless the user asked otherwise).
+// mode wrote it (redacted unless the user asked otherwise); model (version 2) is the run's name
+// of the model whose memorised output held the finding ("" for files and version-1 stores).
 //
 // Thread-safety: the store's rule.
 #ifndef MNEMO_AUDITS_PII_FINDINGS_TABLE_H_
@@ -33,6 +34,7 @@ struct FindingRow {
   std::string likelihood;
   std::string validator;
   std::string quote;
+  std::string model;
 };
 
 // The findings of one job in the order written; empty when the store has no pii_findings.

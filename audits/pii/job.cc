@@ -94,6 +94,7 @@ Status RunPii(const PiiConfig& c, RunStore* store, int64_t run_id, PiiOutcome* o
   }
 
   JobRecord job;
+  std::vector<int64_t> replaced;  // earlier scans of the same memorised outputs
   std::unique_ptr<SqliteFindingsWriter> sql;
   if (store != nullptr) {
     if (run_id == 0) return Status::Internal("a pii job with a store needs its run");
@@ -102,6 +103,13 @@ Status RunPii(const PiiConfig& c, RunStore* store, int64_t run_id, PiiOutcome* o
     job.kind = "pii";
     job.name = c.memorized ? "pii:memorized" : "pii";
     job.config = c.ToJson();
+    if (c.memorized) {
+      // A rerun replaces the scan of this run's memorised outputs (once it has finished).
+      auto jobs = store->ListJobs(run_id);
+      if (!jobs.ok()) return jobs.status();
+      for (const auto& j : *jobs)
+        if (j.kind == job.kind && j.name == job.name) replaced.push_back(j.id);
+    }
     MNEMO_RETURN_IF_ERROR(store->BeginJob(&job));
     auto w = SqliteFindingsWriter::Open(store, job.id, scanner->get(), *quote);
     if (!w.ok()) return w.status();
@@ -111,7 +119,7 @@ Status RunPii(const PiiConfig& c, RunStore* store, int64_t run_id, PiiOutcome* o
 
   Status s;
   if (c.memorized) {
-    s = ScanMemorized(**scanner, store->db(), run_id, &sinks, &out->totals);
+    s = ScanMemorized(**scanner, store, run_id, &sinks, &out->totals);
     out->threads = 1;
   } else {
     InputOptions in;
@@ -156,6 +164,8 @@ Status RunPii(const PiiConfig& c, RunStore* store, int64_t run_id, PiiOutcome* o
     if (s.ok()) s = ms;
     (void)store->FinishJob(job.id, s.ok() ? "finished" : "failed", out->totals.docs, 0);
     out->job_id = job.id;
+    if (s.ok())
+      for (int64_t id : replaced) s = store->DeleteJob(id);
   }
   return s;
 }

@@ -275,7 +275,7 @@ Result<std::unique_ptr<SqliteFindingsWriter>> SqliteFindingsWriter::Open(RunStor
   w->quote_ = quote;
   const char* sql =
       "INSERT INTO pii_findings (job_id, origin, doc, entity, start, \"end\", cp_start, cp_end, "
-      "score, likelihood, validator, quote) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
+      "score, likelihood, validator, quote, model) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
   if (sqlite3_prepare_v2(db, sql, -1, &w->insert_, nullptr) != SQLITE_OK)
     return Status::IoError(std::string("preparing pii_findings insert: ") + sqlite3_errmsg(db));
   return w;
@@ -322,6 +322,8 @@ Status SqliteFindingsWriter::OnDoc(const ScannedDoc& doc) {
     sqlite3_bind_text(insert_, 11, validator.data(), static_cast<int>(validator.size()),
                       SQLITE_TRANSIENT);
     sqlite3_bind_text(insert_, 12, quote.data(), static_cast<int>(quote.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert_, 13, doc.model.data(), static_cast<int>(doc.model.size()),
+                      SQLITE_TRANSIENT);
     if (sqlite3_step(insert_) != SQLITE_DONE)
       return Status::IoError(std::string("run store: inserting a PII finding: ") +
                              sqlite3_errmsg(db_));

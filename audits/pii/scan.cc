@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -270,12 +271,23 @@ Result<int64_t> LatestRunWithProbes(sqlite3* db) {
   return memorization::LatestRunWithProbes(db);
 }
 
-Status ScanMemorized(const Scanner& scanner, sqlite3* db, int64_t run_id, DocSink* sink,
+Status ScanMemorized(const Scanner& scanner, RunStore* store, int64_t run_id, DocSink* sink,
                      ScanTotals* totals) {
   auto t0 = std::chrono::steady_clock::now();
-  auto memorised = memorization::ListMemorizedContinuations(db, run_id, 0,
+  auto memorised = memorization::ListMemorizedContinuations(store->db(), run_id, 0,
                                                             memorization::MemorizedSelect::kApprox);
   if (!memorised.ok()) return memorised.status();
+  // job -> the run's name of its model
+  std::map<int64_t, std::string> model_of_job;
+  {
+    auto jobs = store->ListJobs(run_id);
+    if (!jobs.ok()) return jobs.status();
+    auto models = store->ListRunModels(run_id);
+    if (!models.ok()) return models.status();
+    for (const auto& j : *jobs)
+      for (const auto& m : *models)
+        if (m.model_id == j.model_id) model_of_job[j.id] = m.name;
+  }
   Status status;
   int64_t n = 0;
   std::vector<Finding> findings;
@@ -287,6 +299,8 @@ Status ScanMemorized(const Scanner& scanner, sqlite3* db, int64_t run_id, DocSin
     ScannedDoc sd;
     sd.origin = "mem_probes";
     sd.doc = m.probe_id;
+    auto model = model_of_job.find(m.job_id);
+    if (model != model_of_job.end()) sd.model = model->second;
     sd.line = n;
     sd.text = m.output_text;
     sd.has_text = true;

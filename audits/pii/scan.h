@@ -18,6 +18,7 @@
 
 #include "audits/pii/engine.h"
 #include "harness/core/status.h"
+#include "harness/store/run_store.h"
 
 struct sqlite3;
 
@@ -37,6 +38,7 @@ struct InputOptions {
 struct ScannedDoc {
   std::string origin;  // "file:<path>" or "mem_probes"
   std::string doc;     // id field, else the 1-based line number; probe_id for mem_probes
+  std::string model;   // mem_probes: the run's name of the model that wrote the output
   int64_t line = 0;
   std::string_view raw;              // the input line as read ("" for mem_probes)
   std::string_view text;             // what was scanned
@@ -69,8 +71,9 @@ Status ScanFiles(const Scanner& scanner, const InputOptions& options, DocSink* s
 
 // The run whose mem_probes are scanned by default: the latest run that has any; NotFound if none.
 Result<int64_t> LatestRunWithProbes(sqlite3* db);
-// Scans output_text of every mem_probes row of `run_id`'s jobs with exact=1 or approx=1.
-Status ScanMemorized(const Scanner& scanner, sqlite3* db, int64_t run_id, DocSink* sink,
+// Scans output_text of every mem_probes row of `run_id`'s jobs with exact=1 or approx=1; each
+// document names the model (the run's name for it) whose output it is.
+Status ScanMemorized(const Scanner& scanner, RunStore* store, int64_t run_id, DocSink* sink,
                      ScanTotals* totals);
 
 // The value at a dotted path, created if missing (for writing a redacted field back).

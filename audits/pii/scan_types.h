@@ -49,6 +49,10 @@ struct ScanOptions {
   int64_t set_max_mem = int64_t{256} << 20;    // RE2::Set DFA budget (bytes)
   int64_t pattern_max_mem = int64_t{8} << 20;  // per-pattern RE2 budget
   size_t context_bytes = 256;                  // how far context words are looked for, at most
+  // true: a match its validator proves invalid is still reported (verdict kInvalid, the
+  // pattern's score): what redaction for a reader wants, where a near-copy of a card number
+  // that fails Luhn is still a card number (display_redaction.h). Still counted as rejected.
+  bool keep_invalid = false;
 };
 
 struct ScanStats {

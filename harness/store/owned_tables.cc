@@ -55,6 +55,16 @@ Result<bool> TableExists(const RunStore& store, const std::string& table) {
   return exists;
 }
 
+Result<bool> ColumnExists(const RunStore& store, const std::string& table,
+                          const std::string& column) {
+  SqlQuery q(store, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?");
+  q.Bind(table);
+  q.Bind(column);
+  bool exists = q.Next();
+  if (!q.status().ok()) return q.status();
+  return exists;
+}
+
 Result<int> OwnedTablesVersion(const RunStore& store, const OwnedTables& tables) {
   auto seen = ReadVersion(store, tables);
   if (!seen.ok()) return seen.status();

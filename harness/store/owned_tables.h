@@ -47,6 +47,9 @@ Result<int> OwnedTablesVersion(const RunStore& store, const OwnedTables& tables)
 // True when `table` exists in the store's schema (readers of owned tables in older or
 // read-only stores check this before they read).
 Result<bool> TableExists(const RunStore& store, const std::string& table);
+// True when `table` has `column` (a reader of a table whose later versions added columns).
+Result<bool> ColumnExists(const RunStore& store, const std::string& table,
+                          const std::string& column);
 
 }  // namespace mnemo
 

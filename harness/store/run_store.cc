@@ -554,6 +554,15 @@ Result<std::vector<RunModelRecord>> RunStore::ListRunModels(int64_t run_id) {
   return out;
 }
 
+Status RunStore::DeleteJob(int64_t job_id) {
+  OwnedStmt s;
+  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_, "DELETE FROM jobs WHERE id = ?", &s));
+  Binder b(s.get());
+  b.Int(job_id);
+  if (!b.ok()) return SqlError("binding job " + std::to_string(job_id));
+  return Step(db_, path_, s.get(), "deleting job " + std::to_string(job_id), nullptr);
+}
+
 Status RunStore::BeginJob(JobRecord* job) {
   const std::string now = NowUtc();
   OwnedStmt s;

@@ -120,6 +120,10 @@ class RunStore {
   Result<std::vector<RunModelRecord>> ListRunModels(int64_t run_id);
 
   Status BeginJob(JobRecord* job);
+  // Removes a job and every row that names it (metrics, samples, the audits' rows: their
+  // foreign keys cascade). For a job a rerun replaces in place, e.g. a PII scan of a run's
+  // memorised outputs scanned again.
+  Status DeleteJob(int64_t job_id);
   Status FinishJob(int64_t job_id, const std::string& status, int64_t n_requests, int64_t n_cached);
   Result<std::vector<JobRecord>> ListJobs(int64_t run_id);
 

@@ -371,7 +371,7 @@ void PiiSection(const ReportModel& m, std::string* out) {
   if (m.pii.empty()) return;
   *out += "<section id=\"pii\"><h2>PII findings</h2>";
   *out += "<div class=\"table-wrap\"><table id=\"pii-table\" class=\"sortable\"><thead><tr>" +
-          Th("origin") + Th("entity") + Th("findings", true) + Th("documents", true) +
+          Th("origin") + Th("model") + Th("entity") + Th("findings", true) + Th("documents", true) +
           Th("mean score", true) + Th("likelihood") + Th("example (redacted)") +
           "</tr></thead><tbody>";
   for (const auto& p : m.pii) {
@@ -379,8 +379,9 @@ void PiiSection(const ReportModel& m, std::string* out) {
     for (const auto& [k, v] : p.by_likelihood)
       lk += (lk.empty() ? "" : ", ") + k + " " + std::to_string(v);
     *out += fmt::format("<tr class=\"pii-row\" data-entity=\"{}\">", E(p.entity)) +
-            TextCell(p.origin) + TextCell(p.entity) + IntCell(p.findings) + IntCell(p.docs) +
-            NumCell(p.mean_score, 3) + TextCell(lk) + TextCell(p.example_quote, "text") + "</tr>";
+            TextCell(p.origin) + TextCell(p.model) + TextCell(p.entity) + IntCell(p.findings) +
+            IntCell(p.docs) + NumCell(p.mean_score, 3) + TextCell(lk) +
+            TextCell(p.example_quote, "text") + "</tr>";
   }
   *out += "</tbody></table></div></section>";
 }

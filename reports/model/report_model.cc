@@ -2,13 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <set>
+#include <tuple>
 
 #include "audits/decontam/item_table.h"
 #include "audits/memorization/probe_table.h"
+#include "audits/pii/display_redaction.h"
 #include "audits/pii/findings_table.h"
 #include "harness/store/sql_query.h"
-#include "reports/model/redaction.h"
 #include "reports/model/sample_values.h"
 
 namespace mnemo::reports {
@@ -206,17 +208,20 @@ Result<ReportModel> BuildReportModel(RunStore* store, const ReportOptions& optio
         if (!rows.ok()) return rows.status();
         pii.insert(pii.end(), rows->begin(), rows->end());
       }
-    std::map<std::pair<std::string, std::string>, PiiEntityRow> by;
-    std::map<std::pair<std::string, std::string>, std::set<std::string>> docs;
+    using Key = std::tuple<std::string, std::string, std::string>;  // origin, model, entity
+    std::map<Key, PiiEntityRow> by;
+    std::map<Key, std::set<std::string>> docs;
     for (const auto& f : pii) {
-      auto& e = by[{f.origin, f.entity}];
+      const Key key{f.origin, f.model, f.entity};
+      auto& e = by[key];
       e.origin = f.origin;
+      e.model = f.model;
       e.entity = f.entity;
       e.findings++;
       e.mean_score += f.score;
       e.by_likelihood[f.likelihood]++;
       if (e.example_quote.empty()) e.example_quote = f.quote;
-      docs[{f.origin, f.entity}].insert(f.doc);
+      docs[key].insert(f.doc);
     }
     for (auto& [k, e] : by) {
       e.mean_score /= static_cast<double>(e.findings);
@@ -232,9 +237,6 @@ Result<ReportModel> BuildReportModel(RunStore* store, const ReportOptions& optio
   auto has_mem = memorization::AnyProbes(*store);
   if (!has_mem.ok()) return has_mem.status();
   if (*has_mem) {
-    std::map<std::string, std::vector<RedactSpan>> pii_by_probe;
-    for (const auto& f : pii)
-      if (f.origin == "mem_probes") pii_by_probe[f.doc].push_back({f.cp_start, f.cp_end, f.entity});
     std::vector<std::pair<std::string, memorization::ProbeRow>> all;
     bool any_dup = false, any_repeats = false;
     for (const auto& side : m.sides) {
@@ -292,6 +294,12 @@ Result<ReportModel> BuildReportModel(RunStore* store, const ReportOptions& optio
     for (int pass = 0; pass < 2; ++pass)
       for (const auto& e : all)
         if (pass == 0 ? e.second.exact : (e.second.approx && !e.second.exact)) picks.push_back(&e);
+    std::unique_ptr<pii::DisplayRedactor> redactor;
+    if (options.redact_pii) {
+      auto r = pii::DisplayRedactor::Create();
+      if (!r.ok()) return r.status();
+      redactor = std::move(*r);
+    }
     for (const auto* e : picks) {
       if (m.mem_examples.size() >= options.max_mem_examples) break;
       MemExample ex;
@@ -301,11 +309,11 @@ Result<ReportModel> BuildReportModel(RunStore* store, const ReportOptions& optio
       ex.exact = e->second.exact;
       ex.edit_distance = e->second.edit_distance;
       ex.duplicates = e->second.duplicates;
-      if (options.redact_pii) {
-        auto it = pii_by_probe.find(e->second.probe_id);
-        ex.output = RedactText(e->second.output_text,
-                               it == pii_by_probe.end() ? std::vector<RedactSpan>{} : it->second);
-        ex.truth = RedactText(e->second.suffix_text, {});
+      if (redactor != nullptr) {
+        // Both sides in one call: the same rules, and shared labels (display_redaction.h).
+        auto red = redactor->Redact({e->second.suffix_text, e->second.output_text});
+        ex.truth = std::move(red[0]);
+        ex.output = std::move(red[1]);
       } else {
         ex.output = e->second.output_text;
         ex.truth = e->second.suffix_text;

@@ -76,6 +76,7 @@ struct MemExample {
 
 struct PiiEntityRow {
   std::string origin;
+  std::string model;  // whose memorised outputs ("" for files and stores before the column)
   std::string entity;
   int64_t findings = 0;
   int64_t docs = 0;

@@ -3,7 +3,6 @@
 #include "reports/html/html_escape.h"
 #include "reports/html/svg_chart.h"
 #include "reports/html/text_diff.h"
-#include "reports/model/redaction.h"
 #include "reports/model/sample_rows.h"
 
 namespace mnemo::reports {
@@ -57,18 +56,6 @@ TEST(SvgChart, LogScaleDrawsZeroAsMark) {
   EXPECT_NE(svg.find("class=\"bar zero\""), std::string::npos);
   EXPECT_NE(svg.find("(log scale)"), std::string::npos);
   EXPECT_NE(svg.find(">0.001<"), std::string::npos);  // the floor's tick
-}
-
-TEST(Redaction, SpansAndPatterns) {
-  std::string t = "Mail jane.doe@example.com or call +1 415-555-0100, card 4111 1111 1111 1111.";
-  std::string r = RedactText(t, {});
-  EXPECT_EQ(r.find("jane.doe"), std::string::npos);
-  EXPECT_EQ(r.find("4111"), std::string::npos);
-  EXPECT_EQ(r.find("555-0100"), std::string::npos);
-  EXPECT_NE(r.find("[EMAIL_ADDRESS]"), std::string::npos);
-  // Code-point spans: "é" is one code point.
-  EXPECT_EQ(RedactText("né John Smith.", {{3, 13, "PERSON"}}), "né [PERSON].");
-  EXPECT_EQ(RedactText("abc", {{2, 9, "X"}}), "abc");  // out of range: ignored
 }
 
 TEST(SampleRows, MultipleChoiceGenerationAndShortening) {

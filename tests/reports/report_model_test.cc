@@ -1,6 +1,10 @@
 #include <sqlite3.h>
 
 #include <cmath>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -12,6 +16,7 @@
 #include "reports/compare/comparison_output.h"
 #include "reports/html/html_report.h"
 #include "reports/model/report_model.h"
+#include "tests/audits/pii/canary_values.h"
 #include "tests/support/test_util.h"
 
 namespace mnemo::reports {
@@ -21,6 +26,22 @@ using testing_util::TempDir;
 
 const char kScript[] = "<script>alert(1)</script>";
 const char kImg[] = "\"><img src=x onerror=alert(1)>";
+
+// The text a reader sees in a piece of HTML: tags dropped, the escapes the report writes undone.
+std::string TextOfHtml(const std::string& html) {
+  std::string out;
+  bool tag = false;
+  for (char c : html) {
+    if (c == '<') tag = true;
+    if (!tag) out += c;
+    if (c == '>') tag = false;
+  }
+  for (auto [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}, {"&amp;", "&"}})
+    for (size_t at = out.find(from); at != std::string::npos; at = out.find(from, at + 1))
+      out.replace(at, from.size(), to);
+  return out;
+}
 
 class ReportModelTest : public ::testing::Test {
  protected:
@@ -133,10 +154,10 @@ TEST_F(ReportModelTest, AuditSectionsAppearWhenTheirTablesHaveRows) {
   int64_t pii = AddJob("pii", "");
   Sql("INSERT INTO pii_findings VALUES (" + std::to_string(pii) +
       ", 'mem_probes', 'p3', 'PHONE_NUMBER', 5, 17, 5, 17, 0.9, 'LIKELY', 'valid', "
-      "'call [PHONE_NUMBER] now')");
+      "'call [PHONE_NUMBER] now', 'candidate')");
   Sql("INSERT INTO pii_findings VALUES (" + std::to_string(pii) +
       ", 'file:x.jsonl', '7', 'EMAIL_ADDRESS', 0, 10, 0, 10, 0.8, 'VERY_LIKELY', 'valid', '" +
-      std::string("<script>alert(1)</script>") + "')");
+      std::string("<script>alert(1)</script>") + "', '')");
   int64_t dc = AddJob("decontam", "");
   // The column doc_index exists in newer stores only.
   sqlite3_stmt* st = nullptr;
@@ -167,6 +188,7 @@ TEST_F(ReportModelTest, AuditSectionsAppearWhenTheirTablesHaveRows) {
     EXPECT_EQ(ex.truth.find("555-123-4567"), std::string::npos) << ex.truth;
   }
   ASSERT_EQ(m->pii.size(), 2u);
+  EXPECT_EQ(m->pii[0].model + m->pii[1].model, "candidate");  // the memorised output's model
   ASSERT_EQ(m->decontam.size(), 1u);
   EXPECT_EQ(m->decontam[0].items, 10);
   EXPECT_EQ(m->decontam[0].dirty, 3);
@@ -188,6 +210,82 @@ TEST_F(ReportModelTest, AuditSectionsAppearWhenTheirTablesHaveRows) {
   auto unredacted = BuildReportModel(store_.get(), raw);
   ASSERT_TRUE(unredacted.ok());
   EXPECT_NE(unredacted->mem_examples[0].output.find("555-123-4567"), std::string::npos);
+}
+
+// Issue 17's privacy test: every canary of the fixture as a memorised continuation, its
+// 50-token windows cut through its values at varied places, exact or one digit off. The
+// report's texts hold no run of 4 digits of a planted value unless --no-redact (and then they
+// do: the check can fail).
+TEST_F(ReportModelTest, MemorisedCanariesShowNoPiiDigitsUnlessAsked) {
+  int64_t job = AddJob("memorization", "candidate");
+  auto canaries = pii::testing::Canaries();
+  ASSERT_EQ(canaries.size(), 140u);
+  std::map<std::string, std::vector<std::string>> forbidden;  // probe id -> digit runs
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(store_->db(),
+                               "INSERT INTO mem_probes VALUES (?1, ?2, ?3, 'canaries', '{}', "
+                               "'[]', '[]', '[]', ?4, ?5, ?6, 1, ?7, 1.0, 0, 1.0, 0, NULL)",
+                               -1, &st, nullptr),
+            SQLITE_OK);
+  for (size_t i = 0; i < canaries.size(); ++i) {
+    const auto& c = canaries[i];
+    const std::string full = c["prefix"].get<std::string>() + " " + c["text"].get<std::string>();
+    std::string outside = full;
+    for (const auto& [kind, v] : pii::testing::PlantedValues(full))
+      outside.replace(outside.find(v), v.size(), std::string(v.size(), '_'));
+    const std::string id = c["id"].get<std::string>();
+    for (const auto& [kind, v] : pii::testing::PlantedValues(full))
+      for (const auto& run : pii::testing::DigitRuns(v))
+        if (outside.find(run) == std::string::npos) forbidden[id].push_back(run);
+    // A window of about 200 bytes, starting and ending at a different place for each canary.
+    size_t start = 60 + (i * 7) % 150;
+    std::string truth = full.substr(start, 180 + (i * 13) % 60);
+    std::string output = truth;
+    bool exact = i % 2 == 0;
+    if (!exact)  // one digit off, near the middle
+      for (size_t k = output.size() / 2; k < output.size(); ++k)
+        if (output[k] >= '0' && output[k] <= '9') {
+          output[k] = output[k] == '9' ? '0' : static_cast<char>(output[k] + 1);
+          break;
+        }
+    sqlite3_bind_int64(st, 1, job);
+    sqlite3_bind_text(st, 2, id.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, static_cast<int64_t>(i));
+    sqlite3_bind_text(st, 4, truth.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, output.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 6, exact);
+    sqlite3_bind_int(st, 7, exact ? 0 : 1);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  // The runs of each example's texts (truth and output) found in the page, by probe.
+  auto leaks = [&](bool redact) {
+    ReportOptions o;
+    o.run_ids = {run_};
+    o.redact_pii = redact;
+    o.max_mem_examples = 1000;
+    auto m = BuildReportModel(store_.get(), o);
+    EXPECT_TRUE(m.ok()) << m.status().ToString();
+    EXPECT_EQ(m->mem_examples.size(), canaries.size());
+    std::string html = RenderHtmlReport(*m, nullptr);
+    int found = 0;
+    for (const auto& [id, runs] : forbidden) {
+      size_t at = html.find("data-probe=\"" + id + "\"");
+      EXPECT_NE(at, std::string::npos) << id;
+      if (at == std::string::npos) continue;
+      size_t end = html.find("</div></div>", at);  // the example's end
+      std::string text = TextOfHtml(html.substr(at, end == std::string::npos ? end : end - at));
+      for (const auto& run : runs)
+        if (text.find(run) != std::string::npos) {
+          if (redact) ADD_FAILURE() << id << ": '" << run << "' in clear in: " << text;
+          ++found;
+        }
+    }
+    return found;
+  };
+  EXPECT_EQ(leaks(true), 0);
+  EXPECT_GT(leaks(false), 140);
 }
 
 TEST_F(ReportModelTest, ModelOutputIsEscaped) {

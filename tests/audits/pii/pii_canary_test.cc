@@ -10,6 +10,7 @@
 
 #include "audits/pii/catalogue.h"
 #include "audits/pii/engine.h"
+#include "tests/audits/pii/canary_values.h"
 
 namespace mnemo::pii {
 namespace {
@@ -24,23 +25,8 @@ std::unique_ptr<Scanner> DefaultScanner() {
   return std::move(s).value();
 }
 
-// The value between `before` and `after` in `text`.
-std::string Between(const std::string& text, const std::string& before, const std::string& after) {
-  size_t a = text.find(before);
-  if (a == std::string::npos) return "";
-  a += before.size();
-  size_t b = text.find(after, a);
-  return b == std::string::npos ? "" : text.substr(a, b - a);
-}
-
-std::vector<json> Canaries() {
-  std::vector<json> out;
-  std::ifstream in(std::string(MNEMO_FIXTURES_DIR) + "/canaries.jsonl");
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) out.push_back(json::parse(line));
-  return out;
-}
+using testing::Canaries;
+using testing::PlantedValues;
 
 TEST(PiiCanaries, FullRecallOfThePlantedKinds) {
   auto scanner = DefaultScanner();
@@ -54,14 +40,7 @@ TEST(PiiCanaries, FullRecallOfThePlantedKinds) {
   int planted = 0, found = 0;
   for (const auto& c : canaries) {
     std::string text = c["text"].get<std::string>();
-    const std::map<std::string, std::string> value = {
-        {"email", Between(text, "Email: ", ". Phone")},
-        {"phone", Between(text, "Phone: ", ". Card")},
-        {"card", Between(text, "Card number ", ". SSN")},
-        {"ssn", Between(text, "SSN ", ". IBAN")},
-        {"iban", Between(text, "IBAN ", ". Last")},
-        {"ip", Between(text, "login from ", " with")},
-        {"aws_key", Between(text, "with key ", ".")}};
+    const std::map<std::string, std::string> value = PlantedValues(text);
     std::vector<Finding> f;
     ScanStats st;
     ASSERT_TRUE(scanner->Scan(text, &f, &st).ok());

@@ -134,8 +134,11 @@ TEST(PiiCli, MemorizedOutputsFromMemProbes) {
   Exec(db,
        "INSERT INTO runs (id, name, config_json, mnemo_version, host, started_at, status, seed) "
        "VALUES (7, 'mem', '{}', 'x', 'h', '2025-01-01T00:00:00.000Z', 'finished', 0);"
+       "INSERT INTO models (id, backend, backend_version, path, fingerprint, info_json) "
+       "VALUES (3, 'mock', '1', 'ckpt.gguf', 'f', '{}');"
+       "INSERT INTO run_models (run_id, name, model_id) VALUES (7, 'ckpt-a', 3);"
        "INSERT INTO jobs (id, run_id, model_id, kind, name, config_json, status, started_at) "
-       "VALUES (70, 7, NULL, 'memorization', 'memorization', '{}', 'finished', "
+       "VALUES (70, 7, 3, 'memorization', 'memorization', '{}', 'finished', "
        "'2025-01-01T00:00:00.000Z');");
   auto probe = [&](const std::string& id, int index, const std::string& out, int exact,
                    int approx) {
@@ -161,10 +164,19 @@ TEST(PiiCli, MemorizedOutputsFromMemProbes) {
                     "j ON f.job_id = j.id WHERE f.doc LIKE 'D%'");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0], "7|pii|mem_probes");
-  // Without --run: the latest run with probes is run 7 too.
+  // Each finding names the model whose output held it (the run's name for it).
+  auto findings = Query(db, "SELECT DISTINCT model FROM pii_findings WHERE origin = 'mem_probes'");
+  EXPECT_EQ(findings, (std::vector<std::string>{"ckpt-a"}));
+  const auto count = Query(db, "SELECT count(*) FROM pii_findings WHERE origin = 'mem_probes'");
+  // Without --run: the latest run with probes is run 7 too; the rerun replaces the first scan
+  // (one pii:memorized job, the same findings, not twice as many).
   r = Mnemo("audit pii --db " + Quote(db) + " --memorized --output -");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("\"doc\":\"D2\""), std::string::npos) << r.output;
+  EXPECT_EQ(Query(db, "SELECT count(*) FROM jobs WHERE run_id = 7 AND name = 'pii:memorized'"),
+            (std::vector<std::string>{"1"}));
+  EXPECT_EQ(Query(db, "SELECT count(*) FROM pii_findings WHERE origin = 'mem_probes'"), count);
+  EXPECT_NE(count, (std::vector<std::string>{"0"}));
 }
 
 TEST(PiiCli, RunConfigJobAndRedaction) {

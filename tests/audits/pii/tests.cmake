@@ -24,3 +24,7 @@ mn_add_test(pii_cli_test
   LINK mnemo_audit_memorization mnemo_core SQLite::SQLite3
   LABELS integration TIMEOUT 300)
 add_dependencies(pii_cli_test mnemo)
+mn_add_test(display_redaction_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/display_redaction_test.cc
+  LINK mnemo_audit_pii
+  LABELS unit TIMEOUT 120)
