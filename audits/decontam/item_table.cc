@@ -30,32 +30,26 @@ const char* const kMigrations[] = {kV1};
 const OwnedTables kItemTables = {"decontam", "decontam_items", kMigrations, std::size(kMigrations)};
 
 Result<std::vector<ItemRow>> ListItems(const RunStore& store, int64_t job_id) {
-  auto exists = TableExists(store, "decontam_items");
-  if (!exists.ok()) return exists.status();
-  if (!*exists) return std::vector<ItemRow>{};
   // doc_index arrived after the first stores with this table; read it where the column exists.
   auto has_doc_index = ColumnExists(store, "decontam_items", "doc_index");
   if (!has_doc_index.ok()) return has_doc_index.status();
-  SqlQuery q(store, *has_doc_index
-                        ? "SELECT task, item_id, method, status, overlap, doc_index FROM "
-                          "decontam_items WHERE job_id = ? ORDER BY task, item_id"
-                        : "SELECT task, item_id, method, status, overlap, NULL FROM "
-                          "decontam_items WHERE job_id = ? ORDER BY task, item_id");
-  q.Bind(job_id);
-  std::vector<ItemRow> out;
-  while (q.Next()) {
-    ItemRow r;
-    r.job_id = job_id;
-    r.task = q.Text(0);
-    r.item_id = q.Text(1);
-    r.method = q.Text(2);
-    r.status = q.Text(3);
-    r.overlap = q.Double(4);
-    r.doc_index = q.OptInt(5);
-    out.push_back(std::move(r));
-  }
-  if (!q.status().ok()) return q.status();
-  return out;
+  return ReadJobRows<ItemRow>(store, "decontam_items",
+                              *has_doc_index
+                                  ? "SELECT task, item_id, method, status, overlap, doc_index "
+                                    "FROM decontam_items WHERE job_id = ? ORDER BY task, item_id"
+                                  : "SELECT task, item_id, method, status, overlap, NULL FROM "
+                                    "decontam_items WHERE job_id = ? ORDER BY task, item_id",
+                              job_id, [&](const SqlQuery& q) {
+                                ItemRow r;
+                                r.job_id = job_id;
+                                r.task = q.Text(0);
+                                r.item_id = q.Text(1);
+                                r.method = q.Text(2);
+                                r.status = q.Text(3);
+                                r.overlap = q.Double(4);
+                                r.doc_index = q.OptInt(5);
+                                return r;
+                              });
 }
 
 Result<bool> AnyItems(const RunStore& store) {

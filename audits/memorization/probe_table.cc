@@ -41,37 +41,31 @@ const OwnedTables kProbeTables = {"memorization", "mem_probes", kMigrations,
                                   std::size(kMigrations)};
 
 Result<std::vector<ProbeRow>> ListProbes(const RunStore& store, int64_t job_id) {
-  auto exists = TableExists(store, "mem_probes");
-  if (!exists.ok()) return exists.status();
-  if (!*exists) return std::vector<ProbeRow>{};
-  SqlQuery q(store,
-             "SELECT probe_id, probe_index, source, group_json, suffix_text, output_text, exact, "
-             "approx, edit_distance, pythia_score, lcp, char_similarity, trivial, duplicates "
-             "FROM mem_probes WHERE job_id = ? ORDER BY probe_index, probe_id");
-  q.Bind(job_id);
-  std::vector<ProbeRow> out;
-  while (q.Next()) {
-    ProbeRow r;
-    r.job_id = job_id;
-    r.probe_id = q.Text(0);
-    r.probe_index = q.Int(1);
-    r.source = q.Text(2);
-    r.group = nlohmann::json::parse(q.Text(3), nullptr, false);
-    if (r.group.is_discarded()) r.group = nlohmann::json::object();
-    r.suffix_text = q.Text(4);
-    r.output_text = q.Text(5);
-    r.exact = q.Int(6) != 0;
-    r.approx = q.Int(7) != 0;
-    r.edit_distance = q.Int(8);
-    r.pythia_score = q.Double(9);
-    r.lcp = q.Int(10);
-    r.char_similarity = q.Double(11);
-    r.trivial = q.Int(12) != 0;
-    r.duplicates = q.OptInt(13);
-    out.push_back(std::move(r));
-  }
-  if (!q.status().ok()) return q.status();
-  return out;
+  return ReadJobRows<ProbeRow>(
+      store, "mem_probes",
+      "SELECT probe_id, probe_index, source, group_json, suffix_text, output_text, exact, approx, "
+      "edit_distance, pythia_score, lcp, char_similarity, trivial, duplicates FROM mem_probes "
+      "WHERE job_id = ? ORDER BY probe_index, probe_id",
+      job_id, [&](const SqlQuery& q) {
+        ProbeRow r;
+        r.job_id = job_id;
+        r.probe_id = q.Text(0);
+        r.probe_index = q.Int(1);
+        r.source = q.Text(2);
+        r.group = nlohmann::json::parse(q.Text(3), nullptr, false);
+        if (r.group.is_discarded()) r.group = nlohmann::json::object();
+        r.suffix_text = q.Text(4);
+        r.output_text = q.Text(5);
+        r.exact = q.Int(6) != 0;
+        r.approx = q.Int(7) != 0;
+        r.edit_distance = q.Int(8);
+        r.pythia_score = q.Double(9);
+        r.lcp = q.Int(10);
+        r.char_similarity = q.Double(11);
+        r.trivial = q.Int(12) != 0;
+        r.duplicates = q.OptInt(13);
+        return r;
+      });
 }
 
 Result<bool> AnyProbes(const RunStore& store) {

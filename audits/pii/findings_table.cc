@@ -38,9 +38,6 @@ const char* const kMigrations[] = {kV1, kV2};
 const OwnedTables kFindingsTables = {"pii", "pii_findings", kMigrations, std::size(kMigrations)};
 
 Result<std::vector<FindingRow>> ListFindings(const RunStore& store, int64_t job_id) {
-  auto exists = TableExists(store, "pii_findings");
-  if (!exists.ok()) return exists.status();
-  if (!*exists) return std::vector<FindingRow>{};
   // Stores at version 1 (read as they are) have no model column.
   auto has_model = ColumnExists(store, "pii_findings", "model");
   if (!has_model.ok()) return has_model.status();
@@ -49,28 +46,24 @@ Result<std::vector<FindingRow>> ListFindings(const RunStore& store, int64_t job_
                               "score, likelihood, validator, quote, ") +
                           (*has_model ? "model" : "''") +
                           " FROM pii_findings WHERE job_id = ? ORDER BY rowid";
-  SqlQuery q(store, sql.c_str());
-  q.Bind(job_id);
-  std::vector<FindingRow> out;
-  while (q.Next()) {
-    FindingRow r;
-    r.job_id = job_id;
-    r.origin = q.Text(0);
-    r.doc = q.Text(1);
-    r.entity = q.Text(2);
-    r.start = q.Int(3);
-    r.end = q.Int(4);
-    r.cp_start = q.Int(5);
-    r.cp_end = q.Int(6);
-    r.score = q.Double(7);
-    r.likelihood = q.Text(8);
-    r.validator = q.Text(9);
-    r.quote = q.Text(10);
-    r.model = q.Text(11);
-    out.push_back(std::move(r));
-  }
-  if (!q.status().ok()) return q.status();
-  return out;
+  return ReadJobRows<FindingRow>(store, "pii_findings", sql.c_str(), job_id,
+                                 [&](const SqlQuery& q) {
+                                   FindingRow r;
+                                   r.job_id = job_id;
+                                   r.origin = q.Text(0);
+                                   r.doc = q.Text(1);
+                                   r.entity = q.Text(2);
+                                   r.start = q.Int(3);
+                                   r.end = q.Int(4);
+                                   r.cp_start = q.Int(5);
+                                   r.cp_end = q.Int(6);
+                                   r.score = q.Double(7);
+                                   r.likelihood = q.Text(8);
+                                   r.validator = q.Text(9);
+                                   r.quote = q.Text(10);
+                                   r.model = q.Text(11);
+                                   return r;
+                                 });
 }
 
 Result<bool> AnyFindings(const RunStore& store) {

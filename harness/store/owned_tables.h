@@ -18,10 +18,13 @@
 #define MNEMO_HARNESS_STORE_OWNED_TABLES_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "harness/core/status.h"
 #include "harness/store/run_store.h"
+#include "harness/store/sql_query.h"
 
 namespace mnemo {
 
@@ -50,6 +53,23 @@ Result<bool> TableExists(const RunStore& store, const std::string& table);
 // True when `table` has `column` (a reader of a table whose later versions added columns).
 Result<bool> ColumnExists(const RunStore& store, const std::string& table,
                           const std::string& column);
+
+// The rows of one job in an owned table, none when the store lacks the table (older and
+// read-only stores): `sql` selects them with the job id as its one parameter, and read(q)
+// makes the Row of q's current row.
+template <typename Row, typename Read>
+Result<std::vector<Row>> ReadJobRows(const RunStore& store, const std::string& table,
+                                     const char* sql, int64_t job_id, Read read) {
+  auto exists = TableExists(store, table);
+  if (!exists.ok()) return exists.status();
+  std::vector<Row> out;
+  if (!*exists) return out;
+  SqlQuery q(store, sql);
+  q.Bind(job_id);
+  while (q.Next()) out.push_back(read(q));
+  if (!q.status().ok()) return q.status();
+  return out;
+}
 
 }  // namespace mnemo
 

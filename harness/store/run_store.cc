@@ -152,6 +152,19 @@ std::string ColText(sqlite3_stmt* s, int i) {
   return std::string(t, static_cast<size_t>(sqlite3_column_bytes(s, i)));
 }
 
+// Steps `s` through its rows, calling read(s) for each until one fails; `what` names the
+// read in errors.
+template <typename Read>
+Status ForEachRow(sqlite3* db, const std::string& path, sqlite3_stmt* s, const std::string& what,
+                  Read read) {
+  for (;;) {
+    bool row = false;
+    MNEMO_RETURN_IF_ERROR(Step(db, path, s, what, &row));
+    if (!row) return Status::Ok();
+    MNEMO_RETURN_IF_ERROR(read(s));
+  }
+}
+
 int ReadUserVersion(sqlite3* db, int* version) {
   sqlite3_stmt* s = nullptr;
   int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, nullptr);
@@ -235,6 +248,27 @@ Status ReadRun(const std::string& path, sqlite3_stmt* s, RunRecord* run) {
   run->status = ColText(s, 7);
   run->seed = static_cast<uint64_t>(sqlite3_column_int64(s, 8));
   return Status::Ok();
+}
+
+// Writes `rows` with `sql` in one IMMEDIATE transaction (joined to an open one, as TxnScope
+// does): bind(b, row) binds a row's values, name(row) names it in errors. A row that fails
+// rolls back them all.
+template <typename Row, typename Bind, typename Name>
+Status WriteRows(sqlite3* db, const std::string& path, bool joined, const char* sql,
+                 const std::vector<Row>& rows, Bind bind, Name name) {
+  if (rows.empty()) return Status::Ok();
+  TxnScope txn(db, path, joined);
+  MNEMO_RETURN_IF_ERROR(txn.Begin("BEGIN IMMEDIATE"));
+  OwnedStmt s;
+  MNEMO_RETURN_IF_ERROR(Prepare(db, path, sql, &s));
+  for (const Row& row : rows) {
+    sqlite3_reset(s.get());
+    Binder b(s.get());
+    bind(b, row);
+    if (!b.ok()) return SqlErr(db, path, "binding " + name(row));
+    MNEMO_RETURN_IF_ERROR(Step(db, path, s.get(), "storing " + name(row), nullptr));
+  }
+  return txn.Commit();
 }
 
 }  // namespace
@@ -433,14 +467,12 @@ Result<std::vector<RunRecord>> RunStore::ListRuns() {
   MNEMO_RETURN_IF_ERROR(
       Prepare(db_, path_, (std::string(kRunColumns) + " ORDER BY id").c_str(), &s));
   std::vector<RunRecord> runs;
-  for (;;) {
-    bool row = false;
-    MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "listing runs", &row));
-    if (!row) break;
+  MNEMO_RETURN_IF_ERROR(ForEachRow(db_, path_, s.get(), "listing runs", [&](sqlite3_stmt* st) {
     RunRecord run;
-    MNEMO_RETURN_IF_ERROR(ReadRun(path_, s.get(), &run));
+    MNEMO_RETURN_IF_ERROR(ReadRun(path_, st, &run));
     runs.push_back(std::move(run));
-  }
+    return Status::Ok();
+  }));
   return runs;
 }
 
@@ -535,22 +567,21 @@ Result<std::vector<RunModelRecord>> RunStore::ListRunModels(int64_t run_id) {
                                 "WHERE run_id = ? ORDER BY rowid",
                                 &s));
   if (!Binder(s.get()).Int(run_id).ok()) return SqlError("binding run id");
-  for (;;) {
-    bool row = false;
-    MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "listing the models of a run", &row));
-    if (!row) break;
-    RunModelRecord rm;
-    rm.run_id = sqlite3_column_int64(s.get(), 0);
-    rm.name = ColText(s.get(), 1);
-    rm.model_id = sqlite3_column_int64(s.get(), 2);
-    if (sqlite3_column_type(s.get(), 3) != SQLITE_NULL &&
-        (!ParseJson(ColText(s.get(), 3), &rm.runtime) || !rm.runtime.is_object())) {
-      return Status::InvalidArgument("run store '" + path_ + "': model '" + rm.name + "' of run " +
-                                     std::to_string(run_id) +
-                                     " has a runtime_json that is not a JSON object");
-    }
-    out.push_back(std::move(rm));
-  }
+  MNEMO_RETURN_IF_ERROR(
+      ForEachRow(db_, path_, s.get(), "listing the models of a run", [&](sqlite3_stmt* st) {
+        RunModelRecord rm;
+        rm.run_id = sqlite3_column_int64(st, 0);
+        rm.name = ColText(st, 1);
+        rm.model_id = sqlite3_column_int64(st, 2);
+        if (sqlite3_column_type(st, 3) != SQLITE_NULL &&
+            (!ParseJson(ColText(st, 3), &rm.runtime) || !rm.runtime.is_object())) {
+          return Status::InvalidArgument("run store '" + path_ + "': model '" + rm.name +
+                                         "' of run " + std::to_string(run_id) +
+                                         " has a runtime_json that is not a JSON object");
+        }
+        out.push_back(std::move(rm));
+        return Status::Ok();
+      }));
   return out;
 }
 
@@ -619,27 +650,25 @@ Result<std::vector<JobRecord>> RunStore::ListJobs(int64_t run_id) {
                                 &s));
   if (!Binder(s.get()).Int(run_id).ok()) return SqlError("binding run id");
   std::vector<JobRecord> jobs;
-  for (;;) {
-    bool row = false;
-    MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "listing jobs", &row));
-    if (!row) break;
+  MNEMO_RETURN_IF_ERROR(ForEachRow(db_, path_, s.get(), "listing jobs", [&](sqlite3_stmt* st) {
     JobRecord job;
-    job.id = sqlite3_column_int64(s.get(), 0);
-    job.run_id = sqlite3_column_int64(s.get(), 1);
-    job.model_id = sqlite3_column_int64(s.get(), 2);  // NULL reads as 0
-    job.kind = ColText(s.get(), 3);
-    job.name = ColText(s.get(), 4);
-    if (!ParseJson(ColText(s.get(), 5), &job.config)) {
+    job.id = sqlite3_column_int64(st, 0);
+    job.run_id = sqlite3_column_int64(st, 1);
+    job.model_id = sqlite3_column_int64(st, 2);  // NULL reads as 0
+    job.kind = ColText(st, 3);
+    job.name = ColText(st, 4);
+    if (!ParseJson(ColText(st, 5), &job.config)) {
       return Status::InvalidArgument("run store '" + path_ + "': job " + std::to_string(job.id) +
                                      " has invalid config_json");
     }
-    job.status = ColText(s.get(), 6);
-    job.n_requests = sqlite3_column_int64(s.get(), 7);
-    job.n_cached = sqlite3_column_int64(s.get(), 8);
-    job.started_at = ColText(s.get(), 9);
-    job.finished_at = ColText(s.get(), 10);
+    job.status = ColText(st, 6);
+    job.n_requests = sqlite3_column_int64(st, 7);
+    job.n_cached = sqlite3_column_int64(st, 8);
+    job.started_at = ColText(st, 9);
+    job.finished_at = ColText(st, 10);
     jobs.push_back(std::move(job));
-  }
+    return Status::Ok();
+  }));
   return jobs;
 }
 
@@ -726,24 +755,16 @@ Result<int64_t> RunStore::CountResponses() {
 // ---- Samples and metrics -------------------------------------------------------------------
 
 Status RunStore::PutSamples(int64_t job_id, const std::vector<SampleRecord>& samples) {
-  if (samples.empty()) return Status::Ok();
-  TxnScope txn(db_, path_, in_txn_);
-  MNEMO_RETURN_IF_ERROR(txn.Begin("BEGIN IMMEDIATE"));
-  OwnedStmt s;
-  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_,
-                                "INSERT OR REPLACE INTO samples "
-                                "(job_id, doc_id, doc_index, data_json) VALUES (?, ?, ?, ?)",
-                                &s));
-  for (const SampleRecord& sample : samples) {
-    sqlite3_reset(s.get());
-    Binder b(s.get());
-    b.Int(job_id).Text(sample.doc_id).Int(sample.doc_index).Text(Dump(sample.data));
-    if (!b.ok()) return SqlError("binding sample '" + sample.doc_id + "'");
-    MNEMO_RETURN_IF_ERROR(
-        Step(db_, path_, s.get(),
-             "storing sample '" + sample.doc_id + "' of job " + std::to_string(job_id), nullptr));
-  }
-  return txn.Commit();
+  return WriteRows(
+      db_, path_, in_txn_,
+      "INSERT OR REPLACE INTO samples (job_id, doc_id, doc_index, data_json) VALUES (?, ?, ?, ?)",
+      samples,
+      [&](Binder& b, const SampleRecord& sample) {
+        b.Int(job_id).Text(sample.doc_id).Int(sample.doc_index).Text(Dump(sample.data));
+      },
+      [&](const SampleRecord& sample) {
+        return "sample '" + sample.doc_id + "' of job " + std::to_string(job_id);
+      });
 }
 
 Result<std::vector<SampleRecord>> RunStore::GetSamples(int64_t job_id) {
@@ -754,48 +775,39 @@ Result<std::vector<SampleRecord>> RunStore::GetSamples(int64_t job_id) {
                                 &s));
   if (!Binder(s.get()).Int(job_id).ok()) return SqlError("binding job id");
   std::vector<SampleRecord> samples;
-  for (;;) {
-    bool row = false;
-    MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "reading samples", &row));
-    if (!row) break;
+  MNEMO_RETURN_IF_ERROR(ForEachRow(db_, path_, s.get(), "reading samples", [&](sqlite3_stmt* st) {
     SampleRecord sample;
-    sample.doc_id = ColText(s.get(), 0);
-    sample.doc_index = sqlite3_column_int64(s.get(), 1);
-    if (!ParseJson(ColText(s.get(), 2), &sample.data)) {
+    sample.doc_id = ColText(st, 0);
+    sample.doc_index = sqlite3_column_int64(st, 1);
+    if (!ParseJson(ColText(st, 2), &sample.data)) {
       return Status::InvalidArgument("run store '" + path_ + "': sample '" + sample.doc_id +
                                      "' of job " + std::to_string(job_id) +
                                      " has invalid data_json");
     }
     samples.push_back(std::move(sample));
-  }
+    return Status::Ok();
+  }));
   return samples;
 }
 
 Status RunStore::PutMetrics(int64_t job_id, const std::vector<MetricRecord>& metrics) {
-  if (metrics.empty()) return Status::Ok();
-  TxnScope txn(db_, path_, in_txn_);
-  MNEMO_RETURN_IF_ERROR(txn.Begin("BEGIN IMMEDIATE"));
-  OwnedStmt s;
-  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_,
-                                "INSERT OR REPLACE INTO metrics (job_id, name, filter, value, "
-                                "stderr, n, higher_is_better) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                &s));
-  for (const MetricRecord& m : metrics) {
-    sqlite3_reset(s.get());
-    Binder b(s.get());
-    b.Int(job_id).Text(m.name).Text(m.filter).Double(m.value);
-    if (m.stderr_value) {
-      b.Double(*m.stderr_value);
-    } else {
-      b.Null();
-    }
-    b.Int(m.n).Int(m.higher_is_better ? 1 : 0);
-    if (!b.ok()) return SqlError("binding metric '" + m.name + "'");
-    MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(),
-                               "storing metric '" + m.name + "' of job " + std::to_string(job_id),
-                               nullptr));
-  }
-  return txn.Commit();
+  return WriteRows(
+      db_, path_, in_txn_,
+      "INSERT OR REPLACE INTO metrics (job_id, name, filter, value, stderr, n, higher_is_better) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)",
+      metrics,
+      [&](Binder& b, const MetricRecord& m) {
+        b.Int(job_id).Text(m.name).Text(m.filter).Double(m.value);
+        if (m.stderr_value) {
+          b.Double(*m.stderr_value);
+        } else {
+          b.Null();
+        }
+        b.Int(m.n).Int(m.higher_is_better ? 1 : 0);
+      },
+      [&](const MetricRecord& m) {
+        return "metric '" + m.name + "' of job " + std::to_string(job_id);
+      });
 }
 
 Result<std::vector<MetricRecord>> RunStore::GetMetrics(int64_t job_id) {
@@ -807,23 +819,20 @@ Result<std::vector<MetricRecord>> RunStore::GetMetrics(int64_t job_id) {
                                 &s));
   if (!Binder(s.get()).Int(job_id).ok()) return SqlError("binding job id");
   std::vector<MetricRecord> metrics;
-  for (;;) {
-    bool row = false;
-    MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "reading metrics", &row));
-    if (!row) break;
+  MNEMO_RETURN_IF_ERROR(ForEachRow(db_, path_, s.get(), "reading metrics", [&](sqlite3_stmt* st) {
     MetricRecord m;
-    m.name = ColText(s.get(), 0);
-    m.filter = ColText(s.get(), 1);
-    m.value = sqlite3_column_type(s.get(), 2) == SQLITE_NULL
-                  ? std::numeric_limits<double>::quiet_NaN()
-                  : sqlite3_column_double(s.get(), 2);
-    if (sqlite3_column_type(s.get(), 3) != SQLITE_NULL) {
-      m.stderr_value = sqlite3_column_double(s.get(), 3);
+    m.name = ColText(st, 0);
+    m.filter = ColText(st, 1);
+    m.value = sqlite3_column_type(st, 2) == SQLITE_NULL ? std::numeric_limits<double>::quiet_NaN()
+                                                        : sqlite3_column_double(st, 2);
+    if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+      m.stderr_value = sqlite3_column_double(st, 3);
     }
-    m.n = sqlite3_column_int64(s.get(), 4);
-    m.higher_is_better = sqlite3_column_int(s.get(), 5) != 0;
+    m.n = sqlite3_column_int64(st, 4);
+    m.higher_is_better = sqlite3_column_int(st, 5) != 0;
     metrics.push_back(std::move(m));
-  }
+    return Status::Ok();
+  }));
   return metrics;
 }
 
