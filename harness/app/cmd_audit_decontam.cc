@@ -16,19 +16,6 @@
 namespace po = boost::program_options;
 
 namespace mnemo {
-namespace {
-
-std::vector<std::string> SplitComma(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string x;
-  while (std::getline(ss, x, ','))
-    if (!x.empty()) out.push_back(x);
-  return out;
-}
-
-}  // namespace
-
 // Prints the per-task counts and the rescoring table.
 void PrintDecontamReport(const decontam::AuditConfig& cfg, const decontam::AuditReport& r) {
   std::printf("%-20s %-8s %7s  %-40s %12s\n", "task", "method", "items", "counts", "mean overlap");

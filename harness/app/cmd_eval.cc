@@ -14,17 +14,6 @@ namespace mnemo {
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
-namespace {
-std::vector<std::string> SplitComma(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string x;
-  while (std::getline(ss, x, ','))
-    if (!x.empty()) out.push_back(x);
-  return out;
-}
-}  // namespace
-
 int RunEvalCommand(int argc, char** argv) {
   std::string model_spec, tasks_arg, db, output;
   std::vector<std::string> task_dirs;

@@ -17,10 +17,12 @@ namespace {
 
 Status ParseGenerateLine(const JsonlReader& reader, const nlohmann::json& obj, const Model& model,
                          InputItem* item) {
-  LineFields f(obj, reader.path() + ":" + std::to_string(reader.line_number()));
-  MNEMO_RETURN_IF_ERROR(f.Id(&item->id));
+  LineFields f(reader, obj);
+  MNEMO_RETURN_IF_ERROR(f.Start(MN_REQ_GENERATE,
+                                {"id", "prompt", "prompt_tokens", "max_tokens", "greedy",
+                                 "temperature", "top_p", "top_k", "seed", "stop", "ignore_eos"},
+                                item));
   Request& r = item->request;
-  r.kind = MN_REQ_GENERATE;
   if (f.Has("prompt_tokens")) {
     if (f.Has("prompt")) return f.Error("prompt", "and 'prompt_tokens' are both given; use one");
     MNEMO_RETURN_IF_ERROR(f.Tokens("prompt_tokens", &r.context));
@@ -55,6 +57,11 @@ Status ParseGenerateLine(const JsonlReader& reader, const nlohmann::json& obj, c
   }
   if (f.Has("seed")) MNEMO_RETURN_IF_ERROR(f.UInt64("seed", &r.gen.seed));
   if (f.Has("stop")) MNEMO_RETURN_IF_ERROR(f.StringList("stop", &r.gen.stop));
+  if (f.Has("ignore_eos")) {  // llama-server's name: never end on an end-of-generation token
+    bool ignore = false;
+    MNEMO_RETURN_IF_ERROR(f.Bool("ignore_eos", &ignore));
+    r.gen.stop_at_eos = !ignore;
+  }
   if (r.context.size() + r.gen.max_tokens > model.info().n_ctx && model.info().n_ctx > 0) {
     return f.Error("max_tokens", "plus the prompt (" + std::to_string(r.context.size()) +
                                      " tokens) exceeds the model context of " +

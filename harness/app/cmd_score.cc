@@ -18,10 +18,11 @@ namespace {
 
 Status ParseScoreLine(const JsonlReader& reader, const nlohmann::json& obj, const Model& model,
                       InputItem* item) {
-  LineFields f(obj, reader.path() + ":" + std::to_string(reader.line_number()));
-  MNEMO_RETURN_IF_ERROR(f.Id(&item->id));
+  LineFields f(reader, obj);
+  MNEMO_RETURN_IF_ERROR(
+      f.Start(MN_REQ_SCORE,
+              {"id", "context", "continuation", "context_tokens", "continuation_tokens"}, item));
   Request& r = item->request;
-  r.kind = MN_REQ_SCORE;
   if (f.Has("context_tokens") || f.Has("continuation_tokens")) {
     MNEMO_RETURN_IF_ERROR(f.Tokens("context_tokens", &r.context));
     MNEMO_RETURN_IF_ERROR(f.Tokens("continuation_tokens", &r.continuation));

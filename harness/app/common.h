@@ -26,6 +26,9 @@ void AddModelOptions(boost::program_options::options_description* desc, ModelOpt
 // First Ctrl-C asks the scheduler to stop after the batches in flight; a second one exits.
 void InstallInterruptHandler();
 
+// The non-empty items of a comma-separated option value ("a,,b" -> {"a", "b"}).
+std::vector<std::string> SplitComma(const std::string& s);
+
 // Parses argv for a subcommand; prints help (returns kExitOk via *exit_code) or usage errors.
 // Returns true when the command should run.
 bool ParseCommandLine(int argc, char** argv, const char* usage,

@@ -78,6 +78,22 @@ Status LineFields::StringList(const char* f, std::vector<std::string>* out) cons
   return Status::Ok();
 }
 
+Status LineFields::Start(mn_request_kind kind, std::initializer_list<const char*> known,
+                         InputItem* item) const {
+  for (const auto& [key, value] : obj_.items()) {
+    bool ok = false;
+    for (const char* k : known) ok = ok || key == k;
+    if (ok) continue;
+    std::string names;
+    for (const char* k : known) names += std::string(names.empty() ? "" : ", ") + k;
+    return Status::InvalidArgument(where_ + ": field '" + key + "' is not known (known: " + names +
+                                   ")");
+  }
+  MNEMO_RETURN_IF_ERROR(Id(&item->id));
+  item->request.kind = kind;
+  return Status::Ok();
+}
+
 Status LineFields::Id(nlohmann::json* out) const {
   if (!Has("id")) return Error("id", "is missing");
   if (!obj_["id"].is_string() && !obj_["id"].is_number_integer())

@@ -4,6 +4,7 @@
 #ifndef MNEMO_HARNESS_APP_REQUEST_IO_H_
 #define MNEMO_HARNESS_APP_REQUEST_IO_H_
 
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,13 @@ struct InputItem {
 class LineFields {
  public:
   LineFields(const nlohmann::json& obj, std::string where) : obj_(obj), where_(std::move(where)) {}
+  // The line the reader just read.
+  LineFields(const JsonlReader& reader, const nlohmann::json& obj)
+      : LineFields(obj, reader.path() + ":" + std::to_string(reader.line_number())) {}
+  // Starts a request line: refuses a field not in `known` (naming it and the known ones),
+  // reads the id and sets the request's kind.
+  Status Start(mn_request_kind kind, std::initializer_list<const char*> known,
+               InputItem* item) const;
   bool Has(const char* f) const { return obj_.contains(f) && !obj_[f].is_null(); }
   Status Error(const char* f, const std::string& problem) const {
     return Status::InvalidArgument(where_ + ": field '" + f + "' " + problem);
