@@ -6,8 +6,11 @@
 #include <set>
 #include <utility>
 
+#include "audits/decontam/item_table.h"
+#include "audits/memorization/probe_table.h"
 #include "reports/model/run_view.h"
 #include "reports/model/sample_values.h"
+#include "tasks/stats/two_proportions.h"
 
 namespace mnemo::reports {
 namespace {
@@ -122,6 +125,96 @@ std::string RuntimeSummary(const nlohmann::json& runtime) {
   return out;
 }
 
+namespace {
+
+// 0/1 outcomes by unit id (a probe memorised, an eval item dirty).
+using Outcomes = std::map<std::string, bool>;
+
+// A row for a rate where more is worse (memorised probes, dirty items): McNemar on the units
+// both sides hold (the same probes or items), Fisher's exact test when they share none.
+ComparisonRow RateRow(const Outcomes& base, const Outcomes& cand) {
+  ComparisonRow row;
+  auto rate = [](const Outcomes& o, int64_t* k) {
+    *k = 0;
+    for (const auto& [id, x] : o) *k += x;
+    return o.empty() ? 0.0 : static_cast<double>(*k) / static_cast<double>(o.size());
+  };
+  int64_t kb = 0, kc = 0;
+  row.base_value = rate(base, &kb);
+  row.candidate_value = rate(cand, &kc);
+  row.delta = row.candidate_value - row.base_value;
+  auto se = [](double p, size_t n) {
+    return n == 0 ? 0.0 : std::sqrt(p * (1 - p) / static_cast<double>(n));
+  };
+  row.base_stderr = se(row.base_value, base.size());
+  row.candidate_stderr = se(row.candidate_value, cand.size());
+  row.higher_is_better = false;
+  std::vector<double> xb, xc;
+  for (const auto& [id, x] : base) {
+    auto it = cand.find(id);
+    if (it == cand.end()) continue;
+    xb.push_back(x);
+    xc.push_back(it->second);
+  }
+  row.test = !xb.empty() ? McNemarTest(xb, xc)
+                         : TwoProportionTest(kb, static_cast<int64_t>(base.size()), kc,
+                                             static_cast<int64_t>(cand.size()));
+  return row;
+}
+
+// Sets the row's verdict (significant, regression, improvement) and adds it to the comparison.
+void AddRow(const CompareSpec& spec, ComparisonRow row, Comparison* out) {
+  row.significant = row.test.method != "none" && row.test.p_value < spec.alpha;
+  bool finite = std::isfinite(row.delta);
+  bool worse = finite && (row.higher_is_better ? row.delta < 0 : row.delta > 0);
+  bool better = finite && (row.higher_is_better ? row.delta > 0 : row.delta < 0);
+  bool beyond = finite && std::fabs(row.delta) > spec.threshold;
+  row.regression = worse && beyond && row.significant;
+  row.improvement = better && beyond && row.significant;
+  out->regressions += row.regression;
+  out->improvements += row.improvement;
+  out->rows.push_back(std::move(row));
+}
+
+// The latest job of each name among `jobs` (a rerun in the same run replaces).
+std::map<std::string, const JobView*> LatestByName(const std::vector<const JobView*>& jobs) {
+  std::map<std::string, const JobView*> out;
+  for (const auto* j : jobs) out[j->job.name] = j;
+  return out;
+}
+
+// Memorisation of one job pair: the exact-match rate over all probes and per duplication
+// bucket (the probes' corpus count, else their "repeats"), rows keyed by filter.
+Status MemorizationRows(RunStore* store, const JobView& bj, const JobView& cj,
+                        std::vector<std::pair<std::string, std::pair<Outcomes, Outcomes>>>* out) {
+  std::map<std::string, std::pair<Outcomes, Outcomes>> by;
+  std::vector<std::string> order = {"all"};
+  for (int side = 0; side < 2; ++side) {
+    auto probes = memorization::ListProbes(*store, (side == 0 ? bj : cj).job.id);
+    if (!probes.ok()) return probes.status();
+    for (const auto& p : *probes) {
+      std::string bucket;
+      if (p.duplicates) {
+        bucket = "duplicates=" + std::to_string(*p.duplicates);
+      } else if (p.group.is_object() && p.group.contains("repeats") &&
+                 p.group["repeats"].is_number_integer()) {
+        bucket = "repeats=" + std::to_string(p.group["repeats"].get<int64_t>());
+      }
+      for (const std::string& key : {std::string("all"), bucket}) {
+        if (key.empty()) continue;
+        if (by.count(key) == 0 && key != "all") order.push_back(key);
+        auto& o = side == 0 ? by[key].first : by[key].second;
+        o[p.probe_id] = p.exact;
+      }
+    }
+  }
+  for (const auto& key : order)
+    if (by.count(key)) out->emplace_back(key, by[key]);
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<Comparison> CompareRuns(RunStore* store, const CompareSpec& spec) {
   Comparison out;
   out.spec = spec;
@@ -212,16 +305,50 @@ Result<Comparison> CompareRuns(RunStore* store, const CompareSpec& spec) {
         } else {
           row.test = PairedBootstrap(agg, b, c, spec.bootstrap);
         }
-        row.significant = row.test.method != "none" && row.test.p_value < spec.alpha;
-        bool finite = std::isfinite(row.delta);
-        bool worse = finite && (row.higher_is_better ? row.delta < 0 : row.delta > 0);
-        bool better = finite && (row.higher_is_better ? row.delta > 0 : row.delta < 0);
-        bool beyond = finite && std::fabs(row.delta) > spec.threshold;
-        row.regression = worse && beyond && row.significant;
-        row.improvement = better && beyond && row.significant;
-        out.regressions += row.regression;
-        out.improvements += row.improvement;
-        out.rows.push_back(std::move(row));
+        AddRow(spec, std::move(row), &out);
+      }
+    }
+    // Memorisation: a candidate that memorises more regresses, as one that scores less.
+    auto bmem = LatestByName(base->JobsOf("memorization", bm));
+    auto cmem = LatestByName(cand->JobsOf("memorization", cm));
+    for (const auto& [name, bj] : bmem) {
+      auto cit = cmem.find(name);
+      if (cit == cmem.end()) continue;
+      std::vector<std::pair<std::string, std::pair<Outcomes, Outcomes>>> buckets;
+      MNEMO_RETURN_IF_ERROR(MemorizationRows(store, *bj, *cit->second, &buckets));
+      for (const auto& [filter, sides] : buckets) {
+        ComparisonRow row = RateRow(sides.first, sides.second);
+        row.base_model = bm;
+        row.candidate_model = cm;
+        row.task = "memorization:" + name;
+        row.metric = "exact_rate";
+        row.filter = filter;
+        AddRow(spec, std::move(row), &out);
+      }
+    }
+  }
+  // Decontamination (model-free jobs): the dirty share of each task and method, item by item.
+  if (spec.base_run != spec.candidate_run) {
+    auto bdc = LatestByName(base->JobsOf("decontam"));
+    auto cdc = LatestByName(cand->JobsOf("decontam"));
+    for (const auto& [name, bj] : bdc) {
+      auto cit = cdc.find(name);
+      if (cit == cdc.end()) continue;
+      std::map<std::pair<std::string, std::string>, std::pair<Outcomes, Outcomes>> by;
+      for (int side = 0; side < 2; ++side) {
+        auto items = decontam::ListItems(*store, (side == 0 ? bj : cit->second)->job.id);
+        if (!items.ok()) return items.status();
+        for (const auto& it : *items) {
+          auto& o = side == 0 ? by[{it.task, it.method}].first : by[{it.task, it.method}].second;
+          o[it.item_id] = it.status == "dirty";
+        }
+      }
+      for (const auto& [key, sides] : by) {
+        ComparisonRow row = RateRow(sides.first, sides.second);
+        row.task = "decontam:" + key.first;
+        row.metric = "dirty_share";
+        row.filter = key.second;
+        AddRow(spec, std::move(row), &out);
       }
     }
   }

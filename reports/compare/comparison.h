@@ -10,6 +10,13 @@
 // 0/1 values, else a paired bootstrap of the metric's aggregation; metrics whose aggregation
 // cannot be recomputed from samples (f1, mcc, ...) get no test.
 //
+// Audits compare too (higher is worse): each memorisation job of a model pair by name, the
+// exact-match rate over all probes and per duplication bucket (task "memorization:<job>",
+// metric exact_rate, filter "all", "duplicates=K" or "repeats=K"); and, between two runs, each
+// decontamination job's dirty share per task and method (task "decontam:<task>", metric
+// dirty_share, filter the method). Units both sides hold (probe ids, item ids) are paired:
+// McNemar; with none shared, Fisher's exact test (tasks/stats/two_proportions.h).
+//
 // A row is a regression when the candidate is worse (respecting higher_is_better), the
 // absolute delta of the stored scores exceeds the threshold, and the paired test gives
 // p < alpha. Improvements are the mirror image.

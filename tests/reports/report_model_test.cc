@@ -367,5 +367,54 @@ TEST_F(ReportModelTest, ComparisonFindsTheRegressionAndNothingOnIdenticalSides) 
   EXPECT_NE(bad.status().message().find("base, candidate"), std::string::npos);
 }
 
+// Issue 17, item 6: the gate trips when the candidate memorises more. Same canaries on both
+// sides (paired by probe id: McNemar), per repeats bucket and over all.
+TEST_F(ReportModelTest, ComparisonTripsWhenTheCandidateMemorisesMore) {
+  for (const std::string model : {"base", "candidate"}) {
+    int64_t job = AddJob("memorization", model);
+    for (int i = 0; i < 120; ++i) {
+      int repeats = i < 60 ? 1 : 8;
+      int in_bucket = i % 60;
+      bool exact = repeats == 8 && in_bucket < (model == "base" ? 10 : 40);
+      Sql("INSERT INTO mem_probes VALUES (" + std::to_string(job) + ", 'c" + std::to_string(i) +
+          "', " + std::to_string(i) + ", 'canaries', '{\"repeats\": " + std::to_string(repeats) +
+          "}', '[]', '[]', '[]', 'x', 'y', " + std::to_string(exact) + ", " +
+          std::to_string(exact) + ", 0, 1.0, 50, 1.0, 0, NULL)");
+    }
+  }
+  CompareSpec spec;
+  spec.base_run = spec.candidate_run = run_;
+  spec.base_model = "base";
+  spec.candidate_model = "candidate";
+  auto c = CompareRuns(store_.get(), spec);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  std::map<std::string, ComparisonRow> mem;
+  for (const auto& r : c->rows)
+    if (r.task == "memorization:memorization") mem[r.filter] = r;
+  ASSERT_EQ(mem.size(), 3u);  // all, repeats=1, repeats=8
+  const ComparisonRow& hot = mem["repeats=8"];
+  EXPECT_EQ(hot.metric, "exact_rate");
+  EXPECT_FALSE(hot.higher_is_better);
+  EXPECT_NEAR(hot.base_value, 10.0 / 60, 1e-12);
+  EXPECT_NEAR(hot.candidate_value, 40.0 / 60, 1e-12);
+  EXPECT_EQ(hot.test.method, "mcnemar-chi2");  // 30 discordant probes, all one way
+  EXPECT_EQ(hot.test.n, 60);
+  EXPECT_TRUE(hot.regression);
+  EXPECT_TRUE(mem["all"].regression);
+  EXPECT_FALSE(mem["repeats=1"].significant);  // nothing memorised on either side
+  int mem_regressions = 0;
+  for (const auto& [f, r] : mem) mem_regressions += r.regression;
+  EXPECT_EQ(mem_regressions, 2);
+  // The same model on both sides: no difference.
+  spec.candidate_model = "base";
+  auto same = CompareRuns(store_.get(), spec);
+  ASSERT_TRUE(same.ok());
+  for (const auto& r : same->rows) {
+    if (r.task == "memorization:memorization") {
+      EXPECT_FALSE(r.regression);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mnemo::reports
