@@ -29,8 +29,10 @@ int RunAuditCommand(int argc, char** argv) {
     usage(stdout);
     return kExitOk;
   }
+  // The British spelling is accepted.
+  const char* kind = std::strcmp(argv[1], "memorisation") == 0 ? "memorization" : argv[1];
   for (const auto& k : kKinds)
-    if (std::strcmp(argv[1], k.name) == 0) return k.run(argc - 1, argv + 1);
+    if (std::strcmp(kind, k.name) == 0) return k.run(argc - 1, argv + 1);
   std::fprintf(stderr, "mnemo: error: unknown audit '%s'\n", argv[1]);
   usage(stderr);
   return kExitUsage;

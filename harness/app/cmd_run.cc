@@ -101,6 +101,7 @@ Result<RunConfig> LoadConfig(const std::string& path) {
     if (!job.is_object()) return pc.Error("", "must be an object");
     std::string kind =
         job.contains("kind") && job["kind"].is_string() ? job["kind"].get<std::string>() : "";
+    if (kind == "memorisation") kind = "memorization";  // the British spelling is accepted
     JobParser parse = nullptr;
     for (int k = 0; k < n_kinds; ++k)
       if (kind == kinds[k].name) parse = kinds[k].parse;
