@@ -68,7 +68,7 @@ std::string ComparisonMarkdown(const Comparison& c) {
                           : r.improvement ? "improved"
                           : r.significant ? "significant, within threshold"
                                           : "";
-    std::string ci = r.test.method == "none"
+    std::string ci = r.test.method == "none" || !std::isfinite(r.test.ci_low)
                          ? "–"
                          : fmt::format("[{}, {}]", Signed(r.test.ci_low), Signed(r.test.ci_high));
     out += fmt::format("| {} | {} | {} | {} {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "tasks/stats/intervals.h"
 
@@ -164,6 +165,39 @@ PairedTestResult PairedBootstrap(Aggregation agg, const std::vector<SampleValue>
   r.p_value = std::min(1.0, 2 * (std::min(le, ge) + 1) / (b + 1));
   r.ci_low = Quantile(&deltas, 0.025);
   r.ci_high = Quantile(&deltas, 0.975);
+  return r;
+}
+
+PairedTestResult PairedPermutationExact(Aggregation agg, const std::vector<SampleValue>& base,
+                                        const std::vector<SampleValue>& candidate) {
+  PairedTestResult r;
+  r.method = "permutation-exact";
+  const size_t n = std::min(base.size(), candidate.size());
+  r.n = static_cast<int64_t>(n);
+  r.ci_low = r.ci_high = std::numeric_limits<double>::quiet_NaN();
+  if (n == 0 || n > kMaxExactPermutationDocs || !IsRecomputable(agg)) {
+    r.method = "none";
+    return r;
+  }
+  r.delta = AggregateValues(agg, candidate) - AggregateValues(agg, base);
+  if (!std::isfinite(r.delta)) {
+    r.method = "none";
+    return r;
+  }
+  const double observed = std::fabs(r.delta) * (1 - 1e-12);
+  std::vector<SampleValue> sb(n), sc(n);
+  int64_t extreme = 0;
+  const uint64_t assignments = uint64_t{1} << n;
+  for (uint64_t mask = 0; mask < assignments; ++mask) {
+    for (size_t i = 0; i < n; ++i) {
+      const bool swap = (mask >> i) & 1;
+      sb[i] = swap ? candidate[i] : base[i];
+      sc[i] = swap ? base[i] : candidate[i];
+    }
+    const double d = AggregateValues(agg, sc) - AggregateValues(agg, sb);
+    extreme += std::isfinite(d) && std::fabs(d) >= observed;
+  }
+  r.p_value = static_cast<double>(extreme) / static_cast<double>(assignments);
   return r;
 }
 

@@ -17,7 +17,8 @@
 namespace mnemo {
 
 struct PairedTestResult {
-  std::string method;  // "mcnemar-exact", "mcnemar-chi2", "paired-bootstrap", "none"
+  std::string method;  // "mcnemar-exact", "mcnemar-chi2", "paired-bootstrap",
+                       // "permutation-exact", "fisher-exact", "none"
   double p_value = 1;  // two-sided; 1 when no test could run
   double delta = 0;    // candidate − base on the shared documents
   double ci_low =
@@ -47,6 +48,16 @@ struct BootstrapOptions {
 PairedTestResult PairedBootstrap(Aggregation agg, const std::vector<SampleValue>& base,
                                  const std::vector<SampleValue>& candidate,
                                  const BootstrapOptions& options);
+
+// Exact paired permutation (randomisation) test, for few documents: each of the 2^n ways of
+// swapping the two sides' values within documents, agg(candidate) − agg(base) recomputed; p is
+// the share of them whose |delta| is at least the observed one (with a 1e-12 relative
+// tolerance). The smallest possible p is 2 / 2^n: three documents can never reach 0.05, which
+// a bootstrap of three documents claims. No interval belongs to it: ci_low and ci_high are NaN.
+// Precondition: n <= kMaxExactPermutationDocs.
+inline constexpr size_t kMaxExactPermutationDocs = 12;
+PairedTestResult PairedPermutationExact(Aggregation agg, const std::vector<SampleValue>& base,
+                                        const std::vector<SampleValue>& candidate);
 
 // True when every value is 0 or 1 (McNemar applies to a mean of such values).
 bool AllBinary(const std::vector<SampleValue>& v);

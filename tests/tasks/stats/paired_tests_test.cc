@@ -81,5 +81,31 @@ TEST(Aggregation, Values) {
   EXPECT_EQ(DefaultAggregationFor("word_perplexity"), Aggregation::kWeightedPerplexity);
 }
 
+// Issue 17, item 7: three documents cannot support significance. The paired bootstrap of
+// three documents that all improve claims p < 0.05; the exact permutation test gives 2/8.
+TEST(PairedPermutationExact, FewDocumentsCannotBeSignificant) {
+  // Per-document log-likelihoods (x) and word counts (w), word perplexity aggregated.
+  std::vector<SampleValue> base = {{-120, 40}, {-95, 30}, {-150, 50}};
+  std::vector<SampleValue> cand = {{-110, 40}, {-90, 30}, {-140, 50}};
+  PairedTestResult boot =
+      PairedBootstrap(Aggregation::kWeightedPerplexity, base, cand, BootstrapOptions());
+  EXPECT_LT(boot.p_value, 0.05);  // the claim the comparison no longer makes
+  PairedTestResult exact = PairedPermutationExact(Aggregation::kWeightedPerplexity, base, cand);
+  EXPECT_EQ(exact.method, "permutation-exact");
+  EXPECT_DOUBLE_EQ(exact.p_value, 2.0 / 8);  // only the observed split and its mirror
+  EXPECT_EQ(exact.n, 3);
+  EXPECT_NEAR(exact.delta, boot.delta, 1e-12);
+  EXPECT_TRUE(std::isnan(exact.ci_low));
+  // Ten documents that all improve: 2 / 1024.
+  std::vector<SampleValue> b10, c10;
+  for (int i = 0; i < 10; ++i) {
+    b10.push_back({0.5 + 0.01 * i, 1});
+    c10.push_back({0.6 + 0.01 * i, 1});
+  }
+  EXPECT_DOUBLE_EQ(PairedPermutationExact(Aggregation::kMean, b10, c10).p_value, 2.0 / 1024);
+  // Identical sides: every assignment is as extreme as the observed zero.
+  EXPECT_DOUBLE_EQ(PairedPermutationExact(Aggregation::kMean, b10, b10).p_value, 1.0);
+}
+
 }  // namespace
 }  // namespace mnemo
