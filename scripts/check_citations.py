@@ -15,10 +15,12 @@ shared folder beside the repository and are checked when it is there.
 
 Usage: check_citations.py [--root DIR]   exit 0 clean, 1 with one line per problem, 2 bad usage.
 """
-import argparse
 import os
 import re
 import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from repo_tools import check_main, files  # noqa: E402  (files: what the check reads)
 
 EXTENSIONS = (".h", ".hpp", ".cc", ".c", ".py", ".md", ".json", ".jsonl", ".cmake", ".txt",
               ".sh", ".in", ".yaml")
@@ -29,22 +31,11 @@ UPSTREAM = (
     "lm_eval/", "tests/test_utils.py", "evaluator_utils.py", "metrics.py", "group.py", "task.py",
 )
 INCLUDE_ROOTS = ("harness/include",)  # where `mnemo/backend.h` lives
-SKIP_DIRS = {"node_modules", "_deps", "third_party", "third-party", "vendor"}  # and .hidden
 C_EXT = (".h", ".hpp", ".cc", ".cpp", ".c")
 TOKEN = re.compile(r"[\w./~<>{}$*@+-]+")
 QUOTED = re.compile(r'"[^"]*"')  # "example values" and "messages" in a comment
 C_START = re.compile(r'//|/\*|R"|["\']')  # what opens a comment or a literal
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^">]+)[">]', re.M)
-
-
-def files(root):
-    """Repository-relative paths of every file; build folders and fetched sources left out."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        top = os.path.relpath(dirpath, root) == "."
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and d[0] != "." and
-                             not (top and (d == "out" or d.startswith("build"))))
-        for f in sorted(filenames):
-            yield os.path.relpath(os.path.join(dirpath, f), root)
 
 
 def kind(rel):
@@ -185,22 +176,5 @@ def check(root):
             for token in citations(QUOTED.sub(" ", span)) if repo.dangling(rel, token)]
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--root", default=os.path.join(os.path.dirname(__file__), ".."))
-    args = ap.parse_args()
-    root = os.path.abspath(args.root)
-    if not os.path.isdir(root):
-        print(f"check_citations: {root} is not a folder", file=sys.stderr)
-        return 2
-    problems = check(root)
-    for p in problems:
-        print(p)
-    if problems:
-        print(f"check_citations: {len(problems)} problem(s)", file=sys.stderr)
-        return 1
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(check_main("check_citations", __doc__, check))

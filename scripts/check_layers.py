@@ -15,10 +15,12 @@ directly or through others. tests/, build folders and fetched sources are not re
 
 Usage: check_layers.py [--root DIR]   exit 0 clean, 1 with one line per problem, 2 bad usage.
 """
-import argparse
 import os
 import re
 import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from repo_tools import check_main, files  # noqa: E402
 
 # unit -> (layer name, units it may include besides itself). Order matters: the first prefix
 # that matches a path names its unit.
@@ -74,12 +76,8 @@ def resolve(root, including_dir, kind, target):
 
 
 def sources(root):
-    for top in ("harness", "backends", "datasets", "tasks", "audits", "reports"):
-        for dirpath, dirnames, filenames in os.walk(os.path.join(root, top)):
-            dirnames.sort()
-            for f in sorted(filenames):
-                if f.endswith(SOURCE_EXT):
-                    yield os.path.relpath(os.path.join(dirpath, f), root)
+    tops = ("harness", "backends", "datasets", "tasks", "audits", "reports")
+    return (rel for rel in files(root, tops) if rel.endswith(SOURCE_EXT))
 
 
 def strongly_connected(graph):
@@ -153,22 +151,5 @@ def check(root):
     return problems
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--root", default=os.path.join(os.path.dirname(__file__), ".."))
-    args = ap.parse_args()
-    root = os.path.abspath(args.root)
-    if not os.path.isdir(os.path.join(root, "harness")):
-        print(f"check_layers: {root} has no harness/ folder", file=sys.stderr)
-        return 2
-    problems = check(root)
-    for p in problems:
-        print(p)
-    if problems:
-        print(f"check_layers: {len(problems)} problem(s)", file=sys.stderr)
-        return 1
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(check_main("check_layers", __doc__, check, needs="harness"))

@@ -11,12 +11,13 @@ covered in py_text_test.cc instead).
 
 Usage: gen_py_str_cases.py [--output PATH]   (default: the checked-in file; "-" = stdout)
 """
-import argparse
 import json
 import os
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from repo_tools import ROOT, generator_main  # noqa: E402
+
 DEFAULT_OUTPUT = os.path.join(ROOT, "tests", "tasks", "python", "str_cases.jsonl")
 
 CASE_METHODS = ("lower", "upper", "casefold", "title", "capitalize", "swapcase")
@@ -142,17 +143,5 @@ def generate():
     return "\n".join(lines) + "\n"
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--output", default=DEFAULT_OUTPUT, help='where to write ("-": stdout)')
-    args = ap.parse_args()
-    text = generate()
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
-        with open(args.output, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-
-
 if __name__ == "__main__":
-    main()
+    generator_main(__doc__, DEFAULT_OUTPUT, generate)

@@ -5,9 +5,10 @@ Every table is what CPython's own str methods do to a one-character string, so t
 (tasks/python/py_text.cc) reproduces them by lookup: str.isX() classes, the Lowercase, Uppercase
 and Titlecase_Letter sets behind islower()/isupper()/istitle()/title(), the case-ignorable set
 of lower()'s final-sigma rule, and the full (one-to-many) lower, upper, casefold and title
-mappings. The module documents CPython 3.11 (Unicode 14.0.0, Debian 12's python3); another
-Unicode version still generates, with a warning, and ctest py_unicode_tables_regen then fails
-until the headers and tests are brought along.
+mappings, written as runs of code points that map the same distance away (CaseRun). The
+module documents CPython 3.11 (Unicode 14.0.0, Debian 12's python3); another Unicode version
+still generates, with a warning, and ctest py_unicode_tables_regen then fails until the headers
+and tests are brought along.
 
 The output is fixed text inside `// clang-format off` / `// clang-format on`, so it is
 byte-for-byte reproducible without clang-format (whose layout of long initialiser lists
@@ -15,12 +16,13 @@ changes between versions) and clang-format leaves it as it is.
 
 Usage: gen_py_unicode_tables.py [--output PATH]   (default: the checked-in file; "-" = stdout)
 """
-import argparse
 import os
 import sys
 import unicodedata
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from repo_tools import ROOT, generator_main  # noqa: E402
+
 DEFAULT_OUTPUT = os.path.join(ROOT, "tasks", "python", "py_unicode_tables.cc")
 DOCUMENTED_UNICODE = "14.0.0"  # what py_text.h and py_unicode_tables.h promise
 COLUMNS = 100
@@ -75,9 +77,26 @@ def mapping(f, base=None):
         m = f(ch)
         if m != (base(ch) if base else ch):
             if len(m) > 3:
-                sys.exit(f"U+{c:04X} maps to {len(m)} characters; CaseMapping holds 3")
+                sys.exit(f"U+{c:04X} maps to {len(m)} characters; CaseRun holds 3")
             rows.append((c, [ord(x) for x in m]))
     return rows
+
+
+def case_runs(rows):
+    """The rows of mapping() as CaseRuns (lo, hi, stride, delta, more): consecutive rows, every
+    code point or every other one, whose first output is the same distance away and whose other
+    outputs (more) are the same. Runs come out sorted and disjoint, as lookup needs."""
+    runs = []
+    for c, o in rows:
+        delta, more = o[0] - c, o[1:]
+        if runs:
+            lo, hi, stride, d, m = runs[-1]
+            step = c - hi
+            if (d, m) == (delta, more) and (step == stride or lo == hi and step == 2):
+                runs[-1] = (lo, c, step, delta, more)
+                continue
+        runs.append((c, c, 1, delta, more))
+    return runs
 
 
 def lower_one(c):
@@ -109,11 +128,11 @@ def emit_ranges(out, name, comment, rs):
 
 def emit_map(out, name, comment, rows):
     out.append(f"// {comment}")
-    out.append(f"const CaseMapping {name}[] = {{")
+    out.append(f"const CaseRun {name}[] = {{")
     items = []
-    for c, o in rows:
-        o = o + [0] * (3 - len(o))
-        items.append(f"{{0x{c:X}, {{0x{o[0]:X}, 0x{o[1]:X}, 0x{o[2]:X}}}}},")
+    for lo, hi, stride, delta, more in case_runs(rows):
+        tail = f", {{{', '.join(f'0x{x:X}' for x in more)}}}" if more else ""
+        items.append(f"{{0x{lo:X}, 0x{hi:X}, {stride}, {delta}{tail}}},")
     out.extend(packed(items))
     out.append("};")
     out.append(f"const size_t {name}Size = sizeof({name}) / sizeof({name}[0]);")
@@ -121,6 +140,9 @@ def emit_map(out, name, comment, rows):
 
 
 def generate():
+    if unicodedata.unidata_version != DOCUMENTED_UNICODE:
+        print(f"warning: this python3 has Unicode {unicodedata.unidata_version}; the module "
+              f"documents {DOCUMENTED_UNICODE} (CPython 3.11)", file=sys.stderr)
     cased = ranges(is_cased)
     union = ranges(lambda c: c.islower() or c.isupper() or is_title_letter(c))
     if cased != union:  # Unicode's definition of Cased; py_text relies on it
@@ -166,20 +188,5 @@ def generate():
     return "\n".join(out) + "\n"
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--output", default=DEFAULT_OUTPUT, help='where to write ("-": stdout)')
-    args = ap.parse_args()
-    if unicodedata.unidata_version != DOCUMENTED_UNICODE:
-        print(f"warning: this python3 has Unicode {unicodedata.unidata_version}; the module "
-              f"documents {DOCUMENTED_UNICODE} (CPython 3.11)", file=sys.stderr)
-    text = generate()
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
-        with open(args.output, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-
-
 if __name__ == "__main__":
-    main()
+    generator_main(__doc__, DEFAULT_OUTPUT, generate)

@@ -8,7 +8,7 @@ namespace mnemo {
 namespace pystr {
 namespace {
 
-using pystr_tables::CaseMapping;
+using pystr_tables::CaseRun;
 using pystr_tables::CodePointRange;
 
 bool InRanges(const CodePointRange* r, size_t n, char32_t c) {
@@ -18,23 +18,25 @@ bool InRanges(const CodePointRange* r, size_t n, char32_t c) {
   return it != r && c <= (it - 1)->hi;
 }
 
-const CaseMapping* FindMapping(const CaseMapping* m, size_t n, char32_t c) {
-  const CaseMapping* end = m + n;
-  const CaseMapping* it =
-      std::lower_bound(m, end, c, [](const CaseMapping& x, char32_t v) { return x.cp < v; });
-  return (it != end && it->cp == c) ? it : nullptr;
+const CaseRun* FindMapping(const CaseRun* m, size_t n, char32_t c) {
+  const CaseRun* it =
+      std::upper_bound(m, m + n, c, [](char32_t v, const CaseRun& x) { return v < x.lo; });
+  if (it == m) return nullptr;
+  --it;
+  return c <= it->hi && (c - it->lo) % it->stride == 0 ? it : nullptr;
 }
 
 // Appends the first table's mapping of c, else the second's (nullptr: none), else c itself.
-void AppendMapped(char32_t c, const CaseMapping* first, size_t first_size,
-                  const CaseMapping* second, size_t second_size, std::u32string* out) {
-  const CaseMapping* m = FindMapping(first, first_size, c);
+void AppendMapped(char32_t c, const CaseRun* first, size_t first_size, const CaseRun* second,
+                  size_t second_size, std::u32string* out) {
+  const CaseRun* m = FindMapping(first, first_size, c);
   if (!m && second) m = FindMapping(second, second_size, c);
   if (!m) {
     out->push_back(c);
     return;
   }
-  for (uint32_t o : m->out) {
+  out->push_back(static_cast<char32_t>(static_cast<int32_t>(c) + m->delta));
+  for (uint32_t o : m->more) {
     if (o) out->push_back(o);
   }
 }

@@ -1,7 +1,7 @@
 // Character tables of CPython 3.11 (Unicode 14.0.0), generated into py_unicode_tables.cc by
 // scripts/gen_py_unicode_tables.py from what the interpreter's str methods do to each
-// one-character string. Ranges are sorted, disjoint and inclusive; case mappings are sorted by
-// code point and hold up to three output code points (0 = unused). Surrogates are never listed.
+// one-character string. Ranges are sorted, disjoint and inclusive; so are the runs of a case
+// mapping. Surrogates are never listed.
 // Read them through tasks/python/py_text.h, which owns the rules that combine them.
 #ifndef MNEMO_TASKS_PYTHON_PY_UNICODE_TABLES_H_
 #define MNEMO_TASKS_PYTHON_PY_UNICODE_TABLES_H_
@@ -15,9 +15,14 @@ namespace pystr_tables {
 struct CodePointRange {
   uint32_t lo, hi;
 };
-struct CaseMapping {
-  uint32_t cp;
-  uint32_t out[3];
+// A run of a case mapping: the code points lo, lo + stride, ..., hi each map to the code point
+// `delta` away from them, followed by `more` (0 = unused), which only the one-to-many mappings
+// have. The stride is 1, or 2 where capital and small letters alternate (U+0100 -> U+0101, ...).
+struct CaseRun {
+  uint32_t lo, hi;
+  uint32_t stride;
+  int32_t delta;
+  uint32_t more[2] = {0, 0};
 };
 
 extern const CodePointRange kSpace[];  // str.isspace(); re's \s
@@ -46,17 +51,17 @@ extern const CodePointRange kCaseIgnorable[];  // skipped by str.lower()'s final
 extern const size_t kCaseIgnorableSize;
 
 // str.lower() of one character; U+03A3 maps to the non-final U+03C3 (the rule needs context).
-extern const CaseMapping kLowerMap[];
+extern const CaseRun kLowerMap[];
 extern const size_t kLowerMapSize;
-extern const CaseMapping kUpperMap[];  // str.upper() of one character
+extern const CaseRun kUpperMap[];  // str.upper() of one character
 extern const size_t kUpperMapSize;
 // str.casefold() of one character where it differs from kLowerMap's (Cherokee, ß, ligatures,
 // ...); look here first, then in kLowerMap.
-extern const CaseMapping kFoldMap[];
+extern const CaseRun kFoldMap[];
 extern const size_t kFoldMapSize;
 // str.title() of one character where it differs from kUpperMap's (ǆ -> ǅ, ß -> Ss, ﬁ -> Fi);
 // look here first, then in kUpperMap.
-extern const CaseMapping kTitleMap[];
+extern const CaseRun kTitleMap[];
 extern const size_t kTitleMapSize;
 
 }  // namespace pystr_tables
