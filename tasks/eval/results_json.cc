@@ -82,44 +82,32 @@ nlohmann::ordered_json ResultsJson(const std::vector<TaskResult>& tasks,
                                    const std::vector<GroupResult>& groups,
                                    const nlohmann::json& run_config) {
   nlohmann::ordered_json j;
-  nlohmann::ordered_json results = nlohmann::ordered_json::object();
-  nlohmann::ordered_json gjson = nlohmann::ordered_json::object();
-  nlohmann::ordered_json group_subtasks = nlohmann::ordered_json::object();
-  nlohmann::ordered_json configs = nlohmann::ordered_json::object();
-  nlohmann::ordered_json versions = nlohmann::ordered_json::object();
-  nlohmann::ordered_json nshot = nlohmann::ordered_json::object();
-  nlohmann::ordered_json hib = nlohmann::ordered_json::object();
-  nlohmann::ordered_json nsamples = nlohmann::ordered_json::object();
+  for (const char* section : {"results", "groups", "group_subtasks", "configs", "versions",
+                              "n-shot", "higher_is_better", "n-samples"}) {
+    j[section] = nlohmann::ordered_json::object();
+  }
   for (const auto& g : groups) {
     nlohmann::ordered_json e;
     e["alias"] = g.alias;
     PutMetrics(&e, g.metrics);
-    gjson[g.group] = e;
-    results[g.group] = e;
-    group_subtasks[g.group] = g.subtasks;
-    versions[g.group] = g.version;
+    j["groups"][g.group] = e;
+    j["results"][g.group] = std::move(e);
+    j["group_subtasks"][g.group] = g.subtasks;
+    j["versions"][g.group] = g.version;
   }
   for (const auto& t : tasks) {
     nlohmann::ordered_json e;
     e["alias"] = t.alias;
     PutMetrics(&e, t.metrics);
-    results[t.task] = e;
-    configs[t.task] = t.config;
-    versions[t.task] = t.version;
-    nshot[t.task] = t.num_fewshot;
-    nlohmann::ordered_json h = nlohmann::ordered_json::object();
-    for (const auto& m : t.metrics) h[m.name] = m.higher_is_better;
-    hib[t.task] = h;
-    nsamples[t.task] = {{"original", t.n_docs_total}, {"effective", t.n_docs}};
+    j["results"][t.task] = std::move(e);
+    j["configs"][t.task] = t.config;
+    j["versions"][t.task] = t.version;
+    j["n-shot"][t.task] = t.num_fewshot;
+    auto& hib = j["higher_is_better"][t.task];
+    hib = nlohmann::ordered_json::object();
+    for (const auto& m : t.metrics) hib[m.name] = m.higher_is_better;
+    j["n-samples"][t.task] = {{"original", t.n_docs_total}, {"effective", t.n_docs}};
   }
-  j["results"] = results;
-  j["groups"] = gjson;
-  j["group_subtasks"] = group_subtasks;
-  j["configs"] = configs;
-  j["versions"] = versions;
-  j["n-shot"] = nshot;
-  j["higher_is_better"] = hib;
-  j["n-samples"] = nsamples;
   j["config"] = run_config;
   return j;
 }

@@ -102,17 +102,6 @@ constexpr std::string_view kListMethods =
 constexpr std::string_view kDictMethods =
     "clear copy fromkeys get items keys pop popitem setdefault update values";
 
-// Whether `name` is one of the space-separated words of `list`.
-bool Contains(std::string_view list, std::string_view name) {
-  for (size_t i = 0; i < list.size();) {
-    size_t end = list.find(' ', i);
-    if (end == std::string_view::npos) end = list.size();
-    if (list.substr(i, end - i) == name) return true;
-    i = end + 1;
-  }
-  return false;
-}
-
 template <size_t N>
 int Find(const NamedId (&table)[N], std::string_view name) {
   for (const auto& e : table) {
@@ -514,7 +503,7 @@ Result<Value> StrMethod(const std::string& s, std::string_view name, const CallA
     if (!sub.ok()) return sub.status();
     return Value::Own(Json(name == "find" ? py::Find(s, *sub) : py::Count(s, *sub)));
   }
-  if (Contains(kStrMethods, name)) {
+  if (InWordList(kStrMethods, name)) {
     return Status::Unsupported("unsupported method '" + std::string(name) + "' on str");
   }
   return Status::InvalidArgument("unknown method '" + std::string(name) + "' on str");
@@ -539,7 +528,7 @@ Result<Value> ListMethod(const Value& subject, std::string_view name, const Call
     }
     return Value::Own(Json(count));
   }
-  if (Contains(kListMethods, name)) {
+  if (InWordList(kListMethods, name)) {
     return Status::Unsupported("unsupported method '" + std::string(name) + "' on list");
   }
   return Status::InvalidArgument("unknown method '" + std::string(name) + "' on list");
@@ -573,7 +562,7 @@ Result<Value> DictMethod(const Value& subject, std::string_view name, const Call
     }
     return (*b)[1] ? *(*b)[1] : Value();
   }
-  if (Contains(kDictMethods, name)) {
+  if (InWordList(kDictMethods, name)) {
     return Status::Unsupported("unsupported method '" + std::string(name) + "' on dict");
   }
   return Status::InvalidArgument("unknown method '" + std::string(name) + "' on dict");
@@ -581,23 +570,33 @@ Result<Value> DictMethod(const Value& subject, std::string_view name, const Call
 
 }  // namespace
 
+bool InWordList(std::string_view words, std::string_view name) {
+  for (size_t i = 0; i < words.size();) {
+    size_t end = words.find(' ', i);
+    if (end == std::string_view::npos) end = words.size();
+    if (words.substr(i, end - i) == name) return true;
+    i = end + 1;
+  }
+  return false;
+}
+
 int FindFilter(std::string_view name) {
   return Find(kFilters, name);
 }
 bool IsJinjaFilter(std::string_view name) {
-  return Contains(kJinjaFilters, name);
+  return InWordList(kJinjaFilters, name);
 }
 int FindTest(std::string_view name) {
   return Find(kTests, name);
 }
 bool IsJinjaTest(std::string_view name) {
-  return Contains(kJinjaTests, name);
+  return InWordList(kJinjaTests, name);
 }
 
 bool IsMethod(const Json& subject, std::string_view name) {
-  if (subject.is_string()) return Contains(kStrMethods, name);
-  if (subject.is_array()) return Contains(kListMethods, name);
-  if (subject.is_object()) return Contains(kDictMethods, name);
+  if (subject.is_string()) return InWordList(kStrMethods, name);
+  if (subject.is_array()) return InWordList(kListMethods, name);
+  if (subject.is_object()) return InWordList(kDictMethods, name);
   return false;
 }
 

@@ -19,6 +19,10 @@ struct CallArgs {
   std::vector<std::pair<std::string, Value>> keyword;
 };
 
+// Whether `name` is one of the space-separated words of `words` (the name lists of builtins.cc
+// and the parser's tag lists).
+bool InWordList(std::string_view words, std::string_view name);
+
 // Name lookup done once at parse time. Find* return -1 for names outside the subset;
 // IsJinja* say whether such a name is a real Jinja2 builtin (refused as unsupported) rather
 // than a typo.

@@ -21,17 +21,6 @@ constexpr std::string_view kUnsupportedTags =
     "trans pluralize print endmacro endcall endfilter endblock endwith endautoescape endtrans";
 constexpr std::string_view kEndTags = "elif else endif endfor endset endraw";
 
-// Whether `name` is one of the space-separated words of `list`.
-bool In(std::string_view list, std::string_view name) {
-  for (size_t i = 0; i < list.size();) {
-    size_t end = list.find(' ', i);
-    if (end == std::string_view::npos) end = list.size();
-    if (list.substr(i, end - i) == name) return true;
-    i = end + 1;
-  }
-  return false;
-}
-
 // Nesting bound so a pathological template cannot overflow the stack.
 constexpr int kMaxDepth = 200;
 
@@ -79,6 +68,14 @@ class Parser {
     e->kind = kind;
     e->offset = offset;
     return e;
+  }
+
+  // Puts a new node of `kind` in *node's place, with *node as its first child; returns it.
+  static Expr* Wrap(ExprKind kind, size_t offset, ExprPtr* node) {
+    auto e = Make(kind, offset);
+    e->children.push_back(std::move(*node));
+    *node = std::move(e);
+    return node->get();
   }
 
   // ---- statements ----
@@ -130,10 +127,10 @@ class Parser {
         MNEMO_RETURN_IF_ERROR(ParseFor(tag_offset, out));
       } else if (name == "set") {
         MNEMO_RETURN_IF_ERROR(ParseSet(tag_offset, out));
-      } else if (In(kUnsupportedTags, name)) {
+      } else if (InWordList(kUnsupportedTags, name)) {
         return Status::Unsupported("unsupported Jinja construct '{% " + name + "'" +
                                    At(tag_offset));
-      } else if (In(kEndTags, name)) {
+      } else if (InWordList(kEndTags, name)) {
         return Status::InvalidArgument("unexpected '{% " + name + "'" + At(tag_offset));
       } else {
         return Status::InvalidArgument("unknown Jinja tag '{% " + name + "'" + At(tag_offset));
@@ -209,9 +206,7 @@ class Parser {
     n.expr = std::move(iter).value();
     if (IsName("if")) {
       Next();
-      auto filter = ParseExpression(true);
-      if (!filter.ok()) return filter.status();
-      n.filter = std::move(filter).value();
+      MNEMO_RETURN_IF_ERROR(ParseExpressionTo(&n.filter));
     }
     if (IsName("recursive")) {
       return Status::Unsupported("unsupported Jinja construct 'recursive' loop" + At(Cur().offset));
@@ -297,6 +292,13 @@ class Parser {
   }
 
   Result<ExprPtr> ParseExpression(bool condexpr) { return condexpr ? ParseCondExpr() : ParseOr(); }
+  // A full expression (conditional included) into *out.
+  Status ParseExpressionTo(ExprPtr* out) {
+    auto e = ParseCondExpr();
+    if (!e.ok()) return e.status();
+    *out = std::move(e).value();
+    return Status::Ok();
+  }
 
   Result<ExprPtr> ParseCondExpr() {
     auto e1 = ParseOr();
@@ -530,14 +532,10 @@ class Parser {
           MNEMO_RETURN_IF_ERROR(ExpectOp(","));
           if (IsOp(close)) break;
         }
-        auto item = ParseExpression(true);
-        if (!item.ok()) return item;
-        e->children.push_back(std::move(item).value());
+        MNEMO_RETURN_IF_ERROR(ParseExpressionTo(&e->children.emplace_back()));
         if (!is_list) {
           MNEMO_RETURN_IF_ERROR(ExpectOp(":"));
-          auto value = ParseExpression(true);
-          if (!value.ok()) return value;
-          e->children.push_back(std::move(value).value());
+          MNEMO_RETURN_IF_ERROR(ParseExpressionTo(&e->children.emplace_back()));
         }
       }
       Next();
@@ -552,70 +550,54 @@ class Parser {
         const size_t offset = Cur().offset;
         Next();
         if (Cur().kind == TokenKind::kName) {
-          auto e = Make(ExprKind::kAttr, offset);
-          e->name = Cur().text;
-          e->children.push_back(std::move(node));
-          node = std::move(e);
+          Wrap(ExprKind::kAttr, offset, &node)->name = Cur().text;
           Next();
         } else if (Cur().kind == TokenKind::kInt) {
           // `a.0` is a[0] in Jinja.
-          auto e = Make(ExprKind::kItem, offset);
           auto index = Make(ExprKind::kLiteral, Cur().offset);
           index->literal = Cur().int_value;
-          e->children.push_back(std::move(node));
-          e->children.push_back(std::move(index));
-          node = std::move(e);
+          Wrap(ExprKind::kItem, offset, &node)->children.push_back(std::move(index));
           Next();
         } else {
           return Unexpected("an attribute name after '.'");
         }
       } else if (IsOp("[")) {
-        auto r = ParseSubscript(std::move(node));
-        if (!r.ok()) return r;
-        node = std::move(r).value();
+        MNEMO_RETURN_IF_ERROR(ParseSubscript(&node));
       } else if (IsOp("(")) {
-        auto r = ParseCall(std::move(node));
-        if (!r.ok()) return r;
-        node = std::move(r).value();
+        MNEMO_RETURN_IF_ERROR(ParseCall(&node));
       } else {
         return node;
       }
     }
   }
 
-  Result<ExprPtr> ParseSubscript(ExprPtr node) {
+  // The Parse* below that take `ExprPtr* node` parse what follows it and put the node they make
+  // of it (with *node as its first child) in its place.
+  Status ParseSubscript(ExprPtr* node) {
     const size_t offset = Cur().offset;
     Next();  // [
     ExprPtr start;
     if (!IsOp(":")) {
-      auto s = ParseExpression(true);
-      if (!s.ok()) return s;
-      start = std::move(s).value();
+      MNEMO_RETURN_IF_ERROR(ParseExpressionTo(&start));
       if (!IsOp(":")) {
         if (IsOp(",")) {
           return Status::Unsupported("unsupported Jinja construct 'tuple subscript a[x, y]'" +
                                      At(Cur().offset));
         }
         MNEMO_RETURN_IF_ERROR(ExpectOp("]"));
-        auto e = Make(ExprKind::kItem, offset);
-        e->children.push_back(std::move(node));
-        e->children.push_back(std::move(start));
-        return e;
+        Wrap(ExprKind::kItem, offset, node)->children.push_back(std::move(start));
+        return Status::Ok();
       }
     }
     Next();  // :
     ExprPtr stop, step;
     if (!IsOp("]") && !IsOp(",") && !IsOp(":")) {
-      auto s = ParseExpression(true);
-      if (!s.ok()) return s;
-      stop = std::move(s).value();
+      MNEMO_RETURN_IF_ERROR(ParseExpressionTo(&stop));
     }
     if (IsOp(":")) {
       Next();
       if (!IsOp("]") && !IsOp(",")) {
-        auto s = ParseExpression(true);
-        if (!s.ok()) return s;
-        step = std::move(s).value();
+        MNEMO_RETURN_IF_ERROR(ParseExpressionTo(&step));
       }
     }
     if (IsOp(",")) {
@@ -623,12 +605,11 @@ class Parser {
                                  At(Cur().offset));
     }
     MNEMO_RETURN_IF_ERROR(ExpectOp("]"));
-    auto e = Make(ExprKind::kSlice, offset);
-    e->children.push_back(std::move(node));
+    Expr* e = Wrap(ExprKind::kSlice, offset, node);
     e->children.push_back(std::move(start));
     e->children.push_back(std::move(stop));
     e->children.push_back(std::move(step));
-    return e;
+    return Status::Ok();
   }
 
   Status ParseArgs(std::vector<Arg>* args) {
@@ -655,20 +636,15 @@ class Parser {
           }
         }
       }
-      auto v = ParseExpression(true);
-      if (!v.ok()) return v.status();
-      a.value = std::move(v).value();
+      MNEMO_RETURN_IF_ERROR(ParseExpressionTo(&a.value));
       args->push_back(std::move(a));
     }
     Next();  // )
     return Status::Ok();
   }
 
-  Result<ExprPtr> ParseCall(ExprPtr callee) {
-    auto e = Make(ExprKind::kCall, Cur().offset);
-    e->children.push_back(std::move(callee));
-    MNEMO_RETURN_IF_ERROR(ParseArgs(&e->args));
-    return e;
+  Status ParseCall(ExprPtr* callee) {
+    return ParseArgs(&Wrap(ExprKind::kCall, Cur().offset, callee)->args);
   }
 
   Result<std::string> ParseDottedName() {
@@ -683,60 +659,47 @@ class Parser {
     return name;
   }
 
+  // The name of a filter or test, resolved with `find`; a name outside the subset is refused, as
+  // unsupported when `is_jinja` knows it, else as unknown.
+  Status ParseBuiltinName(std::string_view what, int (*find)(std::string_view),
+                          bool (*is_jinja)(std::string_view), Expr* e) {
+    const size_t name_offset = Cur().offset;
+    auto name = ParseDottedName();
+    if (!name.ok()) return name.status();
+    e->name = *name;
+    e->builtin = find(*name);
+    if (e->builtin >= 0) return Status::Ok();
+    const std::string quoted = std::string(what) + " '" + *name + "'" + At(name_offset);
+    if (is_jinja(*name)) return Status::Unsupported("unsupported Jinja " + quoted);
+    return Status::InvalidArgument("unknown " + quoted);
+  }
+
   Result<ExprPtr> ParseFilterExpr(ExprPtr node) {
     while (true) {
       if (IsOp("|")) {
         const size_t offset = Cur().offset;
         Next();
-        const size_t name_offset = Cur().offset;
-        auto name = ParseDottedName();
-        if (!name.ok()) return name.status();
-        auto e = Make(ExprKind::kFilter, offset);
-        e->name = *name;
-        e->builtin = FindFilter(*name);
-        if (e->builtin < 0) {
-          if (IsJinjaFilter(*name)) {
-            return Status::Unsupported("unsupported Jinja filter '" + *name + "'" +
-                                       At(name_offset));
-          }
-          return Status::InvalidArgument("unknown filter '" + *name + "'" + At(name_offset));
-        }
-        e->children.push_back(std::move(node));
+        Expr* e = Wrap(ExprKind::kFilter, offset, &node);
+        MNEMO_RETURN_IF_ERROR(ParseBuiltinName("filter", FindFilter, IsJinjaFilter, e));
         if (IsOp("(")) MNEMO_RETURN_IF_ERROR(ParseArgs(&e->args));
-        node = std::move(e);
       } else if (IsName("is")) {
-        auto r = ParseTest(std::move(node));
-        if (!r.ok()) return r;
-        node = std::move(r).value();
+        MNEMO_RETURN_IF_ERROR(ParseTest(&node));
       } else if (IsOp("(")) {
-        auto r = ParseCall(std::move(node));
-        if (!r.ok()) return r;
-        node = std::move(r).value();
+        MNEMO_RETURN_IF_ERROR(ParseCall(&node));
       } else {
         return node;
       }
     }
   }
 
-  Result<ExprPtr> ParseTest(ExprPtr node) {
-    auto e = Make(ExprKind::kTest, Cur().offset);
+  Status ParseTest(ExprPtr* node) {
+    Expr* e = Wrap(ExprKind::kTest, Cur().offset, node);
     Next();  // is
     if (IsName("not")) {
       e->negated = true;
       Next();
     }
-    const size_t name_offset = Cur().offset;
-    auto name = ParseDottedName();
-    if (!name.ok()) return name.status();
-    e->name = *name;
-    e->builtin = FindTest(*name);
-    if (e->builtin < 0) {
-      if (IsJinjaTest(*name)) {
-        return Status::Unsupported("unsupported Jinja test '" + *name + "'" + At(name_offset));
-      }
-      return Status::InvalidArgument("unknown test '" + *name + "'" + At(name_offset));
-    }
-    e->children.push_back(std::move(node));
+    MNEMO_RETURN_IF_ERROR(ParseBuiltinName("test", FindTest, IsJinjaTest, e));
     if (IsOp("(")) {
       MNEMO_RETURN_IF_ERROR(ParseArgs(&e->args));
     } else if ((Cur().kind == TokenKind::kName || Cur().kind == TokenKind::kString ||
@@ -746,14 +709,14 @@ class Parser {
       // `x is divisibleby 3`: one argument without parentheses.
       if (IsName("is")) return Unexpected("a test argument (tests cannot be chained)");
       auto arg = ParsePrimary();
-      if (!arg.ok()) return arg;
+      if (!arg.ok()) return arg.status();
       auto post = ParsePostfix(std::move(arg).value());
-      if (!post.ok()) return post;
+      if (!post.ok()) return post.status();
       Arg a;
       a.value = std::move(post).value();
       e->args.push_back(std::move(a));
     }
-    return e;
+    return Status::Ok();
   }
 
   std::vector<Token> toks_;
