@@ -9,11 +9,28 @@
 #include <string>
 
 #include "tasks/python/py_text.h"
+#include "tasks/stats/aggregation.h"
 
 namespace mnemo {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// The perplexities are AggregateFromSums (tasks/stats/aggregation.h) of these sums.
+AggregateSums SumsOf(const std::vector<double>& lls) {
+  AggregateSums s;
+  for (double x : lls) s.sum_x += x;
+  s.n = static_cast<double>(lls.size());
+  s.sum_w = s.n;
+  return s;
+}
+
+AggregateSums SumsOf(const std::vector<LlCount>& items) {
+  AggregateSums s;
+  for (const LlCount& it : items) s.sum_x += it.ll, s.sum_w += static_cast<double>(it.count);
+  s.n = static_cast<double>(items.size());
+  return s;
+}
 
 // Per item: 0 tp, 1 fn, 2 fp, 3 tn (positive label 1).
 class F1Stat : public ReplicateStatistic {
@@ -81,34 +98,16 @@ size_t CountBytes(std::string_view text) {
   return text.size();
 }
 
-double Median(const std::vector<double>& xs) {
-  if (xs.empty()) return kNaN;
-  std::vector<double> s = xs;
-  std::nth_element(s.begin(), s.begin() + static_cast<ptrdiff_t>(s.size() / 2), s.end());
-  return s[s.size() / 2];
-}
-
 double Perplexity(const std::vector<double>& lls) {
-  if (lls.empty()) return kNaN;
-  double sum = 0.0;
-  for (double x : lls) sum += x;
-  return std::exp(-(sum / static_cast<double>(lls.size())));
-}
-
-double WeightedMean(const std::vector<LlCount>& items) {
-  if (items.empty()) return kNaN;
-  double a = 0.0;
-  int64_t b = 0;
-  for (const LlCount& it : items) a += it.ll, b += it.count;
-  return a / static_cast<double>(b);
+  return AggregateFromSums(Aggregation::kPerplexity, SumsOf(lls));
 }
 
 double WeightedPerplexity(const std::vector<LlCount>& items) {
-  return std::exp(-WeightedMean(items));
+  return AggregateFromSums(Aggregation::kWeightedPerplexity, SumsOf(items));
 }
 
 double BitsPerByte(const std::vector<LlCount>& items) {
-  return -WeightedMean(items) / std::log(2.0);
+  return AggregateFromSums(Aggregation::kBitsPerByte, SumsOf(items));
 }
 
 Status CheckBinaryLabels(const std::vector<GoldPred>& items) {

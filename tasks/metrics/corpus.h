@@ -35,9 +35,9 @@ struct BrierItem {
   std::vector<double> probs;
 };
 
-double Median(const std::vector<double>& xs);            // sorted(xs)[n // 2]: the upper median
-double Perplexity(const std::vector<double>& lls);       // exp(-mean(lls))
-double WeightedMean(const std::vector<LlCount>& items);  // sum(ll) / sum(count)
+// The perplexities of lm-eval, computed by tasks/stats (AggregateFromSums); the median is
+// tasks/stats/mean.h's Median. weighted_mean = sum(ll) / sum(count).
+double Perplexity(const std::vector<double>& lls);             // exp(-mean(lls))
 double WeightedPerplexity(const std::vector<LlCount>& items);  // exp(-weighted_mean)
 double BitsPerByte(const std::vector<LlCount>& items);         // -weighted_mean / ln 2
 // word_perplexity and byte_perplexity are WeightedPerplexity over (ll, words) / (ll, bytes).

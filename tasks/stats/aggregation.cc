@@ -1,9 +1,11 @@
 #include "tasks/stats/aggregation.h"
 
-#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
+
+#include "tasks/stats/mean.h"
 
 namespace mnemo {
 
@@ -113,14 +115,10 @@ double AggregateFromSums(Aggregation a, const AggregateSums& s) {
 
 double AggregateValues(Aggregation a, const std::vector<SampleValue>& v) {
   if (a == Aggregation::kMedian) {
-    if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
     std::vector<double> xs;
     xs.reserve(v.size());
     for (const auto& s : v) xs.push_back(s.x);
-    // lm-eval's median: sorted(arr)[len(arr) // 2], the upper median.
-    auto mid = xs.begin() + static_cast<std::ptrdiff_t>(xs.size() / 2);
-    std::nth_element(xs.begin(), mid, xs.end());
-    return *mid;
+    return Median(std::move(xs));
   }
   AggregateSums s;
   for (const auto& x : v) {

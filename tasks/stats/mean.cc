@@ -1,6 +1,8 @@
 #include "tasks/stats/mean.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace mnemo {
 
@@ -9,6 +11,13 @@ double Mean(const std::vector<double>& xs) {
   double s = 0.0;
   for (double x : xs) s += x;
   return s / static_cast<double>(xs.size());
+}
+
+double Median(std::vector<double> xs) {
+  if (xs.empty()) return std::numeric_limits<double>::quiet_NaN();
+  auto mid = xs.begin() + static_cast<std::ptrdiff_t>(xs.size() / 2);
+  std::nth_element(xs.begin(), mid, xs.end());
+  return *mid;
 }
 
 std::optional<double> SampleStddev(const std::vector<double>& xs) {
