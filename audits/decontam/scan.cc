@@ -245,13 +245,16 @@ void Scanner::ScanUnits(Block* b, Local* L, size_t lo, size_t hi, int64_t line_r
   // unit) and the run of vocabulary units (a unit outside the vocabulary is in no kept
   // n-gram); each window inside a run is a candidate.
   uint64_t p = pf[lo - 1].h;
+  const auto step = [&](size_t j) {  // extends both through unit j (inlined)
+    const uint64_t u = pf[j].h;
+    const uint32_t in = vocab.MayContain(u) ? ~uint32_t{0} : 0;
+    p = p * kBase + u;
+    pf[j].h = p;
+    run = (run + 1) & in;
+  };
   if (L->shorts.empty()) {
     for (size_t j = lo; j < hi; ++j) {
-      const uint64_t u = pf[j].h;
-      const uint32_t in = vocab.MayContain(u) ? ~uint32_t{0} : 0;
-      p = p * kBase + u;
-      pf[j].h = p;
-      run = (run + 1) & in;
+      step(j);
       const bool full = run >= n;
       cand[nc].h = p - pf[full ? j - n : j].h * pow + n;
       cand[nc].j = static_cast<uint32_t>(j);
@@ -260,11 +263,7 @@ void Scanner::ScanUnits(Block* b, Local* L, size_t lo, size_t hi, int64_t line_r
     }
   } else {
     for (size_t j = lo; j < hi; ++j) {
-      const uint64_t u = pf[j].h;
-      const uint32_t in = vocab.MayContain(u) ? ~uint32_t{0} : 0;
-      p = p * kBase + u;
-      pf[j].h = p;
-      run = (run + 1) & in;
+      step(j);
       if (run >= n) cand[nc++] = {p - pf[j - n].h * pow + n, static_cast<uint32_t>(j), n};
       for (const Window& w : L->shorts)
         if (run >= w.m)
