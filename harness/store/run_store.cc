@@ -165,6 +165,24 @@ Status ForEachRow(sqlite3* db, const std::string& path, sqlite3_stmt* s, const s
   }
 }
 
+// The rows `sql` selects with its one integer parameter `id`, each made by read(st, &row) (a
+// Status: a row that does not parse fails the read); `what` names the read in errors.
+template <typename Row, typename Read>
+Result<std::vector<Row>> SelectRows(sqlite3* db, const std::string& path, const char* sql,
+                                    int64_t id, const std::string& what, Read read) {
+  OwnedStmt s;
+  MNEMO_RETURN_IF_ERROR(Prepare(db, path, sql, &s));
+  if (!Binder(s.get()).Int(id).ok()) return SqlErr(db, path, "binding the id for " + what);
+  std::vector<Row> out;
+  MNEMO_RETURN_IF_ERROR(ForEachRow(db, path, s.get(), what, [&](sqlite3_stmt* st) {
+    Row row;
+    MNEMO_RETURN_IF_ERROR(read(st, &row));
+    out.push_back(std::move(row));
+    return Status::Ok();
+  }));
+  return out;
+}
+
 int ReadUserVersion(sqlite3* db, int* version) {
   sqlite3_stmt* s = nullptr;
   int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, nullptr);
@@ -561,28 +579,22 @@ Status RunStore::RecordRunModel(const RunModelRecord& rm) {
 Result<std::vector<RunModelRecord>> RunStore::ListRunModels(int64_t run_id) {
   std::vector<RunModelRecord> out;
   if (schema_version() < 6) return out;  // a read-only store from before run_models
-  OwnedStmt s;
-  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_,
-                                "SELECT run_id, name, model_id, runtime_json FROM run_models "
-                                "WHERE run_id = ? ORDER BY rowid",
-                                &s));
-  if (!Binder(s.get()).Int(run_id).ok()) return SqlError("binding run id");
-  MNEMO_RETURN_IF_ERROR(
-      ForEachRow(db_, path_, s.get(), "listing the models of a run", [&](sqlite3_stmt* st) {
-        RunModelRecord rm;
-        rm.run_id = sqlite3_column_int64(st, 0);
-        rm.name = ColText(st, 1);
-        rm.model_id = sqlite3_column_int64(st, 2);
+  return SelectRows<RunModelRecord>(
+      db_, path_,
+      "SELECT run_id, name, model_id, runtime_json FROM run_models "
+      "WHERE run_id = ? ORDER BY rowid",
+      run_id, "listing the models of a run", [&](sqlite3_stmt* st, RunModelRecord* rm) {
+        rm->run_id = sqlite3_column_int64(st, 0);
+        rm->name = ColText(st, 1);
+        rm->model_id = sqlite3_column_int64(st, 2);
         if (sqlite3_column_type(st, 3) != SQLITE_NULL &&
-            (!ParseJson(ColText(st, 3), &rm.runtime) || !rm.runtime.is_object())) {
-          return Status::InvalidArgument("run store '" + path_ + "': model '" + rm.name +
+            (!ParseJson(ColText(st, 3), &rm->runtime) || !rm->runtime.is_object())) {
+          return Status::InvalidArgument("run store '" + path_ + "': model '" + rm->name +
                                          "' of run " + std::to_string(run_id) +
                                          " has a runtime_json that is not a JSON object");
         }
-        out.push_back(std::move(rm));
         return Status::Ok();
-      }));
-  return out;
+      });
 }
 
 Status RunStore::DeleteJob(int64_t job_id) {
@@ -642,34 +654,28 @@ Status RunStore::FinishJob(int64_t job_id, const std::string& status, int64_t n_
 }
 
 Result<std::vector<JobRecord>> RunStore::ListJobs(int64_t run_id) {
-  OwnedStmt s;
-  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_,
-                                "SELECT id, run_id, model_id, kind, name, config_json, status, "
-                                "n_requests, n_cached, started_at, finished_at "
-                                "FROM jobs WHERE run_id = ? ORDER BY id",
-                                &s));
-  if (!Binder(s.get()).Int(run_id).ok()) return SqlError("binding run id");
-  std::vector<JobRecord> jobs;
-  MNEMO_RETURN_IF_ERROR(ForEachRow(db_, path_, s.get(), "listing jobs", [&](sqlite3_stmt* st) {
-    JobRecord job;
-    job.id = sqlite3_column_int64(st, 0);
-    job.run_id = sqlite3_column_int64(st, 1);
-    job.model_id = sqlite3_column_int64(st, 2);  // NULL reads as 0
-    job.kind = ColText(st, 3);
-    job.name = ColText(st, 4);
-    if (!ParseJson(ColText(st, 5), &job.config)) {
-      return Status::InvalidArgument("run store '" + path_ + "': job " + std::to_string(job.id) +
-                                     " has invalid config_json");
-    }
-    job.status = ColText(st, 6);
-    job.n_requests = sqlite3_column_int64(st, 7);
-    job.n_cached = sqlite3_column_int64(st, 8);
-    job.started_at = ColText(st, 9);
-    job.finished_at = ColText(st, 10);
-    jobs.push_back(std::move(job));
-    return Status::Ok();
-  }));
-  return jobs;
+  return SelectRows<JobRecord>(
+      db_, path_,
+      "SELECT id, run_id, model_id, kind, name, config_json, status, "
+      "n_requests, n_cached, started_at, finished_at "
+      "FROM jobs WHERE run_id = ? ORDER BY id",
+      run_id, "listing jobs", [&](sqlite3_stmt* st, JobRecord* job) {
+        job->id = sqlite3_column_int64(st, 0);
+        job->run_id = sqlite3_column_int64(st, 1);
+        job->model_id = sqlite3_column_int64(st, 2);  // NULL reads as 0
+        job->kind = ColText(st, 3);
+        job->name = ColText(st, 4);
+        if (!ParseJson(ColText(st, 5), &job->config)) {
+          return Status::InvalidArgument("run store '" + path_ + "': job " +
+                                         std::to_string(job->id) + " has invalid config_json");
+        }
+        job->status = ColText(st, 6);
+        job->n_requests = sqlite3_column_int64(st, 7);
+        job->n_cached = sqlite3_column_int64(st, 8);
+        job->started_at = ColText(st, 9);
+        job->finished_at = ColText(st, 10);
+        return Status::Ok();
+      });
 }
 
 // ---- The request cache ---------------------------------------------------------------------
@@ -768,26 +774,20 @@ Status RunStore::PutSamples(int64_t job_id, const std::vector<SampleRecord>& sam
 }
 
 Result<std::vector<SampleRecord>> RunStore::GetSamples(int64_t job_id) {
-  OwnedStmt s;
-  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_,
-                                "SELECT doc_id, doc_index, data_json FROM samples "
-                                "WHERE job_id = ? ORDER BY doc_index, doc_id",
-                                &s));
-  if (!Binder(s.get()).Int(job_id).ok()) return SqlError("binding job id");
-  std::vector<SampleRecord> samples;
-  MNEMO_RETURN_IF_ERROR(ForEachRow(db_, path_, s.get(), "reading samples", [&](sqlite3_stmt* st) {
-    SampleRecord sample;
-    sample.doc_id = ColText(st, 0);
-    sample.doc_index = sqlite3_column_int64(st, 1);
-    if (!ParseJson(ColText(st, 2), &sample.data)) {
-      return Status::InvalidArgument("run store '" + path_ + "': sample '" + sample.doc_id +
-                                     "' of job " + std::to_string(job_id) +
-                                     " has invalid data_json");
-    }
-    samples.push_back(std::move(sample));
-    return Status::Ok();
-  }));
-  return samples;
+  return SelectRows<SampleRecord>(
+      db_, path_,
+      "SELECT doc_id, doc_index, data_json FROM samples "
+      "WHERE job_id = ? ORDER BY doc_index, doc_id",
+      job_id, "reading samples", [&](sqlite3_stmt* st, SampleRecord* sample) {
+        sample->doc_id = ColText(st, 0);
+        sample->doc_index = sqlite3_column_int64(st, 1);
+        if (!ParseJson(ColText(st, 2), &sample->data)) {
+          return Status::InvalidArgument("run store '" + path_ + "': sample '" + sample->doc_id +
+                                         "' of job " + std::to_string(job_id) +
+                                         " has invalid data_json");
+        }
+        return Status::Ok();
+      });
 }
 
 Status RunStore::PutMetrics(int64_t job_id, const std::vector<MetricRecord>& metrics) {
@@ -811,29 +811,24 @@ Status RunStore::PutMetrics(int64_t job_id, const std::vector<MetricRecord>& met
 }
 
 Result<std::vector<MetricRecord>> RunStore::GetMetrics(int64_t job_id) {
-  OwnedStmt s;
   // rowid order is the order written, so a report lists metrics as the task declared them.
-  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_,
-                                "SELECT name, filter, value, stderr, n, higher_is_better "
-                                "FROM metrics WHERE job_id = ? ORDER BY rowid",
-                                &s));
-  if (!Binder(s.get()).Int(job_id).ok()) return SqlError("binding job id");
-  std::vector<MetricRecord> metrics;
-  MNEMO_RETURN_IF_ERROR(ForEachRow(db_, path_, s.get(), "reading metrics", [&](sqlite3_stmt* st) {
-    MetricRecord m;
-    m.name = ColText(st, 0);
-    m.filter = ColText(st, 1);
-    m.value = sqlite3_column_type(st, 2) == SQLITE_NULL ? std::numeric_limits<double>::quiet_NaN()
-                                                        : sqlite3_column_double(st, 2);
-    if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
-      m.stderr_value = sqlite3_column_double(st, 3);
-    }
-    m.n = sqlite3_column_int64(st, 4);
-    m.higher_is_better = sqlite3_column_int(st, 5) != 0;
-    metrics.push_back(std::move(m));
-    return Status::Ok();
-  }));
-  return metrics;
+  return SelectRows<MetricRecord>(db_, path_,
+                                  "SELECT name, filter, value, stderr, n, higher_is_better "
+                                  "FROM metrics WHERE job_id = ? ORDER BY rowid",
+                                  job_id, "reading metrics",
+                                  [&](sqlite3_stmt* st, MetricRecord* m) {
+                                    m->name = ColText(st, 0);
+                                    m->filter = ColText(st, 1);
+                                    m->value = sqlite3_column_type(st, 2) == SQLITE_NULL
+                                                   ? std::numeric_limits<double>::quiet_NaN()
+                                                   : sqlite3_column_double(st, 2);
+                                    if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+                                      m->stderr_value = sqlite3_column_double(st, 3);
+                                    }
+                                    m->n = sqlite3_column_int64(st, 4);
+                                    m->higher_is_better = sqlite3_column_int(st, 5) != 0;
+                                    return Status::Ok();
+                                  });
 }
 
 // ---- Explicit transactions -----------------------------------------------------------------
