@@ -43,6 +43,17 @@ std::string FillStyle(int colour, bool hatched) {
                              : "");
 }
 
+// The opening of a chart's SVG: the scalable frame, its accessible title and the visible one.
+std::string SvgOpen(double width, double height, const std::string& title) {
+  return fmt::format(
+             "<svg class=\"chart\" viewBox=\"0 0 {} {}\" role=\"img\" "
+             "xmlns=\"http://www.w3.org/2000/svg\" "
+             "preserveAspectRatio=\"xMinYMin meet\"><title>{}</title>",
+             Fmt(width), Fmt(height), HtmlEscape(title)) +
+         fmt::format("<text x=\"{}\" y=\"16\" class=\"chart-title\">{}</text>", Fmt(kLeft),
+                     HtmlEscape(title));
+}
+
 }  // namespace
 
 const char* SeriesColour(int i) {
@@ -102,13 +113,7 @@ std::string RenderBarChart(const BarChart& c) {
     return kTop + kPlotH * (1 - f);
   };
 
-  std::string out = fmt::format(
-      "<svg class=\"chart\" viewBox=\"0 0 {} {}\" role=\"img\" "
-      "xmlns=\"http://www.w3.org/2000/svg\" "
-      "preserveAspectRatio=\"xMinYMin meet\"><title>{}</title>",
-      Fmt(width), Fmt(height), HtmlEscape(c.title));
-  out += fmt::format("<text x=\"{}\" y=\"16\" class=\"chart-title\">{}</text>", Fmt(kLeft),
-                     HtmlEscape(c.title));
+  std::string out = SvgOpen(width, height, c.title);
   // Grid and ticks.
   std::vector<double> ticks;
   if (c.log_scale) {
@@ -200,13 +205,7 @@ std::string RenderLineChart(const LineChart& c) {
   double hi = c.y_max > 0 ? c.y_max : 1;
   auto x_of = [&](size_t i) { return kLeft + step * (static_cast<double>(i) + 0.5); };
   auto y_of = [&](double v) { return kTop + kPlotH * (1 - std::clamp(v / hi, 0.0, 1.0)); };
-  std::string out = fmt::format(
-      "<svg class=\"chart\" viewBox=\"0 0 {} {}\" role=\"img\" "
-      "xmlns=\"http://www.w3.org/2000/svg\" "
-      "preserveAspectRatio=\"xMinYMin meet\"><title>{}</title>",
-      Fmt(width), Fmt(height), HtmlEscape(c.title));
-  out += fmt::format("<text x=\"{}\" y=\"16\" class=\"chart-title\">{}</text>", Fmt(kLeft),
-                     HtmlEscape(c.title));
+  std::string out = SvgOpen(width, height, c.title);
   for (int k = 0; k <= 4; ++k) {
     double t = hi * k / 4, y = y_of(t);
     out += fmt::format(
