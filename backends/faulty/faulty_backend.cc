@@ -1,9 +1,11 @@
 // "faulty": the mock model (backends/mock/fake_model.h) with injected faults, for tests of
 // the host's error handling, retries, exactly-once guard and kill/resume.
 //
-// Written against the raw C vtable, not the SDK: some faults break the exactly-once rule on
-// purpose, and the SDK's Sink would repair them before the host could see them. Without
-// knobs it behaves exactly as "mock" (same results, same fingerprint).
+// Written against the raw C vtable, not the SDK's Adapter: some faults break the exactly-once
+// rule on purpose, and the SDK's Sink would repair them before the host could see them. It uses
+// the SDK's pieces that do not wrap the vtable (backend_entry, write_sized, make_error,
+// describe_current_exception). Without knobs it behaves exactly as "mock" (same results, same
+// fingerprint).
 //
 // Knobs are a flat JSON object of integers and booleans, read from backend_init's config,
 // then the model's extra_json, then the environment variable MNEMO_FAULTY (so a `mnemo`
@@ -37,25 +39,20 @@
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
-#include <exception>
-#include <new>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
 #include "../mock/fake_model.h"
-#include "mnemo/backend.h"
+#include "mnemo/backend_sdk.hpp"
 
 namespace {
 
 namespace fake = ::mnemo::fake;
 
-const mn_host_api* g_api = nullptr;  // set by mn_backend_entry before any other call
-
 mn_error* MakeError(mn_status code, bool retryable, const std::string& message) {
-  if (g_api == nullptr || g_api->error_new == nullptr) return nullptr;
-  return g_api->error_new(code, retryable, ("faulty: " + message).c_str());
+  return mnemo::make_error(code, retryable, "faulty: " + message);
 }
 
 void SetError(mn_error** error, mn_status code, bool retryable, const std::string& message) {
@@ -64,17 +61,9 @@ void SetError(mn_error** error, mn_status code, bool retryable, const std::strin
 
 // Maps the exception in flight to a status and error. Call only inside a catch block.
 mn_status CurrentException(mn_error** error) {
-  try {
-    throw;
-  } catch (const std::bad_alloc&) {
-    SetError(error, MN_ERR_RESOURCE_EXHAUSTED, true, "out of memory");
-    return MN_ERR_RESOURCE_EXHAUSTED;
-  } catch (const std::exception& e) {
-    SetError(error, MN_ERR_INTERNAL, false, e.what());
-  } catch (...) {
-    SetError(error, MN_ERR_INTERNAL, false, "unknown exception");
-  }
-  return MN_ERR_INTERNAL;
+  const mnemo::ExceptionInfo info = mnemo::describe_current_exception();
+  SetError(error, info.code, info.retryable, info.message);
+  return info.code;
 }
 
 struct Knobs {
@@ -167,10 +156,7 @@ struct Backend {
 
 struct Model {
   Knobs knobs;
-  std::string name;
-  std::string fingerprint;
-  std::string runtime_json;
-  uint32_t n_ctx = fake::kDefaultCtx;
+  mnemo::OwnedModelDesc desc;
   std::atomic<int64_t> received{0};   // numbers requests
   std::atomic<int64_t> completed{0};  // for crash_after
 };
@@ -179,11 +165,6 @@ struct Instance {
   Model* model;
   uint32_t n_ctx;
 };
-
-// A function, so that comparing against a minor of 0 does not trip -Wtype-limits.
-bool VersionOlder(int have, int need) {
-  return have < need;
-}
 
 Backend* FromHandle(mn_backend* b) {
   return reinterpret_cast<Backend*>(b);
@@ -245,13 +226,11 @@ mn_status ModelOpen(mn_backend* backend, const mn_model_params* params, mn_model
     }
     auto* model = new Model;
     model->knobs = knobs;
-    model->name = "faulty:" + path;
-    model->fingerprint = fake::Fingerprint(path);
-    model->runtime_json = knobs.bad_runtime ? std::string("{\"engine\": faulty")
-                          : knobs.deterministic
-                              ? std::string(R"({"engine":"faulty","deterministic":true})")
-                              : std::string(R"({"engine":"faulty","deterministic":false})");
-    if (params->n_ctx != 0) model->n_ctx = params->n_ctx;
+    model->desc = fake::Describe("faulty", path, params->n_ctx);
+    model->desc.runtime_json = knobs.bad_runtime ? std::string("{\"engine\": faulty")
+                               : knobs.deterministic
+                                   ? std::string(R"({"engine":"faulty","deterministic":true})")
+                                   : std::string(R"({"engine":"faulty","deterministic":false})");
     *out = reinterpret_cast<mn_model*>(model);
     return MN_OK;
   } catch (...) {
@@ -265,26 +244,13 @@ void ModelClose(mn_model* model) {
 
 mn_status ModelDescribe(mn_model* handle, mn_model_desc* out) {
   const Model* model = FromHandle(handle);
-  mn_model_desc full{};
-  full.struct_size = sizeof full;
-  full.caps = fake::kCaps;
-  full.name = model->name.c_str();
-  full.fingerprint = model->fingerprint.c_str();
-  full.n_ctx = model->n_ctx;
-  full.n_ctx_train = fake::kDefaultCtx;
-  full.n_vocab = fake::kVocab;
-  full.bos_token = fake::kBos;
-  full.eos_token = fake::kEos;
-  full.add_bos = true;
-  full.runtime_json = model->runtime_json.c_str();
-  const uint32_t size = out->struct_size < sizeof full ? out->struct_size : sizeof full;
-  std::memcpy(out, &full, size);
-  out->struct_size = size;
+  mnemo::write_sized(model->desc.view(), out);
   // Knob describe_minor: the size an older plugin would report (fields past it stay written).
   if (model->knobs.describe_minor == 0) {
-    out->struct_size = std::min<uint32_t>(size, offsetof(mn_model_desc, tokenizer_fingerprint));
+    out->struct_size =
+        std::min<uint32_t>(out->struct_size, offsetof(mn_model_desc, tokenizer_fingerprint));
   } else if (model->knobs.describe_minor == 1) {
-    out->struct_size = std::min<uint32_t>(size, offsetof(mn_model_desc, runtime_json));
+    out->struct_size = std::min<uint32_t>(out->struct_size, offsetof(mn_model_desc, runtime_json));
   }
   return MN_OK;
 }
@@ -293,7 +259,7 @@ mn_status InstanceCreate(mn_model* handle, const mn_instance_params* params, mn_
                          mn_error** error) {
   try {
     Model* model = FromHandle(handle);
-    uint32_t n_ctx = model->n_ctx;
+    uint32_t n_ctx = model->desc.n_ctx;
     if (params != nullptr && MN_HAS_FIELD(params, mn_instance_params, n_ctx) && params->n_ctx)
       n_ctx = params->n_ctx;
     *out = reinterpret_cast<mn_instance*>(new Instance{model, n_ctx});
@@ -309,7 +275,7 @@ void InstanceDestroy(mn_instance* instance) {
 
 void Deliver(const mn_sink* sink, uint64_t id, const fake::Outcome& o) {
   if (o.status == MN_OK) {
-    mn_result view = o.View();
+    mn_result view = o.view();
     sink->on_complete(sink->user_data, id, MN_OK, &view, nullptr);
   } else {
     sink->on_complete(sink->user_data, id, o.status, nullptr, MakeError(o.status, false, o.error));
@@ -407,27 +373,8 @@ const mn_backend_vtable kVtable = {
 
 extern "C" MN_EXPORT mn_status mn_backend_entry(const mn_host_info* host, mn_backend_info* out,
                                                 mn_error** error) {
-  if (host == nullptr || out == nullptr) return MN_ERR_INVALID_ARGUMENT;
-  if (MN_HAS_FIELD(host, mn_host_info, api)) g_api = host->api;
-  if (host->abi_major != MN_ABI_VERSION_MAJOR ||
-      VersionOlder(host->abi_minor, MN_ABI_VERSION_MINOR)) {
-    SetError(error, MN_ERR_ABI_MISMATCH, false,
-             "built for mnemo ABI " + std::to_string(MN_ABI_VERSION_MAJOR) + "." +
-                 std::to_string(MN_ABI_VERSION_MINOR) + ", host offers " +
-                 std::to_string(host->abi_major) + "." + std::to_string(host->abi_minor));
-    return MN_ERR_ABI_MISMATCH;
-  }
-  mn_backend_info info{};
-  info.struct_size = sizeof info;
-  info.abi_major = MN_ABI_VERSION_MAJOR;
-  info.abi_minor = MN_ABI_VERSION_MINOR;
-  info.name = "faulty";
-  info.version = "1.0.0";
-  info.description = "the mock model with injected errors, delays, crashes and broken completions";
-  info.caps = fake::kCaps;
-  info.vtable = &kVtable;
-  const uint32_t size = out->struct_size < sizeof info ? out->struct_size : sizeof info;
-  std::memcpy(out, &info, size);
-  out->struct_size = size;
-  return MN_OK;
+  return mnemo::backend_entry(
+      host, out, error, "faulty", "1.0.0",
+      "the mock model with injected errors, delays, crashes and broken completions", fake::kCaps,
+      &kVtable);
 }

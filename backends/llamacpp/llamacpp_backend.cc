@@ -67,7 +67,7 @@ class LlamaModel {
  public:
   explicit LlamaModel(std::shared_ptr<lc::LoadedModel> model) : model_(std::move(model)) {}
 
-  void describe(mn_model_desc& out) { model_->Describe(out); }
+  void describe(mn_model_desc& out) { out = model_->description().view(); }
   std::unique_ptr<LlamaInstance> create_instance(const mn_instance_params& p) {
     return std::make_unique<LlamaInstance>(model_, p);
   }

@@ -137,41 +137,26 @@ std::shared_ptr<LoadedModel> LoadedModel::Open(const mn_model_params& params) {
   m->vocab_ = llama_model_get_vocab(model);
   m->path_ = path;
   m->options_ = options;
-  m->n_ctx_train_ = static_cast<uint32_t>(std::max(llama_model_n_ctx_train(model), 1));
-  m->n_ctx_ = params.n_ctx == 0 ? m->n_ctx_train_ : std::min(params.n_ctx, m->n_ctx_train_);
-  m->n_vocab_ = llama_vocab_n_tokens(m->vocab_);
-  m->bos_ = llama_vocab_bos(m->vocab_);
-  m->eos_ = llama_vocab_eos(m->vocab_);
-  if (m->bos_ < 0) m->bos_ = -1;
-  if (m->eos_ < 0) m->eos_ = -1;
-  m->add_bos_ = llama_vocab_get_add_bos(m->vocab_);
-  for (int32_t t = 0; t < m->n_vocab_; ++t) {
+  OwnedModelDesc& d = m->desc_;
+  d.n_ctx_train = static_cast<uint32_t>(std::max(llama_model_n_ctx_train(model), 1));
+  d.n_ctx = params.n_ctx == 0 ? d.n_ctx_train : std::min(params.n_ctx, d.n_ctx_train);
+  d.n_vocab = llama_vocab_n_tokens(m->vocab_);
+  d.bos_token = std::max<int32_t>(llama_vocab_bos(m->vocab_), -1);  // -1: none
+  d.eos_token = std::max<int32_t>(llama_vocab_eos(m->vocab_), -1);
+  d.add_bos = llama_vocab_get_add_bos(m->vocab_);
+  for (int32_t t = 0; t < d.n_vocab; ++t) {
     if (llama_vocab_is_eog(m->vocab_, t)) m->eog_tokens_.push_back(t);
   }
-  m->name_ = MetaString(model, "general.name");
-  if (m->name_.empty()) m->name_ = std::filesystem::path(path).stem().string();
-  m->fingerprint_ = FileFingerprint(path);
-  m->tokenizer_fingerprint_ = TokenizerFingerprint(path);
-  m->runtime_json_ = RuntimeJson(options);
+  d.name = MetaString(model, "general.name");
+  if (d.name.empty()) d.name = std::filesystem::path(path).stem().string();
+  d.fingerprint = FileFingerprint(path);
+  d.tokenizer_fingerprint = TokenizerFingerprint(path);
+  d.runtime_json = RuntimeJson(options);
   return m;
 }
 
 LoadedModel::~LoadedModel() {
   if (model_ != nullptr) llama_model_free(model_);
-}
-
-void LoadedModel::Describe(mn_model_desc& out) const {
-  out.caps = 0;  // the backend's caps apply unchanged
-  out.name = name_.c_str();
-  out.fingerprint = fingerprint_.c_str();
-  out.n_ctx = n_ctx_;
-  out.n_ctx_train = n_ctx_train_;
-  out.n_vocab = n_vocab_;
-  out.bos_token = bos_;
-  out.eos_token = eos_;
-  out.add_bos = add_bos_;
-  out.tokenizer_fingerprint = tokenizer_fingerprint_.c_str();
-  out.runtime_json = runtime_json_.c_str();
 }
 
 std::vector<int32_t> LoadedModel::Tokenize(std::string_view text, uint32_t flags) const {
@@ -202,7 +187,7 @@ std::string LoadedModel::Detokenize(const int32_t* ids, size_t n, uint32_t flags
     if (!ValidToken(ids[i])) {
       throw Error(MN_ERR_INVALID_ARGUMENT,
                   "token " + std::to_string(ids[i]) + " at position " + std::to_string(i) +
-                      " is outside the vocabulary [0, " + std::to_string(n_vocab_) + ")");
+                      " is outside the vocabulary [0, " + std::to_string(desc_.n_vocab) + ")");
     }
   }
   if (n == 0) return "";

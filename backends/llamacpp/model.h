@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "mnemo/backend.h"
+#include "mnemo/backend_values.hpp"
 
 struct llama_model;
 struct llama_vocab;
@@ -51,8 +52,8 @@ class LoadedModel {
   LoadedModel(const LoadedModel&) = delete;
   LoadedModel& operator=(const LoadedModel&) = delete;
 
-  // Fills every field of mn_model_desc; the strings live as long as this object.
-  void Describe(mn_model_desc& out) const;
+  // Every field of mn_model_desc (caps 0: the backend's apply unchanged).
+  const OwnedModelDesc& description() const { return desc_; }
 
   // MN_TOKENIZE_* flags. Throws mnemo::Error on invalid input.
   std::vector<int32_t> Tokenize(std::string_view text, uint32_t flags) const;
@@ -67,13 +68,13 @@ class LoadedModel {
   const llama_vocab* vocab() const { return vocab_; }
   const std::string& path() const { return path_; }
   const ModelOptions& options() const { return options_; }
-  uint32_t n_ctx() const { return n_ctx_; }  // per-sequence window instances get by default
-  uint32_t n_ctx_train() const { return n_ctx_train_; }
-  int32_t n_vocab() const { return n_vocab_; }
-  int32_t bos() const { return bos_; }  // -1 if none
-  int32_t eos() const { return eos_; }  // -1 if none
-  bool add_bos() const { return add_bos_; }
-  bool ValidToken(int32_t id) const { return id >= 0 && id < n_vocab_; }
+  uint32_t n_ctx() const { return desc_.n_ctx; }  // per-sequence window instances get by default
+  uint32_t n_ctx_train() const { return desc_.n_ctx_train; }
+  int32_t n_vocab() const { return desc_.n_vocab; }
+  int32_t bos() const { return desc_.bos_token; }  // -1 if none
+  int32_t eos() const { return desc_.eos_token; }  // -1 if none
+  bool add_bos() const { return desc_.add_bos; }
+  bool ValidToken(int32_t id) const { return id >= 0 && id < desc_.n_vocab; }
 
  private:
   LoadedModel() = default;
@@ -81,17 +82,8 @@ class LoadedModel {
   llama_model* model_ = nullptr;
   const llama_vocab* vocab_ = nullptr;
   std::string path_;
-  std::string name_;
-  std::string fingerprint_;
-  std::string tokenizer_fingerprint_;
-  std::string runtime_json_;
+  OwnedModelDesc desc_;
   ModelOptions options_;
-  uint32_t n_ctx_ = 0;
-  uint32_t n_ctx_train_ = 0;
-  int32_t n_vocab_ = 0;
-  int32_t bos_ = -1;
-  int32_t eos_ = -1;
-  bool add_bos_ = false;
   std::vector<int32_t> eog_tokens_;
 };
 

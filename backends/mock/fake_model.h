@@ -1,7 +1,8 @@
 // The deterministic fake language model shared by the mock and faulty test backends.
 //
-// Header-only and independent of the SDK, so the faulty backend can drive it from a raw
-// vtable. Depends only on mnemo/backend.h and the standard library.
+// Header-only and independent of the SDK (mnemo/backend_sdk.hpp), so the faulty backend can
+// drive it from a raw vtable. Depends only on mnemo/backend.h, mnemo/backend_values.hpp and the
+// standard library.
 //
 // Tokenizer: one token per byte, id = byte + 3; ids 0, 1, 2 are <pad>, <eos>, <bos>. The
 // model's rule prepends <bos>. Every byte string round-trips through tokenize/detokenize.
@@ -39,6 +40,7 @@
 #include <vector>
 
 #include "mnemo/backend.h"
+#include "mnemo/backend_values.hpp"
 
 namespace mnemo {
 namespace fake {
@@ -154,34 +156,28 @@ inline bool Detokenize(const int32_t* ids, size_t n, uint32_t flags, std::string
   return true;
 }
 
-// One request's outcome; View() points into it, so it must outlive the on_complete call.
-struct Outcome {
+// What both test backends describe for the model at `path`: named "<backend>:<path>", with
+// the path's fingerprint and a context of n_ctx tokens (0: kDefaultCtx). Each backend adds its
+// own tokenizer fingerprint and runtime_json.
+inline OwnedModelDesc Describe(std::string_view backend, std::string_view path, uint32_t n_ctx) {
+  OwnedModelDesc d;
+  d.caps = kCaps;
+  d.name = std::string(backend) + ":" + std::string(path);
+  d.fingerprint = Fingerprint(path);
+  d.n_ctx = n_ctx != 0 ? n_ctx : kDefaultCtx;
+  d.n_ctx_train = kDefaultCtx;
+  d.n_vocab = kVocab;
+  d.bos_token = kBos;
+  d.eos_token = kEos;
+  d.add_bos = true;
+  return d;
+}
+
+// One request's outcome: the result (OwnedResult) or, when status != MN_OK, the error. view()
+// points into it, so it must outlive the on_complete call.
+struct Outcome : OwnedResult {
   mn_status status = MN_OK;
   std::string error;
-  double logprob = 0.0;
-  bool is_greedy = false;
-  std::vector<int32_t> tokens;
-  std::vector<float> token_logprobs;
-  std::string text;
-  uint32_t finish_reason = MN_FINISH_NONE;
-  uint32_t n_prompt_tokens = 0;
-  uint64_t compute_ns = 0;
-
-  mn_result View() const {
-    mn_result r{};
-    r.struct_size = sizeof r;
-    r.logprob = logprob;
-    r.is_greedy = is_greedy;
-    r.tokens = tokens.data();
-    r.n_tokens = static_cast<uint32_t>(tokens.size());
-    r.token_logprobs = token_logprobs.data();
-    r.text = text.c_str();
-    r.text_len = text.size();
-    r.finish_reason = finish_reason;
-    r.n_prompt_tokens = n_prompt_tokens;
-    r.compute_ns = compute_ns;
-    return r;
-  }
 };
 
 namespace detail {

@@ -24,7 +24,7 @@ class MockInstance {
       const mn_request& r = *requests[i];
       fake::Outcome o = fake::Run(r, n_ctx_);
       if (o.status == MN_OK) {
-        sink.complete(r.request_id, o.View());
+        sink.complete(r.request_id, o.view());
       } else {
         sink.fail(r.request_id, o.status, "mock: " + o.error);
       }
@@ -37,28 +37,15 @@ class MockInstance {
 
 class MockModel {
  public:
-  MockModel(std::string path, uint32_t n_ctx)
-      : path_(std::move(path)),
-        name_("mock:" + path_),
-        fingerprint_(fake::Fingerprint(path_)),
-        n_ctx_(n_ctx) {}
-
-  void describe(mn_model_desc& out) {
-    out.caps = fake::kCaps;
-    out.name = name_.c_str();
-    out.fingerprint = fingerprint_.c_str();
-    out.n_ctx = n_ctx_;
-    out.n_ctx_train = fake::kDefaultCtx;
-    out.n_vocab = fake::kVocab;
-    out.bos_token = fake::kBos;
-    out.eos_token = fake::kEos;
-    out.add_bos = true;
-    out.tokenizer_fingerprint = "bytes+3";  // every mock model: one token per byte, id = byte + 3
-    out.runtime_json = R"({"engine":"mock"})";  // small and stable: runs record it
+  MockModel(const std::string& path, uint32_t n_ctx) : desc_(fake::Describe("mock", path, n_ctx)) {
+    desc_.tokenizer_fingerprint = "bytes+3";  // every mock model: one token per byte, id = byte + 3
+    desc_.runtime_json = R"({"engine":"mock"})";  // small and stable: runs record it
   }
 
+  void describe(mn_model_desc& out) { out = desc_.view(); }
+
   std::unique_ptr<MockInstance> create_instance(const mn_instance_params& p) {
-    return std::make_unique<MockInstance>(p.n_ctx != 0 ? p.n_ctx : n_ctx_);
+    return std::make_unique<MockInstance>(p.n_ctx != 0 ? p.n_ctx : desc_.n_ctx);
   }
 
   std::vector<int32_t> tokenize(std::string_view text, uint32_t flags) {
@@ -73,10 +60,7 @@ class MockModel {
   }
 
  private:
-  std::string path_;
-  std::string name_;
-  std::string fingerprint_;
-  uint32_t n_ctx_;
+  mnemo::OwnedModelDesc desc_;
 };
 
 class MockBackend {
@@ -93,7 +77,7 @@ class MockBackend {
       throw mnemo::Error(MN_ERR_NOT_FOUND, "mock: no model at '" + path +
                                                "' (path starts with "
                                                "\"missing\")");
-    return std::make_unique<MockModel>(path, p.n_ctx != 0 ? p.n_ctx : fake::kDefaultCtx);
+    return std::make_unique<MockModel>(path, p.n_ctx);
   }
 };
 

@@ -58,7 +58,7 @@ class OpenAiModel {
  public:
   explicit OpenAiModel(std::shared_ptr<const oa::ServerModel> model) : model_(std::move(model)) {}
 
-  void describe(mn_model_desc& out) { model_->Describe(out); }
+  void describe(mn_model_desc& out) { out = model_->description().view(); }
   std::unique_ptr<OpenAiInstance> create_instance(const mn_instance_params&) {
     return std::make_unique<OpenAiInstance>(model_);
   }

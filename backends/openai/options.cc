@@ -60,12 +60,13 @@ Options ParseOptions(const char* extra_json) {
     if (!known) Bad(key, "is not an option of the openai backend");
   }
   o.concurrency = ReadUint(j, "concurrency", o.concurrency, 1, 1024);
-  o.timeout_s = ReadSeconds(j, "timeout_s", o.timeout_s);
-  o.connect_timeout_s = ReadSeconds(j, "connect_timeout_s", o.connect_timeout_s);
-  o.retries = ReadUint(j, "retries", o.retries, 0, 1000);
-  o.backoff_ms = ReadUint(j, "backoff_ms", o.backoff_ms, 0, 600000);
-  o.max_backoff_ms = ReadUint(j, "max_backoff_ms", o.max_backoff_ms, 0, 3600000);
-  o.down_ms = ReadUint(j, "down_ms", o.down_ms, 0, 3600000);
+  HttpConfig& http = o.http;
+  http.timeout_s = ReadSeconds(j, "timeout_s", http.timeout_s);
+  http.connect_timeout_s = ReadSeconds(j, "connect_timeout_s", http.connect_timeout_s);
+  http.retries = ReadUint(j, "retries", http.retries, 0, 1000);
+  http.backoff_ms = ReadUint(j, "backoff_ms", http.backoff_ms, 0, 600000);
+  http.max_backoff_ms = ReadUint(j, "max_backoff_ms", http.max_backoff_ms, 0, 3600000);
+  http.down_ms = ReadUint(j, "down_ms", http.down_ms, 0, 3600000);
   o.api_key_env = ReadString(j, "api_key_env", "");
   o.model = ReadString(j, "model", "");
   if (auto it = j.find("chat"); it != j.end()) {

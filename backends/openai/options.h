@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "http.h"
+
 namespace mnemo::openai {
 
 // extra_json fields, every one optional:
@@ -29,12 +31,9 @@ namespace mnemo::openai {
 //    "n_ctx": 0}                context length when the server does not report one
 struct Options {
   uint32_t concurrency = 4;
-  double timeout_s = 600;
-  double connect_timeout_s = 10;
-  uint32_t retries = 5;
-  uint32_t backoff_ms = 250;
-  uint32_t max_backoff_ms = 30000;
-  uint32_t down_ms = 1000;
+  // timeout_s, connect_timeout_s, retries, backoff_ms, max_backoff_ms and down_ms. ParseOptions
+  // leaves `authorization` empty; ServerModel::Open sets it from api_key_env.
+  HttpConfig http;
   std::string api_key_env;
   std::string model;
   bool chat = false;

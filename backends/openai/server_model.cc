@@ -60,22 +60,16 @@ std::shared_ptr<ServerModel> ServerModel::Open(const mn_model_params& params) {
   std::shared_ptr<ServerModel> m(new ServerModel());
   m->options_ = ParseOptions(params.extra_json);
   std::vector<std::string> urls = ParseBaseUrls(params.path);
-  const Options& o = m->options_;
-  m->config_.timeout_s = o.timeout_s;
-  m->config_.connect_timeout_s = o.connect_timeout_s;
-  m->config_.retries = o.retries;
-  m->config_.backoff_ms = o.backoff_ms;
-  m->config_.max_backoff_ms = o.max_backoff_ms;
-  m->config_.down_ms = o.down_ms;
+  Options& o = m->options_;
   if (!o.api_key_env.empty()) {
     const char* key = std::getenv(o.api_key_env.c_str());
     if (key == nullptr || *key == '\0')
       throw Error(MN_ERR_INVALID_ARGUMENT, "extra_json 'api_key_env' names environment variable '" +
                                                o.api_key_env + "', which is not set");
-    m->config_.authorization = std::string("Authorization: Bearer ") + key;
+    o.http.authorization = std::string("Authorization: Bearer ") + key;
   }
-  m->endpoints_ = std::make_unique<Endpoints>(urls, o.down_ms);
-  m->n_ctx_ = params.n_ctx;
+  m->endpoints_ = std::make_unique<Endpoints>(urls, o.http.down_ms);
+  m->desc_.n_ctx = params.n_ctx;
   m->Discover();
   return m;
 }
@@ -91,7 +85,7 @@ void ServerModel::Discover() {
   for (size_t i = 0; i < endpoints_->size(); ++i) {
     const std::string& url = endpoints_->url(i);
     JsonJob job("/models", "", false);
-    json models = CallOne(config_, url, &job);
+    json models = CallOne(options_.http, url, &job);
     if (job.failed) {
       if (job.status == MN_ERR_UNAVAILABLE || job.status == MN_ERR_DEADLINE_EXCEEDED ||
           job.status == MN_ERR_RESOURCE_EXHAUSTED) {
@@ -129,27 +123,28 @@ void ServerModel::Discover() {
   for (const auto& u : unreachable)
     log(MN_LOG_WARN, "openai: a base URL is out until it answers: " + u);
   model_name_ = options_.model.empty() ? id : options_.model;
-  name_ = id;
+  OwnedModelDesc& d = desc_;
+  d.name = id;
   if (meta.is_object()) {
     if (meta.contains("n_vocab") && meta["n_vocab"].is_number_integer())
-      n_vocab_ = meta["n_vocab"].get<int32_t>();
+      d.n_vocab = meta["n_vocab"].get<int32_t>();
     if (meta.contains("n_ctx_train") && meta["n_ctx_train"].is_number_integer())
-      n_ctx_train_ = meta["n_ctx_train"].get<uint32_t>();
-    if (n_ctx_ == 0 && meta.contains("n_ctx") && meta["n_ctx"].is_number_integer())
-      n_ctx_ = meta["n_ctx"].get<uint32_t>();
+      d.n_ctx_train = meta["n_ctx_train"].get<uint32_t>();
+    if (d.n_ctx == 0 && meta.contains("n_ctx") && meta["n_ctx"].is_number_integer())
+      d.n_ctx = meta["n_ctx"].get<uint32_t>();
     for (const char* k : {"n_params", "size", "ftype"})
       if (meta.contains(k))
         revision += std::string(revision.empty() ? "" : ",") + k + "=" + Str(meta, k);
   }
-  if (n_ctx_ == 0) n_ctx_ = options_.n_ctx;
-  if (n_ctx_ == 0) n_ctx_ = n_ctx_train_ != 0 ? n_ctx_train_ : 2048;
-  if (n_ctx_train_ == 0) n_ctx_train_ = n_ctx_;
+  if (d.n_ctx == 0) d.n_ctx = options_.n_ctx;
+  if (d.n_ctx == 0) d.n_ctx = d.n_ctx_train != 0 ? d.n_ctx_train : 2048;
+  if (d.n_ctx_train == 0) d.n_ctx_train = d.n_ctx;
 
   // 2. llama-server's /props (optional): build and special tokens.
   std::string bos_text, eos_text;
   {
     JsonJob job("/props", "", true);
-    HttpConfig once = config_;
+    HttpConfig once = options_.http;
     once.retries = 0;
     json props = CallOne(once, endpoints_->url(endpoints_->Pick()), &job);
     if (!job.failed && props.is_object()) {
@@ -164,8 +159,8 @@ void ServerModel::Discover() {
   const std::string& mode = options_.tokenize;
   if (mode == "auto" || mode == "server") {
     JsonJob job("/tokenize", json{{"content", "a"}, {"add_special", false}}.dump(), true);
-    HttpConfig once = config_;
-    once.retries = mode == "server" ? config_.retries : 0;
+    HttpConfig once = options_.http;
+    once.retries = mode == "server" ? options_.http.retries : 0;
     json r = CallOne(once, endpoints_->url(endpoints_->Pick()), &job);
     if (!job.failed && r.contains("tokens") && r["tokens"].is_array()) {
       tokenizer_ = Tokenizer::kServer;
@@ -185,10 +180,10 @@ void ServerModel::Discover() {
     tokenizer_ = Tokenizer::kLocal;
   }
   if (tokenizer_ == Tokenizer::kLocal) {
-    bos_ = sp_->bos_id();
-    eos_ = sp_->eos_id();
-    add_bos_ = bos_ >= 0;
-    if (n_vocab_ == 0) n_vocab_ = sp_->GetPieceSize();
+    d.bos_token = sp_->bos_id();
+    d.eos_token = sp_->eos_id();
+    d.add_bos = d.bos_token >= 0;
+    if (d.n_vocab == 0) d.n_vocab = sp_->GetPieceSize();
   } else if (tokenizer_ == Tokenizer::kServer) {
     auto special_id = [&](const std::string& text) -> int32_t {
       if (text.empty()) return -1;
@@ -199,12 +194,13 @@ void ServerModel::Discover() {
                  ? r["tokens"][0].get<int32_t>()
                  : -1;
     };
-    bos_ = special_id(bos_text);
-    eos_ = special_id(eos_text);
+    d.bos_token = special_id(bos_text);
+    d.eos_token = special_id(eos_text);
     std::vector<int32_t> with = Tokenize("a", MN_TOKENIZE_ADD_SPECIAL);
     std::vector<int32_t> without = Tokenize("a", 0);
-    add_bos_ = with.size() > without.size() && !with.empty() && (bos_ < 0 || with[0] == bos_);
-    if (add_bos_ && bos_ < 0) bos_ = with[0];
+    d.add_bos = with.size() > without.size() && !with.empty() &&
+                (d.bos_token < 0 || with[0] == d.bos_token);
+    if (d.add_bos && d.bos_token < 0) d.bos_token = with[0];
   }
 
   // 4. Echoed prompt log-probabilities (needed for scoring).
@@ -228,23 +224,12 @@ void ServerModel::Discover() {
                            id + "'");
     }
   }
-  fingerprint_ = "openai:" + id + "@" + (revision.empty() ? "unknown" : revision);
-}
-
-void ServerModel::Describe(mn_model_desc& out) const {
-  out.caps = MN_CAP_GENERATE | MN_CAP_TOKEN_LOGPROBS | MN_CAP_TEXT_PROMPT |
-             MN_CAP_PARALLEL_INSTANCES | MN_CAP_BATCH;
-  if (has_tokenizer()) out.caps |= MN_CAP_TOKENIZE;
-  if (echo_ && has_tokenizer()) out.caps |= MN_CAP_SCORE | MN_CAP_SCORE_ROLLING;
-  if (options_.chat) out.caps |= MN_CAP_CHAT_TEMPLATE;
-  out.name = name_.c_str();
-  out.fingerprint = fingerprint_.c_str();
-  out.n_ctx = n_ctx_;
-  out.n_ctx_train = n_ctx_train_;
-  out.n_vocab = n_vocab_;
-  out.bos_token = bos_;
-  out.eos_token = eos_;
-  out.add_bos = add_bos_;
+  d.fingerprint = "openai:" + id + "@" + (revision.empty() ? "unknown" : revision);
+  d.caps = MN_CAP_GENERATE | MN_CAP_TOKEN_LOGPROBS | MN_CAP_TEXT_PROMPT |
+           MN_CAP_PARALLEL_INSTANCES | MN_CAP_BATCH;
+  if (has_tokenizer()) d.caps |= MN_CAP_TOKENIZE;
+  if (echo_ && has_tokenizer()) d.caps |= MN_CAP_SCORE | MN_CAP_SCORE_ROLLING;
+  if (options_.chat) d.caps |= MN_CAP_CHAT_TEMPLATE;
 }
 
 json ServerModel::Call(const std::string& path, const std::string& body, bool root) const {
@@ -256,7 +241,7 @@ json ServerModel::Call(const std::string& path, const std::string& body, bool ro
       pool_.pop_back();
     }
   }
-  if (!session) session = std::make_unique<HttpSession>(&config_, endpoints_.get());
+  if (!session) session = std::make_unique<HttpSession>(&options_.http, endpoints_.get());
   JsonJob job(path, body, root);
   session->Run({&job}, 1);
   {
@@ -274,7 +259,7 @@ std::vector<int32_t> ServerModel::Tokenize(std::string_view text, uint32_t flags
     auto st = sp_->Encode(std::string(text), &ids);
     if (!st.ok()) throw Error(MN_ERR_INVALID_ARGUMENT, "SentencePiece: " + st.ToString());
     std::vector<int32_t> out;
-    if (add_special && add_bos_) out.push_back(bos_);
+    if (add_special && desc_.add_bos) out.push_back(desc_.bos_token);
     out.insert(out.end(), ids.begin(), ids.end());
     return out;
   }
@@ -302,7 +287,7 @@ std::string ServerModel::Detokenize(const int32_t* ids, size_t n, uint32_t flags
   std::vector<int32_t> kept;
   kept.reserve(n);
   for (size_t i = 0; i < n; ++i) {
-    if (ids[i] < 0 || (n_vocab_ > 0 && ids[i] >= n_vocab_))
+    if (ids[i] < 0 || (desc_.n_vocab > 0 && ids[i] >= desc_.n_vocab))
       throw Error(MN_ERR_INVALID_ARGUMENT, "token " + std::to_string(ids[i]) + " at position " +
                                                std::to_string(i) + " is outside the vocabulary");
     if (keep_special || !IsSpecial(ids[i])) kept.push_back(ids[i]);

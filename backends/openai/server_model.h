@@ -29,6 +29,7 @@
 
 #include "http.h"
 #include "mnemo/backend.h"
+#include "mnemo/backend_values.hpp"
 #include "options.h"
 
 namespace sentencepiece {
@@ -46,7 +47,8 @@ class ServerModel {
   ServerModel(const ServerModel&) = delete;
   ServerModel& operator=(const ServerModel&) = delete;
 
-  void Describe(mn_model_desc& out) const;
+  // Caps: generation always; scoring only with echoed prompt log-probabilities and a tokenizer.
+  const OwnedModelDesc& description() const { return desc_; }
   bool has_tokenizer() const { return tokenizer_ != Tokenizer::kNone; }
   bool supports_echo() const { return echo_; }
   // MN_TOKENIZE_* / MN_DETOKENIZE_* flags. Throw mnemo::Error.
@@ -57,34 +59,26 @@ class ServerModel {
   nlohmann::json Call(const std::string& path, const std::string& body, bool root = false) const;
 
   const Options& options() const { return options_; }
-  const HttpConfig& http_config() const { return config_; }
+  const HttpConfig& http_config() const { return options_.http; }
   Endpoints* endpoints() const { return endpoints_.get(); }
   const std::string& model_name() const { return model_name_; }  // sent as "model"
-  int32_t bos() const { return bos_; }
-  int32_t eos() const { return eos_; }
-  uint32_t n_ctx() const { return n_ctx_; }
-  bool IsSpecial(int32_t id) const { return id >= 0 && (id == bos_ || id == eos_); }
+  int32_t bos() const { return desc_.bos_token; }
+  int32_t eos() const { return desc_.eos_token; }
+  uint32_t n_ctx() const { return desc_.n_ctx; }
+  bool IsSpecial(int32_t id) const { return id >= 0 && (id == bos() || id == eos()); }
 
  private:
   ServerModel() = default;
   enum class Tokenizer { kNone, kServer, kLocal };
   void Discover();
 
-  Options options_;
-  HttpConfig config_;
+  Options options_;  // options_.http holds the API key
   std::unique_ptr<Endpoints> endpoints_;
   std::string model_name_;
-  std::string name_;
-  std::string fingerprint_;
+  OwnedModelDesc desc_;
   Tokenizer tokenizer_ = Tokenizer::kNone;
   std::unique_ptr<sentencepiece::SentencePieceProcessor> sp_;
   bool echo_ = false;
-  uint32_t n_ctx_ = 0;
-  uint32_t n_ctx_train_ = 0;
-  int32_t n_vocab_ = 0;
-  int32_t bos_ = -1;
-  int32_t eos_ = -1;
-  bool add_bos_ = false;
 
   mutable std::mutex pool_mu_;
   mutable std::vector<std::unique_ptr<HttpSession>> pool_;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mnemo/backend.h"
+#include "mnemo/backend_values.hpp"
 
 namespace mnemo {
 
@@ -42,18 +43,12 @@ struct Request {
   nlohmann::json ToJson() const;
 };
 
-struct Response {
+// On success the result the plugin completed the request with (OwnedResult: mn_result's
+// fields, owned); on failure the plugin's error.
+struct Response : OwnedResult {
   mn_status status = MN_OK;
   std::string error;       // message when status != MN_OK
   bool retryable = false;  // from the plugin's error
-  double logprob = 0.0;
-  bool is_greedy = false;
-  std::vector<int32_t> tokens;
-  std::vector<float> token_logprobs;
-  std::string text;
-  uint32_t finish_reason = MN_FINISH_NONE;
-  uint32_t n_prompt_tokens = 0;
-  uint64_t compute_ns = 0;
 
   bool ok() const { return status == MN_OK; }
   nlohmann::json ToJson() const;

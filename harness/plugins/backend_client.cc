@@ -38,9 +38,9 @@ Status FromPlugin(mn_status code, mn_error* error, const std::string& prefix) {
 
 // mn_model_desc.runtime_json as ModelInfo keeps it (see there). `plugin` and `path` name the
 // model in the warning about text that is not a JSON object.
-std::string NormalizeRuntimeJson(const char* text, const std::string& plugin,
+std::string NormalizeRuntimeJson(const std::string& text, const std::string& plugin,
                                  const std::string& path) {
-  if (text == nullptr || *text == '\0') return "";
+  if (text.empty()) return "";
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
     Log(LogLevel::kWarn, plugin + ": model '" + path +
@@ -105,21 +105,13 @@ Result<std::shared_ptr<Model>> Backend::OpenModel(const std::string& path, uint3
     return Status::Internal(plugin_->manifest.name + ": model_describe failed for '" + path + "'");
   }
   ModelInfo& info = model->info_;
-  info.caps = desc.caps != 0 ? (desc.caps & plugin_->info.caps) : plugin_->info.caps;
-  info.name = desc.name != nullptr ? desc.name : path;
-  info.fingerprint = desc.fingerprint != nullptr ? desc.fingerprint : "";
-  info.n_ctx = desc.n_ctx;
-  info.n_ctx_train = desc.n_ctx_train;
-  info.n_vocab = desc.n_vocab;
-  info.bos_token = desc.bos_token;
-  info.eos_token = desc.eos_token;
-  info.add_bos = desc.add_bos;
+  info.assign(desc);  // the fields desc.struct_size covers
+  info.caps = info.caps != 0 ? (info.caps & plugin_->info.caps) : plugin_->info.caps;
+  if (info.name.empty()) info.name = path;
   // Qualified by the plugin: the ABI promises equal tokenizers only within one backend.
-  if (MN_HAS_FIELD(&desc, mn_model_desc, tokenizer_fingerprint) &&
-      desc.tokenizer_fingerprint != nullptr && *desc.tokenizer_fingerprint != '\0')
-    info.tokenizer_fingerprint = plugin_->manifest.name + "/" + desc.tokenizer_fingerprint;
-  if (MN_HAS_FIELD(&desc, mn_model_desc, runtime_json))
-    info.runtime_json = NormalizeRuntimeJson(desc.runtime_json, plugin_->manifest.name, path);
+  if (!info.tokenizer_fingerprint.empty())
+    info.tokenizer_fingerprint = plugin_->manifest.name + "/" + info.tokenizer_fingerprint;
+  info.runtime_json = NormalizeRuntimeJson(info.runtime_json, plugin_->manifest.name, path);
   if (info.fingerprint.empty()) {
     return Status::Internal(plugin_->manifest.name + ": model '" + path +
                             "' reported no fingerprint; results could not be attributed");
@@ -181,12 +173,7 @@ Result<std::string> Model::Detokenize(const std::vector<int32_t>& ids, bool remo
 
 Result<std::unique_ptr<Instance>> Model::CreateInstance(uint32_t n_threads, uint32_t n_ctx,
                                                         uint32_t n_seq, uint64_t seed) {
-  mn_instance_params params{};
-  params.struct_size = sizeof params;
-  params.n_threads = n_threads;
-  params.n_ctx = n_ctx;
-  params.n_seq = n_seq;
-  params.seed = seed;
+  const mn_instance_params params{sizeof(mn_instance_params), n_threads, n_ctx, n_seq, seed};
   mn_instance* handle = nullptr;
   mn_error* error = nullptr;
   mn_status st = backend_->plugin_->vtable->instance_create(handle_, &params, &handle, &error);
@@ -218,16 +205,7 @@ void OnComplete(void* user_data, uint64_t request_id, mn_status status, const mn
   Response r;
   r.status = status;
   if (status == MN_OK && result != nullptr) {
-    r.logprob = result->logprob;
-    r.is_greedy = result->is_greedy;
-    if (result->tokens != nullptr)
-      r.tokens.assign(result->tokens, result->tokens + result->n_tokens);
-    if (result->token_logprobs != nullptr)
-      r.token_logprobs.assign(result->token_logprobs, result->token_logprobs + result->n_tokens);
-    if (result->text != nullptr) r.text.assign(result->text, result->text_len);
-    r.finish_reason = result->finish_reason;
-    r.n_prompt_tokens = result->n_prompt_tokens;
-    r.compute_ns = result->compute_ns;
+    r.assign(*result);
     if (error != nullptr) ConsumeError(error, status);  // a stray error on success is still ours
   } else {
     if (status == MN_OK) r.status = MN_ERR_INTERNAL;  // OK without a result is a plugin bug

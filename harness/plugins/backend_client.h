@@ -26,25 +26,18 @@ namespace mnemo {
 class Model;
 class Instance;
 
-struct ModelInfo {
-  uint64_t caps = 0;
-  std::string name;
-  std::string fingerprint;
-  uint32_t n_ctx = 0;
-  uint32_t n_ctx_train = 0;
-  int32_t n_vocab = 0;
-  int32_t bos_token = -1;
-  int32_t eos_token = -1;
-  bool add_bos = false;
-  // "<plugin>/<the plugin's tokenizer fingerprint>", or "" when the plugin states none (see
-  // mn_model_desc): equal non-empty values tokenize every text alike.
-  std::string tokenizer_fingerprint;
-  // How the model computes (mn_model_desc.runtime_json, ABI 1.2), as a compact JSON object
-  // with sorted keys, or "" when the plugin states nothing (older plugins, NULL, ""). Text
-  // that is not a JSON object is kept as {"unparsed": "<the text>"} and logged as a warning
-  // naming the plugin: the model still opens, and the run records what the plugin said.
-  std::string runtime_json;
-
+// What the plugin's model_describe said (OwnedModelDesc: mn_model_desc's fields, owned), as the
+// host keeps it:
+//   caps                   the backend's caps, narrowed by the model's when it states any;
+//   name                   the model path when the plugin gives none;
+//   tokenizer_fingerprint  "<plugin>/<the plugin's tokenizer fingerprint>", or "" when the
+//                          plugin states none: equal non-empty values tokenize every text alike;
+//   runtime_json           how the model computes (ABI 1.2), as a compact JSON object with
+//                          sorted keys, or "" when the plugin states nothing (older plugins,
+//                          NULL, ""). Text that is not a JSON object is kept as
+//                          {"unparsed": "<the text>"} and logged as a warning naming the
+//                          plugin: the model still opens, and the run records what it said.
+struct ModelInfo : OwnedModelDesc {
   // What cached responses are keyed by: the weights and how they are computed. Responses of
   // another compute mode, llama.cpp build or CPU kernel set are not reused (they can differ in
   // the last bits), so a run's recorded runtime is true of every response it holds.

@@ -5,7 +5,7 @@
 //   struct MyInstance { void execute(const mn_request* const* reqs, uint32_t n,
 //                                    mnemo::Sink& sink); };
 //   struct MyModel {
-//     void describe(mn_model_desc& out);                       // fill the fields you know
+//     void describe(mn_model_desc& out);   // fill the fields you know, or out = desc.view()
 //     std::unique_ptr<MyInstance> create_instance(const mn_instance_params& p);
 //     std::vector<int32_t> tokenize(std::string_view text, uint32_t flags);     // optional
 //     std::string detokenize(const int32_t* ids, size_t n, uint32_t flags);      // optional
@@ -21,7 +21,12 @@
 // crosses the ABI. Throw mnemo::Error to choose the status code and retryability. The Sink
 // wrapper enforces exactly-once completion: a second completion of a request is dropped, and
 // requests the plugin leaves uncompleted (or abandons by throwing) are failed with
-// MN_ERR_INTERNAL before execute returns.
+// MN_ERR_INTERNAL before execute returns. mnemo/backend_values.hpp (included) has owning values
+// of mn_model_desc and mn_result (OwnedModelDesc, OwnedResult) to keep what a model reports.
+//
+// A plugin that needs its own C vtable (backends/faulty breaks the exactly-once rule on purpose)
+// can still use the pieces that do not depend on the Adapter: backend_entry for its
+// mn_backend_entry, write_sized, make_error, log and describe_current_exception.
 #ifndef MNEMO_BACKEND_SDK_HPP_
 #define MNEMO_BACKEND_SDK_HPP_
 
@@ -36,6 +41,7 @@
 #include <vector>
 
 #include "mnemo/backend.h"
+#include "mnemo/backend_values.hpp"
 
 namespace mnemo {
 inline namespace sdk_v1 {
@@ -102,6 +108,54 @@ inline mn_status current_exception_to_error(mn_error** error) {
   ExceptionInfo info = describe_current_exception();
   if (error != nullptr) *error = make_error(info.code, info.retryable, info.message);
   return info.code;
+}
+
+// Writes `full` into a struct whose size the host chose (out->struct_size, as with
+// mn_model_desc and mn_backend_info): copies the bytes that size covers, never more than
+// sizeof(T), and sets out->struct_size to the number written.
+template <typename T>
+void write_sized(const T& full, T* out) noexcept {
+  const uint32_t size =
+      out->struct_size < sizeof full ? out->struct_size : static_cast<uint32_t>(sizeof full);
+  std::memcpy(out, &full, size);
+  out->struct_size = size;
+}
+
+// The body of a plugin's mn_backend_entry (MN_BACKEND_DEFINE calls it with the Adapter's
+// vtable; a plugin with its own vtable calls it directly). Keeps the host's services for
+// make_error and log, refuses a host whose ABI this plugin cannot use (MN_ERR_ABI_MISMATCH,
+// *error naming both versions), and fills `out` (write_sized). The strings and the vtable must
+// live as long as the library. Never throws.
+inline mn_status backend_entry(const mn_host_info* host, mn_backend_info* out, mn_error** error,
+                               const char* name, const char* version, const char* description,
+                               uint64_t caps, const mn_backend_vtable* vtable) noexcept {
+  if (host == nullptr || out == nullptr) return MN_ERR_INVALID_ARGUMENT;
+  if (MN_HAS_FIELD(host, mn_host_info, api)) detail::host_api() = host->api;
+  if (host->abi_major != MN_ABI_VERSION_MAJOR || host->abi_minor < MN_ABI_VERSION_MINOR) {
+    if (error != nullptr) {
+      try {
+        *error =
+            make_error(MN_ERR_ABI_MISMATCH, false,
+                       std::string("plugin '") + name + "' needs mnemo ABI " +
+                           std::to_string(MN_ABI_VERSION_MAJOR) + "." +
+                           std::to_string(MN_ABI_VERSION_MINOR) + ", host offers " +
+                           std::to_string(host->abi_major) + "." + std::to_string(host->abi_minor));
+      } catch (...) {
+        *error = nullptr;  // out of memory: the status alone says it
+      }
+    }
+    return MN_ERR_ABI_MISMATCH;
+  }
+  const mn_backend_info info{sizeof(mn_backend_info),
+                             MN_ABI_VERSION_MAJOR,
+                             MN_ABI_VERSION_MINOR,
+                             name,
+                             version,
+                             description,
+                             caps,
+                             vtable};
+  write_sized(info, out);
+  return MN_OK;
 }
 
 // Wraps the host's sink for one execute call and enforces exactly-once completion.
@@ -209,10 +263,7 @@ struct Adapter {
       full.bos_token = -1;
       full.eos_token = -1;
       from(m)->describe(full);
-      size_t n = std::min<size_t>(out->struct_size, sizeof full);
-      uint32_t caller_size = out->struct_size;
-      std::memcpy(out, &full, n);
-      out->struct_size = caller_size < sizeof full ? caller_size : sizeof full;
+      write_sized(full, out);
       return MN_OK;
     } catch (...) {
       return current_exception_to_error(nullptr);
@@ -309,34 +360,8 @@ struct Adapter {
 
   static mn_status entry(const mn_host_info* host, mn_backend_info* out, mn_error** error,
                          const char* name, const char* version, const char* description,
-                         uint64_t caps) {
-    if (host == nullptr || out == nullptr) return MN_ERR_INVALID_ARGUMENT;
-    if (host->struct_size >= offsetof(mn_host_info, api) + sizeof(host->api))
-      host_api() = host->api;
-    if (host->abi_major != MN_ABI_VERSION_MAJOR || host->abi_minor < MN_ABI_VERSION_MINOR) {
-      if (error != nullptr) {
-        *error =
-            make_error(MN_ERR_ABI_MISMATCH, false,
-                       std::string("plugin '") + name + "' needs mnemo ABI " +
-                           std::to_string(MN_ABI_VERSION_MAJOR) + "." +
-                           std::to_string(MN_ABI_VERSION_MINOR) + ", host offers " +
-                           std::to_string(host->abi_major) + "." + std::to_string(host->abi_minor));
-      }
-      return MN_ERR_ABI_MISMATCH;
-    }
-    mn_backend_info info{};
-    info.struct_size = sizeof info;
-    info.abi_major = MN_ABI_VERSION_MAJOR;
-    info.abi_minor = MN_ABI_VERSION_MINOR;
-    info.name = name;
-    info.version = version;
-    info.description = description;
-    info.caps = caps;
-    info.vtable = vtable();
-    uint32_t caller_size = out->struct_size;
-    std::memcpy(out, &info, std::min<size_t>(caller_size, sizeof info));
-    out->struct_size = caller_size < sizeof info ? caller_size : sizeof info;
-    return MN_OK;
+                         uint64_t caps) noexcept {
+    return backend_entry(host, out, error, name, version, description, caps, vtable());
   }
 };
 
