@@ -183,13 +183,14 @@ Result<std::vector<Row>> SelectRows(sqlite3* db, const std::string& path, const 
   return out;
 }
 
-int ReadUserVersion(sqlite3* db, int* version) {
+// The one integer `sql` reads (a PRAGMA, a count), as an SQLite result code.
+int ReadOneInt(sqlite3* db, const char* sql, int64_t* out) {
   sqlite3_stmt* s = nullptr;
-  int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, nullptr);
+  int rc = sqlite3_prepare_v2(db, sql, -1, &s, nullptr);
   if (rc == SQLITE_OK) {
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
-      *version = sqlite3_column_int(s, 0);
+      *out = sqlite3_column_int64(s, 0);
       rc = SQLITE_OK;
     }
   }
@@ -197,19 +198,16 @@ int ReadUserVersion(sqlite3* db, int* version) {
   return rc;
 }
 
+int ReadUserVersion(sqlite3* db, int* version) {
+  int64_t v = 0;
+  const int rc = ReadOneInt(db, "PRAGMA user_version", &v);
+  if (rc == SQLITE_OK) *version = static_cast<int>(v);
+  return rc;
+}
+
 // Counts schema objects; a user_version-0 file with tables is someone else's database.
 int CountSchemaObjects(sqlite3* db, int64_t* n) {
-  sqlite3_stmt* s = nullptr;
-  int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &s, nullptr);
-  if (rc == SQLITE_OK) {
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-      *n = sqlite3_column_int64(s, 0);
-      rc = SQLITE_OK;
-    }
-  }
-  sqlite3_finalize(s);
-  return rc;
+  return ReadOneInt(db, "SELECT count(*) FROM sqlite_master", n);
 }
 
 // A transaction around one call, or nothing when the caller's Begin() transaction is open
