@@ -152,22 +152,18 @@ int RunAuditDecontamCommand(int argc, char** argv) {
 
   std::unique_ptr<RunStore> store;
   std::optional<RunSession> session;
-  if (!db.empty()) {
-    auto s = RunStore::Open(db);
-    if (!s.ok()) return ReportError(s.status());
-    store = std::move(s).value();
-    auto r = RunSession::Begin(store.get(), "audit decontam",
-                               {{"command", "audit decontam"},
-                                {"tasks", cfg.tasks},
-                                {"eval", cfg.eval_file},
-                                {"corpus", cfg.corpus},
-                                {"method", method},
-                                {"n", cfg.n},
-                                {"boilerplate", cfg.boilerplate}},
-                               0);
-    if (!r.ok()) return ReportError(r.status());
-    session.emplace(std::move(r).value());
-  }
+  Status opened = OpenRun(db, &store, &session, [&](RunStore* st) {
+    return RunSession::Begin(st, "audit decontam",
+                             {{"command", "audit decontam"},
+                              {"tasks", cfg.tasks},
+                              {"eval", cfg.eval_file},
+                              {"corpus", cfg.corpus},
+                              {"method", method},
+                              {"n", cfg.n},
+                              {"boilerplate", cfg.boilerplate}},
+                             0);
+  });
+  if (!opened.ok()) return ReportError(opened);
   // --rescore-run names the run to rescore; the job's own "rescore" means its own run.
   decontam::DecontamJob job(cfg, /*tokenizer=*/"", /*rescore=*/false);
   job.set_encoder(encoder.get());

@@ -110,28 +110,20 @@ int RunAuditPiiCommand(int argc, char** argv) {
   if (c.threads < 0) return ReportError(Status::InvalidArgument("--threads must be >= 0"));
   std::unique_ptr<RunStore> store;
   std::optional<RunSession> session;
-  if (!db.empty()) {
-    auto s = RunStore::Open(db);
-    if (!s.ok()) return ReportError(s.status());
-    store = std::move(s).value();
-    // Memorised outputs: the job joins the run that stored them; files: a run of its own.
-    auto begin = [&]() -> Result<RunSession> {
-      if (!c.memorized)
-        return RunSession::Begin(store.get(), "audit pii",
-                                 {{"command", "audit pii"}, {"pii", c.ToJson()}}, 0);
-      int64_t run_id = c.run;
-      if (run_id == 0) {
-        auto latest = LatestRunWithProbes(store->db());
-        if (!latest.ok())
-          return Status(latest.status().code(), store->path() + ": " + latest.status().message());
-        run_id = *latest;
-      }
-      return RunSession::Attach(store.get(), run_id);
-    };
-    auto r = begin();
-    if (!r.ok()) return ReportError(r.status());
-    session.emplace(std::move(r).value());
-  }
+  // Memorised outputs: the job joins the run that stored them; files: a run of its own.
+  Status opened = OpenRun(db, &store, &session, [&](RunStore* st) -> Result<RunSession> {
+    if (!c.memorized)
+      return RunSession::Begin(st, "audit pii", {{"command", "audit pii"}, {"pii", c.ToJson()}}, 0);
+    int64_t run_id = c.run;
+    if (run_id == 0) {
+      auto latest = LatestRunWithProbes(st->db());
+      if (!latest.ok())
+        return Status(latest.status().code(), st->path() + ": " + latest.status().message());
+      run_id = *latest;
+    }
+    return RunSession::Attach(st, run_id);
+  });
+  if (!opened.ok()) return ReportError(opened);
   PiiJob job(c);
   job.set_summary_label(
       c.memorized

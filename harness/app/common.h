@@ -4,6 +4,7 @@
 #define MNEMO_HARNESS_APP_COMMON_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,8 @@
 
 #include "harness/core/status.h"
 #include "harness/jobs/opened_model.h"
+#include "harness/jobs/run_session.h"
+#include "harness/store/run_store.h"
 
 namespace mnemo {
 
@@ -25,6 +28,21 @@ void AddModelOptions(boost::program_options::options_description* desc, ModelOpt
 
 // First Ctrl-C asks the scheduler to stop after the batches in flight; a second one exits.
 void InstallInterruptHandler();
+
+// With --db: opens the store at `db` and starts (or joins) the command's run in it with
+// begin(store), a Result<RunSession>. Without (`db` empty) both stay empty.
+template <typename Begin>
+Status OpenRun(const std::string& db, std::unique_ptr<RunStore>* store,
+               std::optional<RunSession>* session, Begin begin) {
+  if (db.empty()) return Status::Ok();
+  auto s = RunStore::Open(db);
+  if (!s.ok()) return s.status();
+  *store = std::move(s).value();
+  auto r = begin(store->get());
+  if (!r.ok()) return r.status();
+  session->emplace(std::move(r).value());
+  return Status::Ok();
+}
 
 // The non-empty items of a comma-separated option value ("a,,b" -> {"a", "b"}).
 std::vector<std::string> SplitComma(const std::string& s);
