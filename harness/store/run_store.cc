@@ -152,6 +152,19 @@ std::string ColText(sqlite3_stmt* s, int i) {
   return std::string(t, static_cast<size_t>(sqlite3_column_bytes(s, i)));
 }
 
+// Runs one statement that returns no rows: bind(b) binds its values; `what` names it in errors
+// ("inserting a run": "binding for inserting a run" when a value does not bind).
+template <typename Bind>
+Status ExecOne(sqlite3* db, const std::string& path, const char* sql, Bind bind,
+               const std::string& what) {
+  OwnedStmt s;
+  MNEMO_RETURN_IF_ERROR(Prepare(db, path, sql, &s));
+  Binder b(s.get());
+  bind(b);
+  if (!b.ok()) return SqlErr(db, path, "binding for " + what);
+  return Step(db, path, s.get(), what, nullptr);
+}
+
 // Steps `s` through its rows, calling read(s) for each until one fails; `what` names the
 // read in errors.
 template <typename Read>
@@ -442,21 +455,19 @@ Status RunStore::Migrate() {
 
 Status RunStore::BeginRun(RunRecord* run) {
   const std::string now = NowUtc();
-  OwnedStmt s;
-  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_,
-                                "INSERT INTO runs (name, config_json, mnemo_version, host, "
-                                "started_at, finished_at, status, seed) "
-                                "VALUES (?, ?, ?, ?, ?, NULL, 'running', ?)",
-                                &s));
-  Binder b(s.get());
-  b.Text(run->name)
-      .Text(Dump(run->config))
-      .Text(run->mnemo_version)
-      .Text(run->host)
-      .Text(now)
-      .Int(static_cast<int64_t>(run->seed));
-  if (!b.ok()) return SqlError("binding run '" + run->name + "'");
-  MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "inserting a run", nullptr));
+  MNEMO_RETURN_IF_ERROR(ExecOne(
+      db_, path_,
+      "INSERT INTO runs (name, config_json, mnemo_version, host, started_at, finished_at, "
+      "status, seed) VALUES (?, ?, ?, ?, ?, NULL, 'running', ?)",
+      [&](Binder& b) {
+        b.Text(run->name)
+            .Text(Dump(run->config))
+            .Text(run->mnemo_version)
+            .Text(run->host)
+            .Text(now)
+            .Int(static_cast<int64_t>(run->seed));
+      },
+      "inserting run '" + run->name + "'"));
   run->id = sqlite3_last_insert_rowid(db_);
   run->started_at = now;
   run->finished_at.clear();
@@ -465,13 +476,10 @@ Status RunStore::BeginRun(RunRecord* run) {
 }
 
 Status RunStore::FinishRun(int64_t run_id, const std::string& status) {
-  OwnedStmt s;
-  MNEMO_RETURN_IF_ERROR(
-      Prepare(db_, path_, "UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", &s));
-  Binder b(s.get());
-  b.Text(status).Text(NowUtc()).Int(run_id);
-  if (!b.ok()) return SqlError("binding run " + std::to_string(run_id));
-  MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "finishing a run", nullptr));
+  MNEMO_RETURN_IF_ERROR(ExecOne(
+      db_, path_, "UPDATE runs SET status = ?, finished_at = ? WHERE id = ?",
+      [&](Binder& b) { b.Text(status).Text(NowUtc()).Int(run_id); },
+      "finishing run " + std::to_string(run_id)));
   if (sqlite3_changes(db_) == 0) {
     return Status::NotFound("run store '" + path_ + "': no run " + std::to_string(run_id));
   }
@@ -512,23 +520,19 @@ Result<RunRecord> RunStore::GetRun(int64_t run_id) {
 Status RunStore::UpsertModel(ModelRecord* model) {
   TxnScope txn(db_, path_, in_txn_);
   MNEMO_RETURN_IF_ERROR(txn.Begin("BEGIN IMMEDIATE"));
-  {
-    OwnedStmt s;
-    MNEMO_RETURN_IF_ERROR(
-        Prepare(db_, path_,
-                "INSERT INTO models (backend, backend_version, path, fingerprint, info_json) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (backend, path, fingerprint) DO UPDATE SET "
-                "backend_version = excluded.backend_version, info_json = excluded.info_json",
-                &s));
-    Binder b(s.get());
-    b.Text(model->backend)
-        .Text(model->backend_version)
-        .Text(model->path)
-        .Text(model->fingerprint)
-        .Text(Dump(model->info));
-    if (!b.ok()) return SqlError("binding model '" + model->path + "'");
-    MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "storing a model", nullptr));
-  }
+  MNEMO_RETURN_IF_ERROR(ExecOne(
+      db_, path_,
+      "INSERT INTO models (backend, backend_version, path, fingerprint, info_json) "
+      "VALUES (?, ?, ?, ?, ?) ON CONFLICT (backend, path, fingerprint) DO UPDATE SET "
+      "backend_version = excluded.backend_version, info_json = excluded.info_json",
+      [&](Binder& b) {
+        b.Text(model->backend)
+            .Text(model->backend_version)
+            .Text(model->path)
+            .Text(model->fingerprint)
+            .Text(Dump(model->info));
+      },
+      "storing model '" + model->path + "'"));
   // last_insert_rowid is not set by the DO UPDATE branch, so look the id up.
   OwnedStmt s;
   MNEMO_RETURN_IF_ERROR(Prepare(
@@ -554,24 +558,20 @@ Status RunStore::RecordRunModel(const RunModelRecord& rm) {
                                    "' in run " + std::to_string(rm.run_id) +
                                    " is not a JSON object");
   }
-  OwnedStmt s;
-  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_,
-                                "INSERT INTO run_models (run_id, name, model_id, runtime_json) "
-                                "VALUES (?, ?, ?, ?) ON CONFLICT (run_id, name) DO UPDATE SET "
-                                "model_id = excluded.model_id, "
-                                "runtime_json = excluded.runtime_json",
-                                &s));
-  Binder b(s.get());
-  b.Int(rm.run_id).Text(rm.name).Int(rm.model_id);
-  if (rm.runtime.is_null()) {
-    b.Null();
-  } else {
-    b.Text(Dump(rm.runtime));
-  }
-  if (!b.ok())
-    return SqlError("binding model '" + rm.name + "' of run " + std::to_string(rm.run_id));
-  return Step(db_, path_, s.get(),
-              "recording model '" + rm.name + "' of run " + std::to_string(rm.run_id), nullptr);
+  return ExecOne(
+      db_, path_,
+      "INSERT INTO run_models (run_id, name, model_id, runtime_json) VALUES (?, ?, ?, ?) "
+      "ON CONFLICT (run_id, name) DO UPDATE SET model_id = excluded.model_id, "
+      "runtime_json = excluded.runtime_json",
+      [&](Binder& b) {
+        b.Int(rm.run_id).Text(rm.name).Int(rm.model_id);
+        if (rm.runtime.is_null()) {
+          b.Null();
+        } else {
+          b.Text(Dump(rm.runtime));
+        }
+      },
+      "recording model '" + rm.name + "' of run " + std::to_string(rm.run_id));
 }
 
 Result<std::vector<RunModelRecord>> RunStore::ListRunModels(int64_t run_id) {
@@ -596,37 +596,32 @@ Result<std::vector<RunModelRecord>> RunStore::ListRunModels(int64_t run_id) {
 }
 
 Status RunStore::DeleteJob(int64_t job_id) {
-  OwnedStmt s;
-  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_, "DELETE FROM jobs WHERE id = ?", &s));
-  Binder b(s.get());
-  b.Int(job_id);
-  if (!b.ok()) return SqlError("binding job " + std::to_string(job_id));
-  return Step(db_, path_, s.get(), "deleting job " + std::to_string(job_id), nullptr);
+  return ExecOne(
+      db_, path_, "DELETE FROM jobs WHERE id = ?", [&](Binder& b) { b.Int(job_id); },
+      "deleting job " + std::to_string(job_id));
 }
 
 Status RunStore::BeginJob(JobRecord* job) {
   const std::string now = NowUtc();
-  OwnedStmt s;
-  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_,
-                                "INSERT INTO jobs (run_id, model_id, kind, name, config_json, "
-                                "status, n_requests, n_cached, started_at, finished_at) "
-                                "VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, NULL)",
-                                &s));
-  Binder b(s.get());
-  b.Int(job->run_id);
-  if (job->model_id == 0) {
-    b.Null();  // a job without a model
-  } else {
-    b.Int(job->model_id);
-  }
-  b.Text(job->kind)
-      .Text(job->name)
-      .Text(Dump(job->config))
-      .Int(job->n_requests)
-      .Int(job->n_cached)
-      .Text(now);
-  if (!b.ok()) return SqlError("binding job '" + job->name + "'");
-  MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "inserting job '" + job->name + "'", nullptr));
+  MNEMO_RETURN_IF_ERROR(ExecOne(
+      db_, path_,
+      "INSERT INTO jobs (run_id, model_id, kind, name, config_json, status, n_requests, "
+      "n_cached, started_at, finished_at) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, NULL)",
+      [&](Binder& b) {
+        b.Int(job->run_id);
+        if (job->model_id == 0) {
+          b.Null();  // a job without a model
+        } else {
+          b.Int(job->model_id);
+        }
+        b.Text(job->kind)
+            .Text(job->name)
+            .Text(Dump(job->config))
+            .Int(job->n_requests)
+            .Int(job->n_cached)
+            .Text(now);
+      },
+      "inserting job '" + job->name + "'"));
   job->id = sqlite3_last_insert_rowid(db_);
   job->started_at = now;
   job->finished_at.clear();
@@ -636,15 +631,11 @@ Status RunStore::BeginJob(JobRecord* job) {
 
 Status RunStore::FinishJob(int64_t job_id, const std::string& status, int64_t n_requests,
                            int64_t n_cached) {
-  OwnedStmt s;
-  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_,
-                                "UPDATE jobs SET status = ?, n_requests = ?, n_cached = ?, "
-                                "finished_at = ? WHERE id = ?",
-                                &s));
-  Binder b(s.get());
-  b.Text(status).Int(n_requests).Int(n_cached).Text(NowUtc()).Int(job_id);
-  if (!b.ok()) return SqlError("binding job " + std::to_string(job_id));
-  MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "finishing a job", nullptr));
+  MNEMO_RETURN_IF_ERROR(ExecOne(
+      db_, path_,
+      "UPDATE jobs SET status = ?, n_requests = ?, n_cached = ?, finished_at = ? WHERE id = ?",
+      [&](Binder& b) { b.Text(status).Int(n_requests).Int(n_cached).Text(NowUtc()).Int(job_id); },
+      "finishing job " + std::to_string(job_id)));
   if (sqlite3_changes(db_) == 0) {
     return Status::NotFound("run store '" + path_ + "': no job " + std::to_string(job_id));
   }
