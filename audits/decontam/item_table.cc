@@ -40,15 +40,9 @@ Result<std::vector<ItemRow>> ListItems(const RunStore& store, int64_t job_id) {
                                   : "SELECT task, item_id, method, status, overlap, NULL FROM "
                                     "decontam_items WHERE job_id = ? ORDER BY task, item_id",
                               job_id, [&](const SqlQuery& q) {
-                                ItemRow r;
-                                r.job_id = job_id;
-                                r.task = q.Text(0);
-                                r.item_id = q.Text(1);
-                                r.method = q.Text(2);
-                                r.status = q.Text(3);
-                                r.overlap = q.Double(4);
-                                r.doc_index = q.OptInt(5);
-                                return r;
+                                // ItemRow's fields in order.
+                                return ItemRow{job_id,    q.Text(0), q.Text(1),  q.OptInt(5),
+                                               q.Text(2), q.Text(3), q.Double(4)};
                               });
 }
 

@@ -46,24 +46,13 @@ Result<std::vector<FindingRow>> ListFindings(const RunStore& store, int64_t job_
                               "score, likelihood, validator, quote, ") +
                           (*has_model ? "model" : "''") +
                           " FROM pii_findings WHERE job_id = ? ORDER BY rowid";
-  return ReadJobRows<FindingRow>(store, "pii_findings", sql.c_str(), job_id,
-                                 [&](const SqlQuery& q) {
-                                   FindingRow r;
-                                   r.job_id = job_id;
-                                   r.origin = q.Text(0);
-                                   r.doc = q.Text(1);
-                                   r.entity = q.Text(2);
-                                   r.start = q.Int(3);
-                                   r.end = q.Int(4);
-                                   r.cp_start = q.Int(5);
-                                   r.cp_end = q.Int(6);
-                                   r.score = q.Double(7);
-                                   r.likelihood = q.Text(8);
-                                   r.validator = q.Text(9);
-                                   r.quote = q.Text(10);
-                                   r.model = q.Text(11);
-                                   return r;
-                                 });
+  return ReadJobRows<FindingRow>(
+      store, "pii_findings", sql.c_str(), job_id, [&](const SqlQuery& q) {
+        // FindingRow's fields in order, the columns as selected.
+        return FindingRow{job_id,    q.Text(0),  q.Text(1), q.Text(2),   q.Int(3),
+                          q.Int(4),  q.Int(5),   q.Int(6),  q.Double(7), q.Text(8),
+                          q.Text(9), q.Text(10), q.Text(11)};
+      });
 }
 
 Result<bool> AnyFindings(const RunStore& store) {
