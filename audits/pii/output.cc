@@ -82,8 +82,14 @@ inline char* Put(char* p, std::string_view s) {
   std::memcpy(p, s.data(), s.size());
   return p + s.size();
 }
-inline char* PutInt(char* p, size_t v) {
+inline char* Put(char* p, size_t v) {
   return std::to_chars(p, p + 20, v).ptr;  // 20 digits hold any 64-bit value
+}
+// Each piece in turn (text or a count).
+template <typename... Pieces>
+char* PutAll(char* p, const Pieces&... pieces) {
+  ((p = Put(p, pieces)), ...);
+  return p;
 }
 
 // QuoteOf into *out (appended).
@@ -224,34 +230,13 @@ Status NdjsonWriter::OnDoc(const ScannedDoc& doc) {
     const size_t need = 240 + doc_json_.size() + e.name.size() + likelihood.size() + score.size() +
                         label_.size() + quote_json_.size() + file_json_.size();
     if (buf_.size() < used + need) buf_.resize(std::max(2 * buf_.size(), used + need));
-    char* p = &buf_[used];
-    p = Put(p, "{\"doc\":");
-    p = Put(p, doc_json_);
-    p = Put(p, ",\"entity\":\"");
-    p = Put(p, e.name);
-    p = Put(p, "\",\"start\":");
-    p = PutInt(p, f.start);
-    p = Put(p, ",\"end\":");
-    p = PutInt(p, f.end);
-    p = Put(p, ",\"likelihood\":\"");
-    p = Put(p, likelihood);
-    p = Put(p, "\",\"score\":");
-    p = Put(p, score);
-    p = Put(p, ",\"cp_start\":");
-    p = PutInt(p, f.cp_start);
-    p = Put(p, ",\"cp_end\":");
-    p = PutInt(p, f.cp_end);
-    p = Put(p, ",\"validator\":\"");
-    p = Put(p, label_);
-    p = Put(p, f.context ? "\",\"context\":true" : "\",\"context\":false");
-    if (quote_ != QuoteMode::kNone) {
-      p = Put(p, ",\"quote\":");
-      p = Put(p, quote_json_);
-    }
-    if (with_file_) {
-      p = Put(p, ",\"file\":");
-      p = Put(p, file_json_);
-    }
+    char* p = PutAll(&buf_[used], "{\"doc\":", doc_json_, ",\"entity\":\"", e.name,
+                     "\",\"start\":", f.start, ",\"end\":", f.end, ",\"likelihood\":\"", likelihood,
+                     "\",\"score\":", score, ",\"cp_start\":", f.cp_start, ",\"cp_end\":", f.cp_end,
+                     ",\"validator\":\"", label_,
+                     f.context ? "\",\"context\":true" : "\",\"context\":false");
+    if (quote_ != QuoteMode::kNone) p = PutAll(p, ",\"quote\":", quote_json_);
+    if (with_file_) p = PutAll(p, ",\"file\":", file_json_);
     p = Put(p, "}\n");
     used = static_cast<size_t>(p - buf_.data());
   }
