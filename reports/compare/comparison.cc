@@ -40,6 +40,10 @@ Result<std::vector<ModelPair>> PairModels(const RunView& base, const RunView& ca
   }
   if (base.model_names.size() == 1 && cand.model_names.size() == 1)
     return std::vector<ModelPair>{{base.model_names[0], cand.model_names[0]}};
+  // One run with two models (checkpoints side by side): the first against the second, as the
+  // report compares them; pairing by name would compare each with itself.
+  if (base.run.id == cand.run.id && base.model_names.size() == 2)
+    return std::vector<ModelPair>{{base.model_names[0], base.model_names[1]}};
   std::vector<ModelPair> out;
   for (const auto& n : base.model_names)
     if (has(cand, n)) out.emplace_back(n, n);

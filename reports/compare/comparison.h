@@ -3,8 +3,9 @@
 // Sides: a run and optionally a model name in it. Pairing of models:
 //   - both model names given: exactly those two (they may be in the same run: checkpoints);
 //   - one given: the same name on the other side;
-//   - none: when each run has exactly one model, those two; else every model name present in
-//     both runs, paired by name (an error when none is shared).
+//   - none: when each run has exactly one model, those two; within one run of two models, the
+//     first (base) against the second (as the report); else every model name present in both
+//     runs, paired by name (an error when none is shared).
 // Within a model pair, task jobs pair by task name and metrics by (name, filter). The paired
 // test uses the documents both sides scored (doc_id): McNemar when the metric is a mean of
 // 0/1 values, else a paired bootstrap of the metric's aggregation; metrics whose aggregation
