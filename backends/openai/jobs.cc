@@ -35,6 +35,22 @@ struct Choice {
   int64_t n_prompt = -1;
 };
 
+// A 2xx body the job cannot read. JSON of the wrong shape, or an HTML page, is a server that is
+// not an OpenAI-compatible API at this URL (most often a base URL without /v1): asking again
+// gives the same answer, so it fails at once. Anything else (cut-off JSON) may be transient and
+// is retried.
+HttpJob::Verdict UnreadableBody(const std::string& body, const std::string& what) {
+  const size_t first = body.find_first_not_of(" \t\r\n");
+  const bool html = first != std::string::npos && body[first] == '<';
+  const bool json_ok = !json::parse(body, nullptr, /*allow_exceptions=*/false).is_discarded();
+  if (!html && !json_ok) return HttpJob::Verdict::Retry(what);
+  return HttpJob::Verdict::Fail(
+      MN_ERR_UNSUPPORTED,
+      what +
+          " (HTTP 200, but not an OpenAI-compatible completions response; is the base URL the "
+          "API root, usually ending in /v1, e.g. http://127.0.0.1:8080/v1?)");
+}
+
 std::string ParseChoice(const std::string& body, bool chat, Choice* out) {
   json d = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (d.is_discarded()) return "response is not valid JSON: " + Excerpt(body);
@@ -174,7 +190,7 @@ class GenerateJob : public HttpJob {
   Verdict OnBody(const std::string& body) override {
     Choice c;
     std::string bad = ParseChoice(body, chat_, &c);
-    if (!bad.empty()) return Verdict::Retry(bad);
+    if (!bad.empty()) return UnreadableBody(body, bad);
     if (tail_) {
       for (size_t i = 0; i < c.ids.size() && ids_.size() < target_; ++i) {
         ids_.push_back(c.ids[i]);
@@ -310,7 +326,8 @@ class ScoreJob : public HttpJob {
 
   Verdict OnBody(const std::string& body) override {
     json d = json::parse(body, nullptr, /*allow_exceptions=*/false);
-    if (d.is_discarded()) return Verdict::Retry("response is not valid JSON: " + Excerpt(body));
+    if (d.is_discarded())
+      return UnreadableBody(body, "response is not valid JSON: " + Excerpt(body));
     const auto& w = windows_[next_];
     const size_t first = w.context.size();
     const size_t end = first + w.continuation.size();

@@ -181,6 +181,9 @@ void FaultProxy::Serve(int fd) {
     case Fault::kInvalidJson:
       WriteAll(fd, Response(200, "OK", R"({"choices": [{"text": "trunc)"));
       return;
+    case Fault::kWrongShape:
+      WriteAll(fd, Response(200, "OK", R"({"object": "list", "data": []})"));
+      return;
     case Fault::kDrop:
       return;
     case Fault::kSlow:

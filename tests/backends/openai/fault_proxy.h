@@ -27,7 +27,8 @@ enum class Fault {
   k503,          // HTTP 503 with a JSON error body
   k429,          // HTTP 429 with Retry-After: retry_after_s
   kTruncate,     // forward, but send only half the body (Content-Length kept), then close
-  kInvalidJson,  // HTTP 200 whose body is not JSON
+  kInvalidJson,  // HTTP 200 whose body is not JSON (cut off)
+  kWrongShape,   // HTTP 200 with JSON that is not a completion (another API at this URL)
   kSlow,         // wait slow_ms, then forward
   kDrop          // close the connection without an answer
 };

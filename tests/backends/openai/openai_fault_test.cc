@@ -130,6 +130,28 @@ TEST_F(OpenAiFaultTest, SpentRetryBudgetIsAClearErrorAndCompletedResultsSurvive)
   EXPECT_EQ((*store)->CountResponses().value(), static_cast<int64_t>(reqs.size()));
 }
 
+// Issue 17, item 11: a 200 answer of the wrong shape (another API at this URL) fails at once,
+// without the retries a transient fault gets, and the error points at the base URL.
+TEST_F(OpenAiFaultTest, WrongShapeIsNotRetriedAndNamesTheBaseUrl) {
+  FaultProxy proxy(server_->port());
+  auto remote =
+      OpenServer(proxy.base_url(), R"({"concurrency": 1, "retries": 5, "backoff_ms": 5})");
+  ASSERT_TRUE(remote.instance);
+  auto reqs = Requests(1, 2);
+  proxy.SetAlways(Fault::kWrongShape);
+  const int before = proxy.watched();  // opening the model probed echo scoring
+  auto out = ExecuteAll(*remote.instance, reqs);
+  ASSERT_EQ(out.size(), reqs.size());
+  for (const auto& r : out) {
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(r.status, MN_ERR_UNSUPPORTED);
+    EXPECT_FALSE(r.retryable);
+    EXPECT_NE(r.error.find("response has no choices"), std::string::npos) << r.error;
+    EXPECT_NE(r.error.find("/v1"), std::string::npos) << r.error;
+  }
+  EXPECT_EQ(proxy.watched() - before, static_cast<int>(reqs.size()));  // one attempt each
+}
+
 TEST_F(OpenAiFaultTest, ServerKilledMidRunAndRestartedCompletesEveryResultOnce) {
   testing_util::TempDir dir;
   auto store = RunStore::Open(dir.File("runs.db"));
