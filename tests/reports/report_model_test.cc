@@ -83,6 +83,15 @@ class ReportModelTest : public ::testing::Test {
         << sql;
   }
 
+  // The synthetic run's two models, base against candidate.
+  CompareSpec BaseAgainstCandidate() const {
+    CompareSpec spec;
+    spec.base_run = spec.candidate_run = run_;
+    spec.base_model = "base";
+    spec.candidate_model = "candidate";
+    return spec;
+  }
+
   Result<ReportModel> Build() {
     ReportOptions o;
     o.run_ids = {run_};
@@ -320,10 +329,7 @@ TEST_F(ReportModelTest, ModelOutputIsEscaped) {
 }
 
 TEST_F(ReportModelTest, ComparisonFindsTheRegressionAndNothingOnIdenticalSides) {
-  CompareSpec spec;
-  spec.base_run = spec.candidate_run = run_;
-  spec.base_model = "base";
-  spec.candidate_model = "candidate";
+  CompareSpec spec = BaseAgainstCandidate();
   auto c = CompareRuns(store_.get(), spec);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->rows.size(), 9u);
@@ -382,10 +388,7 @@ TEST_F(ReportModelTest, ComparisonTripsWhenTheCandidateMemorisesMore) {
           std::to_string(exact) + ", 0, 1.0, 50, 1.0, 0, NULL)");
     }
   }
-  CompareSpec spec;
-  spec.base_run = spec.candidate_run = run_;
-  spec.base_model = "base";
-  spec.candidate_model = "candidate";
+  CompareSpec spec = BaseAgainstCandidate();
   auto c = CompareRuns(store_.get(), spec);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   std::map<std::string, ComparisonRow> mem;
