@@ -71,7 +71,7 @@ int RunAuditDecontamCommand(int argc, char** argv) {
       "short-items", po::value<std::string>(&short_items),
       "items shorter than n: 'whole' (GPT-3: dirty if the whole item occurs; default for gpt3) "
       "or 'none' (lm-eval's janitor: never dirty)")(
-      "threshold", po::value<double>(&cfg.palm_threshold)->default_value(0.7),
+      "threshold", DoubleValue(&cfg.palm_threshold, 0.7),
       "palm: dirty when the matched share of 8-grams is >= this")(
       "evidence", po::value<size_t>(&cfg.evidence)->default_value(3),
       "corpus documents kept as evidence per item")(

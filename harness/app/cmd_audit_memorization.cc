@@ -90,7 +90,7 @@ int RunAuditMemorizationCommand(int argc, char** argv) {
                         "JSONL source field (default: the file's stem)")(
       "format", po::value<std::string>(&cfg.corpus.format)->default_value("auto"),
       "corpus format: auto | jsonl | text")(
-      "approx-ratio", po::value<double>(&cfg.approx.ratio)->default_value(0.10),
+      "approx-ratio", DoubleValue(&cfg.approx.ratio, 0.10),
       "approximate: token edit distance within this fraction of S")(
       "approx-rule", po::value<std::string>(&approx_rule)->default_value("le"),
       "le (<=, Gemma 2/3) | lt (<, Gemini 1.5)")("no-duplicates", po::bool_switch(&no_dups),

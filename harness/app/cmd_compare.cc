@@ -27,10 +27,9 @@ int RunCompareCommand(int argc, char** argv) {
       "model name in the base run (default: pair models by name)")(
       "candidate-model", po::value<std::string>(&spec.candidate_model),
       "model name in the candidate run (default: the base model's name)")(
-      "threshold", po::value<double>(&spec.threshold)->default_value(0.0),
+      "threshold", DoubleValue(&spec.threshold, 0.0),
       "a regression must be worse by more than this (absolute, in the metric's units)")(
-      "alpha", po::value<double>(&spec.alpha)->default_value(0.05),
-      "significance level of the paired test")(
+      "alpha", DoubleValue(&spec.alpha, 0.05), "significance level of the paired test")(
       "bootstrap-iters", po::value<int>(&spec.bootstrap.iterations)->default_value(1000),
       "paired bootstrap iterations (seed 1234)")(
       "format", po::value<std::string>(&format)->default_value("markdown"), "markdown | json")(

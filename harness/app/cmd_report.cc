@@ -77,10 +77,9 @@ Status MakeReport(RunStore* store, ReportArgs args, const std::string& out,
 }
 
 void AddCompareOptions(po::options_description* desc, ReportArgs* a) {
-  desc->add_options()("threshold", po::value<double>(&a->spec.threshold)->default_value(0.0),
+  desc->add_options()("threshold", DoubleValue(&a->spec.threshold, 0.0),
                       "comparison: a regression must be worse by more than this")(
-      "alpha", po::value<double>(&a->spec.alpha)->default_value(0.05),
-      "comparison: significance level")(
+      "alpha", DoubleValue(&a->spec.alpha, 0.05), "comparison: significance level")(
       "bootstrap-iters", po::value<int>(&a->spec.bootstrap.iterations)->default_value(1000),
       "comparison: paired bootstrap iterations (seed 1234)")(
       "max-sample-rows", po::value<size_t>(&a->options.max_sample_rows)->default_value(200),

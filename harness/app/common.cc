@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -100,6 +101,13 @@ std::vector<std::string> SplitComma(const std::string& s) {
   while (std::getline(ss, x, ','))
     if (!x.empty()) out.push_back(x);
   return out;
+}
+
+boost::program_options::typed_value<double>* DoubleValue(double* target, double default_value) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, default_value);  // shortest round trip
+  return boost::program_options::value<double>(target)->default_value(default_value,
+                                                                      std::string(buf, r.ptr));
 }
 
 }  // namespace mnemo

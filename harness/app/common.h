@@ -44,6 +44,10 @@ Status OpenRun(const std::string& db, std::unique_ptr<RunStore>* store,
   return Status::Ok();
 }
 
+// A double option whose help shows its default as typed ("0.05", not Boost's
+// "0.050000000000000003"): the shortest text that reads back as the same double.
+boost::program_options::typed_value<double>* DoubleValue(double* target, double default_value);
+
 // The non-empty items of a comma-separated option value ("a,,b" -> {"a", "b"}).
 std::vector<std::string> SplitComma(const std::string& s);
 
