@@ -239,7 +239,15 @@ int RunBenchCommand(int argc, char** argv) {
           argc, argv,
           "usage: mnemo bench scoring --model llamacpp:PATH --text FILE [--threads N]\n"
           "       mnemo bench multiple_choice --model llamacpp:PATH [--task tiny_geo] [--threads "
-          "N]",
+          "N]\n"
+          "\nevery bench (each has --help):\n"
+          "  scoring         mnemo's rolling scoring vs llama-perplexity on the same text\n"
+          "  multiple_choice mnemo's multiple choice vs llama-perplexity's --multiple-choice\n"
+          "  memorization    probes/s: batched greedy decoding vs one by one vs "
+          "llama-batched-bench\n"
+          "  deterministic   --deterministic (batch-invariant) vs the default, per workload\n"
+          "  report          reading a run store and writing the HTML report\n"
+          "  (scripts/bench-decontam.sh and bench/: corpus scans for decontamination and PII)",
           desc, &pos, &vm, &code))
     return code;
   if (mopt.threads == 0) mopt.threads = DefaultThreads();
