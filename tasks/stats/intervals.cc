@@ -22,6 +22,23 @@ Interval WilsonInterval(int64_t k, int64_t n, double z) {
   return iv;
 }
 
+Interval WilsonIntervalCC(int64_t k, int64_t n, double z) {
+  if (n <= 0) return {0.0, 1.0};
+  const double nn = static_cast<double>(n);
+  const double p = static_cast<double>(k) / nn, q = 1.0 - p;
+  const double z2 = z * z, denom = 2.0 * (nn + z2);
+  Interval iv{0.0, 1.0};
+  if (k > 0)
+    iv.low = std::max(0.0, (2.0 * nn * p + z2 - 1.0 -
+                            z * std::sqrt(z2 - 2.0 - 1.0 / nn + 4.0 * p * (nn * q + 1.0))) /
+                               denom);
+  if (k < n)
+    iv.high = std::min(1.0, (2.0 * nn * p + z2 + 1.0 +
+                             z * std::sqrt(z2 + 2.0 - 1.0 / nn + 4.0 * p * (nn * q - 1.0))) /
+                                denom);
+  return iv;
+}
+
 Interval ClopperPearsonInterval(int64_t k, int64_t n, double alpha) {
   if (n <= 0) return {0.0, 1.0};
   const double kk = static_cast<double>(k), nn = static_cast<double>(n);

@@ -94,15 +94,16 @@ PairedTestResult McNemarTest(const std::vector<double>& base,
     r.p_value = McNemarChi2P(b, c);
   }
   if (r.n > 0) {
-    double n = static_cast<double>(r.n);
+    const double n = static_cast<double>(r.n), m = static_cast<double>(b + c);
     r.delta = static_cast<double>(c - b) / n;
-    // Standard error of a difference of paired proportions.
-    double var =
-        (static_cast<double>(b + c) - static_cast<double>((c - b) * (c - b)) / n) / (n * n);
-    double se = std::sqrt(std::max(0.0, var));
-    Interval iv = NormalInterval(r.delta, se);
-    r.ci_low = iv.low;
-    r.ci_high = iv.high;
+    // The interval of the test that gives p: the discordant pairs' share won by the candidate,
+    // pi = c / (b + c), bounded by the interval that inverts the same test (Clopper-Pearson for
+    // the exact binomial, continuity-corrected Wilson for the chi-square), then mapped to the
+    // delta, (b + c) / n * (2 pi - 1). It excludes 0 exactly when p < 0.05.
+    Interval pi = b + c < 25 ? ClopperPearsonInterval(c, b + c) : WilsonIntervalCC(c, b + c);
+    r.ci_low = m / n * (2.0 * pi.low - 1.0);
+    r.ci_high = m / n * (2.0 * pi.high - 1.0);
+    if (b + c == 0) r.ci_low = r.ci_high = 0.0;
   }
   return r;
 }

@@ -21,8 +21,10 @@ struct PairedTestResult {
                        // "permutation-exact", "fisher-exact", "none"
   double p_value = 1;  // two-sided; 1 when no test could run
   double delta = 0;    // candidate − base on the shared documents
-  double ci_low =
-      0;  // 95% interval of the delta (McNemar: delta ± kZ95·se; bootstrap: percentiles)
+  // 95% interval of the delta from the test that gives p_value, so it excludes 0 exactly when
+  // p < 0.05 (McNemar: the discordant share's exact or continuity-corrected score interval,
+  // mapped to the delta; bootstrap: percentiles; permutation: none, NaN).
+  double ci_low = 0;
   double ci_high = 0;
   int64_t n = 0;               // shared documents
   int64_t base_only = 0;       // McNemar: base right, candidate wrong

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+
 #include "tasks/stats/intervals.h"
 
 namespace mnemo {
@@ -70,6 +73,54 @@ TEST(NormalInterval, ValuePlusMinusZStderr) {
   Interval n = NormalInterval(0.5, 0.1);
   EXPECT_DOUBLE_EQ(n.low, 0.5 - kZ95 * 0.1);
   EXPECT_DOUBLE_EQ(n.high, 0.5 + kZ95 * 0.1);
+}
+
+}  // namespace
+}  // namespace mnemo
+
+namespace mnemo {
+namespace {
+
+// The continuity-corrected score test's acceptance region, solved by bisection: the bounds are
+// where |k - n*pi| - 1/2 = z*sqrt(n*pi*(1-pi)) (an independent route to Newcombe's closed form).
+double CcRoot(int64_t k, int64_t n, bool lower) {
+  auto excess = [&](double pi) {
+    return std::fabs(static_cast<double>(k) - static_cast<double>(n) * pi) - 0.5 -
+           kZ95 * std::sqrt(static_cast<double>(n) * pi * (1 - pi));
+  };
+  double phat = static_cast<double>(k) / static_cast<double>(n);
+  double lo = lower ? 0.0 : phat, hi = lower ? phat : 1.0;  // excess > 0 at the far end
+  for (int i = 0; i < 200; ++i) {
+    double mid = (lo + hi) / 2;
+    bool outside = excess(mid) > 0;
+    if (lower == outside)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+TEST(WilsonCC, EqualsTheInvertedContinuityCorrectedScoreTest) {
+  for (int64_t n : {1, 2, 5, 10, 25, 40, 100, 263}) {
+    for (int64_t k = 0; k <= n; ++k) {
+      Interval iv = WilsonIntervalCC(k, n);
+      if (k == 0) {
+        EXPECT_EQ(iv.low, 0.0);
+      } else {
+        EXPECT_NEAR(iv.low, std::max(0.0, CcRoot(k, n, true)), 1e-9) << k << "/" << n;
+      }
+      if (k == n) {
+        EXPECT_EQ(iv.high, 1.0);
+      } else {
+        EXPECT_NEAR(iv.high, std::min(1.0, CcRoot(k, n, false)), 1e-9) << k << "/" << n;
+      }
+      // Wider than the plain Wilson interval: the correction only widens.
+      Interval w = WilsonInterval(k, n);
+      EXPECT_LE(iv.low, w.low + 1e-12);
+      EXPECT_GE(iv.high, w.high - 1e-12);
+    }
+  }
 }
 
 }  // namespace

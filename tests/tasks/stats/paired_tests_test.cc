@@ -37,6 +37,31 @@ TEST(McNemar, PicksExactBelow25DiscordantPairs) {
   EXPECT_EQ(McNemarTest(base, cand).method, "mcnemar-chi2");
 }
 
+// The interval shown beside McNemar's p inverts the same test: it excludes 0 exactly when
+// p < 0.05, on both sides of the exact/chi-square switch (25 discordant pairs).
+TEST(McNemar, IntervalExcludesZeroExactlyWhenPIsBelowFivePercent) {
+  int checked = 0, significant = 0;
+  for (int b = 0; b <= 45; ++b)
+    for (int c = 0; c <= 45; ++c) {
+      std::vector<double> base(200, 1.0), cand(200, 1.0);
+      for (int i = 0; i < b; ++i) cand[i] = 0.0;        // base right only
+      for (int i = 0; i < c; ++i) base[100 + i] = 0.0;  // candidate right only
+      PairedTestResult r = McNemarTest(base, cand);
+      ASSERT_EQ(r.base_only, b);
+      ASSERT_EQ(r.candidate_only, c);
+      if (std::fabs(r.p_value - 0.05) < 1e-9) continue;  // on the boundary
+      bool excludes = r.ci_low > 0 || r.ci_high < 0;
+      EXPECT_EQ(excludes, r.p_value < 0.05) << "b=" << b << " c=" << c << " p=" << r.p_value << " ["
+                                            << r.ci_low << ", " << r.ci_high << "]";
+      EXPECT_LE(r.ci_low, r.delta + 1e-12);
+      EXPECT_GE(r.ci_high, r.delta - 1e-12);
+      ++checked;
+      significant += r.p_value < 0.05;
+    }
+  EXPECT_GT(checked, 2000);
+  EXPECT_GT(significant, 500);
+}
+
 TEST(PairedBootstrap, DeterministicAndDetectsShift) {
   std::vector<SampleValue> base, cand;
   for (int i = 0; i < 500; ++i) {
