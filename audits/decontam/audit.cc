@@ -132,10 +132,13 @@ Status RunAudit(const AuditConfig& cfg, AuditReport* report) {
   const IndexStats& is = index->stats();
   note(std::to_string(is.items) + " items, " + std::to_string(is.positions) + " " +
        std::to_string(io.n) + "-gram positions, " + std::to_string(is.distinct) + " distinct, " +
-       std::to_string(is.boilerplate_distinct) + " dropped as boilerplate (in more than " +
-       std::to_string(io.boilerplate) + " items" + (io.boilerplate == 0 ? ": disabled" : "") +
-       "), " + std::to_string(is.kept) + " kept; " + std::to_string(is.short_items) +
-       " short items matched whole, " + std::to_string(is.empty_items) + " items with no n-gram");
+       std::to_string(is.boilerplate_distinct) + " dropped as boilerplate (held by more than " +
+       std::to_string(io.boilerplate) + (io.boilerplate == 1 ? " item text" : " item texts") +
+       (io.boilerplate == 0 ? ": disabled" : "") + "), " + std::to_string(is.kept) + " kept (" +
+       std::to_string(is.shared_kept) + " shared by several item texts); " +
+       std::to_string(is.short_items) + " short items matched whole, " +
+       std::to_string(is.empty_items) + " items with no n-gram, " +
+       std::to_string(is.duplicate_items) + " items repeating another's text");
   char bpn[160];
   std::snprintf(bpn, sizeof bpn,
                 "n-gram set %s (%.2f bytes per distinct n-gram), with postings %s (%.2f)",
@@ -231,6 +234,7 @@ Status RunAudit(const AuditConfig& cfg, AuditReport* report) {
                           {"ngrams", verdicts[i].ngrams},
                           {"matched", verdicts[i].matched},
                           {"docs", scan.docs[i]},
+                          {"shared_only", verdicts[i].shared_only},
                           {"evidence", evidence[i]}};
       out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     }
@@ -270,6 +274,7 @@ Status RunAudit(const AuditConfig& cfg, AuditReport* report) {
     for (size_t i : which) {
       ++counts[verdicts[i].status];
       sum += verdicts[i].overlap;
+      if (verdicts[i].shared_only) ++ts.shared_only;
     }
     ts.mean_overlap = which.empty() ? 0 : sum / static_cast<double>(which.size());
     for (const auto& s : MethodStatuses(cfg.method)) ts.counts.emplace_back(s, counts[s]);
@@ -296,9 +301,15 @@ Status RunAudit(const AuditConfig& cfg, AuditReport* report) {
       metrics.push_back({"mean_overlap", method, ts.mean_overlap, std::nullopt, ts.items, false});
       metrics.push_back(
           {"items", method, static_cast<double>(ts.items), std::nullopt, ts.items, true});
+      metrics.push_back({"shared_only_items", method, static_cast<double>(ts.shared_only),
+                         std::nullopt, ts.items, false});
       MNEMO_RETURN_IF_ERROR(cfg.store->PutMetrics(job.id, metrics));
       MNEMO_RETURN_IF_ERROR(cfg.store->FinishJob(job.id, "finished", 0, 0));
     }
+    if (ts.shared_only > 0)
+      note(task + ": " + std::to_string(ts.shared_only) +
+           " items are not clean only through n-grams shared with other eval items (clean with "
+           "--boilerplate 1)");
     report->tasks.push_back(std::move(ts));
   }
 

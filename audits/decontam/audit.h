@@ -5,10 +5,11 @@
 // Run store rows: one jobs row per task (kind "decontam", name = task, model-free); its
 // decontam_items rows (one per item: status, overlap, evidence JSON, doc_index); metrics rows
 // with filter = method: "<status>_share" for each status (llama2 also "not_dirty_share"),
-// "mean_overlap", "items". Rescoring (rescore_run > 0): for every "task" job of that run
-// whose task was audited, a jobs row (kind "decontam_rescore", name = task, the task job's
-// model) with metrics per (metric, filter): "<metric>" on all items, "<metric>_clean" on clean
-// ones, "<metric>_dirty" on the rest, "<metric>_clean_delta" = clean - all (GPT-3's table).
+// "mean_overlap", "items", "shared_only_items" (items not clean only through n-grams shared
+// with other eval items: ItemVerdict::shared_only). Rescoring (rescore_run > 0): for every "task"
+// job of that run whose task was audited, a jobs row (kind "decontam_rescore", name = task, the
+// task job's model) with metrics per (metric, filter): "<metric>" on all items, "<metric>_clean" on
+// clean ones, "<metric>_dirty" on the rest, "<metric>_clean_delta" = clean - all (GPT-3's table).
 //
 // Thread-safety: one audit per RunStore at a time.
 #ifndef MNEMO_AUDITS_DECONTAM_AUDIT_H_
@@ -30,10 +31,28 @@
 namespace mnemo {
 namespace decontam {
 
-// The default --boilerplate: an n-gram in more than 10 eval items is template text. Ten
-// mirrors lm-eval's training-side rule (13-grams in more than 10 documents are dropped) and
-// keeps passages shared by a handful of questions (DROP, SQuAD-style tasks) as evidence.
-constexpr size_t kDefaultBoilerplate = 10;
+// The default --boilerplate: an eval n-gram counts only when it is specific to one item text
+// (K = 1); an n-gram held by two or more distinct item texts is dropped.
+//
+// Why 1. The published methods ask whether an item's own text occurs in training: GPT-3 calls
+// an item dirty when one of its N-grams occurs (Appendix C), lm-eval marks every doc holding
+// a hit 13-gram, and neither filters the eval side. Their only frequency rule, "ignore
+// 13-grams in more than 10 documents", is a training-side rule over billions of documents,
+// where 10 is a negligible count; carried to the eval side (the old default, K = 10) it lets
+// an n-gram stand for up to 10 items (3% of a 300-item benchmark), so one planted item makes
+// its neighbours dirty through the name, place or template wording they share. A corpus hit
+// on an n-gram that several items hold is not evidence about any one of them: GPT-3's DROP
+// result (94% "dirty" through shared passages that carried no questions or answers) is the
+// published example of the false positives it produces. Any K >= 2 keeps some shared
+// n-grams, so only K = 1 removes that class; an item that occurs in training still has its
+// own n-grams (its question, its answer, its mix of names), which stay. On the tiny-gemma3
+// fixture (truth.json: 85 of 300 tiny_geo items dirty or near) K = 1 flags exactly the 85;
+// K = 2 adds 19 clean items, K = 3 26, K = 4 to 10 28, K = 0 all 300. What K = 1 gives up:
+// text several items share (a passage with several questions) cannot make them dirty on its
+// own; ItemVerdict::shared_only counts the items a larger K flags only that way. Items are
+// counted by text, so tasks rendering the same documents, or duplicated items, do not hide
+// each other (eval_index.h).
+constexpr size_t kDefaultBoilerplate = 1;
 
 struct AuditConfig {
   // Eval side: tasks, or a JSONL file.
@@ -72,6 +91,7 @@ struct TaskSummary {
   int64_t items = 0;
   std::vector<std::pair<std::string, int64_t>> counts;  // status -> items
   double mean_overlap = 0;
+  int64_t shared_only = 0;  // items not clean only through n-grams shared with other items
   int64_t job_id = 0;
 };
 

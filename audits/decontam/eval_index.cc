@@ -6,6 +6,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <unordered_map>
 #include <utility>
 
 #include "audits/ngram/ngram_hash.h"
@@ -60,6 +61,27 @@ Result<EvalIndex> EvalIndex::Build(const std::vector<EvalItem>& items, const Tok
           uniq.erase(std::unique(uniq.begin(), uniq.end()), uniq.end());
         }
       });
+  // Each item's text: the first item with the same unit sequence (tasks that render the same
+  // documents, duplicated items). Boilerplate counts distinct texts, not items.
+  std::vector<uint32_t> text_of(items.size());
+  {
+    std::unordered_map<uint64_t, std::vector<uint32_t>> seen;
+    for (size_t i = 0; i < items.size(); ++i) {
+      const auto& uh = unit_hashes[i];
+      text_of[i] = static_cast<uint32_t>(i);
+      if (uh.empty()) continue;
+      const uint64_t key = XXH3_64bits(uh.data(), uh.size() * sizeof(uint64_t));
+      auto& bucket = seen[key];
+      for (uint32_t j : bucket) {
+        if (unit_hashes[j] == uh) {
+          text_of[i] = j;
+          ++ix.stats_.duplicate_items;
+          break;
+        }
+      }
+      if (text_of[i] == i) bucket.push_back(static_cast<uint32_t>(i));
+    }
+  }
   std::vector<std::pair<uint64_t, uint32_t>> pairs;
   size_t npairs = 0;
   for (size_t i = 0; i < items.size(); ++i) {
@@ -83,20 +105,37 @@ Result<EvalIndex> EvalIndex::Build(const std::vector<EvalItem>& items, const Tok
   ix.short_lengths_.erase(std::unique(ix.short_lengths_.begin(), ix.short_lengths_.end()),
                           ix.short_lengths_.end());
   tbb::parallel_sort(pairs.begin(), pairs.end());
-  // Keep n-grams held by at most `boilerplate` items.
-  std::vector<uint64_t> kept;
+  // Keep n-grams held by at most `boilerplate` distinct item texts; note which kept ones are
+  // held by two or more.
+  std::vector<uint64_t> kept, shared_keys;
+  std::vector<uint32_t> texts;
   for (size_t a = 0; a < pairs.size();) {
     size_t b = a;
     while (b < pairs.size() && pairs[b].first == pairs[a].first) ++b;
     ++ix.stats_.distinct;
-    if (options.boilerplate == 0 || b - a <= options.boilerplate)
+    size_t holders = 1;
+    if (b - a > 1) {
+      texts.clear();
+      for (size_t k = a; k < b; ++k) texts.push_back(text_of[pairs[k].second]);
+      std::sort(texts.begin(), texts.end());
+      holders = static_cast<size_t>(std::unique(texts.begin(), texts.end()) - texts.begin());
+    }
+    if (options.boilerplate == 0 || holders <= options.boilerplate) {
       kept.push_back(pairs[a].first);
-    else
+      if (holders > 1) shared_keys.push_back(pairs[a].first);
+    } else {
       ++ix.stats_.boilerplate_distinct;
+    }
     a = b;
   }
   ix.set_.Build(kept);
   ix.stats_.kept = ix.set_.size();
+  ix.stats_.shared_kept = shared_keys.size();
+  ix.shared_.assign((ix.set_.size() + 63) / 64, 0);
+  for (uint64_t h : shared_keys) {
+    const auto g = static_cast<size_t>(ix.set_.Find(h));
+    ix.shared_[g >> 6] |= uint64_t{1} << (g & 63);
+  }
   // Postings, in rank order (pairs are sorted by hash, as the set's keys are).
   ix.item_of_.assign(ix.set_.size(), 0);
   ix.multi_off_.push_back(0);
@@ -170,7 +209,7 @@ Result<EvalIndex> EvalIndex::Build(const std::vector<EvalItem>& items, const Tok
 }
 
 size_t EvalIndex::MemoryBytes() const {
-  return set_.MemoryBytes() + vocab_.MemoryBytes() + pairs_.MemoryBytes() +
+  return set_.MemoryBytes() + vocab_.MemoryBytes() + pairs_.MemoryBytes() + shared_.capacity() * 8 +
          item_of_.capacity() * 4 + multi_off_.capacity() * 4 + multi_items_.capacity() * 4;
 }
 

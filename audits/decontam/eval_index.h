@@ -1,9 +1,16 @@
 // The eval side's n-gram index: every n-gram of every item, hashed (64 bits), boilerplate
 // removed, in a compact membership set (ngram::NgramSet) with postings n-gram -> items.
 //
-// Boilerplate: an n-gram occurring in more than `boilerplate` distinct items is template
-// text (a task's fixed wording), not evidence about one item; it is dropped from the set and
-// from every item's n-gram list (numerator and denominator of its overlap). 0 keeps all.
+// Boilerplate: an n-gram occurring in more than `boilerplate` distinct item texts is not
+// evidence about one item (a task's fixed wording, a passage or name shared by several
+// items); it is dropped from the set and from every item's n-gram list (numerator and
+// denominator of its overlap). 0 keeps all. Items are counted by text: items whose unit
+// sequences are identical (two tasks rendering the same documents, a duplicated item) count
+// once, so duplicating a benchmark never hides it. The audit's default is 1: only n-grams
+// specific to one item text count (audit.h says why).
+// Kept n-grams held by two or more item texts (possible only with boilerplate 0 or >= 2) are
+// marked shared(g), so a verdict can tell items dirty only through text they share with
+// other items (methods.h, ItemVerdict::shared_only).
 //
 // Short items (GPT-3's rule): an item with fewer units than n, but at least one, is
 // represented by its whole unit sequence (one "n-gram" of its own length) when short_items is
@@ -37,6 +44,8 @@ struct IndexStats {
   size_t distinct = 0;              // distinct n-grams before boilerplate removal
   size_t boilerplate_distinct = 0;  // distinct n-grams dropped as boilerplate
   size_t kept = 0;                  // distinct n-grams in the set
+  size_t shared_kept = 0;           // of which held by two or more item texts
+  size_t duplicate_items = 0;       // items whose unit sequence repeats an earlier item's
   size_t short_items = 0;           // items represented whole
   size_t empty_items = 0;           // items with no n-gram left (too short, or all boilerplate)
   size_t filter_keys = 0;  // distinct keys of the scan's filter: adjacent unit pairs or units
@@ -82,6 +91,9 @@ class EvalIndex {
     for (uint32_t i = multi_off_[k]; i < multi_off_[k + 1]; ++i) f(multi_items_[i]);
   }
 
+  // Whether the kept n-gram of rank g is held by two or more distinct item texts.
+  bool shared(uint32_t g) const { return (shared_[g >> 6] >> (g & 63)) & 1; }
+
   size_t items() const { return grams_.size(); }
   // Item i's n-grams in position order: the rank in set(), or -1 for boilerplate.
   const std::vector<int32_t>& grams(size_t i) const { return grams_[i]; }
@@ -101,6 +113,7 @@ class EvalIndex {
   ngram::BlockedBloom vocab_;
   ngram::BlockedBloom pairs_;
   bool uses_pairs_ = false;
+  std::vector<uint64_t> shared_;  // bitset over ranks
   std::vector<uint32_t> item_of_;
   std::vector<uint32_t> multi_off_, multi_items_;
   std::vector<std::vector<int32_t>> grams_;

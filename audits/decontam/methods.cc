@@ -39,8 +39,12 @@ std::vector<std::string> MethodStatuses(Method m) {
   return {"clean", "dirty"};
 }
 
-ItemVerdict Judge(const EvalIndex& index, size_t item, const std::vector<uint64_t>& matched,
-                  const MethodOptions& options) {
+namespace {
+
+// The verdict counting every kept n-gram, or (own_only) only those specific to the item's
+// text, as if the n-grams it shares with other items had been dropped.
+ItemVerdict Assess(const EvalIndex& index, size_t item, const std::vector<uint64_t>& matched,
+                   const MethodOptions& options, bool own_only) {
   ItemVerdict v;
   const auto& grams = index.grams(item);
   size_t units = index.units(item);
@@ -48,7 +52,7 @@ ItemVerdict Judge(const EvalIndex& index, size_t item, const std::vector<uint64_
   std::vector<uint8_t> covered(units, 0);
   for (size_t p = 0; p < grams.size(); ++p) {
     int32_t g = grams[p];
-    if (g < 0) continue;
+    if (g < 0 || (own_only && index.shared(static_cast<uint32_t>(g)))) continue;
     ++v.ngrams;
     if ((matched[static_cast<size_t>(g) >> 6] >> (g & 63)) & 1) {
       ++v.matched;
@@ -76,6 +80,16 @@ ItemVerdict Judge(const EvalIndex& index, size_t item, const std::vector<uint64_
                                                       : "not_clean";
       break;
   }
+  return v;
+}
+
+}  // namespace
+
+ItemVerdict Judge(const EvalIndex& index, size_t item, const std::vector<uint64_t>& matched,
+                  const MethodOptions& options) {
+  ItemVerdict v = Assess(index, item, matched, options, /*own_only=*/false);
+  if (v.status != "clean" && index.stats().shared_kept > 0)
+    v.shared_only = Assess(index, item, matched, options, /*own_only=*/true).status == "clean";
   return v;
 }
 

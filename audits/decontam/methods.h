@@ -42,6 +42,10 @@ struct ItemVerdict {
   int64_t ngrams = 0;   // non-boilerplate n-gram positions
   int64_t matched = 0;  // of which occur in the corpus
   double coverage = 0;  // share of units covered by matches (all methods report it)
+  // Not clean, but would be clean if the n-grams the item shares with other eval item texts
+  // (EvalIndex::shared) were dropped, as --boilerplate 1 drops them: dirty only through text
+  // that is not specific to it. Always false when no kept n-gram is shared.
+  bool shared_only = false;
 };
 
 // `matched` is the scan's bitset over the index's n-gram ranks.

@@ -115,6 +115,168 @@ TEST(DecontamCli, TinyGeoLiteralRuleFlagsCleanItemsWithoutBoilerplateHandling) {
   EXPECT_GT(clean_flagged, 0);
 }
 
+// The default rule (no --boilerplate) flags exactly the items truth.json calls dirty or near,
+// and none of them only through n-grams shared with other items.
+TEST(DecontamCli, TinyGeoDefaultRuleMatchesTruthExactly) {
+  TempDir dir;
+  std::string out = Audit(dir, "--method gpt3 --db " + Quote(dir.File("runs.db")), "default.jsonl");
+  auto items = ReadItems(dir.File("default.jsonl"));
+  ASSERT_EQ(items.size(), 300u);
+  int truth_flagged = 0, flagged = 0;
+  for (const auto& [id, t] : Truth()) {
+    ASSERT_TRUE(items.count(id)) << id;
+    const std::string want = t == "clean" ? "clean" : "dirty";
+    EXPECT_EQ(items[id]["status"], want) << id << " (truth " << t << ")";
+    EXPECT_EQ(items[id]["shared_only"], false) << id;
+    truth_flagged += t != "clean";
+    flagged += items[id]["status"] == "dirty";
+  }
+  EXPECT_EQ(flagged, truth_flagged);
+  auto store = RunStore::OpenReadOnly(dir.File("runs.db"));
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto jobs = (*store)->ListJobs(1);
+  ASSERT_TRUE(jobs.ok());
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ((*jobs)[0].config["boilerplate"], 1) << (*jobs)[0].config.dump();
+  auto ms = (*store)->GetMetrics((*jobs)[0].id);
+  ASSERT_TRUE(ms.ok());
+  bool found = false;
+  for (const auto& m : *ms)
+    if (m.name == "shared_only_items") {
+      found = true;
+      EXPECT_EQ(m.value, 0.0);
+    }
+  EXPECT_TRUE(found);
+}
+
+// With n-grams shared by up to 10 items kept (the old default), the items the audit flags but
+// truth.json calls clean are exactly the ones it reports as dirty only through n-grams shared
+// with other items; the count is stored and printed.
+TEST(DecontamCli, TinyGeoSharedOnlyItemsAreTheFalsePositivesOfALargerK) {
+  TempDir dir;
+  std::string out =
+      Audit(dir, "--method gpt3 --boilerplate 10 --db " + Quote(dir.File("runs.db")), "k10.jsonl");
+  auto items = ReadItems(dir.File("k10.jsonl"));
+  ASSERT_EQ(items.size(), 300u);
+  int false_positives = 0, shared_only = 0;
+  for (const auto& [id, t] : Truth()) {
+    const auto& j = items[id];
+    const bool fp = t == "clean" && j["status"] == "dirty";
+    false_positives += fp;
+    shared_only += j["shared_only"] == true;
+    EXPECT_EQ(j["shared_only"], fp) << id << " (truth " << t << ") " << j["status"];
+    if (t != "clean") {
+      EXPECT_EQ(j["status"], "dirty") << id;
+    }
+  }
+  std::printf("--boilerplate 10: %d clean items flagged, %d dirty only through shared n-grams\n",
+              false_positives, shared_only);
+  EXPECT_GT(false_positives, 0);
+  auto store = RunStore::OpenReadOnly(dir.File("runs.db"));
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto jobs = (*store)->ListJobs(1);
+  ASSERT_TRUE(jobs.ok() && jobs->size() == 1u);
+  auto ms = (*store)->GetMetrics((*jobs)[0].id);
+  ASSERT_TRUE(ms.ok());
+  double stored = -1;
+  for (const auto& m : *ms)
+    if (m.name == "shared_only_items" && m.filter == "gpt3") stored = m.value;
+  EXPECT_EQ(stored, shared_only);
+  // The printed table's last column.
+  EXPECT_NE(out.find("shared only"), std::string::npos) << out;
+  EXPECT_NE(out.find(" " + std::to_string(shared_only) + "\n"), std::string::npos) << out;
+}
+
+// Two tasks rendering the same documents do not hide each other under the default rule:
+// n-grams are counted per distinct item text, so both tasks get truth's dirty set.
+TEST(DecontamCli, TasksWithTheSameItemsDoNotHideEachOther) {
+  TempDir dir;
+  std::string cmd = std::string(Quote(MNEMO_EXE)) +
+                    " audit decontam -q --tasks tiny_geo,tiny_geo_3shot --corpus " +
+                    Quote(Fixture("train.jsonl")) + " --output " + Quote(dir.File("two.jsonl"));
+  auto r = RunCommand(cmd);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::map<std::string, int> dirty_by_task;
+  std::ifstream in(dir.File("two.jsonl"));
+  std::string line;
+  auto truth = Truth();
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line);
+    const std::string t = truth[j["id"].get<std::string>()];
+    EXPECT_EQ(j["status"], t == "clean" ? "clean" : "dirty") << line.substr(0, 120);
+    dirty_by_task[j["task"].get<std::string>()] += j["status"] == "dirty";
+  }
+  int truth_flagged = 0;
+  for (const auto& [id, t] : truth) truth_flagged += t != "clean";
+  EXPECT_EQ(dirty_by_task["tiny_geo"], truth_flagged);
+  EXPECT_EQ(dirty_by_task["tiny_geo_3shot"], truth_flagged);
+}
+
+// A planted case: items a, b, d share a 13-word phrase; the corpus holds that phrase, c's
+// text and d's own words. Default: only c and d are dirty. Keeping shared n-grams
+// (--boilerplate 0 or 3): a and b become dirty only through the shared phrase (2 items);
+// d's own words keep it dirty without the phrase, so it is not counted.
+TEST(DecontamCli, SharedOnlyCountOnAPlantedCase) {
+  TempDir dir;
+  auto words = [](const char* p, int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += (i ? " " : "") + std::string(p) + std::to_string(i);
+    return s;
+  };
+  const std::string shared = words("shared", 13);
+  auto eval = [&](const char* id, const std::string& text) {
+    return nlohmann::json({{"id", id}, {"text", text}}).dump() + "\n";
+  };
+  WriteFile(dir.File("eval.jsonl"),
+            eval("a", shared + " " + words("alpha", 14)) +
+                eval("b", words("beta", 14) + " " + shared) + eval("c", words("gamma", 20)) +
+                eval("d", shared + " " + words("delta", 14)) + eval("e", words("eps", 20)));
+  auto doc = [](const std::string& text) { return nlohmann::json({{"text", text}}).dump() + "\n"; };
+  WriteFile(dir.File("corpus.jsonl"), doc("intro " + shared + " outro") +
+                                          doc("x " + words("gamma", 20) + " y") +
+                                          doc(words("delta", 14)) + doc(words("eps", 12)));
+  auto run = [&](const std::string& extra, const std::string& out) {
+    auto r = RunCommand(std::string(Quote(MNEMO_EXE)) + " audit decontam --eval " +
+                        Quote(dir.File("eval.jsonl")) + " --eval-field text --eval-id id " +
+                        "--corpus " + Quote(dir.File("corpus.jsonl")) + " --output " +
+                        Quote(dir.File(out)) + " " + extra);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return r.output;
+  };
+  run("", "k1.jsonl");
+  auto k1 = ReadItems(dir.File("k1.jsonl"));
+  EXPECT_EQ(k1["a"]["status"], "clean");
+  EXPECT_EQ(k1["b"]["status"], "clean");
+  EXPECT_EQ(k1["c"]["status"], "dirty");
+  EXPECT_EQ(k1["d"]["status"], "dirty");
+  EXPECT_EQ(k1["e"]["status"], "clean");  // 12 of its 20 words: no 13-gram
+  for (const auto& [id, j] : k1) EXPECT_EQ(j["shared_only"], false) << id;
+  for (const char* k : {"0", "3"}) {
+    std::string out = run(std::string("--boilerplate ") + k + " --db " +
+                              Quote(dir.File(std::string("k") + k + ".db")),
+                          std::string("k") + k + ".jsonl");
+    auto items = ReadItems(dir.File(std::string("k") + k + ".jsonl"));
+    for (const char* id : {"a", "b", "c", "d"}) EXPECT_EQ(items[id]["status"], "dirty") << id;
+    EXPECT_EQ(items["a"]["shared_only"], true);
+    EXPECT_EQ(items["b"]["shared_only"], true);
+    EXPECT_EQ(items["c"]["shared_only"], false);
+    EXPECT_EQ(items["d"]["shared_only"], false);
+    EXPECT_NE(out.find("2 items are not clean only through n-grams shared with other eval items"),
+              std::string::npos)
+        << out;
+    auto store = RunStore::OpenReadOnly(dir.File(std::string("k") + k + ".db"));
+    ASSERT_TRUE(store.ok());
+    auto jobs = (*store)->ListJobs(1);
+    ASSERT_TRUE(jobs.ok() && jobs->size() == 1u);
+    auto ms = (*store)->GetMetrics((*jobs)[0].id);
+    ASSERT_TRUE(ms.ok());
+    double stored = -1;
+    for (const auto& m : *ms)
+      if (m.name == "shared_only_items") stored = m.value;
+    EXPECT_EQ(stored, 2.0) << "--boilerplate " << k;
+  }
+}
+
 TEST(DecontamCli, BadInput) {
   TempDir dir;
   std::string base = std::string(Quote(MNEMO_EXE)) + " audit decontam --tasks tiny_geo --output " +

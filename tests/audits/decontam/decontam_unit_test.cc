@@ -320,6 +320,62 @@ TEST(EvalIndex, BoilerplateDropsNgramsSharedByMoreThanKItems) {
   EXPECT_GE(all->grams(0)[0], 0);
 }
 
+// Items with identical text (two tasks rendering the same documents) count once: their
+// n-grams are specific to that text, kept under boilerplate 1 and not marked shared.
+TEST(EvalIndex, BoilerplateCountsDistinctItemTexts) {
+  std::string shared = Words(0, 13);
+  std::vector<EvalItem> items = {Item("a", Words(20, 40)), Item("a-again", Words(20, 40)),
+                                 Item("b", shared + " " + Words(40, 53)),
+                                 Item("c", shared + " " + Words(60, 73))};
+  IndexOptions o;
+  o.n = 13;
+  o.boilerplate = 1;
+  auto ix = EvalIndex::Build(items, nullptr, o);
+  ASSERT_TRUE(ix.ok());
+  EXPECT_EQ(ix->stats().duplicate_items, 1u);
+  EXPECT_EQ(ix->stats().boilerplate_distinct, 1u);  // only the phrase b and c share
+  EXPECT_EQ(ix->stats().shared_kept, 0u);
+  ASSERT_GE(ix->grams(0)[0], 0);
+  EXPECT_EQ(ix->grams(0), ix->grams(1));
+  EXPECT_FALSE(ix->shared(static_cast<uint32_t>(ix->grams(0)[0])));
+  EXPECT_EQ(ix->grams(2)[0], -1);
+  o.boilerplate = 2;
+  auto two = EvalIndex::Build(items, nullptr, o);
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(two->stats().shared_kept, 1u);
+  ASSERT_GE(two->grams(2)[0], 0);
+  EXPECT_TRUE(two->shared(static_cast<uint32_t>(two->grams(2)[0])));
+  EXPECT_EQ(two->grams(2)[0], two->grams(3)[0]);
+}
+
+// An item is shared_only when it is not clean but its own n-grams alone would leave it clean.
+TEST(Methods, SharedOnlyWhenOnlySharedNgramsMatch) {
+  std::string shared = Words(0, 13);
+  std::vector<EvalItem> items = {Item("a", shared + " " + Words(20, 33)),
+                                 Item("b", shared + " " + Words(40, 53))};
+  IndexOptions o;
+  o.n = 13;
+  o.boilerplate = 0;
+  auto ix = EvalIndex::Build(items, nullptr, o);
+  ASSERT_TRUE(ix.ok());
+  std::vector<uint64_t> matched((ix->set().size() + 63) / 64, 0);
+  auto mark = [&](int32_t g) { matched[g >> 6] |= uint64_t{1} << (g & 63); };
+  mark(ix->grams(0)[0]);  // the shared phrase
+  MethodOptions mo;
+  for (Method m : {Method::kGpt3, Method::kLlama2}) {
+    mo.method = m;
+    ItemVerdict a = Judge(*ix, 0, matched, mo);
+    EXPECT_NE(a.status, "clean") << MethodName(m);
+    EXPECT_TRUE(a.shared_only) << MethodName(m);
+  }
+  mo.method = Method::kGpt3;
+  mark(ix->grams(1).back());  // b's own last 13-gram
+  EXPECT_TRUE(Judge(*ix, 0, matched, mo).shared_only);
+  ItemVerdict b = Judge(*ix, 1, matched, mo);
+  EXPECT_EQ(b.status, "dirty");
+  EXPECT_FALSE(b.shared_only);
+}
+
 // The dump holds every kept n-gram once, as normalised words: hashing each line's words
 // back gives exactly the index's keys.
 TEST(NgramDump, EachKeptNgramOnceAsNormalisedText) {
