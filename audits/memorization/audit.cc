@@ -6,6 +6,7 @@
 
 #include "audits/memorization/duplication.h"
 #include "audits/memorization/store_writer.h"
+#include "harness/core/log.h"
 
 namespace mnemo {
 namespace memorization {
@@ -95,7 +96,8 @@ Status PrepareProbes(const AuditConfig& config, const Model& model, AuditResult*
   if (config.samples > 0) {
     SamplingOptions so = config.sampling;
     so.samples = config.samples;
-    auto sr = SampleCorpus(config.corpus, tokenize, spec, so, tokens);
+    auto sr = SampleCorpus(config.corpus, tokenize, spec, so, tokens,
+                           {config.show_progress, config.name, "sampling probes"});
     if (!sr.ok()) return sr.status();
     MNEMO_RETURN_IF_ERROR(note_missing(sr->corpus));
     nlohmann::json sources = nlohmann::json::object();
@@ -124,7 +126,8 @@ Status PrepareProbes(const AuditConfig& config, const Model& model, AuditResult*
   result->outcomes.assign(probes.size(), ProbeOutcome{});
   if (have_corpus && config.count_duplicates && !probes.empty()) {
     CorpusStats st;
-    auto counts = CountDuplicates(config.corpus, tokenize, probes, &st, tokens);
+    auto counts = CountDuplicates(config.corpus, tokenize, probes, &st, tokens,
+                                  {config.show_progress, config.name, "counting duplicates"});
     if (!counts.ok()) return counts.status();
     if (config.samples == 0) MNEMO_RETURN_IF_ERROR(note_missing(st));
     for (size_t i = 0; i < probes.size(); ++i) result->outcomes[i].duplicates = (*counts)[i];
@@ -149,8 +152,8 @@ Status RunMemorizationAudit(const AuditConfig& config, Model* model, Instance* i
   MNEMO_RETURN_IF_ERROR(config.Validate());
   MNEMO_RETURN_IF_ERROR(CheckContext(config, model->info()));
   MNEMO_RETURN_IF_ERROR(PrepareProbes(config, *model, result, token_cache));
-  for (const auto& w : result->warnings)
-    std::fprintf(stderr, "mnemo: %s: %s\n", config.name.c_str(), w.c_str());
+  if (!config.quiet)
+    for (const auto& w : result->warnings) WarnOnce(config.name + ": " + w, config.subject);
 
   JobRecord job;
   job.run_id = run_id;
@@ -178,7 +181,7 @@ Status RunMemorizationAudit(const AuditConfig& config, Model* model, Instance* i
   so.max_batch_tokens =
       std::max<size_t>(16384, config.max_batch * (config.prefix_len + config.suffix_len + 1));
   so.show_progress = config.show_progress;
-  so.label = "probes";
+  so.label = config.name + ": decoding";
   Scheduler scheduler({instance}, store, model->info().CacheIdentity(), so);
   std::vector<Response> responses;
   Status st = scheduler.Run(requests, &responses, &result->stats);

@@ -49,7 +49,14 @@ struct AuditConfig {
   bool count_duplicates = true;  // when a corpus is given
   bool stop_at_eos = true;
   size_t max_batch = 64;  // probes per execute call
+  // How the audit reports, not what it computes (not in ToJson). show_progress: one progress
+  // display per phase ("<name>: tokenising corpus, sampling probes", "<name>: counting
+  // duplicates", "<name>: decoding"), each with its ETA. quiet: no warnings on stderr
+  // (result->warnings and summary.json keep them). subject: the model's display name, which
+  // names it when a warning repeats for several models (shown once: harness/core/log.h).
   bool show_progress = true;
+  bool quiet = false;
+  std::string subject;
 
   // Checks values that need no file or model.
   Status Validate() const;

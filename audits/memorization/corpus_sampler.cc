@@ -27,7 +27,7 @@ using Heap = std::priority_queue<Candidate, std::vector<Candidate>, KeyLess>;  /
 
 Result<SampleResult> SampleCorpus(const CorpusOptions& corpus, const TokenizeFn& tokenize,
                                   const WindowSpec& spec, const SamplingOptions& options,
-                                  const TokenCacheRef& cache) {
+                                  const TokenCacheRef& cache, const PassProgress& progress) {
   if (options.unit != "documents" && options.unit != "positions")
     return Status::InvalidArgument("sampling unit must be 'documents' or 'positions', not '" +
                                    options.unit + "'");
@@ -93,7 +93,7 @@ Result<SampleResult> SampleCorpus(const CorpusOptions& corpus, const TokenizeFn&
         }
         return Status::Ok();
       },
-      &out.corpus, cache);
+      &out.corpus, cache, progress);
   if (!st.ok()) return st;
   std::vector<Candidate> all;
   for (auto& [src, heap] : heaps) {

@@ -54,7 +54,8 @@ struct SampleResult {
 
 Result<SampleResult> SampleCorpus(const CorpusOptions& corpus, const TokenizeFn& tokenize,
                                   const WindowSpec& spec, const SamplingOptions& options,
-                                  const TokenCacheRef& cache = {});
+                                  const TokenCacheRef& cache = {},
+                                  const PassProgress& progress = {});
 
 }  // namespace memorization
 }  // namespace mnemo

@@ -4,7 +4,10 @@
 #include <tbb/task_arena.h>
 
 #include <atomic>
+#include <filesystem>
 #include <memory>
+
+#include "harness/scheduler/progress.h"
 
 namespace mnemo {
 namespace memorization {
@@ -14,12 +17,23 @@ constexpr size_t kBatchBytes = size_t{256} << 10;
 constexpr size_t kMaxBatchDocs = 256;
 
 struct Batch {
+  size_t bytes = 0;  // text bytes read (for progress)
   std::vector<CorpusDocument> docs;
   std::vector<Result<std::vector<int32_t>>> tokens;
 };
 
-Status Replay(const CorpusTokenCache::Entry& entry, const TokenizedDocFn& fn, CorpusStats* stats) {
-  for (const auto& d : entry.docs) MNEMO_RETURN_IF_ERROR(fn(d.meta, d.tokens));
+Status Replay(const CorpusTokenCache::Entry& entry, const TokenizedDocFn& fn, CorpusStats* stats,
+              const PassProgress& pp) {
+  Progress progress(pp.job + ": " + pp.what + " (tokens from an earlier pass)", entry.docs.size(),
+                    pp.enabled);
+  for (const auto& d : entry.docs) {
+    Status s = fn(d.meta, d.tokens);
+    if (!s.ok()) {
+      progress.Stop();
+      return s;
+    }
+    progress.Advance();
+  }
   if (stats != nullptr) *stats = entry.stats;
   return Status::Ok();
 }
@@ -28,17 +42,34 @@ Status Replay(const CorpusTokenCache::Entry& entry, const TokenizedDocFn& fn, Co
 
 Status ForEachTokenizedDocument(const CorpusOptions& corpus, const TokenizeFn& tokenize,
                                 const TokenizedDocFn& fn, CorpusStats* stats,
-                                const TokenCacheRef& cache) {
+                                const TokenCacheRef& cache, const PassProgress& pp) {
   std::string key;
   if (cache.cache != nullptr) {
     auto k = CorpusTokenCache::Key(corpus, cache.tokenizer_id);
     if (k.ok()) {
       key = std::move(k).value();
-      if (const auto* entry = cache.cache->Find(key)) return Replay(*entry, fn, stats);
+      if (const auto* entry = cache.cache->Find(key)) return Replay(*entry, fn, stats, pp);
     }
   }
   auto reader = CorpusReader::Open(corpus);
   if (!reader.ok()) return reader.status();
+  // The files' size estimates the text to come (JSON syntax and ids make it a little more);
+  // a compressed file's decoded size is not known in advance.
+  uint64_t total = 0;
+  for (const auto& f : (*reader)->files()) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(f, ec);
+    const bool compressed =
+        f.size() > 3 && (f.compare(f.size() - 3, 3, ".gz") == 0 ||
+                         (f.size() > 4 && f.compare(f.size() - 4, 4, ".zst") == 0));
+    if (ec || compressed) {
+      total = Progress::kUnknownTotal;
+      break;
+    }
+    total += size;
+  }
+  Progress progress(pp.job + ": tokenising corpus, " + pp.what, total, pp.enabled,
+                    Progress::Unit::kBytes);
   // Collected for the cache while they fit its budget.
   bool collect = !key.empty();
   CorpusTokenCache::Entry collected;
@@ -60,8 +91,9 @@ Status ForEachTokenizedDocument(const CorpusOptions& corpus, const TokenizeFn& t
         batch->docs.pop_back();
         break;
       }
-      bytes += batch->docs.back().text.size();
+      bytes += batch->docs.back().text.size() + 1;
     }
+    batch->bytes = bytes;
     if (!(*reader)->status().ok()) {
       input_status = (*reader)->status();
       stop = true;
@@ -112,6 +144,7 @@ Status ForEachTokenizedDocument(const CorpusOptions& corpus, const TokenizeFn& t
         }
       }
     }
+    progress.Advance(b->bytes);
   };
   const size_t live = static_cast<size_t>(tbb::this_task_arena::max_concurrency()) * 8;
   tbb::parallel_pipeline(
@@ -119,8 +152,10 @@ Status ForEachTokenizedDocument(const CorpusOptions& corpus, const TokenizeFn& t
                 tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel, tokenize_batch) &
                 tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order, deliver));
   // A document's problem comes before a read error found further on.
+  if (!output_status.ok() || !input_status.ok()) progress.Stop();
   if (!output_status.ok()) return output_status;
   if (!input_status.ok()) return input_status;
+  progress.Finish();
   if (stats != nullptr) *stats = (*reader)->stats();
   if (collect) {
     collected.stats = (*reader)->stats();

@@ -33,9 +33,19 @@ struct TokenCacheRef {
   std::string tokenizer_id;
 };
 
+// The progress display of one pass (harness/scheduler/progress.h), labelled
+// "<job>: tokenising corpus, <what>" when the pass reads and tokenises the corpus (MB of text
+// against the files' size; no ETA when a file is compressed) or "<job>: <what> (tokens from
+// an earlier pass)" when it replays the token cache (documents). Disabled: nothing printed.
+struct PassProgress {
+  bool enabled = false;
+  std::string job;   // "canaries"
+  std::string what;  // "sampling probes", "counting duplicates"
+};
+
 Status ForEachTokenizedDocument(const CorpusOptions& corpus, const TokenizeFn& tokenize,
                                 const TokenizedDocFn& fn, CorpusStats* stats,
-                                const TokenCacheRef& cache = {});
+                                const TokenCacheRef& cache = {}, const PassProgress& progress = {});
 
 }  // namespace memorization
 }  // namespace mnemo

@@ -36,7 +36,8 @@ int64_t DuplicationCounter::Count(size_t i) const {
 Result<std::vector<int64_t>> CountDuplicates(const CorpusOptions& corpus,
                                              const TokenizeFn& tokenize,
                                              const std::vector<Probe>& probes, CorpusStats* stats,
-                                             const TokenCacheRef& cache) {
+                                             const TokenCacheRef& cache,
+                                             const PassProgress& progress) {
   for (const Probe& p : probes)
     if (p.suffix.size() != probes[0].suffix.size() || p.suffix.empty())
       return Status::InvalidArgument("duplication counts need suffixes of one length; probe '" +
@@ -50,7 +51,7 @@ Result<std::vector<int64_t>> CountDuplicates(const CorpusOptions& corpus,
         counter.ScanDocument(toks);
         return Status::Ok();
       },
-      stats, cache);
+      stats, cache, progress);
   if (!st.ok()) return st;
   std::vector<int64_t> out(probes.size());
   for (size_t i = 0; i < probes.size(); ++i) out[i] = counter.Count(i);

@@ -46,7 +46,8 @@ Result<std::vector<int64_t>> CountDuplicates(const CorpusOptions& corpus,
                                              const TokenizeFn& tokenize,
                                              const std::vector<Probe>& probes,
                                              CorpusStats* stats = nullptr,
-                                             const TokenCacheRef& cache = {});
+                                             const TokenCacheRef& cache = {},
+                                             const PassProgress& progress = {});
 
 }  // namespace memorization
 }  // namespace mnemo

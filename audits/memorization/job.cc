@@ -25,6 +25,8 @@ Status MemorizationJob::CheckModel(const JobModel& model) const {
 Status MemorizationJob::RunForModel(const RunContext& ctx, const JobModel& model, JobOutcome* out) {
   AuditConfig c = config_;
   c.show_progress = !ctx.quiet;
+  c.quiet = ctx.quiet;
+  c.subject = model.name;
   result_ = AuditResult();
   CorpusTokenCache* cache = ctx.resources ? ctx.resources->Find<CorpusTokenCache>() : nullptr;
   Status st = RunMemorizationAudit(c, model.opened->model.get(), model.opened->instance.get(),

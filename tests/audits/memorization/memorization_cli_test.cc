@@ -121,7 +121,8 @@ TEST(MemorizationCli, CorpusLinesWithoutTextAreCountedWithLocations) {
   }
   body += "{\"id\":\"short\",\"text\":\"tiny\"}\n";
   WriteFile(d.File("c.jsonl"), body);
-  auto r = RunCommand(kMnemo + " audit memorization -q -m mock:m --corpus " +
+  // Not -q: -q hides warnings (memorization_progress_test).
+  auto r = RunCommand(kMnemo + " audit memorization -m mock:m --corpus " +
                       Quote(d.File("c.jsonl")) + " --samples 10 --prefix 8 --suffix 8 --db " +
                       Quote(d.File("r.db")) + " -o " + Quote(d.File("s.json")));
   ASSERT_EQ(r.exit_code, 0) << r.output;

@@ -33,3 +33,13 @@ add_dependencies(memorization_bench_test mnemo)
 if(TARGET mnemo_backend_llamacpp)
   add_dependencies(memorization_bench_test mnemo_backend_llamacpp)
 endif()
+
+# What the audit prints while it works: a progress display per phase, warnings once, -q.
+mn_add_test(memorization_progress_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/memorization_progress_test.cc
+  LINK mnemo_core
+  LABELS integration TIMEOUT 300)
+add_dependencies(memorization_progress_test mnemo mnemo_backend_mock)
+if(TARGET mnemo_backend_llamacpp)
+  add_dependencies(memorization_progress_test mnemo_backend_llamacpp)
+endif()
