@@ -17,7 +17,11 @@ Result<RunSession> RunSession::Begin(RunStore* store, const std::string& name,
   run.host = host;
   run.seed = seed;
   MNEMO_RETURN_IF_ERROR(store->BeginRun(&run));
-  return RunSession(store, run.id, /*owns=*/true);
+  RunSession session(store, run.id, /*owns=*/true);
+  auto resumed = store->LinkResumedRuns(run);
+  if (!resumed.ok()) return resumed.status();  // the session marks the new run failed
+  session.resumed_ = std::move(resumed).value();
+  return Result<RunSession>(std::move(session));
 }
 
 Result<RunSession> RunSession::Attach(RunStore* store, int64_t run_id) {
@@ -27,7 +31,11 @@ Result<RunSession> RunSession::Attach(RunStore* store, int64_t run_id) {
 }
 
 RunSession::RunSession(RunSession&& other) noexcept
-    : store_(other.store_), run_id_(other.run_id_), owns_(other.owns_), finished_(other.finished_) {
+    : store_(other.store_),
+      run_id_(other.run_id_),
+      owns_(other.owns_),
+      finished_(other.finished_),
+      resumed_(std::move(other.resumed_)) {
   other.owns_ = false;
 }
 

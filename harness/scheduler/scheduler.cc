@@ -10,6 +10,7 @@
 #include <csignal>
 #include <mutex>
 #include <numeric>
+#include <string>
 #include <thread>
 
 #include "harness/core/log.h"
@@ -22,6 +23,26 @@ namespace {
 // (volatile sig_atomic_t is only safe for the handler, and is a data race across threads).
 std::atomic<int> g_stop{0};
 static_assert(std::atomic<int>::is_always_lock_free, "the stop flag must be signal-safe");
+
+// CurrentSchedulerActivity's state: the label of the Run in progress and its requests in flight.
+std::mutex g_activity_mu;
+std::string g_activity_label;  // guarded by g_activity_mu
+std::atomic<size_t> g_in_flight{0};
+
+// Publishes a Run's label while it computes.
+class ActivityScope {
+ public:
+  explicit ActivityScope(const std::string& label) {
+    std::lock_guard<std::mutex> lock(g_activity_mu);
+    g_activity_label = label;
+  }
+  ~ActivityScope() {
+    std::lock_guard<std::mutex> lock(g_activity_mu);
+    g_activity_label.clear();
+  }
+  ActivityScope(const ActivityScope&) = delete;
+  ActivityScope& operator=(const ActivityScope&) = delete;
+};
 
 struct Completed {
   size_t index;
@@ -90,6 +111,16 @@ bool StopRequested() {
 }
 void ResetStop() {
   g_stop.store(0, std::memory_order_relaxed);
+}
+
+SchedulerActivity CurrentSchedulerActivity() {
+  SchedulerActivity a;
+  {
+    std::lock_guard<std::mutex> lock(g_activity_mu);
+    a.label = g_activity_label;
+  }
+  a.in_flight = g_in_flight.load();
+  return a;
 }
 
 Scheduler::Scheduler(std::vector<Instance*> instances, RunStore* store, std::string fingerprint,
@@ -173,6 +204,7 @@ Status Scheduler::Run(const std::vector<Request>& requests, std::vector<Response
   });
 
   // 3. Workers: one task per instance pulling batches; retries go back into the queue.
+  ActivityScope activity(options_.label);
   Progress progress(options_.label, pending.size(), options_.show_progress);
   tbb::concurrent_queue<std::vector<size_t>> work;
   for (auto& b : MakeBatches(requests, pending, options_)) work.push(std::move(b));
@@ -196,7 +228,10 @@ Status Scheduler::Run(const std::vector<Request>& requests, std::vector<Response
       reqs.reserve(batch.size());
       for (size_t i : batch) reqs.push_back(&requests[i]);
       std::vector<size_t> retry;
+      size_t answered = 0;
+      g_in_flight.fetch_add(batch.size());
       Status st = inst->Execute(reqs, [&](size_t k, Response&& r) {
+        if (++answered <= batch.size()) g_in_flight.fetch_sub(1);
         size_t idx = batch[k];
         if (!r.ok() && r.retryable && attempts[idx] + 1 < options_.max_attempts) {
           ++attempts[idx];
@@ -209,6 +244,7 @@ Status Scheduler::Run(const std::vector<Request>& requests, std::vector<Response
         progress.Advance();
         outstanding.fetch_sub(1);
       });
+      g_in_flight.fetch_sub(batch.size() - std::min(answered, batch.size()));
       if (!st.ok()) {
         std::lock_guard<std::mutex> lock(err_mu);
         if (batch_status.ok()) batch_status = st;

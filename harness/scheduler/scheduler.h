@@ -55,6 +55,16 @@ void RequestStop();
 bool StopRequested();
 void ResetStop();
 
+// What the scheduler is doing now, for the Ctrl-C notice (harness/jobs/interrupt.h): the label
+// of the Run in progress ("" when none) and how many of its requests a backend holds (handed
+// to an execute call and not yet answered). Safe to call from any thread, not from a signal
+// handler.
+struct SchedulerActivity {
+  std::string label;
+  size_t in_flight = 0;
+};
+SchedulerActivity CurrentSchedulerActivity();
+
 class Scheduler {
  public:
   // `instances` must all belong to models with the same fingerprint; `fingerprint` keys the

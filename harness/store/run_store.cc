@@ -1,7 +1,11 @@
 #include "harness/store/run_store.h"
 
+#include <signal.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -259,9 +263,12 @@ class TxnScope {
   bool open_ = false;
 };
 
-constexpr const char kRunColumns[] =
-    "SELECT id, name, config_json, mnemo_version, host, started_at, finished_at, status, seed "
-    "FROM runs";
+// This host's name, as RunSession records it in runs.host.
+std::string ThisHost() {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  return host;
+}
 
 Status ReadRun(const std::string& path, sqlite3_stmt* s, RunRecord* run) {
   run->id = sqlite3_column_int64(s, 0);
@@ -276,6 +283,8 @@ Status ReadRun(const std::string& path, sqlite3_stmt* s, RunRecord* run) {
   run->finished_at = ColText(s, 6);
   run->status = ColText(s, 7);
   run->seed = static_cast<uint64_t>(sqlite3_column_int64(s, 8));
+  run->pid = sqlite3_column_int64(s, 9);          // NULL reads as 0
+  run->resumed_by = sqlite3_column_int64(s, 10);  // NULL reads as 0
   return Status::Ok();
 }
 
@@ -458,17 +467,20 @@ Status RunStore::BeginRun(RunRecord* run) {
   MNEMO_RETURN_IF_ERROR(ExecOne(
       db_, path_,
       "INSERT INTO runs (name, config_json, mnemo_version, host, started_at, finished_at, "
-      "status, seed) VALUES (?, ?, ?, ?, ?, NULL, 'running', ?)",
+      "status, seed, pid) VALUES (?, ?, ?, ?, ?, NULL, 'running', ?, ?)",
       [&](Binder& b) {
         b.Text(run->name)
             .Text(Dump(run->config))
             .Text(run->mnemo_version)
             .Text(run->host)
             .Text(now)
-            .Int(static_cast<int64_t>(run->seed));
+            .Int(static_cast<int64_t>(run->seed))
+            .Int(static_cast<int64_t>(getpid()));
       },
       "inserting run '" + run->name + "'"));
   run->id = sqlite3_last_insert_rowid(db_);
+  run->pid = static_cast<int64_t>(getpid());
+  run->resumed_by = 0;
   run->started_at = now;
   run->finished_at.clear();
   run->status = "running";
@@ -486,10 +498,53 @@ Status RunStore::FinishRun(int64_t run_id, const std::string& status) {
   return Status::Ok();
 }
 
+Result<std::vector<RunRecord>> RunStore::LinkResumedRuns(const RunRecord& run) {
+  std::vector<RunRecord> out;
+  TxnScope txn(db_, path_, in_txn_);
+  MNEMO_RETURN_IF_ERROR(txn.Begin("BEGIN IMMEDIATE"));
+  {
+    OwnedStmt s;
+    MNEMO_RETURN_IF_ERROR(
+        Prepare(db_, path_,
+                (RunColumns() + " WHERE id < ? AND name = ? AND config_json = ? AND status <> "
+                                "'finished' AND resumed_by IS NULL ORDER BY id")
+                    .c_str(),
+                &s));
+    Binder b(s.get());
+    b.Int(run.id).Text(run.name).Text(Dump(run.config));
+    if (!b.ok())
+      return SqlError("binding run " + std::to_string(run.id) + " to find what it resumes");
+    MNEMO_RETURN_IF_ERROR(
+        ForEachRow(db_, path_, s.get(), "finding the runs a run resumes", [&](sqlite3_stmt* st) {
+          RunRecord r;
+          MNEMO_RETURN_IF_ERROR(ReadRun(path_, st, &r));
+          if (!RunOwnerAlive(r)) out.push_back(std::move(r));
+          return Status::Ok();
+        }));
+  }
+  for (const RunRecord& r : out) {
+    MNEMO_RETURN_IF_ERROR(ExecOne(
+        db_, path_,
+        "UPDATE runs SET resumed_by = ?, status = CASE status WHEN 'running' THEN "
+        "'interrupted' ELSE status END WHERE id = ?",
+        [&](Binder& b) { b.Int(run.id).Int(r.id); },
+        "marking run " + std::to_string(r.id) + " resumed by run " + std::to_string(run.id)));
+  }
+  MNEMO_RETURN_IF_ERROR(txn.Commit());
+  return out;
+}
+
+std::string RunStore::RunColumns() const {
+  return schema_version() >= 8
+             ? "SELECT id, name, config_json, mnemo_version, host, started_at, finished_at, "
+               "status, seed, pid, resumed_by FROM runs"
+             : "SELECT id, name, config_json, mnemo_version, host, started_at, finished_at, "
+               "status, seed, NULL, NULL FROM runs";
+}
+
 Result<std::vector<RunRecord>> RunStore::ListRuns() {
   OwnedStmt s;
-  MNEMO_RETURN_IF_ERROR(
-      Prepare(db_, path_, (std::string(kRunColumns) + " ORDER BY id").c_str(), &s));
+  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_, (RunColumns() + " ORDER BY id").c_str(), &s));
   std::vector<RunRecord> runs;
   MNEMO_RETURN_IF_ERROR(ForEachRow(db_, path_, s.get(), "listing runs", [&](sqlite3_stmt* st) {
     RunRecord run;
@@ -502,8 +557,7 @@ Result<std::vector<RunRecord>> RunStore::ListRuns() {
 
 Result<RunRecord> RunStore::GetRun(int64_t run_id) {
   OwnedStmt s;
-  MNEMO_RETURN_IF_ERROR(
-      Prepare(db_, path_, (std::string(kRunColumns) + " WHERE id = ?").c_str(), &s));
+  MNEMO_RETURN_IF_ERROR(Prepare(db_, path_, (RunColumns() + " WHERE id = ?").c_str(), &s));
   if (!Binder(s.get()).Int(run_id).ok()) return SqlError("binding run id");
   bool row = false;
   MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "reading a run", &row));
@@ -513,6 +567,54 @@ Result<RunRecord> RunStore::GetRun(int64_t run_id) {
   RunRecord run;
   MNEMO_RETURN_IF_ERROR(ReadRun(path_, s.get(), &run));
   return run;
+}
+
+bool RunOwnerAlive(const RunRecord& run) {
+  if (run.status != "running") return false;
+  if (run.pid <= 0) return false;           // before schema 8: no mnemo of today runs it
+  if (run.host != ThisHost()) return true;  // cannot be checked from here
+  return kill(static_cast<pid_t>(run.pid), 0) == 0 || errno == EPERM;
+}
+
+RunCompleteness AssessRun(const RunRecord& run, const std::vector<JobRecord>& jobs) {
+  RunCompleteness c;
+  c.state = run.status == "running" && !RunOwnerAlive(run) ? "killed" : run.status;
+  std::vector<std::string> unfinished;
+  for (const JobRecord& j : jobs) {
+    ++c.jobs;
+    if (j.status == "finished") {
+      ++c.jobs_finished;
+      continue;
+    }
+    std::string what = j.name;
+    if (j.config.is_object() && j.config.contains("model_name") &&
+        j.config["model_name"].is_string())
+      what += " of '" + j.config["model_name"].get<std::string>() + "'";
+    unfinished.push_back(what + " " + (j.status == "running" ? "cut short" : j.status));
+  }
+  c.partial = run.status != "finished" || c.jobs_finished < c.jobs;
+  if (!c.partial) return c;
+  if (c.state == "running") {
+    c.reason = "still running";
+  } else if (c.state == "killed") {
+    c.reason = "killed (its process is gone)";
+  } else if (c.state == "finished") {
+    c.reason = "finished with unfinished jobs";
+  } else {
+    c.reason = c.state;
+  }
+  c.reason += ": " + std::to_string(c.jobs_finished) + " of " + std::to_string(c.jobs) + " job" +
+              (c.jobs == 1 ? "" : "s") + " finished";
+  if (!unfinished.empty()) {
+    c.reason += " (not: ";
+    const size_t shown = std::min<size_t>(unfinished.size(), 3);
+    for (size_t i = 0; i < shown; ++i) c.reason += (i ? ", " : "") + unfinished[i];
+    if (unfinished.size() > shown)
+      c.reason += " and " + std::to_string(unfinished.size() - shown) + " more";
+    c.reason += ")";
+  }
+  if (run.resumed_by != 0) c.reason += "; resumed by run " + std::to_string(run.resumed_by);
+  return c;
 }
 
 // ---- Models and jobs -----------------------------------------------------------------------

@@ -38,6 +38,8 @@ struct RunRecord {
   std::string finished_at;  // empty while running
   std::string status;       // running | finished | failed | interrupted
   uint64_t seed = 0;
+  int64_t pid = 0;         // the process that began it on `host`; 0 = unknown (before schema 8)
+  int64_t resumed_by = 0;  // the run that took over this unfinished one; 0 = none (schema 8)
 };
 
 struct ModelRecord {
@@ -78,6 +80,31 @@ struct SampleRecord {
   nlohmann::json data;  // prompt, target, responses, per-metric values
 };
 
+// Whether a run's results are whole (docs/store.md, "Run lifecycle"). A run is partial when its
+// status is not "finished" (still running, killed, interrupted by Ctrl-C, failed) or when any
+// job it began did not finish (a job left "running" or "interrupted", "failed", or
+// "incomplete": some documents' requests failed).
+struct RunCompleteness {
+  bool partial = false;
+  // The status as people read it: "finished", "running", "failed", "interrupted", or "killed"
+  // for a "running" run whose process is gone (RunOwnerAlive).
+  std::string state;
+  // "" when whole; else one line, e.g. "interrupted: 3 of 4 jobs finished (not: tiny_geo of
+  // 'final' interrupted); resumed by run 9".
+  std::string reason;
+  int64_t jobs = 0;           // jobs the run began
+  int64_t jobs_finished = 0;  // of those, finished
+};
+
+// Whether the process that began `run` may still be running it: the status is "running" and
+// either it began on another host (which cannot be checked from here, so it counts as alive)
+// or its pid is alive on this host. A "running" run with no recorded pid (written before
+// schema 8) counts as gone. A pid reused by another process makes a killed run look alive.
+bool RunOwnerAlive(const RunRecord& run);
+
+// The completeness of `run` given its jobs (RunStore::ListJobs).
+RunCompleteness AssessRun(const RunRecord& run, const std::vector<JobRecord>& jobs);
+
 struct MetricRecord {
   std::string name;
   std::string filter = "none";
@@ -89,7 +116,7 @@ struct MetricRecord {
 
 class RunStore {
  public:
-  static constexpr int kSchemaVersion = 7;
+  static constexpr int kSchemaVersion = 8;
 
   // Opens (creating if needed) the store at `path`. Errors name the file: unwritable folder,
   // not a SQLite file, schema newer than this mnemo.
@@ -104,9 +131,15 @@ class RunStore {
   const std::string& path() const { return path_; }
   int schema_version() const;
 
-  // Runs. BeginRun fills id and started_at; status "running".
+  // Runs. BeginRun fills id, started_at and pid (this process); status "running".
   Status BeginRun(RunRecord* run);
   Status FinishRun(int64_t run_id, const std::string& status);
+  // Links the unfinished runs that `run` (just begun) resumes: every earlier run with the same
+  // name and config whose status is not "finished", that no run resumes yet and whose process
+  // is gone (RunOwnerAlive). Each gets resumed_by = run.id, and a "running" one (killed) the
+  // status "interrupted" (finished_at stays NULL). Returns them as they were before, oldest
+  // first. One transaction: two runs starting at once do not both take the same run.
+  Result<std::vector<RunRecord>> LinkResumedRuns(const RunRecord& run);
   Result<std::vector<RunRecord>> ListRuns();
   Result<RunRecord> GetRun(int64_t run_id);
 
@@ -156,6 +189,9 @@ class RunStore {
  private:
   RunStore(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
   Status Migrate();
+  // The SELECT of a run's columns for this file's schema (pid and resumed_by read as 0 before
+  // version 8, which a read-only store may be).
+  std::string RunColumns() const;
   Status Exec(const char* sql);
   // "run store '<path>': <what>: <sqlite3_errmsg>", with a code chosen from the SQLite error.
   Status SqlError(const std::string& what) const;

@@ -112,9 +112,19 @@ CREATE TABLE schema_owners (
 );
 )sql";
 
+// Version 8: the run lifecycle (docs/store.md, "Run lifecycle"). runs.pid is the process that
+// began the run on runs.host (NULL for runs from before this version), so a `running` row
+// whose process is gone is recognisably killed. runs.resumed_by is the run that took over an
+// unfinished one: the next run of the same name and config marks it (and, when it was killed,
+// sets its status to `interrupted`); following the links ends at the run that finished it.
+constexpr const char kV8[] = R"sql(
+ALTER TABLE runs ADD COLUMN pid INTEGER;
+ALTER TABLE runs ADD COLUMN resumed_by INTEGER REFERENCES runs(id) ON DELETE SET NULL;
+)sql";
+
 }  // namespace
 
-const char* const kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6, kV7};
+const char* const kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
 const size_t kNumMigrations = std::size(kMigrations);
 
 static_assert(std::size(kMigrations) == RunStore::kSchemaVersion,

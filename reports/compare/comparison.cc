@@ -226,6 +226,14 @@ Result<Comparison> CompareRuns(RunStore* store, const CompareSpec& spec) {
   if (!base.ok()) return base.status();
   auto cand = spec.candidate_run == spec.base_run ? base : LoadRunView(store, spec.candidate_run);
   if (!cand.ok()) return cand.status();
+  auto flag_partial = [&](const char* side, const RunView& v) {
+    if (!v.partial) return;
+    out.partial.push_back(std::string(side) + " run " + std::to_string(v.run.id) + " ('" +
+                          v.run.name + "') is partial: " + v.partial_reason);
+    out.warnings.push_back(out.partial.back());
+  };
+  flag_partial(spec.candidate_run == spec.base_run ? "the" : "base", *base);
+  if (spec.candidate_run != spec.base_run) flag_partial("candidate", *cand);
   auto pairs = PairModels(*base, *cand, spec);
   if (!pairs.ok()) return pairs.status();
 

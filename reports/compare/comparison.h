@@ -80,6 +80,11 @@ struct Comparison {
   // deterministic true vs false (run 1 'tiny' vs run 2 'tiny')", or "runtime not recorded
   // for run 1 ('tiny'); run 2 recorded one". `mnemo compare` prints them to stderr.
   std::vector<std::string> warnings;
+  // The sides whose run is partial (RunView::partial: not finished, or a job unfinished), one
+  // line each: "base run 3 ('nightly') is partial: interrupted: 2 of 4 jobs finished (...)".
+  // Each is also a warning. `mnemo compare --fail-on-regression` refuses to gate on them
+  // unless --allow-partial.
+  std::vector<std::string> partial;
 };
 
 Result<Comparison> CompareRuns(RunStore* store, const CompareSpec& spec);

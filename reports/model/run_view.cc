@@ -64,20 +64,48 @@ Result<RunView> LoadRunView(RunStore* store, int64_t run_id) {
     }
     view.jobs.push_back(std::move(jv));
   }
+  std::vector<JobRecord> job_records;
+  for (const auto& jv : view.jobs) job_records.push_back(jv.job);
+  RunCompleteness c = AssessRun(view.run, job_records);
+  view.partial = c.partial;
+  view.partial_reason = c.reason;
+  view.state = c.state;
   auto run_models = store->ListRunModels(run_id);
   if (!run_models.ok()) return run_models.status();
   for (auto& rm : *run_models) view.runtimes[rm.name] = std::move(rm.runtime);
   return view;
 }
 
-Result<std::vector<int64_t>> ResolveRunIds(RunStore* store, const std::string& spec) {
+Result<std::vector<int64_t>> ResolveRunIds(RunStore* store, const std::string& spec,
+                                           std::string* note) {
+  if (note != nullptr) note->clear();
   auto runs = store->ListRuns();
   if (!runs.ok()) return runs.status();
   std::vector<int64_t> ids;
   for (const auto& r : *runs) ids.push_back(r.id);
   std::sort(ids.begin(), ids.end());
   if (ids.empty()) return Status::NotFound("run store '" + store->path() + "' holds no runs");
-  if (spec.empty()) return std::vector<int64_t>{ids.back()};
+  if (spec.empty()) {
+    // Newest first: the first run that is whole; the reasons of the partial ones skipped.
+    std::string newest_reason;
+    for (auto it = runs->rbegin(); it != runs->rend(); ++it) {
+      auto jobs = store->ListJobs(it->id);
+      if (!jobs.ok()) return jobs.status();
+      RunCompleteness c = AssessRun(*it, *jobs);
+      if (it == runs->rbegin()) newest_reason = c.reason;
+      if (c.partial) continue;
+      if (note != nullptr && it != runs->rbegin())
+        *note = "run " + std::to_string(runs->back().id) + ", the newest, is partial (" +
+                newest_reason + "); reporting run " + std::to_string(it->id) +
+                ", the newest finished run (--runs " + std::to_string(runs->back().id) +
+                " reports the partial one)";
+      return std::vector<int64_t>{it->id};
+    }
+    if (note != nullptr)
+      *note = "no run in the store finished; reporting run " + std::to_string(runs->back().id) +
+              ", the newest (partial: " + newest_reason + ")";
+    return std::vector<int64_t>{ids.back()};
+  }
   if (spec == "all") return ids;
   std::vector<int64_t> out;
   std::stringstream ss(spec);

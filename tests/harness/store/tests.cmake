@@ -15,3 +15,8 @@ mn_add_test(store_from_main_test
 target_compile_definitions(store_from_main_test PRIVATE
   MNEMO_STORE_FIXTURES="${CMAKE_CURRENT_LIST_DIR}/fixtures")
 add_dependencies(store_from_main_test mnemo)
+# The run lifecycle: a run's process, killed runs, resumed runs linked, partial runs.
+mn_add_test(run_lifecycle_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/run_lifecycle_test.cc
+  LINK mnemo_store SQLite::SQLite3
+  LABELS unit)
