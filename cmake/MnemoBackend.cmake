@@ -1,12 +1,13 @@
-# mn_add_backend(<name> SOURCES ... [LINK ...])
+# mn_add_backend(<name> SOURCES ... [LINK ...] [TEST_ONLY])
 #
 # Builds a backend plugin as a MODULE library in ${PROJECT_BINARY_DIR}/backends with hidden
 # visibility and a version script exporting only mn_backend_entry, and writes its manifest
-# <name>.backend.json beside it, where `mnemo` finds it without flags.
+# <name>.backend.json beside it, where `mnemo` finds it without flags. TEST_ONLY marks a
+# plugin built for mnemo's tests ("test_only": true): `mnemo backends` lists it only with --all.
 set(MNEMO_BACKEND_OUTPUT_DIR ${PROJECT_BINARY_DIR}/backends)
 
 function(mn_add_backend name)
-  cmake_parse_arguments(ARG "" "ABI_MAJOR" "SOURCES;LINK" ${ARGN})
+  cmake_parse_arguments(ARG "TEST_ONLY" "ABI_MAJOR" "SOURCES;LINK" ${ARGN})
   if(NOT ARG_ABI_MAJOR)
     set(ARG_ABI_MAJOR 1)
   endif()
@@ -26,6 +27,11 @@ function(mn_add_backend name)
   set(MN_NAME ${name})
   set(MN_LIBRARY libmnemo_${name}.so)
   set(MN_ABI_MAJOR ${ARG_ABI_MAJOR})
+  if(ARG_TEST_ONLY)
+    set(MN_TEST_ONLY true)
+  else()
+    set(MN_TEST_ONLY false)
+  endif()
   configure_file(${PROJECT_SOURCE_DIR}/cmake/backend.json.in
                  ${MNEMO_BACKEND_OUTPUT_DIR}/${name}.backend.json @ONLY)
 endfunction()

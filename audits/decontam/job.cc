@@ -1,6 +1,10 @@
 #include "audits/decontam/job.h"
 
+#include <filesystem>
+
 #include "audits/decontam/eval_index.h"
+#include "datasets/io/corpus_reader.h"
+#include "tasks/config/task_registry.h"
 
 namespace mnemo::decontam {
 
@@ -37,6 +41,8 @@ void DecontamJob::Summarise(const std::string&, JobOutcome* out) const {
       out->lines.push_back({"", "decontam " + t.task, s + "_share", method,
                             t.items ? static_cast<double>(c) / t.items : 0.0, std::nullopt,
                             t.items});
+    out->lines.push_back({"", "decontam " + t.task, "shared_only_items", method,
+                          static_cast<double>(t.shared_only), std::nullopt, t.items});
   }
   for (const auto& l : report_.rescored) {
     out->lines.push_back({l.model, "decontam " + l.task, l.metric + "_clean", l.filter, l.clean,
@@ -135,6 +141,23 @@ Result<std::unique_ptr<JobDriver>> ParseDecontamJob(const nlohmann::json& job,
     if (!job["rescore"].is_boolean()) return ctx.Error("rescore", "must be true or false");
     rescore = job["rescore"].get<bool>();
   }
+  // The files it will read, checked now: a missing corpus fails before the run's first job.
+  if (auto files = ExpandCorpusPaths(c.corpus); !files.ok())
+    return Status(files.status().code(), ctx.Error("corpus", files.status().message()).message());
+  auto file = [&](const char* key, const std::string& path) {
+    std::error_code ec;
+    if (path.empty() || std::filesystem::is_regular_file(path, ec)) return Status::Ok();
+    return Status::NotFound(ctx.Error(key, "names '" + path + "', which is not a file").message());
+  };
+  if (!c.tasks.empty()) {  // names only; the data is read when the job runs
+    TaskRegistry registry;
+    for (const auto& d : c.task_dirs) registry.AddDir(d);
+    registry.Scan();
+    if (auto names = registry.Resolve(c.tasks); !names.ok())
+      return Status(names.status().code(), ctx.Error("tasks", names.status().message()).message());
+  }
+  MNEMO_RETURN_IF_ERROR(file("eval", c.eval_file));
+  MNEMO_RETURN_IF_ERROR(file("tokenizer", tokenizer));
   return std::unique_ptr<JobDriver>(
       std::make_unique<DecontamJob>(std::move(c), tokenizer, rescore));
 }

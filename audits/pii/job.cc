@@ -273,6 +273,11 @@ Result<std::unique_ptr<JobDriver>> ParsePiiJob(const nlohmann::json& job,
   if (!c.output.empty() && c.output != "-") c.output = ctx.resolve(c.output);
   if (c.memorized == !c.paths.empty())
     return ctx.Error("", "needs either \"memorized\": true or \"paths\"");
+  // The files it will scan, checked now: a missing one fails before the run's first job.
+  if (!c.paths.empty()) {
+    if (auto files = ExpandInputs(c.paths); !files.ok())
+      return Status(files.status().code(), ctx.Error("paths", files.status().message()).message());
+  }
   // Check everything that can be checked before any model runs.
   if (!ParseLikelihood(c.min_likelihood).ok())
     return ctx.Error("min_likelihood", ParseLikelihood(c.min_likelihood).status().message());

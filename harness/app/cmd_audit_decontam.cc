@@ -11,31 +11,35 @@
 #include "harness/app/commands.h"
 #include "harness/app/common.h"
 #include "harness/app/run_loop.h"
+#include "harness/core/log.h"
 #include "harness/jobs/run_session.h"
 
 namespace po = boost::program_options;
 
 namespace mnemo {
-// Prints the per-task counts and the rescoring table.
-void PrintDecontamReport(const decontam::AuditConfig& cfg, const decontam::AuditReport& r) {
-  std::printf("%-20s %-8s %7s  %-40s %12s\n", "task", "method", "items", "counts", "mean overlap");
+// Prints the per-task counts and the rescoring table (to stderr when the items go to stdout).
+void PrintDecontamReport(FILE* to, const decontam::AuditConfig& cfg,
+                         const decontam::AuditReport& r) {
+  // "shared only": items not clean only through n-grams shared with other eval items.
+  std::fprintf(to, "%-20s %-8s %7s  %-40s %12s %11s\n", "task", "method", "items", "counts",
+               "mean overlap", "shared only");
   for (const auto& t : r.tasks) {
     std::string counts;
     for (const auto& [s, c] : t.counts)
       counts += (counts.empty() ? "" : ", ") + s + " " + std::to_string(c);
-    std::printf("%-20s %-8s %7lld  %-40s %12.4f\n", t.task.c_str(),
-                decontam::MethodName(cfg.method), static_cast<long long>(t.items), counts.c_str(),
-                t.mean_overlap);
+    std::fprintf(to, "%-20s %-8s %7lld  %-40s %12.4f %11lld\n", t.task.c_str(),
+                 decontam::MethodName(cfg.method), static_cast<long long>(t.items), counts.c_str(),
+                 t.mean_overlap, static_cast<long long>(t.shared_only));
   }
   if (!r.rescored.empty()) {
-    std::printf("\nclean-subset rescoring (clean = status 'clean'):\n");
-    std::printf("%-16s %-20s %-16s %-14s %9s %9s %9s %9s %7s %7s\n", "task", "model", "metric",
-                "filter", "all", "clean", "dirty", "delta", "n", "n_clean");
+    std::fprintf(to, "\nclean-subset rescoring (clean = status 'clean'):\n");
+    std::fprintf(to, "%-16s %-20s %-16s %-14s %9s %9s %9s %9s %7s %7s\n", "task", "model", "metric",
+                 "filter", "all", "clean", "dirty", "delta", "n", "n_clean");
     for (const auto& l : r.rescored)
-      std::printf("%-16s %-20s %-16s %-14s %9.4f %9.4f %9.4f %+9.4f %7lld %7lld\n", l.task.c_str(),
-                  l.model.c_str(), l.metric.c_str(), l.filter.c_str(), l.all, l.clean, l.dirty,
-                  l.clean - l.all, static_cast<long long>(l.n_all),
-                  static_cast<long long>(l.n_clean));
+      std::fprintf(to, "%-16s %-20s %-16s %-14s %9.4f %9.4f %9.4f %+9.4f %7lld %7lld\n",
+                   l.task.c_str(), l.model.c_str(), l.metric.c_str(), l.filter.c_str(), l.all,
+                   l.clean, l.dirty, l.clean - l.all, static_cast<long long>(l.n_all),
+                   static_cast<long long>(l.n_clean));
   }
 }
 
@@ -67,7 +71,8 @@ int RunAuditDecontamCommand(int argc, char** argv) {
       "n", po::value<size_t>(&cfg.n)->default_value(0),
       "n-gram length (llama2: minimum match length L); 0 = the method's default (13, 8, 10)")(
       "boilerplate", po::value<int64_t>(&boilerplate)->default_value(boilerplate),
-      "ignore eval n-grams found in more than K eval items (0 = keep all)")(
+      "ignore eval n-grams found in more than K distinct eval item texts (1: only n-grams "
+      "specific to one item count; 0 = keep all)")(
       "short-items", po::value<std::string>(&short_items),
       "items shorter than n: 'whole' (GPT-3: dirty if the whole item occurs; default for gpt3) "
       "or 'none' (lm-eval's janitor: never dirty)")(
@@ -77,9 +82,9 @@ int RunAuditDecontamCommand(int argc, char** argv) {
       "corpus documents kept as evidence per item")(
       "tokenizer", po::value<std::string>(&tokenizer),
       "token units from a SentencePiece model file instead of janitor words")(
-      "model", po::value<std::string>(&model_spec),
+      "model", ModelSpecValue(&model_spec),
       "token units from this model's tokenizer (BACKEND:PATH)")(
-      "threads", po::value<size_t>(&cfg.threads)->default_value(0), "scan threads (0 = all)")(
+      "threads,t", po::value<size_t>(&cfg.threads)->default_value(0), "scan threads (0 = all)")(
       "shard", po::value<std::string>(&cfg.shard),
       "scan only corpus files i, i+N, ... (i/N); write --state to merge later")(
       "state", po::value<std::string>(&cfg.state_out), "write the scan state (for --merge)")(
@@ -89,10 +94,11 @@ int RunAuditDecontamCommand(int argc, char** argv) {
       "rescore-run", po::value<int64_t>(&cfg.rescore_run)->default_value(0),
       "rescore this run's task jobs on their clean items (needs --db)")(
       "output,o", po::value<std::string>(&cfg.output),
-      "NDJSON, one line per item {id, status, overlap, evidence, ...}")(
+      "NDJSON, one line per item {id, status, overlap, evidence, ...} ('-': stdout, the "
+      "tables on stderr)")(
       "dump-ngrams", po::value<std::string>(&cfg.dump_ngrams),
       "also write the eval n-grams kept, as normalised text (for grep -F baselines)")(
-      "quiet,q", po::bool_switch(&cfg.quiet), "no progress notes");
+      "quiet,q", po::bool_switch(&cfg.quiet), "no progress notes and no warnings (errors still)");
   po::variables_map vm;
   int code = 0;
   if (!ParseCommandLine(argc, argv,
@@ -116,6 +122,7 @@ int RunAuditDecontamCommand(int argc, char** argv) {
     size_t i = 0, n = 0;
     if (Status s = decontam::ParseShard(cfg.shard, &i, &n); !s.ok()) return ReportError(s);
   }
+  if (cfg.quiet) SetLogLevel(LogLevel::kError);  // -q: no warnings either
   auto m = decontam::ParseMethod(method);
   if (!m.ok()) return ReportError(m.status());
   cfg.method = *m;
@@ -164,6 +171,8 @@ int RunAuditDecontamCommand(int argc, char** argv) {
                              0);
   });
   if (!opened.ok()) return ReportError(opened);
+  const std::string output = cfg.output;  // '-': the items on stdout
+  cfg.output = OutputPathForLibrary(cfg.output);
   // --rescore-run names the run to rescore; the job's own "rescore" means its own run.
   decontam::DecontamJob job(cfg, /*tokenizer=*/"", /*rescore=*/false);
   job.set_encoder(encoder.get());
@@ -175,7 +184,7 @@ int RunAuditDecontamCommand(int argc, char** argv) {
   Status st = RunJobOnce(&job, ctx, &outcome);
   if (session) session->Finish(st);
   if (!st.ok()) return ReportError(st);
-  PrintDecontamReport(job.config(), job.report());
+  PrintDecontamReport(SummaryStream(output), job.config(), job.report());
   if (session)
     std::fprintf(stderr, "mnemo: decontam: run %lld in %s\n",
                  static_cast<long long>(session->run_id()), db.c_str());

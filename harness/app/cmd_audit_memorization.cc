@@ -8,13 +8,14 @@
 // config's "memorization" job does.
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "audits/memorization/job.h"
 #include "harness/app/commands.h"
 #include "harness/app/common.h"
 #include "harness/app/run_loop.h"
+#include "harness/core/log.h"
+#include "harness/core/metric_format.h"
 #include "harness/jobs/run_session.h"
 
 namespace mnemo {
@@ -35,9 +36,9 @@ std::vector<std::string> SplitCommaList(const std::vector<std::string>& in) {
   return out;
 }
 
-void PrintGroups(const std::vector<mem::GroupSummary>& groups) {
-  std::printf("%-24s %6s %6s %8s %17s %6s %8s %17s %7s\n", "group", "n", "exact", "rate", "95% CI",
-              "approx", "rate", "95% CI", "ratio");
+void PrintGroups(FILE* to, const std::vector<mem::GroupSummary>& groups) {
+  std::fprintf(to, "%-24s %6s %6s %8s %17s %6s %8s %17s %7s\n", "group", "n", "exact", "rate",
+               "95% CI", "approx", "rate", "95% CI", "ratio");
   for (const auto& g : groups) {
     const auto e = g.exact_ci(), a = g.approx_ci();
     auto r = g.approx_exact_ratio();
@@ -47,10 +48,12 @@ void PrintGroups(const std::vector<mem::GroupSummary>& groups) {
     } else {
       std::snprintf(ratio, sizeof ratio, "%7s", "-");
     }
-    std::printf("%-24s %6lld %6lld %8.4f [%6.4f, %6.4f] %6lld %8.4f [%6.4f, %6.4f] %s\n",
-                g.group.c_str(), static_cast<long long>(g.n), static_cast<long long>(g.exact),
-                g.exact_rate(), e.low, e.high, static_cast<long long>(g.approx), g.approx_rate(),
-                a.low, a.high, ratio);
+    std::fprintf(to, "%-24s %6lld %6lld %8s [%6s, %6s] %6lld %8s [%6s, %6s] %s\n", g.group.c_str(),
+                 static_cast<long long>(g.n), static_cast<long long>(g.exact),
+                 FormatMetric(g.exact_rate()).c_str(), FormatMetric(e.low).c_str(),
+                 FormatMetric(e.high).c_str(), static_cast<long long>(g.approx),
+                 FormatMetric(g.approx_rate()).c_str(), FormatMetric(a.low).c_str(),
+                 FormatMetric(a.high).c_str(), ratio);
   }
 }
 
@@ -64,8 +67,8 @@ int RunAuditMemorizationCommand(int argc, char** argv) {
   uint64_t seed = 1234;
   ModelOptions mopt;
   po::options_description desc("mnemo audit memorization");
-  desc.add_options()("help,h", "show this help")(
-      "model,m", po::value<std::string>(&model_spec)->required(), "BACKEND:PATH")(
+  desc.add_options()("help,h", "show this help")("model,m", ModelSpecValue(&model_spec)->required(),
+                                                 "BACKEND:PATH (a bare PATH.gguf means llamacpp)")(
       "corpus", po::value<std::vector<std::string>>(&cfg.corpus.paths)->composing(),
       "training corpus file or glob (repeatable): JSONL or text, plain/.gz/.zst; sampled with "
       "--samples, and used for suffix duplication counts")(
@@ -102,8 +105,9 @@ int RunAuditMemorizationCommand(int argc, char** argv) {
       "name", po::value<std::string>(&cfg.name)->default_value("memorization"), "job name")(
       "max-batch", po::value<size_t>(&cfg.max_batch)->default_value(64), "probes per backend call")(
       "db", po::value<std::string>(&db)->required(), "run store: every result is cached there")(
-      "output,o", po::value<std::string>(&output), "summary JSON")(
-      "quiet,q", po::bool_switch(&quiet), "no progress display");
+      "output,o", po::value<std::string>(&output),
+      "summary JSON ('-': stdout, the table on stderr)")(
+      "quiet,q", po::bool_switch(&quiet), "no progress display and no warnings (errors still)");
   AddModelOptions(&desc, &mopt);
   po::variables_map vm;
   int code = 0;
@@ -119,6 +123,7 @@ int RunAuditMemorizationCommand(int argc, char** argv) {
   cfg.count_duplicates = !no_dups;
   cfg.stop_at_eos = !ignore_eos;
   cfg.show_progress = !quiet;
+  if (quiet) SetLogLevel(LogLevel::kError);
   if (approx_rule != "le" && approx_rule != "lt")
     return ReportError(Status::InvalidArgument("--approx-rule must be le or lt"));
   cfg.approx.rule = approx_rule == "le" ? mem::ApproxRule::kLessEqual : mem::ApproxRule::kLess;
@@ -130,7 +135,7 @@ int RunAuditMemorizationCommand(int argc, char** argv) {
   if (!cfg.probes_path.empty() && !fs::exists(cfg.probes_path))
     return ReportError(Status::NotFound("probe file '" + cfg.probes_path + "' does not exist"));
   InstallInterruptHandler();
-  auto store = RunStore::Open(db);
+  auto store = OpenStoreForWriting(db);
   if (!store.ok()) return ReportError(store.status());
   auto om = OpenModelSpec(model_spec, mopt);
   if (!om.ok()) return ReportError(om.status());
@@ -155,20 +160,18 @@ int RunAuditMemorizationCommand(int argc, char** argv) {
   session->Finish(st);
   const mem::AuditResult& result = job->result();
   if (!result.groups.empty()) {
-    PrintGroups(result.groups);
+    PrintGroups(SummaryStream(output), result.groups);
     if (!output.empty()) {
       nlohmann::json j = mem::SummaryJson(cfg, result, model_name);
       j["run_id"] = session->run_id();
       j["db"] = fs::absolute(db).string();
       j["model_fingerprint"] = om->model->info().fingerprint;
-      std::ofstream out(output);
-      out << j.dump(2) << "\n";
-      if (!out) return ReportError(Status::IoError("cannot write '" + output + "'"));
-      std::printf("summary: %s\n", fs::absolute(output).string().c_str());
+      if (Status s = WriteOutput(output, j.dump(2) + "\n"); !s.ok()) return ReportError(s);
+      if (!IsStdout(output)) std::printf("summary: %s\n", fs::absolute(output).string().c_str());
     }
   }
-  std::printf("run %lld in %s\n", static_cast<long long>(session->run_id()),
-              fs::absolute(db).string().c_str());
+  std::fprintf(SummaryStream(output), "run %lld in %s\n", static_cast<long long>(session->run_id()),
+               fs::absolute(db).string().c_str());
   if (!st.ok()) return ReportError(st);
   return kExitOk;
 }

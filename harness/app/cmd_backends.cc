@@ -1,4 +1,5 @@
-// `mnemo backends`: the plugins found, with versions and capabilities.
+// `mnemo backends`: the plugins found, with versions and capabilities. Plugins built for
+// mnemo's own tests (manifest "test_only": true: mock, faulty) are listed only with --all.
 #include <cstdio>
 #include <string>
 
@@ -33,22 +34,29 @@ std::string CapsString(uint64_t caps) {
 
 int RunBackendsCommand(int argc, char** argv) {
   std::vector<std::string> paths;
+  bool all = false;
   po::options_description desc("mnemo backends");
   desc.add_options()("help,h", "show this help")(
       "backend-path", po::value<std::vector<std::string>>(&paths)->composing(),
-      "extra folder to search for backend plugins (repeatable)");
+      "extra folder to search for backend plugins (repeatable)")(
+      "all,a", po::bool_switch(&all), "also list the plugins built for mnemo's tests (mock, ...)");
   po::variables_map vm;
   int code = 0;
-  if (!ParseCommandLine(argc, argv, "usage: mnemo backends [--backend-path DIR]", desc, nullptr,
-                        &vm, &code))
+  if (!ParseCommandLine(argc, argv, "usage: mnemo backends [--all] [--backend-path DIR]", desc,
+                        nullptr, &vm, &code))
     return code;
   PluginRegistry registry;
   for (const auto& p : paths) registry.AddSearchDir(p);
   std::vector<Status> problems;
   auto manifests = registry.Discover(&problems);
   int failures = 0;
+  size_t hidden = 0;
   std::printf("%-10s %-8s %-5s %-s\n", "NAME", "VERSION", "ABI", "CAPABILITIES / LIBRARY");
   for (const auto& m : manifests) {
+    if (m.test_only && !all) {
+      ++hidden;
+      continue;
+    }
     auto loaded = registry.LoadManifest(m.manifest_path);
     if (!loaded.ok()) {
       ++failures;
@@ -64,6 +72,9 @@ int RunBackendsCommand(int argc, char** argv) {
     ++failures;
     std::printf("(skipped) %s\n", p.message().c_str());
   }
+  if (hidden > 0)
+    std::printf("(%zu plugin%s for mnemo's tests not shown; --all lists them)\n", hidden,
+                hidden == 1 ? "" : "s");
   if (manifests.empty()) {
     std::string dirs;
     for (const auto& d : registry.search_dirs()) dirs += " " + d;

@@ -223,7 +223,7 @@ int RunBenchCommand(int argc, char** argv) {
       "task", po::value<std::string>(&task_name)->default_value("tiny_geo"),
       "multiple_choice: the task")("limit", po::value<size_t>(&limit)->default_value(0),
                                    "multiple_choice: first N items")(
-      "model,m", po::value<std::string>(&model_spec)->required(), "llamacpp:PATH")(
+      "model,m", ModelSpecValue(&model_spec)->required(), "llamacpp:PATH (or PATH.gguf)")(
       "text", po::value<std::string>(&text_path), "scoring: plain text file to score")(
       "window", po::value<uint32_t>(&ctx)->default_value(512), "tokens per window / chunk")(
       "chunks", po::value<size_t>(&chunks)->default_value(16), "number of windows")(

@@ -112,8 +112,8 @@ int RunBenchDeterministicCommand(int argc, char** argv) {
   int rounds = 3;
   ModelOptions mopt;
   po::options_description desc("mnemo bench deterministic");
-  desc.add_options()("help,h", "show this help")(
-      "model,m", po::value<std::string>(&model_spec)->required(), "llamacpp:PATH")(
+  desc.add_options()("help,h", "show this help")("model,m", ModelSpecValue(&model_spec)->required(),
+                                                 "llamacpp:PATH (or PATH.gguf)")(
       "corpus", po::value<std::string>(&corpus)->required(),
       "JSONL documents with a \"text\" field (64 of at least 340 tokens are used)")(
       "rounds", po::value<int>(&rounds)->default_value(3), "rounds per mode (best kept)");

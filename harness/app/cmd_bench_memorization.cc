@@ -203,7 +203,7 @@ int RunBenchMemorizationCommand(int argc, char** argv) {
   ModelOptions mopt;
   po::options_description desc("mnemo bench memorization");
   desc.add_options()("help,h", "show this help")("what", po::value<std::string>(), "memorization")(
-      "model,m", po::value<std::string>(&model_spec)->required(), "llamacpp:PATH")(
+      "model,m", ModelSpecValue(&model_spec)->required(), "llamacpp:PATH (or PATH.gguf)")(
       "probes", po::value<std::string>(&probes_path), "probe file (as the audit reads it)")(
       "corpus", po::value<std::string>(&corpus),
       "or: a corpus to sample --limit probes from (documents)")(

@@ -83,7 +83,7 @@ nlohmann::ordered_json RenderGeneration(const InputItem& item, const Response& r
 int RunGenerateCommand(int argc, char** argv) {
   static const RequestFileCommand kCommand = {"generate",
                                               "prompts, one JSON object per line",
-                                              "where to write the generations (JSONL)",
+                                              "where to write the generations (JSONL; '-': stdout)",
                                               MN_CAP_GENERATE,
                                               "cannot generate",
                                               "generations",

@@ -8,10 +8,15 @@
 // for every model in order; model-free jobs run once at the end (harness/app/run_loop.h).
 // Relative paths are relative to the config file. Every request goes through the run
 // store's cache, so a rerun of a finished or killed run reuses every completed result and
-// says how many.
+// says how many; a rerun of an unfinished run is linked to it (RunSession, "resumes run N").
+// Before the run begins (and before the store is opened) every job is validated and every
+// model opened and checked (PreflightModels). The closing line flags a partial run.
+//
+// `mnemo run --list --db PATH`: the runs in a store, partial ones flagged (AssessRun).
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "audits/memorization/corpus_token_cache.h"
@@ -19,6 +24,7 @@
 #include "harness/app/common.h"
 #include "harness/app/job_kinds.h"
 #include "harness/app/run_loop.h"
+#include "harness/core/log.h"
 #include "harness/jobs/run_session.h"
 #include "harness/scheduler/scheduler.h"
 #include "harness/store/run_store.h"
@@ -64,6 +70,7 @@ Result<RunConfig> LoadConfig(const std::string& path) {
   auto resolve = [&](const std::string& p) {
     return fs::path(p).is_relative() ? (fs::path(base) / p).lexically_normal().string() : p;
   };
+  MNEMO_RETURN_IF_ERROR(CheckConfigKeys(j, {"name", "threads", "models", "jobs"}, path, ""));
   c.name = j.value("name", fs::path(path).stem().string());
   if (j.contains("threads")) {
     if (!j["threads"].is_number_unsigned()) return err("threads", "must be a non-negative integer");
@@ -75,10 +82,11 @@ Result<RunConfig> LoadConfig(const std::string& path) {
     const auto& m = j["models"][i];
     std::string f = "models[" + std::to_string(i) + "]";
     if (!m.is_object()) return err(f, "must be an object");
+    MNEMO_RETURN_IF_ERROR(CheckConfigKeys(m, {"name", "model", "options"}, path, f));
     if (!m.contains("model") || !m["model"].is_string())
       return err(f + ".model", "must be a string BACKEND:PATH");
     ModelEntry e;
-    auto spec = ParseModelSpec(m["model"].get<std::string>());
+    auto spec = ParseModelSpec(ExpandModelSpec(m["model"].get<std::string>()));
     if (!spec.ok()) return err(f + ".model", spec.status().message());
     bool is_url = spec->path.find("://") != std::string::npos;
     e.spec = spec->backend + ":" + (is_url ? spec->path : resolve(spec->path));
@@ -114,18 +122,42 @@ Result<RunConfig> LoadConfig(const std::string& path) {
   return c;
 }
 
+// `mnemo run --list`: one line per run, oldest first; partial runs say why.
+int ListRuns(const std::string& db) {
+  auto store = RunStore::OpenReadOnly(db);
+  if (!store.ok()) return ReportError(store.status());
+  auto runs = (*store)->ListRuns();
+  if (!runs.ok()) return ReportError(runs.status());
+  std::printf("%5s  %-24s %-12s %-24s %7s  %s\n", "run", "name", "status", "started", "jobs",
+              "partial");
+  for (const auto& r : *runs) {
+    auto jobs = (*store)->ListJobs(r.id);
+    if (!jobs.ok()) return ReportError(jobs.status());
+    RunCompleteness c = AssessRun(r, *jobs);
+    std::string done = std::to_string(c.jobs_finished) + "/" + std::to_string(c.jobs);
+    std::string flag = c.partial ? "PARTIAL " + c.reason : "";
+    std::printf("%5lld  %-24s %-12s %-24s %7s  %s\n", static_cast<long long>(r.id), r.name.c_str(),
+                c.state.c_str(), r.started_at.c_str(), done.c_str(), flag.c_str());
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunRunCommand(int argc, char** argv) {
   std::string config_path, db;
-  bool quiet = false;
+  bool quiet = false, list = false;
   size_t token_cache_mb = memorization::CorpusTokenCache::kDefaultBudgetBytes >> 20;
   ModelOptions mopt;
   po::options_description desc("mnemo run");
-  desc.add_options()("help,h", "show this help")(
-      "config", po::value<std::string>(&config_path)->required(), "run config (JSON)")(
+  desc.add_options()("help,h", "show this help")("config", po::value<std::string>(&config_path),
+                                                 "run config (JSON)")(
       "db", po::value<std::string>(&db)->required(), "run store (SQLite) to write to")(
-      "quiet,q", po::bool_switch(&quiet), "no progress display")(
+      "list", po::bool_switch(&list),
+      "list the runs in the store (partial ones flagged: still running, killed, interrupted, "
+      "failed, or with unfinished jobs) instead of running a config")(
+      "quiet,q", po::bool_switch(&quiet),
+      "no progress display and no warnings (errors still show)")(
       "token-cache-mb", po::value<size_t>(&token_cache_mb)->default_value(token_cache_mb),
       "memory for tokenised training corpora shared by the memorisation jobs of a model (a "
       "corpus that does not fit is re-read and re-tokenised by each pass; 0 = none)");
@@ -134,33 +166,34 @@ int RunRunCommand(int argc, char** argv) {
   pos.add("config", 1);
   po::variables_map vm;
   int code = 0;
-  if (!ParseCommandLine(argc, argv, "usage: mnemo run CONFIG --db PATH", desc, &pos, &vm, &code))
-    return code;
+  const char* usage = "usage: mnemo run CONFIG --db PATH | mnemo run --list --db PATH";
+  if (!ParseCommandLine(argc, argv, usage, desc, &pos, &vm, &code)) return code;
+  if (list) {
+    if (!config_path.empty())
+      return ReportError(Status::InvalidArgument("--list takes no CONFIG\n" + std::string(usage)));
+    return ListRuns(db);
+  }
+  if (config_path.empty())
+    return ReportError(Status::InvalidArgument("the option '--config' is required but missing\n" +
+                                               std::string(usage)));
   InstallInterruptHandler();
 
   auto cfg = LoadConfig(config_path);
-  if (!cfg.ok()) return ReportError(cfg.status());
+  if (!cfg.ok()) return ReportError(WithConfigLine(cfg.status(), config_path));
   if (mopt.threads == 0) mopt.threads = cfg->threads;
-  auto opened_store = RunStore::Open(db);
-  if (!opened_store.ok()) return ReportError(opened_store.status());
-  RunStore& store = **opened_store;
-
-  nlohmann::json config = cfg->raw;
-  config["_resolved_path"] = fs::absolute(config_path).string();
-  auto session = RunSession::Begin(&store, cfg->name, std::move(config), 1234);
-  if (!session.ok()) return ReportError(session.status());
-  std::fprintf(stderr, "mnemo: run %lld '%s' -> %s\n", static_cast<long long>(session->run_id()),
-               cfg->name.c_str(), db.c_str());
 
   RunResources resources;
   resources.Put(std::make_shared<memorization::CorpusTokenCache>(token_cache_mb << 20));
+  if (quiet) SetLogLevel(LogLevel::kError);
   RunContext ctx;
   ctx.quiet = quiet;
   ctx.model_options = mopt;
   ctx.resources = &resources;
   std::vector<RunModel> models;
-  for (const auto& me : cfg->models) {
+  for (size_t i = 0; i < cfg->models.size(); ++i) {
+    const ModelEntry& me = cfg->models[i];
     RunModel m{me.name, me.spec, mopt};
+    m.origin = config_path + ": field 'models[" + std::to_string(i) + "]'";
     // --backend-options apply to every model; a model's own "options" win key by key.
     if (!me.options_json.empty()) {
       nlohmann::json merged = nlohmann::json::object();
@@ -175,13 +208,41 @@ int RunRunCommand(int argc, char** argv) {
     }
     models.push_back(std::move(m));
   }
+  // Every job validated, every model opened and checked, before the store is touched.
+  std::optional<OpenedModel> first_model;
+  if (Status s = PreflightModels(models, cfg->jobs, &first_model); !s.ok()) return ReportError(s);
+
+  auto opened_store = OpenStoreForWriting(db);
+  if (!opened_store.ok()) return ReportError(opened_store.status());
+  RunStore& store = **opened_store;
+  nlohmann::json config = cfg->raw;
+  config["_resolved_path"] = fs::absolute(config_path).string();
+  auto session = RunSession::Begin(&store, cfg->name, std::move(config), 1234);
+  if (!session.ok()) return ReportError(session.status());
+  std::fprintf(stderr, "mnemo: run %lld '%s' -> %s\n", static_cast<long long>(session->run_id()),
+               cfg->name.c_str(), db.c_str());
+  for (const auto& old : session->resumed()) {
+    auto jobs = store.ListJobs(old.id);
+    std::string why = jobs.ok() ? AssessRun(old, *jobs).reason : old.status;
+    std::fprintf(stderr, "mnemo: run %lld resumes run %lld (%s)\n",
+                 static_cast<long long>(session->run_id()), static_cast<long long>(old.id),
+                 why.c_str());
+  }
+
   JobOutcome outcome;
   Status failure = RunJobs(&*session, models, cfg->jobs, ctx, &outcome);
   bool interrupted = failure.code() == StatusCode::kCancelled || StopRequested();
   std::string final_status = session->Finish(failure);
 
-  std::printf("\nrun %lld (%s): %s\n", static_cast<long long>(session->run_id()), cfg->name.c_str(),
-              final_status.c_str());
+  std::string partial;
+  if (auto run = store.GetRun(session->run_id()); run.ok()) {
+    if (auto jobs = store.ListJobs(run->id); jobs.ok()) {
+      RunCompleteness c = AssessRun(*run, *jobs);
+      if (c.partial) partial = " (PARTIAL: " + c.reason + ")";
+    }
+  }
+  std::printf("\nrun %lld (%s): %s%s\n", static_cast<long long>(session->run_id()),
+              cfg->name.c_str(), final_status.c_str(), partial.c_str());
   PrintRunSummary(outcome);
   std::printf("run store: %s\n", fs::absolute(db).string().c_str());
   if (interrupted) return kExitInterrupted;

@@ -53,7 +53,7 @@ nlohmann::ordered_json RenderScore(const InputItem& item, const Response& r) {
 int RunScoreCommand(int argc, char** argv) {
   static const RequestFileCommand kCommand = {"score",
                                               "context/continuation pairs, JSONL",
-                                              "where to write the scores (JSONL)",
+                                              "where to write the scores (JSONL; '-': stdout)",
                                               MN_CAP_SCORE,
                                               "cannot score (no prompt log-probabilities)",
                                               "scores",

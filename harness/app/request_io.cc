@@ -106,7 +106,7 @@ Status ExecuteItems(OpenedModel& om, const std::vector<InputItem>& items, const 
                     std::vector<Response>* responses, RunStats* stats) {
   std::unique_ptr<RunStore> store;
   if (!opt.db.empty()) {
-    auto s = RunStore::Open(opt.db);
+    auto s = OpenStoreForWriting(opt.db);
     if (!s.ok()) return s.status();
     store = std::move(s).value();
   }
@@ -123,11 +123,7 @@ Status ExecuteItems(OpenedModel& om, const std::vector<InputItem>& items, const 
 Result<size_t> WriteOutputs(const std::string& path, const std::vector<InputItem>& items,
                             const std::vector<Response>& responses,
                             nlohmann::ordered_json (*render)(const InputItem&, const Response&)) {
-  std::string tmp = path + ".partial";
-  std::ofstream out(tmp, std::ios::trunc);
-  if (!out) {
-    return Status::IoError("cannot write output '" + path + "': " + std::strerror(errno));
-  }
+  std::string text;
   size_t failed = 0;
   for (size_t i = 0; i < items.size(); ++i) {
     nlohmann::ordered_json line;
@@ -137,12 +133,9 @@ Result<size_t> WriteOutputs(const std::string& path, const std::vector<InputItem
       ++failed;
       line = {{"id", items[i].id}, {"error", responses[i].error}};
     }
-    out << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    text += line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + '\n';
   }
-  out.close();
-  if (!out || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return Status::IoError("cannot write output '" + path + "': " + std::strerror(errno));
-  }
+  MNEMO_RETURN_IF_ERROR(WriteOutput(path, text));
   return failed;
 }
 
@@ -153,9 +146,9 @@ int RunRequestFileCommand(const RequestFileCommand& cmd, int argc, char** argv) 
   ModelOptions mopt;
   const std::string title = std::string("mnemo ") + cmd.name;
   po::options_description desc(title);
-  desc.add_options()("help,h", "show this help")("model,m",
-                                                 po::value<std::string>(&model_spec)->required(),
-                                                 "BACKEND:PATH, e.g. llamacpp:model.gguf")(
+  desc.add_options()("help,h", "show this help")("model,m", ModelSpecValue(&model_spec)->required(),
+                                                 "BACKEND:PATH, e.g. llamacpp:model.gguf (a bare "
+                                                 "PATH.gguf means llamacpp)")(
       "input,i", po::value<std::string>(&input)->required(), cmd.input_help)(
       "output,o", po::value<std::string>(&output)->required(), cmd.output_help)(
       "db", po::value<std::string>(&db), "run store used as a cache: a rerun reuses every result")(

@@ -61,8 +61,8 @@ struct ExecOptions {
 Status ExecuteItems(OpenedModel& om, const std::vector<InputItem>& items, const ExecOptions& opt,
                     std::vector<Response>* responses, RunStats* stats);
 
-// Writes one line per item; failures become {"id", "error"} lines. Returns the number of
-// failed items, or an error if the file cannot be written.
+// Writes one line per item ("-": to stdout); failures become {"id", "error"} lines. Returns
+// the number of failed items, or an error if the file cannot be written.
 Result<size_t> WriteOutputs(const std::string& path, const std::vector<InputItem>& items,
                             const std::vector<Response>& responses,
                             nlohmann::ordered_json (*render)(const InputItem&, const Response&));

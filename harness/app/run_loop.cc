@@ -2,9 +2,62 @@
 
 #include <cstdio>
 
+#include "harness/core/metric_format.h"
+#include "harness/jobs/interrupt.h"
 #include "harness/scheduler/scheduler.h"
 
 namespace mnemo {
+
+namespace {
+
+// "run.json: field 'models[2]' (model 'third'): " for an error about `m`.
+std::string ModelOrigin(const RunModel& m) {
+  return (m.origin.empty() ? std::string() : m.origin + " ") + "(model '" + m.name + "'): ";
+}
+
+// Clears the Ctrl-C notice's activity when the loop returns.
+struct ActivityReset {
+  ~ActivityReset() { SetRunActivity(""); }
+};
+
+}  // namespace
+
+Status PreflightModels(std::vector<RunModel>& models,
+                       const std::vector<std::unique_ptr<JobDriver>>& jobs,
+                       std::optional<OpenedModel>* first) {
+  ValidateContext vc;
+  for (const auto& m : models) vc.model_specs.push_back(m.spec);
+  for (const auto& job : jobs) MNEMO_RETURN_IF_ERROR(job->Validate(vc));
+  bool any_model_job = false;
+  for (const auto& job : jobs) any_model_job = any_model_job || job->needs_model();
+  if (!any_model_job) return Status::Ok();
+  ActivityReset reset;
+  for (size_t i = models.size(); i-- > 0;) {
+    RunModel& m = models[i];
+    if (StopRequested()) return Status::Cancelled("stopped while checking model '" + m.name + "'");
+    std::optional<OpenedModel> owned;
+    OpenedModel* om = m.opened;
+    if (om == nullptr) {
+      SetRunActivity("opening model '" + m.name + "' to check it");
+      auto opened = OpenModelSpec(m.spec, m.options);
+      if (!opened.ok())
+        return Status(opened.status().code(), ModelOrigin(m) + opened.status().message());
+      owned.emplace(std::move(opened).value());
+      om = &*owned;
+    }
+    JobModel jm{om, DescribeModel(*om, m.name), m.name};
+    for (const auto& job : jobs) {
+      if (!job->needs_model()) continue;
+      Status st = job->CheckModel(jm);
+      if (!st.ok()) return Status(st.code(), ModelOrigin(m) + st.message());
+    }
+    if (i == 0 && owned) {
+      *first = std::move(owned);
+      m.opened = &**first;
+    }
+  }
+  return Status::Ok();
+}
 
 Status RunJobs(RunSession* session, std::vector<RunModel>& models,
                const std::vector<std::unique_ptr<JobDriver>>& jobs, const RunContext& base,
@@ -15,6 +68,7 @@ Status RunJobs(RunSession* session, std::vector<RunModel>& models,
   RunContext ctx = base;
   ctx.store = session->store();
   ctx.run_id = session->run_id();
+  ActivityReset reset;
   bool any_model_job = false;
   for (const auto& job : jobs) any_model_job = any_model_job || job->needs_model();
   for (auto& m : models) {
@@ -23,6 +77,7 @@ Status RunJobs(RunSession* session, std::vector<RunModel>& models,
     std::optional<OpenedModel> owned;
     OpenedModel* om = m.opened;
     if (om == nullptr) {
+      SetRunActivity("opening model '" + m.name + "'");
       auto opened = OpenModelSpec(m.spec, m.options);
       if (!opened.ok()) return opened.status();
       owned.emplace(std::move(opened).value());
@@ -35,12 +90,16 @@ Status RunJobs(RunSession* session, std::vector<RunModel>& models,
       if (job->needs_model()) MNEMO_RETURN_IF_ERROR(job->CheckModel(jm));
     for (const auto& job : jobs) {
       if (StopRequested()) return Status::Cancelled("stopped before a job of '" + m.name + "'");
-      if (job->needs_model()) MNEMO_RETURN_IF_ERROR(job->RunForModel(ctx, jm, out));
+      if (!job->needs_model()) continue;
+      SetRunActivity(std::string("job ") + job->kind() + " of model '" + m.name + "'");
+      MNEMO_RETURN_IF_ERROR(job->RunForModel(ctx, jm, out));
     }
   }
   for (const auto& job : jobs) {
     if (StopRequested()) return Status::Cancelled("stopped before a model-free job");
-    if (!job->needs_model()) MNEMO_RETURN_IF_ERROR(job->RunOnce(ctx, out));
+    if (job->needs_model()) continue;
+    SetRunActivity(std::string("job ") + job->kind());
+    MNEMO_RETURN_IF_ERROR(job->RunOnce(ctx, out));
   }
   return Status::Ok();
 }
@@ -54,9 +113,9 @@ void PrintRunSummary(const JobOutcome& out) {
   std::printf("%-20s %-15s %-16s %-16s %11s %8s %6s\n", "model", "task", "metric", "filter",
               "value", "stderr", "n");
   for (const auto& l : out.lines) {
-    std::string se = l.stderr_value ? std::to_string(*l.stderr_value).substr(0, 6) : "N/A";
-    std::printf("%-20s %-15s %-16s %-16s %11.4f %8s %6lld\n", l.model.c_str(), l.job.c_str(),
-                l.metric.c_str(), l.filter.c_str(), l.value, se.c_str(),
+    std::string se = FormatStderr(l.stderr_value);  // harness/core/metric_format.h
+    std::printf("%-20s %-15s %-16s %-16s %11s %8s %6lld\n", l.model.c_str(), l.job.c_str(),
+                l.metric.c_str(), l.filter.c_str(), FormatMetric(l.value).c_str(), se.c_str(),
                 static_cast<long long>(l.n));
   }
   std::printf("requests: %zu reused from the run store, %zu computed\n", out.reused, out.computed);

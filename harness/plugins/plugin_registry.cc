@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/core/log.h"
+#include "harness/core/suggest.h"
 
 // The host-owned error type promised to plugins by backend.h.
 struct mn_error {
@@ -108,6 +109,10 @@ Result<PluginManifest> ParseManifest(const std::string& path) {
       return field_error("entry_point", "must be a non-empty string");
     m.entry_point = j["entry_point"].get<std::string>();
   }
+  if (j.contains("test_only")) {
+    if (!j["test_only"].is_boolean()) return field_error("test_only", "must be true or false");
+    m.test_only = j["test_only"].get<bool>();
+  }
   m.name = j["name"].get<std::string>();
   m.abi_major = j["abi_major"].get<int>();
   m.abi_minor = j["abi_minor"].get<int>();
@@ -161,12 +166,15 @@ Result<const LoadedPlugin*> PluginRegistry::Load(const std::string& name) {
   for (const auto& p : loaded_)
     if (p->manifest.name == name) return p.get();
   std::vector<Status> problems;
+  std::vector<std::string> names;
   for (const auto& m : Discover(&problems)) {
     if (m.name == name) return LoadManifest(m.manifest_path);
+    if (!m.test_only) names.push_back(m.name);
   }
   std::string dirs;
   for (const auto& d : dirs_) dirs += (dirs.empty() ? "" : ", ") + d;
-  std::string msg = "no backend plugin named '" + name + "' (searched: " + dirs + ")";
+  std::string msg = "no backend plugin named '" + name + "'" + DidYouMean(name, names) +
+                    "; `mnemo backends` lists the plugins found (searched: " + dirs + ")";
   for (const auto& p : problems) msg += "\n  skipped: " + p.message();
   return Status::NotFound(msg);
 }

@@ -2,7 +2,10 @@
 //
 // Plugins are found through manifests `<name>.backend.json` in the search directories:
 //   {"file_format_version": 1, "name": "llamacpp", "library_path": "libmnemo_llamacpp.so",
-//    "abi_major": 1, "abi_minor": 0, "entry_point": "mn_backend_entry"   (optional)}
+//    "abi_major": 1, "abi_minor": 0, "entry_point": "mn_backend_entry"   (optional),
+//    "test_only": false                                                    (optional)}
+// A plugin built for mnemo's own tests (mock, faulty) says "test_only": true; `mnemo backends`
+// lists it only with --all, and the names suggested for an unknown backend leave it out.
 // `library_path` is relative to the manifest's folder. The default search path is the folder
 // `backends/` beside the running executable, then each entry of $MNEMO_BACKEND_PATH (colon
 // separated), then any folders added with AddSearchDir.
@@ -35,6 +38,7 @@ struct PluginManifest {
   std::string entry_point = MN_ENTRY_SYMBOL;
   int abi_major = 0;
   int abi_minor = 0;
+  bool test_only = false;  // a plugin for mnemo's tests (hidden unless asked for)
 };
 
 // Parses one manifest file. Errors name the file and the field.
@@ -63,7 +67,9 @@ class PluginRegistry {
   // `problems`, not dropped).
   std::vector<PluginManifest> Discover(std::vector<Status>* problems) const;
 
-  // Loads the plugin called `name` (first match in search order) and negotiates its ABI.
+  // Loads the plugin called `name` (first match in search order) and negotiates its ABI. An
+  // unknown name is NotFound, naming the nearest plugin names (test-only ones left out) and
+  // `mnemo backends`.
   Result<const LoadedPlugin*> Load(const std::string& name);
   // Loads a plugin from a manifest path directly.
   Result<const LoadedPlugin*> LoadManifest(const std::string& manifest_path);

@@ -1,11 +1,15 @@
 #include "tasks/config/task_registry.h"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <set>
 #include <sstream>
+
+#include "harness/core/suggest.h"
 
 namespace mnemo {
 namespace fs = std::filesystem;
@@ -95,19 +99,47 @@ Result<std::vector<std::string>> TaskRegistry::Resolve(
       for (const auto& t : tag->second) MNEMO_RETURN_IF_ERROR(add(t, depth + 1));
       return Status::Ok();
     }
-    std::string msg = "unknown task '" + name + "'";
-    std::vector<std::string> near;
-    for (const auto& [n, _] : tasks_)
-      if (n.find(name) != std::string::npos || name.find(n) != std::string::npos) near.push_back(n);
-    if (!near.empty()) {
-      msg += " (did you mean:";
-      for (const auto& n : near) msg += " " + n;
-      msg += "?)";
-    }
+    std::string msg = "unknown task '" + name + "'" + DidYouMean(name, AllNames()) +
+                      "; `mnemo tasks` lists every task, group and tag";
     for (const auto& p : problems_) msg += "\n  a task file failed to load: " + p.message();
     return Status::NotFound(msg);
   };
-  for (const auto& n : names) MNEMO_RETURN_IF_ERROR(add(n, 0));
+  for (const auto& n : names) {
+    if (!IsTaskPattern(n)) {
+      MNEMO_RETURN_IF_ERROR(add(n, 0));
+      continue;
+    }
+    std::vector<std::string> matched = Match(n);
+    if (matched.empty()) {
+      std::string stem;
+      for (char c : n)
+        if (c != '*' && c != '?' && c != '[' && c != ']') stem += c;
+      std::string msg = "no task, group or tag matches '" + n + "'" + DidYouMean(stem, AllNames()) +
+                        "; `mnemo tasks` lists every task, group and tag";
+      for (const auto& p : problems_) msg += "\n  a task file failed to load: " + p.message();
+      return Status::NotFound(msg);
+    }
+    for (const auto& m : matched) MNEMO_RETURN_IF_ERROR(add(m, 0));
+  }
+  return out;
+}
+
+bool IsTaskPattern(const std::string& name) {
+  return name.find_first_of("*?[") != std::string::npos;
+}
+
+std::vector<std::string> TaskRegistry::AllNames() const {
+  std::set<std::string> all;
+  for (const auto& [n, _] : tasks_) all.insert(n);
+  for (const auto& [n, _] : groups_) all.insert(n);
+  for (const auto& [n, _] : tags_) all.insert(n);
+  return {all.begin(), all.end()};
+}
+
+std::vector<std::string> TaskRegistry::Match(const std::string& pattern) const {
+  std::vector<std::string> out;
+  for (const auto& n : AllNames())
+    if (fnmatch(pattern.c_str(), n.c_str(), 0) == 0) out.push_back(n);
   return out;
 }
 

@@ -27,9 +27,17 @@ class TaskRegistry {
   const std::map<std::string, std::vector<std::string>>& tags() const { return tags_; }
   const std::vector<Status>& problems() const { return problems_; }
 
-  // Expands names (tasks, groups, tags) into task names, in order, without duplicates.
-  // An unknown name is an error listing the near matches and any YAML that failed to load.
+  // Expands names (tasks, groups, tags) into task names, in order, without duplicates. A
+  // name with a wildcard (*, ?, [...]) is an fnmatch pattern, as lm-eval's --tasks: it stands
+  // for every task, group and tag it matches, in sorted order; one matching nothing is an
+  // error. An unknown name is an error listing the nearest names (edit distance), pointing
+  // to `mnemo tasks`, and naming any YAML that failed to load.
   Result<std::vector<std::string>> Resolve(const std::vector<std::string>& names) const;
+
+  // Every task, group and tag name, sorted.
+  std::vector<std::string> AllNames() const;
+  // The names of AllNames() that the fnmatch pattern matches, sorted.
+  std::vector<std::string> Match(const std::string& pattern) const;
 
  private:
   std::vector<std::string> dirs_;
@@ -38,6 +46,9 @@ class TaskRegistry {
   std::map<std::string, std::vector<std::string>> tags_;
   std::vector<Status> problems_;
 };
+
+// Whether a --tasks item is an fnmatch pattern (holds *, ? or [).
+bool IsTaskPattern(const std::string& name);
 
 // The shipped task folder (tasks/defs in the source tree this mnemo was built from).
 std::string DefaultTaskDir();

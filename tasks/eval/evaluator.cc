@@ -100,7 +100,11 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
   if (!all_docs.ok()) return all_docs.status();
   out.n_docs_total = all_docs->size();
   std::vector<nlohmann::json> docs = std::move(all_docs).value();
-  if (options_.limit > 0 && docs.size() > options_.limit) docs.resize(options_.limit);
+  size_t limit = options_.limit;
+  if (options_.limit_fraction > 0)  // lm-eval: int(math.ceil(len(eval_docs) * limit))
+    limit =
+        static_cast<size_t>(std::ceil(static_cast<double>(docs.size()) * options_.limit_fraction));
+  if (limit > 0 && docs.size() > limit) docs.resize(limit);
   out.n_docs = docs.size();
   std::vector<nlohmann::json> fewshot_docs;
   if (out.num_fewshot > 0) {

@@ -23,6 +23,7 @@ namespace mnemo {
 struct EvalOptions {
   std::optional<int> num_fewshot;   // overrides the task's
   size_t limit = 0;                 // first N documents; 0 = all
+  double limit_fraction = 0.0;      // in (0, 1): the first ceil(f * documents), as lm-eval
   uint64_t fewshot_seed = 1234;     // lm-eval's default fewshot_random_seed
   uint64_t generation_seed = 1234;  // sampled generations: seed + doc index * repeats + repeat
   int bootstrap_iters = 100000;     // lm-eval's default

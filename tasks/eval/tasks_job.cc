@@ -6,6 +6,13 @@
 #include "tasks/eval/task.h"
 
 namespace mnemo {
+namespace {
+// The limit as given: a share of the documents (0.1) or a count (100; 0 = all).
+nlohmann::json LimitJson(const EvalOptions& o) {
+  if (o.limit_fraction > 0) return o.limit_fraction;
+  return o.limit;
+}
+}  // namespace
 
 Result<std::unique_ptr<TasksJob>> TasksJob::Create(TaskRegistry registry,
                                                    std::vector<std::string> requested,
@@ -27,7 +34,7 @@ Result<std::unique_ptr<TasksJob>> TasksJob::Create(TaskRegistry registry,
 
 nlohmann::json TasksJob::Plan() const {
   nlohmann::json j = {{"tasks", names_},
-                      {"limit", options_.limit},
+                      {"limit", LimitJson(options_)},
                       {"bootstrap_iters", options_.bootstrap_iters},
                       {"fewshot_seed", options_.fewshot_seed}};
   if (options_.num_fewshot) j["num_fewshot"] = *options_.num_fewshot;
@@ -121,7 +128,7 @@ Status RunTaskJobs(RunStore* store, int64_t run_id, const ModelRecord& model, Op
     job.name = name;
     job.config = cfg.raw;
     job.config["num_fewshot"] = options.num_fewshot.value_or(cfg.num_fewshot);
-    job.config["limit"] = options.limit;
+    job.config["limit"] = LimitJson(options);
     job.config["model_name"] = model_name;
     job.config["source_path"] = cfg.source_path;
     job.config["version"] = cfg.version;

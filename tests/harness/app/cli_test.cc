@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -52,7 +53,7 @@ TEST(CliTest, HelpForEveryCommand) {
 }
 
 TEST(CliTest, BackendsListsBuiltPluginsWithVersionsAndCaps) {
-  auto r = RunCommand(kMnemo + " backends");
+  auto r = RunCommand(kMnemo + " backends --all");
   ASSERT_EQ(
       r.exit_code,
       HaveLlama() || !fs::exists(std::string(MNEMO_BACKEND_DIR) + "/llamacpp.backend.json") ? 0 : 1)
@@ -62,6 +63,97 @@ TEST(CliTest, BackendsListsBuiltPluginsWithVersionsAndCaps) {
   if (HaveLlama()) {
     EXPECT_NE(r.output.find("llamacpp"), std::string::npos);
   }
+}
+
+// The plugins built for mnemo's tests (mock, faulty) are listed only with --all.
+TEST(CliTest, BackendsHidesTestOnlyPluginsUnlessAll) {
+  auto r = RunCommand(kMnemo + " backends");
+  EXPECT_EQ(r.output.find("\nmock "), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("\nfaulty "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("openai"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("(2 plugins for mnemo's tests not shown; --all lists them)"),
+            std::string::npos)
+      << r.output;
+  r = RunCommand(kMnemo + " backends --all");
+  EXPECT_NE(r.output.find("\nmock "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\nfaulty "), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("not shown"), std::string::npos) << r.output;
+}
+
+// Without --db, eval keeps its results in the user's cache folder and says where.
+TEST(CliTest, EvalWithoutDbUsesAStoreInTheCacheFolder) {
+  TempDir d;
+  const std::string eval = "XDG_CACHE_HOME=" + Quote(d.path()) + " " + kMnemo +
+                           " eval -m mock:tiny --tasks tiny_geo --limit 2 -q";
+  auto r = RunCommand(eval);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string db = d.path() + "/mnemo/runs/tiny.db";
+  EXPECT_NE(r.output.find("mnemo: eval: results in " + db), std::string::npos) << r.output;
+  EXPECT_EQ(StoredCount(db, "runs"), 1);
+  r = RunCommand(eval);  // the same store again: every request is reused
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("reused from the run store, 0 computed"), std::string::npos) << r.output;
+}
+
+// Every output path takes '-' for stdout; the command's own summary then goes to stderr, so
+// stdout holds only the output. Two runs of the same two models: `report --runs 1,2` compares
+// each model across the runs without further flags, and `compare` says the same.
+TEST(CliTest, DashIsStdoutAndReportComparesTwoRunsModelByModel) {
+  TempDir d;
+  const std::string db = d.File("runs.db");
+  for (const char* name : {"first", "second"}) {
+    WriteFile(
+        d.File(std::string(name) + ".json"),
+        std::string(R"({"name": ")") + name + R"(", "models": [{"name": "a", "model": "mock:a"},
+                {"name": "b", "model": "mock:b"}],
+                "jobs": [{"kind": "tasks", "tasks": ["tiny_geo"], "limit": 4}]})");
+    auto r = RunCommand(kMnemo + " run " + Quote(d.File(std::string(name) + ".json")) + " --db " +
+                        Quote(db) + " -q");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  const std::string err = d.File("stderr.txt");
+  auto out = [&](const std::string& args) {
+    return RunCommand("(" + kMnemo + " " + args + " 2>" + Quote(err) + ")");
+  };
+
+  auto r = out("eval -m mock:a --tasks tiny_geo --limit 3 -q --db " + Quote(db) + " -o -");
+  ASSERT_EQ(r.exit_code, 0) << r.output << ReadFile(err);
+  auto results = nlohmann::json::parse(r.output, nullptr, false);
+  ASSERT_FALSE(results.is_discarded()) << r.output;
+  EXPECT_EQ(results["n-samples"]["tiny_geo"]["effective"], 3);
+  EXPECT_NE(ReadFile(err).find("tiny_geo"), std::string::npos);  // the table
+
+  r = out("compare --db " + Quote(db) + " --base 1 --candidate 2 --format json -o -");
+  ASSERT_EQ(r.exit_code, 0) << r.output << ReadFile(err);
+  auto cmp = nlohmann::json::parse(r.output, nullptr, false);
+  ASSERT_FALSE(cmp.is_discarded()) << r.output;
+  std::set<std::string> pairs;
+  for (const auto& row : cmp["rows"])
+    pairs.insert(row["base_model"].get<std::string>() + "/" +
+                 row["candidate_model"].get<std::string>());
+  EXPECT_EQ(pairs, (std::set<std::string>{"a/a", "b/b"}));
+  r = out("compare --db " + Quote(db) + " --base 1 --candidate 2 -o " + Quote(d.File("c.md")));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output, "");
+  EXPECT_NE(ReadFile(d.File("c.md")).find("## mnemo compare: run 1 vs run 2"), std::string::npos);
+
+  r = out("report --db " + Quote(db) + " --runs 1,2 -o -");
+  ASSERT_EQ(r.exit_code, 0) << r.output << ReadFile(err);
+  EXPECT_EQ(r.output.rfind("<!DOCTYPE html>", 0), 0u) << r.output.substr(0, 200);
+  EXPECT_NE(r.output.find("id=\"comparison\""), std::string::npos);
+  EXPECT_NE(ReadFile(err).find("report: stdout (runs 1,2,"), std::string::npos) << ReadFile(err);
+  EXPECT_NE(ReadFile(err).find("; a vs a: "), std::string::npos) << ReadFile(err);
+  // The old name of -o still works.
+  r = RunCommand(kMnemo + " report --db " + Quote(db) + " --runs 1,2 --out " +
+                 Quote(d.File("r.html")));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(ReadFile(d.File("r.html")).find("id=\"comparison\""), std::string::npos);
+  // compare's selection flags mean the same in report.
+  r = RunCommand(kMnemo + " report --db " + Quote(db) +
+                 " --base 1 --base-model a --candidate-model b -o " + Quote(d.File("ab.html")));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("(runs 1,"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("; a vs b: "), std::string::npos) << r.output;
 }
 
 TEST(CliTest, MalformedInputLineNamesFileAndLine) {

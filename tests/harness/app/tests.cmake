@@ -15,3 +15,16 @@ add_dependencies(resume_test mnemo)
 if(TARGET mnemo_backend_llamacpp)
   add_dependencies(resume_test mnemo_backend_llamacpp)
 endif()
+
+# The CLI's shared vocabulary: model specs, --limit, store folders, number format, names.
+mn_add_test(app_common_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/app_common_test.cc
+            LINK mnemo_app LABELS unit)
+
+# The run lifecycle: Ctrl-C (once, twice), resume links, run --list, report's default run,
+# compare's refusal to gate on a partial run.
+mn_add_test(lifecycle_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/lifecycle_test.cc
+            LINK SQLite::SQLite3 nlohmann_json::nlohmann_json LABELS integration TIMEOUT 300)
+add_dependencies(lifecycle_test mnemo mnemo_backend_faulty)
+if(TARGET mnemo_backend_llamacpp)
+  add_dependencies(lifecycle_test mnemo_backend_llamacpp)
+endif()
