@@ -4,17 +4,18 @@
 
 #include <fmt/format.h>
 
+#include "harness/core/metric_format.h"
+
 namespace mnemo::reports {
 namespace {
 
+// The CLI's one number format for metrics (harness/core/metric_format.h).
 std::string Num(double v) {
-  if (std::isnan(v)) return "NaN";
-  return fmt::format("{:.4f}", v);
+  return FormatMetric(v);
 }
 
 std::string Signed(double v) {
-  if (std::isnan(v)) return "NaN";
-  return fmt::format("{:+.4f}", v);
+  return FormatSignedMetric(v);
 }
 
 std::string PValue(const PairedTestResult& t) {
