@@ -8,7 +8,7 @@ const char* ReportCss() {
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--fg);background:var(--bg)}
-header,main{max-width:1200px;margin:0 auto;padding:0 16px}
+header,main{max-width:1360px;margin:0 auto;padding:0 16px}
 header{padding-top:18px;border-bottom:1px solid var(--line)}
 h1{font-size:22px;margin:0 0 4px}
 h2{font-size:18px;margin:28px 0 8px;padding-top:8px;border-top:2px solid var(--band)}
@@ -36,8 +36,24 @@ tr.improvement td{background:#eaf6ed}
 .kv dt{color:var(--muted)}
 .kv dd{margin:0;word-break:break-all}
 .charts{display:flex;flex-wrap:wrap;gap:12px}
-.charts figure{margin:0;flex:1 1 420px;min-width:0}
-svg.chart{width:100%;height:auto;max-height:420px;font-size:11px}
+.charts figure{margin:0;flex:0 1 auto;min-width:0;max-width:100%;overflow-x:auto}
+svg.chart{display:block;max-width:none;font-size:11px}
+svg .tick.few{font-style:italic}
+.summary{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:10px 14px;margin:10px 0 4px}
+.card{border:1px solid var(--line);border-radius:8px;padding:6px 12px 4px;min-width:0;overflow-x:auto}
+.card h2{font-size:15px;margin:2px 0 6px;padding:0;border:0}
+.card p{margin:4px 0}
+.card .note{font-size:12px}
+.card .ci{color:var(--muted);font-size:11.5px}
+table.compact{font-size:12.5px;width:auto;min-width:60%}
+table.compact th,table.compact td{padding:2px 8px}
+tr.few td:first-child{font-style:italic}
+.badge.big{font-size:14px;padding:2px 10px;font-weight:600}
+details{margin:6px 0}
+details>summary{cursor:pointer;color:var(--accent)}
+details>summary h3{display:inline;color:var(--fg)}
+.print-only{display:none}
+.banner.partial{background:#fff4e5;border:1px solid #e0a040;border-radius:6px;padding:6px 12px;margin:10px 0 0;font-weight:600}
 svg .grid{stroke:#e6e9ee}
 svg .axis{stroke:#8a94a3}
 svg .tick{fill:#5f6b7a}
@@ -52,7 +68,7 @@ svg .whisker{stroke:#222;stroke-width:1.2;fill:none}
 ins{background:#d7f5dd;text-decoration:none}
 del{background:#fbdcdc}
 @media (max-width:640px){body{font-size:13px}th,td{padding:3px 5px}td.text{max-width:240px}.kv{grid-template-columns:1fr}}
-@media print{nav,.filters{display:none}th{position:static}h2{break-after:avoid}tr,figure,.example{break-inside:avoid}.table-wrap{overflow:visible}body{font-size:11px}a{color:inherit}}
+@media print{@page{size:A4 landscape;margin:10mm}nav,.filters,#samples,#runs details:not([open]),#audit-metrics details:not([open]){display:none}.print-only{display:block}header,main{max-width:none;padding:0}th{position:static}h2{break-after:avoid}tr,figure,.example,.card{break-inside:avoid}.table-wrap,.card,.charts figure{overflow:visible}svg.chart{max-width:100%;height:auto}body{font-size:10px}table{font-size:9.5px}td.text{max-width:none}a{color:inherit}.summary{grid-template-columns:repeat(2,minmax(0,1fr))}}
 )css";
 }
 

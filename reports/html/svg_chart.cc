@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -22,16 +24,45 @@ std::string Tick(double v) {
   return fmt::format("{:g}", v);
 }
 
+constexpr double kCharW = 6.6;  // a generous advance of an 11 px sans-serif character
+
+double LegendItemWidth(const std::string& name) {
+  return 28 + kCharW * static_cast<double>(std::min<size_t>(name.size(), 48));
+}
+
+// Rows the legend needs within `width` (items wrap; none is cut).
+int LegendRows(const std::vector<std::pair<std::string, std::string>>& items, double width,
+               double left) {
+  int rows = items.empty() ? 0 : 1;
+  double x = left;
+  for (const auto& item : items) {
+    double w = LegendItemWidth(item.first);
+    if (x > left && x + w > width) {
+      ++rows;
+      x = left;
+    }
+    x += w;
+  }
+  return rows;
+}
+
+// The legend from baseline `y` down, wrapping at `width`. `style` is the swatch's attributes.
 std::string Legend(const std::vector<std::pair<std::string, std::string>>& items, double y,
-                   double left) {
+                   double left, double width) {
   std::string out;
   double x = left;
   for (const auto& [name, style] : items) {
+    double w = LegendItemWidth(name);
+    if (x > left && x + w > width) {
+      x = left;
+      y += 18;
+    }
     out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" {}/>", Fmt(x),
                        Fmt(y - 10), style);
+    std::string shown = name.size() > 48 ? name.substr(0, 47) + "…" : name;
     out += fmt::format("<text x=\"{}\" y=\"{}\" class=\"legend\">{}</text>", Fmt(x + 16), Fmt(y),
-                       HtmlEscape(name));
-    x += 28 + 7.0 * static_cast<double>(std::min<size_t>(name.size(), 40));
+                       HtmlEscape(shown));
+    x += w;
   }
   return out;
 }
@@ -46,9 +77,10 @@ std::string FillStyle(int colour, bool hatched) {
 // The opening of a chart's SVG: the scalable frame, its accessible title and the visible one.
 std::string SvgOpen(double width, double height, const std::string& title) {
   return fmt::format(
-             "<svg class=\"chart\" viewBox=\"0 0 {} {}\" role=\"img\" "
+             "<svg class=\"chart\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+             "role=\"img\" "
              "xmlns=\"http://www.w3.org/2000/svg\" "
-             "preserveAspectRatio=\"xMinYMin meet\"><title>{}</title>",
+             "preserveAspectRatio=\"xMinYMin meet\"><title>{2}</title>",
              Fmt(width), Fmt(height), HtmlEscape(title)) +
          fmt::format("<text x=\"{}\" y=\"16\" class=\"chart-title\">{}</text>", Fmt(kLeft),
                      HtmlEscape(title));
@@ -75,7 +107,14 @@ std::string RenderBarChart(const BarChart& c) {
   double extra_right = rotate ? label_w * 0.87 - group_w / 2 : 0;
   double label_h = rotate ? label_w * 0.5 + 16 : 22;
   double width = kLeft + plot_w + kRight + std::max(0.0, extra_right);
-  double height = kTop + kPlotH + label_h + 30;
+  std::vector<std::pair<std::string, std::string>> legend;
+  for (size_t si = 0; si < ns; ++si)
+    legend.emplace_back(
+        c.series[si].name,
+        FillStyle(c.series[si].colour >= 0 ? c.series[si].colour : static_cast<int>(si),
+                  c.series[si].hatched));
+  int legend_rows = LegendRows(legend, width - kRight, kLeft);
+  double height = kTop + kPlotH + label_h + 12 + 18.0 * legend_rows;
 
   // Scale.
   double lo = 0, hi = 1;
@@ -186,69 +225,143 @@ std::string RenderBarChart(const BarChart& c) {
   }
   out += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\" class=\"axis\"/>", Fmt(kLeft),
                      Fmt(kLeft + plot_w), Fmt(kTop + kPlotH), Fmt(kTop + kPlotH));
-  std::vector<std::pair<std::string, std::string>> legend;
-  for (size_t si = 0; si < ns; ++si)
-    legend.emplace_back(
-        c.series[si].name,
-        FillStyle(c.series[si].colour >= 0 ? c.series[si].colour : static_cast<int>(si),
-                  c.series[si].hatched));
-  out += Legend(legend, height - 8, kLeft);
+  out += Legend(legend, kTop + kPlotH + label_h + 14, kLeft, width - kRight);
   out += "</svg>";
   return out;
 }
 
-std::string RenderLineChart(const LineChart& c) {
-  size_t nx = c.x_categories.size();
-  double step = 64;
-  double plot_w = std::max(240.0, step * static_cast<double>(std::max<size_t>(nx, 1)));
-  double width = kLeft + plot_w + kRight, height = kTop + kPlotH + kBottom;
-  double hi = c.y_max > 0 ? c.y_max : 1;
-  auto x_of = [&](size_t i) { return kLeft + step * (static_cast<double>(i) + 0.5); };
-  auto y_of = [&](double v) { return kTop + kPlotH * (1 - std::clamp(v / hi, 0.0, 1.0)); };
+std::string RenderRateChart(const RateChart& c) {
+  const double width = 560, plot_l = kLeft + 22, plot_r = width - kRight - 10, pad = 16;
+  // x on log10 between whole decades around the data; x <= 0 sits left of the axis.
+  double min_x = 0, max_x = 0;
+  bool have = false;
+  for (const auto& s : c.series)
+    for (const auto& p : s.points) {
+      if (p.x <= 0) continue;
+      min_x = have ? std::min(min_x, p.x) : p.x;
+      max_x = have ? std::max(max_x, p.x) : p.x;
+      have = true;
+    }
+  double lo = have ? std::floor(std::log10(min_x)) : 0,
+         hi = have ? std::ceil(std::log10(max_x)) : 1;
+  if (hi <= lo) hi = lo + 1;
+  auto x_of = [&](double x) {
+    if (x <= 0) return plot_l + 4;
+    return plot_l + pad + (plot_r - plot_l - 2 * pad) * (std::log10(x) - lo) / (hi - lo);
+  };
+  double y_hi = 0;
+  for (const auto& s : c.series)
+    for (const auto& p : s.points)
+      y_hi = std::max(y_hi, std::max(p.ci.high, p.n ? double(p.k) / p.n : 0.0));
+  y_hi = y_hi <= 0.25 ? 0.25 : y_hi <= 0.5 ? 0.5 : 1.0;
+  auto y_of = [&](double v) { return kTop + kPlotH * (1 - std::clamp(v / y_hi, 0.0, 1.0)); };
+
+  std::vector<std::pair<std::string, std::string>> legend;
+  bool any_few = false;
+  for (size_t si = 0; si < c.series.size(); ++si) {
+    const RateSeries& s = c.series[si];
+    int colour = s.colour >= 0 ? s.colour : static_cast<int>(si);
+    legend.emplace_back(s.name, fmt::format("fill=\"{}\"{}", SeriesColour(colour),
+                                            s.dashed ? " fill-opacity=\"0.45\"" : ""));
+    for (const auto& p : s.points) any_few |= p.n < c.few;
+  }
+  if (any_few)
+    legend.emplace_back("hollow: fewer than " + std::to_string(c.few) + " probes",
+                        "fill=\"#fff\" stroke=\"#5f6b7a\" stroke-width=\"1.5\"");
+  const double axis_y = kTop + kPlotH;
+  const double n_y = axis_y + 30, label_y = axis_y + 48;
+  int legend_rows = LegendRows(legend, width - kRight, kLeft);
+  const double height = label_y + 14 + 18.0 * legend_rows;
+
   std::string out = SvgOpen(width, height, c.title);
   for (int k = 0; k <= 4; ++k) {
-    double t = hi * k / 4, y = y_of(t);
+    double t = y_hi * k / 4, y = y_of(t);
     out += fmt::format(
         "<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\" class=\"grid\"/><text x=\"{}\" y=\"{}\" "
         "class=\"tick\" text-anchor=\"end\">{}</text>",
-        Fmt(kLeft), Fmt(kLeft + plot_w), Fmt(y), Fmt(y), Fmt(kLeft - 6), Fmt(y + 4), Tick(t));
+        Fmt(plot_l), Fmt(plot_r), Fmt(y), Fmt(y), Fmt(plot_l - 6), Fmt(y + 4), Tick(t));
   }
-  for (size_t i = 0; i < nx; ++i)
-    out += fmt::format("<text x=\"{}\" y=\"{}\" class=\"tick\" text-anchor=\"middle\">{}</text>",
-                       Fmt(x_of(i)), Fmt(kTop + kPlotH + 14), HtmlEscape(c.x_categories[i]));
+  // Decade grid lines, labelled unless a data x is labelled near them.
+  std::set<double> xs;
+  std::map<double, std::pair<int64_t, int64_t>> n_at;  // x -> min, max n over series
+  std::map<double, std::string> names;
+  for (const auto& s : c.series)
+    for (const auto& p : s.points) {
+      xs.insert(p.x);
+      if (!p.x_name.empty()) names[p.x] = p.x_name;
+      auto it = n_at.find(p.x);
+      if (it == n_at.end())
+        n_at[p.x] = {p.n, p.n};
+      else
+        it->second = {std::min(it->second.first, p.n), std::max(it->second.second, p.n)};
+    }
+  for (double d = lo; d <= hi + 1e-9; d += 1) {
+    double x = x_of(std::pow(10.0, d));
+    out += fmt::format("<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\" class=\"grid\"/>", Fmt(x),
+                       Fmt(kTop), Fmt(axis_y));
+    bool near = false;
+    for (double v : xs) near |= std::fabs(x_of(v) - x) < 24;
+    if (!near)
+      out += fmt::format("<text x=\"{}\" y=\"{}\" class=\"tick\" text-anchor=\"middle\">{}</text>",
+                         Fmt(x), Fmt(axis_y + 14), Tick(std::pow(10.0, d)));
+  }
+  out += fmt::format("<text x=\"{}\" y=\"{}\" class=\"tick\" text-anchor=\"end\">n</text>",
+                     Fmt(plot_l - 4), Fmt(n_y));
+  for (double v : xs) {
+    auto [n_lo, n_hi] = n_at[v];
+    bool few = n_lo < c.few;
+    out += fmt::format(
+        "<text x=\"{0}\" y=\"{1}\" class=\"tick\" text-anchor=\"middle\">{2}</text><text "
+        "x=\"{0}\" y=\"{3}\" class=\"tick n{4}\" text-anchor=\"middle\" data-x=\"{5:.17g}\" "
+        "data-n=\"{6}\">{7}</text>",
+        Fmt(x_of(v)), Fmt(axis_y + 14),
+        HtmlEscape(names.count(v) ? names[v]
+                   : v <= 0       ? std::string("0")
+                                  : Tick(v)),
+        Fmt(n_y), few ? " few" : "", v, n_lo,
+        (n_lo == n_hi ? std::to_string(n_lo) : std::to_string(n_lo) + "–" + std::to_string(n_hi)) +
+            (few ? "†" : ""));
+  }
   out +=
       fmt::format("<text x=\"{}\" y=\"{}\" class=\"axis-label\" text-anchor=\"middle\">{}</text>",
-                  Fmt(kLeft + plot_w / 2), Fmt(kTop + kPlotH + 32), HtmlEscape(c.x_label));
+                  Fmt((plot_l + plot_r) / 2), Fmt(label_y), HtmlEscape(c.x_label));
   out += fmt::format(
       "<text transform=\"translate(14 {}) rotate(-90)\" class=\"axis-label\" "
       "text-anchor=\"middle\">{}</text>",
       Fmt(kTop + kPlotH / 2), HtmlEscape(c.y_label));
-  std::vector<std::pair<std::string, std::string>> legend;
+  const double ns = static_cast<double>(c.series.size());
   for (size_t si = 0; si < c.series.size(); ++si) {
-    const LineSeries& s = c.series[si];
+    const RateSeries& s = c.series[si];
     int colour = s.colour >= 0 ? s.colour : static_cast<int>(si);
+    double dx = (static_cast<double>(si) - (ns - 1) / 2) * 4;  // whiskers side by side
     std::string d;
-    for (size_t i = 0; i < nx && i < s.values.size(); ++i) {
-      if (!s.values[i]) continue;
-      d += fmt::format("{}{} {}", d.empty() ? "M" : "L", Fmt(x_of(i)), Fmt(y_of(*s.values[i])));
+    for (const auto& p : s.points) {
+      if (p.n == 0) continue;
+      d += fmt::format("{}{} {}", d.empty() ? "M" : "L", Fmt(x_of(p.x) + dx),
+                       Fmt(y_of(double(p.k) / p.n)));
     }
     out += fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{}/>", d,
                        SeriesColour(colour), s.dashed ? " stroke-dasharray=\"5 4\"" : "");
-    for (size_t i = 0; i < nx && i < s.values.size(); ++i) {
-      if (!s.values[i]) continue;
+    for (const auto& p : s.points) {
+      if (p.n == 0) continue;
+      double r = double(p.k) / p.n, x = x_of(p.x) + dx;
+      bool few = p.n < c.few;
       out += fmt::format(
-          "<circle cx=\"{}\" cy=\"{}\" r=\"3.5\" fill=\"{}\" data-series=\"{}\" "
-          "data-category=\"{}\" data-value=\"{:.17g}\"><title>{} · {}: {:.4g}</title></circle>",
-          Fmt(x_of(i)), Fmt(y_of(*s.values[i])), SeriesColour(colour), HtmlEscape(s.name),
-          HtmlEscape(c.x_categories[i]), *s.values[i], HtmlEscape(s.name),
-          HtmlEscape(c.x_categories[i]), *s.values[i]);
+          "<g class=\"point{}\" data-series=\"{}\" data-x=\"{:.17g}\" data-value=\"{:.17g}\" "
+          "data-n=\"{}\" data-low=\"{:.17g}\" data-high=\"{:.17g}\"><title>{} · {}: {} of {} = "
+          "{:.3f} [{:.3f}, {:.3f}]</title><path d=\"M{} {}V{}M{} {}h6M{} {}h6\" stroke=\"{}\" "
+          "stroke-width=\"1.2\" fill=\"none\"/><circle cx=\"{}\" cy=\"{}\" r=\"4\" fill=\"{}\" "
+          "stroke=\"{}\" stroke-width=\"1.5\"/></g>",
+          few ? " few" : "", HtmlEscape(s.name), p.x, r, p.n, p.ci.low, p.ci.high,
+          HtmlEscape(s.name), Tick(p.x), p.k, p.n, r, p.ci.low, p.ci.high, Fmt(x),
+          Fmt(y_of(p.ci.low)), Fmt(y_of(p.ci.high)), Fmt(x - 3), Fmt(y_of(p.ci.low)), Fmt(x - 3),
+          Fmt(y_of(p.ci.high)), SeriesColour(colour), Fmt(x), Fmt(y_of(r)),
+          few ? "#fff" : SeriesColour(colour), SeriesColour(colour));
     }
-    legend.emplace_back(s.name, fmt::format("fill=\"{}\"{}", SeriesColour(colour),
-                                            s.dashed ? " fill-opacity=\"0.45\"" : ""));
   }
-  out += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\" class=\"axis\"/>", Fmt(kLeft),
-                     Fmt(kLeft + plot_w), Fmt(kTop + kPlotH), Fmt(kTop + kPlotH));
-  out += Legend(legend, height - 8, kLeft);
+  out += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\" class=\"axis\"/>", Fmt(plot_l),
+                     Fmt(plot_r), Fmt(axis_y), Fmt(axis_y));
+  out += Legend(legend, label_y + 22, kLeft, width - kRight);
   out += "</svg>";
   return out;
 }

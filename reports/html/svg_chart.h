@@ -1,7 +1,8 @@
 // Inline SVG charts for the report: grouped bars (linear or log scale, with 95% interval
-// whiskers) and lines over categorical x values. Output scales with its container (viewBox)
-// and every label is HTML-escaped. Bars and points carry data-series / data-category /
-// data-value attributes, so tests and readers can get the exact numbers.
+// whiskers) and rates with intervals over a log-scale numeric x. Charts render at their own
+// pixel size (text stays at 11 px or more; a wide chart scrolls in its box), legends wrap
+// inside the chart, and every label is HTML-escaped. Bars and points carry data-series /
+// data-category / data-value attributes, so tests and readers can get the exact numbers.
 #ifndef MNEMO_REPORTS_HTML_SVG_CHART_H_
 #define MNEMO_REPORTS_HTML_SVG_CHART_H_
 
@@ -31,24 +32,32 @@ struct BarChart {
   std::optional<double> y_max;  // linear: default max of values and intervals
 };
 
-struct LineSeries {
+// A rate with its interval at a numeric x (a duplication count): drawn on a log10 x axis,
+// with n printed under each x and points resting on fewer than `few` units drawn hollow.
+struct RatePoint {
+  double x = 0;        // > 0 (x <= 0 is drawn at the left edge, outside the log axis)
+  std::string x_name;  // the tick's text ("" = x itself), e.g. a bucket "4–7"
+  int64_t k = 0, n = 0;
+  Interval ci;
+};
+
+struct RateSeries {
   std::string name;
-  std::vector<std::optional<double>> values;  // one per x category
+  std::vector<RatePoint> points;  // increasing x
   bool dashed = false;
   int colour = -1;
 };
 
-struct LineChart {
+struct RateChart {
   std::string title;
   std::string x_label;
   std::string y_label;
-  std::vector<std::string> x_categories;
-  std::vector<LineSeries> series;
-  double y_max = 1.0;
+  std::vector<RateSeries> series;
+  int64_t few = 0;  // n below this: hollow marker, and the n label marked
 };
 
 std::string RenderBarChart(const BarChart& chart);
-std::string RenderLineChart(const LineChart& chart);
+std::string RenderRateChart(const RateChart& chart);
 
 // The palette colour of series `i` (CSS colour).
 const char* SeriesColour(int i);

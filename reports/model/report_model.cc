@@ -114,6 +114,69 @@ void AddTagGroups(const ModelSide& side, const RunView& run, std::vector<Benchma
   }
 }
 
+// The metric an interval bound "<x>_ci_low" / "<x>_ci_high" belongs to: "<x>_rate" when the
+// job has it, else "<x>"; "" when `name` is no bound or neither metric exists.
+std::string BoundOwner(const std::string& name, const std::set<std::string>& names, bool* low) {
+  for (const char* suffix : {"_ci_low", "_ci_high"}) {
+    std::string sfx = suffix;
+    if (name.size() <= sfx.size() || name.compare(name.size() - sfx.size(), sfx.size(), sfx) != 0)
+      continue;
+    *low = sfx == "_ci_low";
+    std::string base = name.substr(0, name.size() - sfx.size());
+    if (names.count(base + "_rate")) return base + "_rate";
+    if (names.count(base)) return base;
+  }
+  return "";
+}
+
+void AddAuditMetrics(const std::string& label, const std::vector<MetricRecord>& metrics,
+                     AuditTable* t) {
+  std::set<std::string> names;
+  for (const auto& mr : metrics) names.insert(mr.name);
+  auto row_of = [&](const std::string& filter) -> AuditTable::Row& {
+    for (auto& r : t->rows)
+      if (r.label == label && r.filter == filter) return r;
+    t->rows.push_back({label, filter, 0, {}});
+    return t->rows.back();
+  };
+  for (const auto& mr : metrics) {
+    bool low = false;
+    if (!BoundOwner(mr.name, names, &low).empty()) continue;
+    if (std::find(t->metrics.begin(), t->metrics.end(), mr.name) == t->metrics.end())
+      t->metrics.push_back(mr.name);
+    AuditTable::Row& r = row_of(mr.filter);
+    r.n = std::max(r.n, mr.n);
+    r.cells[mr.name].value = mr.value;
+    r.cells[mr.name].stderr_value = mr.stderr_value;
+  }
+  for (const auto& mr : metrics) {
+    bool low = false;
+    std::string owner = BoundOwner(mr.name, names, &low);
+    if (owner.empty()) continue;
+    AuditTable::Cell& c = row_of(mr.filter).cells[owner];
+    if (!c.ci) c.ci = Interval{std::nan(""), std::nan("")};
+    (low ? c.ci->low : c.ci->high) = mr.value;
+  }
+}
+
+// The row's interval (BenchmarkRow::ci): a 0/1 mean's sample stderr is sqrt(p(1-p)/(n-1))
+// exactly, which identifies a proportion without its samples.
+void SetInterval(BenchmarkRow* r) {
+  if (!r->stderr_value || !std::isfinite(r->value) || !std::isfinite(*r->stderr_value)) return;
+  const double p = r->value, se = *r->stderr_value;
+  if (!r->is_group && r->aggregation == "mean" && r->n >= 2 && p >= 0 && p <= 1) {
+    const double binary_se = std::sqrt(p * (1 - p) / static_cast<double>(r->n - 1));
+    const double k = p * static_cast<double>(r->n);
+    if (std::fabs(se - binary_se) <= 1e-9 * std::max(1.0, se) &&
+        std::fabs(k - std::round(k)) < 1e-6) {
+      r->ci = WilsonInterval(static_cast<int64_t>(std::llround(k)), r->n);
+      r->wilson = true;
+      return;
+    }
+  }
+  r->ci = NormalInterval(p, se);
+}
+
 double MeanOf(const std::vector<double>& v) {
   double s = 0;
   for (double x : v) s += x;
@@ -121,6 +184,11 @@ double MeanOf(const std::vector<double>& v) {
 }
 
 }  // namespace
+
+std::string DupBucketName(const MemDupPoint& p) {
+  if (p.duplication_hi <= p.duplication) return std::to_string(p.duplication);
+  return std::to_string(p.duplication) + "–" + std::to_string(p.duplication_hi);
+}
 
 Result<ReportModel> BuildReportModel(RunStore* store, const ReportOptions& options) {
   ReportModel m;
@@ -182,18 +250,25 @@ Result<ReportModel> BuildReportModel(RunStore* store, const ReportOptions& optio
     }
     AddTagGroups(side, run, &m.benchmark);
   }
+  for (auto& r : m.benchmark) SetInterval(&r);
 
-  // Audit jobs' own metrics.
+  // Audit jobs' own metrics, one table per (kind, job name).
   for (const auto& run : m.runs) {
     for (const auto& j : run.jobs) {
       if (j.job.kind == "task") continue;
       auto metrics = store->GetMetrics(j.job.id);
       if (!metrics.ok()) return metrics.status();
+      if (metrics->empty()) continue;
       std::string label = j.model_name;
       if (several && !label.empty()) label += " (run " + std::to_string(run.run.id) + ")";
-      for (const auto& mr : *metrics)
-        m.audit_metrics.push_back(
-            {label, j.job.kind, j.job.name, mr.name, mr.filter, mr.value, mr.stderr_value, mr.n});
+      AuditTable* t = nullptr;
+      for (auto& x : m.audit_tables)
+        if (x.kind == j.job.kind && x.job == j.job.name) t = &x;
+      if (t == nullptr) {
+        m.audit_tables.push_back({j.job.kind, j.job.name, {}, {}});
+        t = &m.audit_tables.back();
+      }
+      AddAuditMetrics(label, *metrics, t);
     }
   }
 
@@ -253,11 +328,13 @@ Result<ReportModel> BuildReportModel(RunStore* store, const ReportOptions& optio
       }
     }
     m.mem_dup_axis = any_dup ? "duplicates in the corpus" : any_repeats ? "repeats" : "";
-    std::map<std::string, MemModelSummary> sums;
-    std::map<std::pair<std::string, int64_t>, MemDupPoint> dups;
+    using Key = std::pair<std::string, std::string>;  // label, source
+    std::map<Key, MemModelSummary> sums;
+    std::map<std::tuple<std::string, std::string, int64_t>, MemDupPoint> dups;
     for (const auto& [label, p] : all) {
-      auto& s = sums[label];
+      auto& s = sums[{label, p.source}];
       s.label = label;
+      s.source = p.source;
       s.n++;
       s.exact += p.exact;
       s.approx += p.approx;
@@ -273,22 +350,53 @@ Result<ReportModel> BuildReportModel(RunStore* store, const ReportOptions& optio
       else if (any_repeats && p.group.contains("repeats") && p.group["repeats"].is_number_integer())
         x = p.group["repeats"].get<int64_t>();
       if (x) {
-        auto& d = dups[{label, *x}];
+        auto& d = dups[{label, p.source, *x}];
         d.label = label;
+        d.source = p.source;
         d.duplication = *x;
         d.n++;
         d.exact += p.exact;
         d.approx += p.approx;
       }
     }
-    for (const auto& side : m.sides) {
-      auto it = sums.find(side.label);
-      if (it == sums.end()) continue;
-      it->second.exact_ci = WilsonInterval(it->second.exact, it->second.n);
-      it->second.approx_ci = WilsonInterval(it->second.approx, it->second.n);
-      m.mem.push_back(it->second);
+    // Sources in first-seen order, then models in side order within each.
+    std::vector<std::string> sources;
+    for (const auto& e : all)
+      if (std::find(sources.begin(), sources.end(), e.second.source) == sources.end())
+        sources.push_back(e.second.source);
+    for (const auto& source : sources)
+      for (const auto& side : m.sides) {
+        auto it = sums.find({side.label, source});
+        if (it == sums.end()) continue;
+        it->second.exact_ci = WilsonInterval(it->second.exact, it->second.n);
+        it->second.approx_ci = WilsonInterval(it->second.approx, it->second.n);
+        m.mem.push_back(it->second);
+      }
+    // Bucket a source's counts in powers of two when it has too many distinct ones.
+    std::map<std::string, std::set<int64_t>> distinct;
+    for (const auto& [k, d] : dups) distinct[d.source].insert(d.duplication);
+    std::map<std::tuple<std::string, std::string, int64_t>, MemDupPoint> buckets;
+    for (const auto& [k, d] : dups) {
+      int64_t lo = d.duplication, hi = d.duplication;
+      if (distinct[d.source].size() > kMaxDupBuckets && d.duplication >= 1) {
+        lo = int64_t{1} << static_cast<int>(
+                 std::floor(std::log2(static_cast<double>(d.duplication))));
+        hi = 2 * lo - 1;
+      }
+      auto& b = buckets[{d.label, d.source, lo}];
+      b.label = d.label;
+      b.source = d.source;
+      b.duplication = lo;
+      b.duplication_hi = hi;
+      b.n += d.n;
+      b.exact += d.exact;
+      b.approx += d.approx;
     }
-    for (const auto& [k, d] : dups) m.mem_dup.push_back(d);
+    for (auto& [k, d] : buckets) {
+      d.exact_ci = WilsonInterval(d.exact, d.n);
+      d.approx_ci = WilsonInterval(d.approx, d.n);
+      m.mem_dup.push_back(d);
+    }
     // Examples: exact matches first, then approximate, round-robin over models.
     std::vector<const std::pair<std::string, memorization::ProbeRow>*> picks;
     for (int pass = 0; pass < 2; ++pass)

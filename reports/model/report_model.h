@@ -48,20 +48,41 @@ struct BenchmarkRow {
   int64_t num_fewshot = 0;
   std::string aggregation;  // lm-eval's name ("mean", "perplexity", ...); "" when unknown
   bool is_group = false;    // aggregated over the tasks sharing a tag
+  // 95% interval: Wilson when the row is a proportion of 0/1 outcomes (a mean whose stderr is
+  // lm-eval's sqrt(p(1-p)/(n-1)), so never below 0), else value ± z·stderr; none without
+  // a stderr.
+  std::optional<Interval> ci;
+  bool wilson = false;
 };
 
+// Memorisation of one model on one probe source (canaries and sampled training windows are
+// separate rows: their rates answer different questions and never mix).
 struct MemModelSummary {
   std::string label;
+  std::string source;
   int64_t n = 0, exact = 0, approx = 0, trivial = 0;
   int64_t n_nontrivial = 0, exact_nontrivial = 0, approx_nontrivial = 0;
   Interval exact_ci, approx_ci;
 };
 
+// One duplication bucket of a model on a source, with Wilson 95% intervals.
 struct MemDupPoint {
   std::string label;
-  int64_t duplication = 0;
+  std::string source;
+  int64_t duplication = 0;     // the bucket's lowest count
+  int64_t duplication_hi = 0;  // its highest (== duplication unless binned)
   int64_t n = 0, exact = 0, approx = 0;
+  Interval exact_ci, approx_ci;
 };
+
+// Fewer probes than this in a bucket: its rate is marked as resting on few probes.
+inline constexpr int64_t kFewProbes = 10;
+// A source with more distinct duplication counts than this (sampled training windows) is
+// bucketed in powers of two: 1, 2–3, 4–7, ...; planted designs (1, 2, 4, ...) stay as they are.
+inline constexpr size_t kMaxDupBuckets = 8;
+
+// "8" or "8–15".
+std::string DupBucketName(const MemDupPoint& p);
 
 struct MemExample {
   std::string label;
@@ -101,11 +122,24 @@ struct DecontamScoreRow {
   int64_t n_all = 0, n_clean = 0;
 };
 
-struct AuditMetricRow {
-  std::string label, kind, job, metric, filter;
-  double value = 0;
-  std::optional<double> stderr_value;
-  int64_t n = 0;
+// One audit job name's metrics (all models) as a table: a row per (model, group), a column
+// per metric in first-seen order. The interval pairs an audit stores as separate metrics
+// ("<x>_ci_low", "<x>_ci_high") become the interval of metric "<x>_rate" (or "<x>") when that
+// metric exists, instead of columns of their own.
+struct AuditTable {
+  struct Cell {
+    double value = 0;
+    std::optional<double> stderr_value;
+    std::optional<Interval> ci;
+  };
+  struct Row {
+    std::string label, filter;
+    int64_t n = 0;
+    std::map<std::string, Cell> cells;  // by metric name
+  };
+  std::string kind, job;
+  std::vector<std::string> metrics;  // column order
+  std::vector<Row> rows;
 };
 
 struct ReportModel {
@@ -117,14 +151,14 @@ struct ReportModel {
   size_t samples_total = 0;
   // Memorisation.
   std::vector<MemModelSummary> mem;
-  std::vector<MemDupPoint> mem_dup;
-  std::string mem_dup_axis;  // "duplicates in the corpus" or "repeats" (grouping key)
+  std::vector<MemDupPoint> mem_dup;  // by label, source, duplication
+  std::string mem_dup_axis;          // "duplicates in the corpus" or "repeats" (grouping key)
   std::vector<MemExample> mem_examples;
   // PII, decontamination, other audit metrics.
   std::vector<PiiEntityRow> pii;
   std::vector<DecontamRow> decontam;
   std::vector<DecontamScoreRow> decontam_scores;
-  std::vector<AuditMetricRow> audit_metrics;
+  std::vector<AuditTable> audit_tables;
   bool redacted = true;
 };
 

@@ -187,6 +187,7 @@ TEST_F(ReportModelTest, AuditSectionsAppearWhenTheirTablesHaveRows) {
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   ASSERT_EQ(m->mem.size(), 2u);
   EXPECT_EQ(m->mem[0].label, "base");
+  EXPECT_EQ(m->mem[0].source, "canaries");
   EXPECT_EQ(m->mem[0].n, 40);
   EXPECT_EQ(m->mem[1].exact, 20);
   EXPECT_EQ(m->mem_dup_axis, "repeats");
@@ -204,10 +205,15 @@ TEST_F(ReportModelTest, AuditSectionsAppearWhenTheirTablesHaveRows) {
   EXPECT_DOUBLE_EQ(m->decontam[0].dirty_share(), 0.3);
   ASSERT_FALSE(m->decontam_scores.empty());
   EXPECT_EQ(m->decontam_scores[0].n_clean, 7);
-  EXPECT_EQ(m->audit_metrics.size(), 2u);
+  // One table per audit job name; the memorisation table has a row per model and group.
+  ASSERT_EQ(m->audit_tables.size(), 1u);
+  EXPECT_EQ(m->audit_tables[0].kind, "memorization");
+  EXPECT_EQ(m->audit_tables[0].rows.size(), 2u);
   std::string html = RenderHtmlReport(*m, nullptr);
-  for (const char* id : {"id=\"memorization\"", "id=\"mem-rate-chart\"", "id=\"mem-dup-chart\"",
-                         "id=\"pii\"", "id=\"decontamination\"", "id=\"audit-metrics\""})
+  for (const char* id :
+       {"id=\"memorization\"", "id=\"mem-rate-chart\"", "id=\"mem-dup-chart\"", "id=\"summary\"",
+        "id=\"verdict\"", "id=\"mem-summary\"", "id=\"contamination-summary\"",
+        "id=\"pii-summary\"", "id=\"pii\"", "id=\"decontamination\"", "id=\"audit-metrics\""})
     EXPECT_NE(html.find(id), std::string::npos) << id;
   EXPECT_NE(html.find("(log scale)"), std::string::npos);
   EXPECT_EQ(html.find(kScript), std::string::npos);

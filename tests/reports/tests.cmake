@@ -13,10 +13,15 @@ add_dependencies(report_cli_test mnemo)
 if(TARGET mnemo_backend_llamacpp)
   add_dependencies(report_cli_test mnemo_backend_llamacpp)
 endif()
+# Also runs the nightly example (real model) once and measures its report at 1400 px and in print.
 mn_add_test(report_browser_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/report_browser_test.cc
-  LINK mnemo_store mnemo_report_bench SQLite::SQLite3 LABELS integration browser TIMEOUT 60)
+  LINK mnemo_store mnemo_report_bench mnemo_stats nlohmann_json::nlohmann_json SQLite::SQLite3
+  LABELS integration browser llamacpp TIMEOUT 900)
 add_dependencies(report_browser_test mnemo)
+if(TARGET mnemo_backend_llamacpp)
+  add_dependencies(report_browser_test mnemo_backend_llamacpp)
+endif()
 mn_add_test(report_bench_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/report_bench_test.cc
   LABELS bench TIMEOUT 120)
