@@ -3,28 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "harness/core/edit_distance.h"
+
 namespace mnemo {
 namespace memorization {
 namespace {
-
-template <typename T>
-size_t Levenshtein(const std::vector<T>& a, const std::vector<T>& b) {
-  if (a.empty()) return b.size();
-  if (b.empty()) return a.size();
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      const size_t sub = diag + (a[i - 1] == b[j - 1] ? 0 : 1);
-      row[j] = std::min({sub, up + 1, row[j - 1] + 1});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
 
 // Decodes UTF-8 into code points; an invalid byte becomes its own unit (0x110000 + byte), so
 // arbitrary bytes still compare consistently.

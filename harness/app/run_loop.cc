@@ -15,6 +15,18 @@ std::string ModelOrigin(const RunModel& m) {
   return (m.origin.empty() ? std::string() : m.origin + " ") + "(model '" + m.name + "'): ";
 }
 
+// `m`'s opened model: the one it already holds, else one opened into `*owned` (the activity
+// names what the Ctrl-C notice waits for).
+Result<OpenedModel*> ModelOf(RunModel& m, std::optional<OpenedModel>* owned,
+                             const std::string& activity) {
+  if (m.opened != nullptr) return m.opened;
+  SetRunActivity(activity);
+  auto opened = OpenModelSpec(m.spec, m.options);
+  if (!opened.ok()) return opened.status();
+  owned->emplace(std::move(opened).value());
+  return &**owned;
+}
+
 // Clears the Ctrl-C notice's activity when the loop returns.
 struct ActivityReset {
   ~ActivityReset() { SetRunActivity(""); }
@@ -36,16 +48,9 @@ Status PreflightModels(std::vector<RunModel>& models,
     RunModel& m = models[i];
     if (StopRequested()) return Status::Cancelled("stopped while checking model '" + m.name + "'");
     std::optional<OpenedModel> owned;
-    OpenedModel* om = m.opened;
-    if (om == nullptr) {
-      SetRunActivity("opening model '" + m.name + "' to check it");
-      auto opened = OpenModelSpec(m.spec, m.options);
-      if (!opened.ok())
-        return Status(opened.status().code(), ModelOrigin(m) + opened.status().message());
-      owned.emplace(std::move(opened).value());
-      om = &*owned;
-    }
-    JobModel jm{om, DescribeModel(*om, m.name), m.name};
+    auto om = ModelOf(m, &owned, "opening model '" + m.name + "' to check it");
+    if (!om.ok()) return Status(om.status().code(), ModelOrigin(m) + om.status().message());
+    JobModel jm{*om, DescribeModel(**om, m.name), m.name};
     for (const auto& job : jobs) {
       if (!job->needs_model()) continue;
       Status st = job->CheckModel(jm);
@@ -75,17 +80,11 @@ Status RunJobs(RunSession* session, std::vector<RunModel>& models,
     if (!any_model_job) break;
     if (StopRequested()) return Status::Cancelled("stopped before model '" + m.name + "'");
     std::optional<OpenedModel> owned;
-    OpenedModel* om = m.opened;
-    if (om == nullptr) {
-      SetRunActivity("opening model '" + m.name + "'");
-      auto opened = OpenModelSpec(m.spec, m.options);
-      if (!opened.ok()) return opened.status();
-      owned.emplace(std::move(opened).value());
-      om = &*owned;
-    }
-    auto record = session->RecordModel(*om, m.name);
+    auto om = ModelOf(m, &owned, "opening model '" + m.name + "'");
+    if (!om.ok()) return om.status();
+    auto record = session->RecordModel(**om, m.name);
     if (!record.ok()) return record.status();
-    JobModel jm{om, std::move(record).value(), m.name};
+    JobModel jm{*om, std::move(record).value(), m.name};
     for (const auto& job : jobs)
       if (job->needs_model()) MNEMO_RETURN_IF_ERROR(job->CheckModel(jm));
     for (const auto& job : jobs) {
