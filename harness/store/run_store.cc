@@ -769,6 +769,81 @@ Result<std::vector<JobRecord>> RunStore::ListJobs(int64_t run_id) {
       });
 }
 
+Result<ModelRecord> RunStore::GetModel(int64_t model_id) {
+  auto rows = SelectRows<ModelRecord>(
+      db_, path_,
+      "SELECT id, backend, backend_version, path, fingerprint, info_json FROM models WHERE id = ?",
+      model_id, "reading a model", [&](sqlite3_stmt* st, ModelRecord* m) {
+        m->id = sqlite3_column_int64(st, 0);
+        m->backend = ColText(st, 1);
+        m->backend_version = ColText(st, 2);
+        m->path = ColText(st, 3);
+        m->fingerprint = ColText(st, 4);
+        if (!ParseJson(ColText(st, 5), &m->info)) {
+          return Status::InvalidArgument("run store '" + path_ + "': model " +
+                                         std::to_string(m->id) + " has invalid info_json");
+        }
+        return Status::Ok();
+      });
+  if (!rows.ok()) return rows.status();
+  if (rows->empty())
+    return Status::NotFound("run store '" + path_ + "': no model " + std::to_string(model_id));
+  return std::move(rows->front());
+}
+
+// ---- Shards --------------------------------------------------------------------------------
+
+Status RunStore::BeginJobShard(const JobShardRecord& shard) {
+  return ExecOne(
+      db_, path_,
+      "INSERT INTO job_shards (job_id, shard_index, shard_count, config_fingerprint, plan_json, "
+      "completed_at) VALUES (?, ?, ?, ?, ?, NULL)",
+      [&](Binder& b) {
+        b.Int(shard.job_id)
+            .Int(shard.index)
+            .Int(shard.count)
+            .Text(shard.config_fingerprint)
+            .Text(Dump(shard.plan));
+      },
+      "recording job " + std::to_string(shard.job_id) + " as a shard");
+}
+
+Status RunStore::CompleteJobShard(int64_t job_id, const nlohmann::json& plan) {
+  MNEMO_RETURN_IF_ERROR(ExecOne(
+      db_, path_, "UPDATE job_shards SET plan_json = ?, completed_at = ? WHERE job_id = ?",
+      [&](Binder& b) { b.Text(Dump(plan)).Text(NowUtc()).Int(job_id); },
+      "marking shard job " + std::to_string(job_id) + " complete"));
+  if (sqlite3_changes(db_) == 0) {
+    return Status::NotFound("run store '" + path_ + "': job " + std::to_string(job_id) +
+                            " is not a shard");
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<JobShardRecord>> RunStore::GetJobShard(int64_t job_id) {
+  std::optional<JobShardRecord> out;
+  if (schema_version() < 9) return out;  // a read-only store from before job_shards
+  auto rows = SelectRows<JobShardRecord>(
+      db_, path_,
+      "SELECT job_id, shard_index, shard_count, config_fingerprint, plan_json, completed_at "
+      "FROM job_shards WHERE job_id = ?",
+      job_id, "reading a job's shard", [&](sqlite3_stmt* st, JobShardRecord* r) {
+        r->job_id = sqlite3_column_int64(st, 0);
+        r->index = static_cast<uint32_t>(sqlite3_column_int64(st, 1));
+        r->count = static_cast<uint32_t>(sqlite3_column_int64(st, 2));
+        r->config_fingerprint = ColText(st, 3);
+        if (!ParseJson(ColText(st, 4), &r->plan)) {
+          return Status::InvalidArgument("run store '" + path_ + "': shard of job " +
+                                         std::to_string(r->job_id) + " has invalid plan_json");
+        }
+        r->completed_at = ColText(st, 5);  // NULL reads as ""
+        return Status::Ok();
+      });
+  if (!rows.ok()) return rows.status();
+  if (!rows->empty()) out = std::move(rows->front());
+  return out;
+}
+
 // ---- The request cache ---------------------------------------------------------------------
 
 Status RunStore::LookupOne(const std::string& key, std::optional<Response>* out) {
@@ -847,6 +922,17 @@ Result<int64_t> RunStore::CountResponses() {
   bool row = false;
   MNEMO_RETURN_IF_ERROR(Step(db_, path_, s.get(), "counting cached responses", &row));
   return row ? sqlite3_column_int64(s.get(), 0) : int64_t{0};
+}
+
+Status RunStore::CopyResponsesFrom(const std::string& path) {
+  MNEMO_RETURN_IF_ERROR(ExecOne(
+      db_, path_, "ATTACH DATABASE ? AS shard_src", [&](Binder& b) { b.Text(path); },
+      "opening '" + path + "' to copy its cached responses"));
+  Status s = Exec(
+      "INSERT OR IGNORE INTO main.requests (key, kind, response_json, created_at, completions) "
+      "SELECT key, kind, response_json, created_at, completions FROM shard_src.requests");
+  Status d = Exec("DETACH DATABASE shard_src");
+  return s.ok() ? d : s;
 }
 
 // ---- Samples and metrics -------------------------------------------------------------------

@@ -114,9 +114,19 @@ struct MetricRecord {
   bool higher_is_better = true;
 };
 
+// A job run as shard `index` of `count` (schema 9, table job_shards; docs/store.md "Shards").
+struct JobShardRecord {
+  int64_t job_id = 0;
+  uint32_t index = 0;
+  uint32_t count = 1;
+  std::string config_fingerprint;                  // equal for every shard of the same job
+  nlohmann::json plan = nlohmann::json::object();  // what a merge needs (set again at the end)
+  std::string completed_at;                        // empty: no completion marker
+};
+
 class RunStore {
  public:
-  static constexpr int kSchemaVersion = 8;
+  static constexpr int kSchemaVersion = 9;
 
   // Opens (creating if needed) the store at `path`. Errors name the file: unwritable folder,
   // not a SQLite file, schema newer than this mnemo.
@@ -160,6 +170,18 @@ class RunStore {
   Status FinishJob(int64_t job_id, const std::string& status, int64_t n_requests, int64_t n_cached);
   Result<std::vector<JobRecord>> ListJobs(int64_t run_id);
 
+  // A job's model; NotFound naming the store when there is none.
+  Result<ModelRecord> GetModel(int64_t model_id);
+
+  // Shards (schema 9). BeginJobShard records that job `shard.job_id` (just begun) runs as a
+  // shard, with its plan as known at the start and no completion marker. CompleteJobShard sets the
+  // marker and the merge plan; call it inside the Begin() transaction that writes the job's last
+  // rows, so the marker exists exactly when they do. GetJobShard: none for a job that is not a
+  // shard, and for stores without the table (older read-only ones).
+  Status BeginJobShard(const JobShardRecord& shard);
+  Status CompleteJobShard(int64_t job_id, const nlohmann::json& plan);
+  Result<std::optional<JobShardRecord>> GetJobShard(int64_t job_id);
+
   // The request cache. Keys come from Request::CacheKey.
   Result<std::optional<Response>> LookupResponse(const std::string& key);
   // Looks up many keys in one transaction; out[i] is empty on a miss.
@@ -170,6 +192,10 @@ class RunStore {
   Status PutResponses(const std::vector<std::pair<std::string, const Response*>>& entries,
                       mn_request_kind kind);
   Result<int64_t> CountResponses();
+  // Adds every cached response of the store file at `path` that this store lacks (a merge of
+  // shard stores); keys already here keep their response. One statement; not inside a Begin()
+  // transaction (SQLite cannot attach a file there). Cost grows with the other store's cache.
+  Status CopyResponsesFrom(const std::string& path);
 
   // Samples are keyed on (job_id, doc_id); a rewrite replaces.
   Status PutSamples(int64_t job_id, const std::vector<SampleRecord>& samples);

@@ -122,9 +122,27 @@ ALTER TABLE runs ADD COLUMN pid INTEGER;
 ALTER TABLE runs ADD COLUMN resumed_by INTEGER REFERENCES runs(id) ON DELETE SET NULL;
 )sql";
 
+// Version 9: jobs run as shard i/N (`--shard`, docs/store.md "Shards"). One row per sharded
+// job, written when the job begins with completed_at NULL. config_fingerprint identifies what
+// the job computes whatever the shard (the job's config and the options that change results),
+// so `mnemo merge` refuses shards of different jobs. plan_json is what a merge needs to
+// recompute the job's metrics from the union of the shards' rows ('{}' until complete).
+// completed_at is the completion marker: set in the same transaction as the job's last rows,
+// so a shard killed at any moment either has all its rows and the marker or no marker.
+constexpr const char kV9[] = R"sql(
+CREATE TABLE job_shards (
+  job_id INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+  shard_index INTEGER NOT NULL,
+  shard_count INTEGER NOT NULL,
+  config_fingerprint TEXT NOT NULL,
+  plan_json TEXT NOT NULL DEFAULT '{}',
+  completed_at TEXT
+);
+)sql";
+
 }  // namespace
 
-const char* const kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
+const char* const kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9};
 const size_t kNumMigrations = std::size(kMigrations);
 
 static_assert(std::size(kMigrations) == RunStore::kSchemaVersion,

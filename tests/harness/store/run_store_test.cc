@@ -113,7 +113,7 @@ TEST_F(RunStoreTest, FreshStoreHasCurrentSchemaVersionAndAllTables) {
   EXPECT_EQ(RawQuery(DbPath(), "PRAGMA user_version"), std::to_string(RunStore::kSchemaVersion));
   // The audits' tables are not the store's: their owners make them (owned_tables_test.cc).
   for (const char* table : {"runs", "models", "jobs", "requests", "samples", "metrics",
-                            "run_models", "schema_owners"}) {
+                            "run_models", "schema_owners", "job_shards"}) {
     EXPECT_EQ(RawQuery(DbPath(), std::string("SELECT count(*) FROM sqlite_master WHERE "
                                              "type = 'table' AND name = '") +
                                      table + "'"),
@@ -925,6 +925,64 @@ TEST_F(RunStoreTest, ConcurrentWritersWaitInsteadOfFailing) {
   b.join();
   EXPECT_TRUE(errors.empty()) << ::testing::PrintToString(errors);
   EXPECT_EQ(RawQuery(DbPath(), "SELECT count(*) FROM requests"), std::to_string(2 * kPerWriter));
+}
+
+// Schema 9: a shard job's row has no completion marker until CompleteJobShard, which joins the
+// transaction of the job's last rows (a rollback takes the marker with them); a job run whole
+// has none; deleting the job deletes it.
+TEST_F(RunStoreTest, JobShardMarkerIsWrittenWithTheJobsLastRows) {
+  auto store = MustOpen(DbPath());
+  ASSERT_NE(store, nullptr);
+  RunRecord run;
+  run.name = "shard";
+  run.config = nlohmann::json::object();
+  ASSERT_TRUE(store->BeginRun(&run).ok());
+  JobRecord job, whole;
+  job.run_id = whole.run_id = run.id;
+  job.kind = whole.kind = "task";
+  job.name = whole.name = "tiny_geo";
+  ASSERT_TRUE(store->BeginJob(&job).ok());
+  ASSERT_TRUE(store->BeginJob(&whole).ok());
+  JobShardRecord shard;
+  shard.job_id = job.id;
+  shard.index = 2;
+  shard.count = 7;
+  shard.config_fingerprint = "abc";
+  shard.plan = {{"tasks", {"tiny_geo"}}};
+  ASSERT_TRUE(store->BeginJobShard(shard).ok());
+  auto none = store->GetJobShard(whole.id);
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_FALSE(none->has_value());
+  auto begun = store->GetJobShard(job.id);
+  ASSERT_TRUE(begun.ok() && begun->has_value());
+  EXPECT_EQ((*begun)->index, 2u);
+  EXPECT_EQ((*begun)->count, 7u);
+  EXPECT_EQ((*begun)->config_fingerprint, "abc");
+  EXPECT_EQ((*begun)->plan, shard.plan);
+  EXPECT_TRUE((*begun)->completed_at.empty());
+
+  const nlohmann::json plan = {{"tasks", {"tiny_geo"}}, {"filters", {"none"}}};
+  ASSERT_TRUE(store->Begin().ok());
+  ASSERT_TRUE(store->PutSamples(job.id, {{"0:none", 0, {{"doc_id", 0}}}}).ok());
+  ASSERT_TRUE(store->CompleteJobShard(job.id, plan).ok());
+  ASSERT_TRUE(store->Rollback().ok());
+  auto rolled = store->GetJobShard(job.id);
+  ASSERT_TRUE(rolled.ok() && rolled->has_value());
+  EXPECT_TRUE((*rolled)->completed_at.empty());
+  EXPECT_EQ(RawQuery(DbPath(), "SELECT count(*) FROM samples"), "0");
+
+  ASSERT_TRUE(store->Begin().ok());
+  ASSERT_TRUE(store->PutSamples(job.id, {{"0:none", 0, {{"doc_id", 0}}}}).ok());
+  ASSERT_TRUE(store->CompleteJobShard(job.id, plan).ok());
+  ASSERT_TRUE(store->Commit().ok());
+  auto done = store->GetJobShard(job.id);
+  ASSERT_TRUE(done.ok() && done->has_value());
+  EXPECT_THAT((*done)->completed_at, MatchesRegex(kIsoUtcMs));
+  EXPECT_EQ((*done)->plan, plan);
+  EXPECT_EQ(store->CompleteJobShard(whole.id, plan).code(), StatusCode::kNotFound);
+
+  ASSERT_TRUE(store->DeleteJob(job.id).ok());
+  EXPECT_EQ(RawQuery(DbPath(), "SELECT count(*) FROM job_shards"), "0");
 }
 
 }  // namespace
