@@ -18,7 +18,7 @@ namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
 int RunEvalCommand(int argc, char** argv) {
-  std::string model_spec, tasks_arg, db, output, limit_arg = "0";
+  std::string model_spec, tasks_arg, db, output, limit_arg = "0", shard_arg;
   std::vector<std::string> task_dirs;
   int num_fewshot = -1;
   int bootstrap_iters = 100000;
@@ -46,14 +46,18 @@ int RunEvalCommand(int argc, char** argv) {
       "bootstrap-iters", po::value<int>(&bootstrap_iters)->default_value(100000),
       "bootstrap iterations for stderr of non-mean metrics (0 = none)")(
       "fewshot-seed", po::value<uint64_t>(&fewshot_seed)->default_value(1234),
-      "few-shot sampler seed")("quiet,q", po::bool_switch(&quiet), "no progress display");
+      "few-shot sampler seed")(
+      "shard", po::value<std::string>(&shard_arg),
+      "i/N: evaluate only shard i of N of each task's documents (contiguous ranges) and mark "
+      "the store for `mnemo merge`")("quiet,q", po::bool_switch(&quiet), "no progress display");
   AddModelOptions(&desc, &mopt);
   po::variables_map vm;
   int code = 0;
-  if (!ParseCommandLine(argc, argv,
-                        "usage: mnemo eval --model llamacpp:PATH --tasks A,B [--num-fewshot N] "
-                        "[--limit N|X] [--task-dir DIR] [--db PATH] [--output results.json]",
-                        desc, nullptr, &vm, &code))
+  if (!ParseCommandLine(
+          argc, argv,
+          "usage: mnemo eval --model llamacpp:PATH --tasks A,B [--num-fewshot N] "
+          "[--limit N|X] [--task-dir DIR] [--db PATH] [--output results.json] [--shard i/N]",
+          desc, nullptr, &vm, &code))
     return code;
   auto limit = ParseDocLimit(limit_arg);
   if (!limit.ok()) return ReportError(limit.status());
@@ -71,6 +75,13 @@ int RunEvalCommand(int argc, char** argv) {
   auto created = TasksJob::Create(std::move(registry), requested, opt);
   if (!created.ok()) return ReportError(created.status());
   TasksJob* tasks = created->get();
+  std::optional<ShardSpec> shard;
+  if (vm.count("shard")) {
+    auto parsed = ParseShardSpec(shard_arg);
+    if (!parsed.ok()) return ReportError(parsed.status());
+    shard = *parsed;
+    if (Status s = tasks->Shard(*shard); !s.ok()) return ReportError(s);
+  }
   std::vector<std::unique_ptr<JobDriver>> jobs;
   jobs.push_back(std::move(created).value());
   auto spec = ParseModelSpec(model_spec);
@@ -95,6 +106,7 @@ int RunEvalCommand(int argc, char** argv) {
                                {"bootstrap_iters", bootstrap_iters},
                                {"fewshot_seed", fewshot_seed}};
   if (num_fewshot >= 0) run_config["num_fewshot"] = num_fewshot;
+  if (shard) run_config["shard"] = shard->ToString();
   auto session = RunSession::Begin(store->get(), "eval " + tasks_arg, run_config, fewshot_seed);
   if (!session.ok()) return ReportError(session.status());
   std::vector<RunModel> models = {{model_name, model_spec, mopt, &*om}};
@@ -135,6 +147,11 @@ int RunEvalCommand(int argc, char** argv) {
   }
   std::fprintf(table, "run %lld in %s\n", static_cast<long long>(session->run_id()),
                fs::absolute(db).string().c_str());
+  if (shard)
+    std::fprintf(table,
+                 "shard %s: the metrics above are this shard's documents only; `mnemo merge` "
+                 "combines the %u shard stores\n",
+                 shard->ToString().c_str(), static_cast<unsigned>(shard->count));
   if (!st.ok()) return ReportError(st);
   return kExitOk;
 }

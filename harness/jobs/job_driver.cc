@@ -2,6 +2,23 @@
 
 namespace mnemo {
 
+Result<ShardSpec> ParseShardSpec(const std::string& text) {
+  const size_t slash = text.find('/');
+  auto digits = [](const std::string& t) {
+    return !t.empty() && t.size() <= 9 && t.find_first_not_of("0123456789") == std::string::npos;
+  };
+  if (slash != std::string::npos) {
+    const std::string i = text.substr(0, slash), n = text.substr(slash + 1);
+    if (digits(i) && digits(n)) {
+      ShardSpec s;
+      s.index = static_cast<uint32_t>(std::stoul(i));
+      s.count = static_cast<uint32_t>(std::stoul(n));
+      if (s.count > 0 && s.index < s.count) return s;
+    }
+  }
+  return Status::InvalidArgument("shard '" + text + "': expected i/N with 0 <= i < N, e.g. 0/4");
+}
+
 Status JobDriver::Validate(const ValidateContext&) const {
   return Status::Ok();
 }

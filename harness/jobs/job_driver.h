@@ -36,7 +36,12 @@ struct ShardSpec {
   uint32_t index = 0;
   uint32_t count = 1;
   bool whole() const { return count == 1; }
+  std::string ToString() const { return std::to_string(index) + "/" + std::to_string(count); }
 };
+
+// "i/N" with 0 <= i < N (decimal, nothing else), as `--shard` and run configs' "shard" take
+// it; InvalidArgument quoting the text otherwise.
+Result<ShardSpec> ParseShardSpec(const std::string& text);
 
 // Objects the jobs of one run share, one per type, created on first use and destroyed with
 // the run (e.g. the memorisation audit's tokenised corpora). Not thread-safe.

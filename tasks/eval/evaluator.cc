@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <tuple>
 
 #include "harness/core/log.h"
 #include "tasks/eval/aggregate.h"
@@ -55,6 +56,43 @@ bool Needs(const std::vector<MetricSpec>& ms, const char* name) {
 
 }  // namespace
 
+std::pair<size_t, size_t> ShardDocuments(size_t n_docs, const ShardSpec& shard) {
+  auto bound = [&](uint64_t i) {
+    return static_cast<size_t>(i * n_docs / std::max<uint32_t>(shard.count, 1));
+  };
+  return {bound(shard.index), bound(static_cast<uint64_t>(shard.index) + 1)};
+}
+
+Result<std::vector<EvalMetric>> AggregateTaskMetrics(const nlohmann::json& plan,
+                                                     const TaskMetricValues& values,
+                                                     const std::string& where) {
+  std::vector<EvalMetric> out;
+  const int iters = plan.value("bootstrap_iters", 0);
+  for (const auto& m : plan.at("metrics")) {
+    const std::string metric = m.at("metric").get<std::string>();
+    const std::string aggregation = m.at("aggregation").get<std::string>();
+    for (const auto& f : plan.at("filters")) {
+      const std::string filter = f.get<std::string>();
+      auto it = values.find({metric, filter});
+      if (it == values.end()) continue;
+      auto agg = Aggregate(aggregation, it->second, iters);
+      if (!agg.ok())
+        return Status::InvalidArgument(where + ": metric '" + metric +
+                                       "': " + agg.status().message());
+      EvalMetric em;
+      em.name = metric;
+      em.filter = filter;
+      em.value = agg->value;
+      em.stderr_value = agg->stderr_value;
+      em.higher_is_better = m.at("higher_is_better").get<bool>();
+      em.aggregation = aggregation;
+      em.n = static_cast<int64_t>(it->second.size());
+      out.push_back(std::move(em));
+    }
+  }
+  return out;
+}
+
 Evaluator::Evaluator(Model* model, Instance* instance, RunStore* store, EvalOptions options)
     : model_(model), instance_(instance), store_(store), options_(std::move(options)) {}
 
@@ -106,6 +144,13 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
         static_cast<size_t>(std::ceil(static_cast<double>(docs.size()) * options_.limit_fraction));
   if (limit > 0 && docs.size() > limit) docs.resize(limit);
   out.n_docs = docs.size();
+  // A shard evaluates docs [first, end) but walks every document before `end` while building
+  // requests, so the few-shot RNG is where the whole run has it.
+  size_t first = 0, end = docs.size();
+  if (options_.shard) {
+    std::tie(first, end) = ShardDocuments(docs.size(), *options_.shard);
+    out.n_docs = end - first;
+  }
   std::vector<nlohmann::json> fewshot_docs;
   if (out.num_fewshot > 0) {
     auto fs = LoadSplit(cfg, cfg.FewshotSplit());
@@ -132,7 +177,7 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
     p->arguments.push_back({ctx, cont});
     return Status::Ok();
   };
-  for (size_t d = 0; d < docs.size(); ++d) {
+  for (size_t d = 0; d < end; ++d) {
     DocPlan& p = plans[d];
     p.first = requests.size();
     const std::string doc_where = where + ", document " + std::to_string(d);
@@ -142,6 +187,7 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
       if (!ctx.ok()) return fail(ctx.status());
       p.context = std::move(ctx).value();
     }
+    if (d < first) continue;  // another shard's document: only the RNG advances
     auto target = task.DocToTarget(docs[d]);
     if (!target.ok()) return fail(target.status());
     p.target = *target;
@@ -233,7 +279,7 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
   if (!st.ok() && responses.size() != requests.size()) return st;
 
   // 3. Per-document results, per filter.
-  std::map<std::pair<std::string, std::string>, MetricValues> values;  // (metric, filter)
+  TaskMetricValues values;
   std::map<std::string, ExactMatch> matchers;
   for (const auto& m : metrics) {
     if (m.metric == "exact_match" && cfg.output_type == OutputType::kGenerateUntil) {
@@ -252,10 +298,10 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
   std::vector<std::vector<std::string>> gen_texts;
   std::vector<std::vector<FilterValue>> filtered(chains->size());
   if (cfg.output_type == OutputType::kGenerateUntil) {
-    gen_texts.resize(docs.size());
-    for (size_t d = 0; d < docs.size(); ++d)
+    gen_texts.resize(end - first);  // this shard's documents; filters work per document
+    for (size_t d = first; d < end; ++d)
       for (size_t k = 0; k < plans[d].n; ++k)
-        gen_texts[d].push_back(responses[plans[d].first + k].text);
+        gen_texts[d - first].push_back(responses[plans[d].first + k].text);
     for (size_t c = 0; c < chains->size(); ++c) {
       auto f = (*chains)[c].Apply(gen_texts);
       if (!f.ok())
@@ -265,7 +311,7 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
     }
   }
 
-  for (size_t d = 0; d < docs.size(); ++d) {
+  for (size_t d = first; d < end; ++d) {
     const DocPlan& p = plans[d];
     std::string error = p.error;
     nlohmann::json resps = nlohmann::json::array();
@@ -374,7 +420,7 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
           break;
         }
         case OutputType::kGenerateUntil: {
-          const FilterValue& fv = filtered[c][d];
+          const FilterValue& fv = filtered[c][d - first];
           std::string pred = fv.items.empty() ? std::string() : fv.items[0];
           s["filtered_resps"] =
               nlohmann::json::array({fv.scalar ? nlohmann::json(pred) : nlohmann::json(fv.items)});
@@ -399,28 +445,32 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
     }
   }
 
-  // 4. Aggregates with lm-eval's standard errors.
-  for (const auto& m : metrics) {
-    size_t n_filters = cfg.output_type == OutputType::kGenerateUntil ? chains->size() : 1;
-    for (size_t c = 0; c < n_filters; ++c) {
-      std::string filter =
-          cfg.output_type == OutputType::kGenerateUntil ? (*chains)[c].name() : "none";
-      auto it = values.find({m.metric, filter});
-      if (it == values.end()) continue;
-      auto agg = Aggregate(m.aggregation, it->second, options_.bootstrap_iters);
-      if (!agg.ok())
-        return Status::InvalidArgument(cfg.source_path + ": metric '" + m.metric +
-                                       "': " + agg.status().message());
-      EvalMetric em;
-      em.name = m.metric;
-      em.filter = filter;
-      em.value = agg->value;
-      em.stderr_value = agg->stderr_value;
-      em.higher_is_better = m.higher_is_better;
-      em.aggregation = m.aggregation;
-      em.n = static_cast<int64_t>(it->second.size());
-      out.metrics.push_back(std::move(em));
-    }
+  // 4. Aggregates with lm-eval's standard errors, from the plan a merge recomputes them by.
+  size_t n_filters = cfg.output_type == OutputType::kGenerateUntil ? chains->size() : 1;
+  nlohmann::json planned = nlohmann::json::array();
+  for (const auto& m : metrics)
+    planned.push_back({{"metric", m.metric},
+                       {"aggregation", m.aggregation},
+                       {"higher_is_better", m.higher_is_better}});
+  nlohmann::json filter_names = nlohmann::json::array();
+  for (size_t c = 0; c < n_filters; ++c)
+    filter_names.push_back(cfg.output_type == OutputType::kGenerateUntil ? (*chains)[c].name()
+                                                                         : "none");
+  out.plan = {{"metrics", planned},
+              {"filters", filter_names},
+              {"bootstrap_iters", options_.bootstrap_iters},
+              {"docs", docs.size()},
+              {"shard_docs", {first, end}}};
+  auto aggregated = AggregateTaskMetrics(out.plan, values, cfg.source_path);
+  if (aggregated.ok()) {
+    out.metrics = std::move(aggregated).value();
+  } else if (options_.shard) {
+    // A shard's own metrics are a preview; an aggregation its few documents cannot make (one
+    // class only, say) must not lose the samples the merge recomputes from.
+    Log(LogLevel::kWarn,
+        where + ": no metrics for this shard's documents alone: " + aggregated.status().message());
+  } else {
+    return aggregated.status();
   }
   if (!st.ok()) return st;
   return out;

@@ -7,15 +7,19 @@
 #ifndef MNEMO_TASKS_EVAL_EVALUATOR_H_
 #define MNEMO_TASKS_EVAL_EVALUATOR_H_
 
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "harness/jobs/job_driver.h"
 #include "harness/plugins/backend_client.h"
 #include "harness/scheduler/scheduler.h"
 #include "harness/store/run_store.h"
+#include "tasks/eval/aggregate.h"
 #include "tasks/eval/task.h"
 
 namespace mnemo {
@@ -28,7 +32,16 @@ struct EvalOptions {
   uint64_t generation_seed = 1234;  // sampled generations: seed + doc index * repeats + repeat
   int bootstrap_iters = 100000;     // lm-eval's default
   bool show_progress = true;
+  // Set: evaluate only this shard's documents (ShardDocuments) and say so in the store (a
+  // job_shards row, even for 0/1). Few-shot examples and generation seeds are those of the
+  // whole run, so every sample equals the whole run's.
+  std::optional<ShardSpec> shard;
 };
+
+// The documents [first, second) of `n_docs` (after --limit) that shard `shard` evaluates:
+// contiguous ranges balanced to within one document, [i*n/N, (i+1)*n/N); every document is in
+// exactly one shard, and shard i's documents precede shard i+1's.
+std::pair<size_t, size_t> ShardDocuments(size_t n_docs, const ShardSpec& shard);
 
 struct EvalMetric {
   std::string name;
@@ -52,7 +65,21 @@ struct TaskResult {
   std::vector<nlohmann::json> samples;  // lm-eval's sample records, one per (doc, filter)
   nlohmann::json config;                // the task config as run
   RunStats stats;
+  // How the metrics were computed, enough to recompute them from the samples
+  // (MetricsFromSamples, shard_merge.h): {"metrics": [{"metric", "aggregation",
+  // "higher_is_better"}...], "filters": [names in order], "bootstrap_iters", "docs": n_docs of the
+  // whole task, "shard_docs": [first, end)}.
+  nlohmann::json plan;
 };
+
+// The key of a task's per-sample values: (metric, filter).
+using TaskMetricValues = std::map<std::pair<std::string, std::string>, MetricValues>;
+
+// A task's metrics from its per-sample values, in the plan's order (metric, then filter),
+// as the evaluator computes them; `where` names the task in errors.
+Result<std::vector<EvalMetric>> AggregateTaskMetrics(const nlohmann::json& plan,
+                                                     const TaskMetricValues& values,
+                                                     const std::string& where);
 
 class Evaluator {
  public:

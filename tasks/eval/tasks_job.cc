@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "harness/core/hash.h"
 #include "harness/scheduler/scheduler.h"
 #include "tasks/eval/task.h"
 
@@ -11,6 +12,21 @@ namespace {
 nlohmann::json LimitJson(const EvalOptions& o) {
   if (o.limit_fraction > 0) return o.limit_fraction;
   return o.limit;
+}
+
+// What makes a task job's results what they are, whatever the shard: its jobs row's config
+// (the task as run, few-shot count, limit), the tasks of its tasks job and the options that
+// change results.
+std::string TaskConfigFingerprint(const nlohmann::json& job_config,
+                                  const std::vector<std::string>& task_names,
+                                  const EvalOptions& o) {
+  Hasher h;
+  h.Field(job_config.dump());
+  for (const auto& t : task_names) h.Field(t);
+  h.Field(static_cast<uint64_t>(o.bootstrap_iters));
+  h.Field(o.fewshot_seed);
+  h.Field(o.generation_seed);
+  return h.HexDigest();
 }
 }  // namespace
 
@@ -38,7 +54,16 @@ nlohmann::json TasksJob::Plan() const {
                       {"bootstrap_iters", options_.bootstrap_iters},
                       {"fewshot_seed", options_.fewshot_seed}};
   if (options_.num_fewshot) j["num_fewshot"] = *options_.num_fewshot;
+  if (options_.shard) j["shard"] = options_.shard->ToString();
   return j;
+}
+
+Status TasksJob::Shard(const ShardSpec& shard) {
+  if (shard.count == 0 || shard.index >= shard.count)
+    return Status::InvalidArgument("shard " + std::to_string(shard.index) + "/" +
+                                   std::to_string(shard.count) + " is not i/N with 0 <= i < N");
+  options_.shard = shard;
+  return Status::Ok();
 }
 
 Status TasksJob::RunForModel(const RunContext& ctx, const JobModel& model, JobOutcome* out) {
@@ -74,7 +99,7 @@ void TasksJob::Summarise(const std::string& model_name, JobOutcome* out) const {
 Result<std::unique_ptr<JobDriver>> ParseTasksJob(const nlohmann::json& job,
                                                  const JobParseContext& ctx) {
   MNEMO_RETURN_IF_ERROR(
-      ctx.CheckKeys(job, {"kind", "tasks", "num_fewshot", "limit", "task_dirs"}, "tasks"));
+      ctx.CheckKeys(job, {"kind", "tasks", "num_fewshot", "limit", "task_dirs", "shard"}, "tasks"));
   if (!job.contains("tasks") || !job["tasks"].is_array() || job["tasks"].empty())
     return ctx.Error("tasks", "must be a non-empty list of task, group or tag names");
   std::vector<std::string> requested;
@@ -107,6 +132,12 @@ Result<std::unique_ptr<JobDriver>> ParseTasksJob(const nlohmann::json& job,
   if (!names.ok())
     return Status(names.status().code(),
                   ctx.config_path + ": " + ctx.field + ": " + names.status().message());
+  if (job.contains("shard")) {
+    auto shard = job["shard"].is_string() ? ParseShardSpec(job["shard"].get<std::string>())
+                                          : Result<ShardSpec>(Status::InvalidArgument(""));
+    if (!shard.ok()) return ctx.Error("shard", "must be \"i/N\" with 0 <= i < N, e.g. \"0/4\"");
+    opt.shard = *shard;
+  }
   auto t = TasksJob::Create(std::move(registry), std::move(requested), opt);
   if (!t.ok()) return t.status();
   return std::unique_ptr<JobDriver>(std::move(t).value());
@@ -133,6 +164,15 @@ Status RunTaskJobs(RunStore* store, int64_t run_id, const ModelRecord& model, Op
     job.config["source_path"] = cfg.source_path;
     job.config["version"] = cfg.version;
     if (store != nullptr) MNEMO_RETURN_IF_ERROR(store->BeginJob(&job));
+    if (store != nullptr && options.shard) {
+      JobShardRecord shard;
+      shard.job_id = job.id;
+      shard.index = options.shard->index;
+      shard.count = options.shard->count;
+      shard.config_fingerprint = TaskConfigFingerprint(job.config, task_names, options);
+      shard.plan = {{"tasks", task_names}};
+      MNEMO_RETURN_IF_ERROR(store->BeginJobShard(shard));
+    }
     EvalOptions opt = options;
     Evaluator evaluator(om->model.get(), om->instance.get(), store, opt);
     auto r = evaluator.Run(**task);
@@ -160,13 +200,26 @@ Status RunTaskJobs(RunStore* store, int64_t run_id, const ModelRecord& model, Op
       std::vector<MetricRecord> metrics;
       for (const auto& m : r->metrics)
         metrics.push_back({m.name, m.filter, m.value, m.stderr_value, m.n, m.higher_is_better});
-      MNEMO_RETURN_IF_ERROR(store->PutSamples(job.id, samples));
-      MNEMO_RETURN_IF_ERROR(store->PutMetrics(job.id, metrics));
       std::string status = s.interrupted     ? "interrupted"
                            : r->n_failed > 0 ? "incomplete"
                                              : "finished";
-      MNEMO_RETURN_IF_ERROR(store->FinishJob(job.id, status, static_cast<int64_t>(s.total),
-                                             static_cast<int64_t>(s.cached)));
+      // One transaction: a shard's completion marker exists exactly when its rows do.
+      MNEMO_RETURN_IF_ERROR(store->Begin());
+      Status w = store->PutSamples(job.id, samples);
+      if (w.ok()) w = store->PutMetrics(job.id, metrics);
+      if (w.ok())
+        w = store->FinishJob(job.id, status, static_cast<int64_t>(s.total),
+                             static_cast<int64_t>(s.cached));
+      if (w.ok() && options.shard && status == "finished") {
+        nlohmann::json plan = r->plan;
+        plan["tasks"] = task_names;
+        w = store->CompleteJobShard(job.id, plan);
+      }
+      if (w.ok()) w = store->Commit();
+      if (!w.ok()) {
+        (void)store->Rollback();
+        return w;
+      }
     }
     bool interrupted = s.interrupted;
     size_t failed = r->n_failed;

@@ -2,8 +2,12 @@
 // (harness/jobs/job_driver.h). `mnemo run` parses it from a config object, `mnemo eval`
 // builds it from its options; both run it the same way.
 //   {"kind": "tasks", "tasks": ["tiny_geo", "gsm8k"], "num_fewshot": 3, "limit": 100,
-//    "task_dirs": ["my-tasks"]}
+//    "task_dirs": ["my-tasks"], "shard": "0/4"}
 // Each task becomes a jobs row; its samples and metrics land in the store when it finishes.
+// With a shard (the "shard" field, `mnemo eval --shard`), each task evaluates only shard i's
+// documents (ShardDocuments, evaluator.h) and its jobs row gets a job_shards row whose
+// completion marker is written with its samples and metrics; `mnemo merge` combines the N
+// shard stores (shard_merge.h).
 #ifndef MNEMO_TASKS_EVAL_TASKS_JOB_H_
 #define MNEMO_TASKS_EVAL_TASKS_JOB_H_
 
@@ -28,6 +32,8 @@ class TasksJob : public JobDriver {
   const char* kind() const override { return "tasks"; }
   bool needs_model() const override { return true; }
   nlohmann::json Plan() const override;
+  // Restricts every task to `shard`'s documents; InvalidArgument unless 0 <= index < count.
+  Status Shard(const ShardSpec& shard) override;
   Status RunForModel(const RunContext& ctx, const JobModel& model, JobOutcome* out) override;
   void Summarise(const std::string& model_name, JobOutcome* out) const override;
 
