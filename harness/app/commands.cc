@@ -15,10 +15,14 @@ const Command* Commands(int* n) {
       {"audit", "audit what a model memorised (memorization), PII (pii), contamination (decontam)",
        &RunAuditCommand},
       {"run", "run the jobs a config file lists, into a run store", &RunRunCommand},
+      {"merge", "combine the stores of --shard i/N task evals into one, as a single run",
+       &RunMergeCommand},
       {"report", "write a self-contained HTML report of runs in a store", &RunReportCommand},
       {"compare", "compare two runs metric by metric, with paired tests (exit 1 on regression)",
        &RunCompareCommand},
       {"bench", "measure backend throughput against llama.cpp's own tools", &RunBenchCommand},
+      {"slurm", "run a sharded job as a Slurm job array plus a merge job (submit, status, resume)",
+       &RunSlurmCommand},
   };
   *n = static_cast<int>(sizeof kCommands / sizeof kCommands[0]);
   return kCommands;
