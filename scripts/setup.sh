@@ -21,8 +21,9 @@ pkgs=(build-essential cmake ninja-build pkg-config git ca-certificates
       libre2-dev libsqlite3-dev libfmt-dev libgtest-dev libgmock-dev libxxhash-dev
       libzstd-dev zlib1g-dev libyaml-cpp-dev sqlite3 zstd ripgrep libcurl4-openssl-dev)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
-# The report test opens the HTML report in headless Chromium.
-if [ "$build_tests" = ON ]; then pkgs+=(chromium); fi
+# The report test opens the HTML report in headless Chromium; the Slurm test runs a local
+# single-node cluster (scripts/slurm-local.sh).
+if [ "$build_tests" = ON ]; then pkgs+=(chromium slurmctld slurmd slurm-client munge); fi
 pkgs+=(ccache)
 missing=()
 for p in "${pkgs[@]}"; do
