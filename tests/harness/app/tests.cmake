@@ -28,3 +28,12 @@ add_dependencies(lifecycle_test mnemo mnemo_backend_faulty)
 if(TARGET mnemo_backend_llamacpp)
   add_dependencies(lifecycle_test mnemo_backend_llamacpp)
 endif()
+
+# `mnemo eval --shard i/N` and `mnemo merge` (issue 18): merged shards equal a single-process
+# run for N = 1, 2, 3 and 7 (tiny-gemma3 and the mock backend); every refusal of merge.
+mn_add_test(shard_merge_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/shard_merge_test.cc
+            LINK SQLite::SQLite3 LABELS integration TIMEOUT 600)
+add_dependencies(shard_merge_test mnemo mnemo_backend_mock)
+if(TARGET mnemo_backend_llamacpp)
+  add_dependencies(shard_merge_test mnemo_backend_llamacpp)
+endif()
