@@ -1,6 +1,7 @@
 // Unit tests of `mnemo slurm`'s pieces: `scontrol show job -o` parsing against lines captured
 // from the local cluster (scripts/slurm-local.sh; fixtures/), sbatch script generation (run
-// through bash with a stub mnemo), the audit spec split, the submission record, the status.
+// through bash with a recording stand-in for mnemo), the audit spec split, the submission record,
+// the status.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -170,22 +171,23 @@ TEST(SbatchScript, ShardScriptHeader) {
   EXPECT_LT(last_sbatch, first_cmd);
 }
 
-// The scripts run under bash with a stub mnemo: the shard writes its state then its marker;
+// The scripts run under bash with a stand-in for mnemo that records its arguments (the real
+// binary runs them in SlurmCluster): the shard writes its state then its marker;
 // a failing shard leaves no marker; the merge refuses without every marker and merges with.
 TEST(SbatchScript, MarkersFollowSuccessOnly) {
   TempDir dir;
-  std::string stub = dir.File("stub-mnemo");
+  std::string recorder = dir.File("recording-mnemo");
   // Writes the file after --state, records its arguments; exits 3 when FAIL is set.
-  WriteFile(stub, "#!/bin/bash\necho \"$*\" >> " + dir.File("calls") +
-                      "\n[ -n \"${FAIL:-}\" ] && exit 3\nwhile [ $# -gt 0 ]; do\n"
-                      "  if [ \"$1\" = --state ]; then echo state > \"$2\"; fi; shift\ndone\n");
-  ASSERT_EQ(RunCommand("chmod +x " + stub).exit_code, 0);
+  WriteFile(recorder, "#!/bin/bash\necho \"$*\" >> " + dir.File("calls") +
+                          "\n[ -n \"${FAIL:-}\" ] && exit 3\nwhile [ $# -gt 0 ]; do\n"
+                          "  if [ \"$1\" = --state ]; then echo state > \"$2\"; fi; shift\ndone\n");
+  ASSERT_EQ(RunCommand("chmod +x " + recorder).exit_code, 0);
   ASSERT_EQ(RunCommand("mkdir -p " + dir.File("shards") + " " + dir.File("logs")).exit_code, 0);
-  WriteFile(dir.File("shard.sh"), RenderShardScript(TestShardScript(dir.path(), stub)));
+  WriteFile(dir.File("shard.sh"), RenderShardScript(TestShardScript(dir.path(), recorder)));
   MergeScript m;
   m.out_dir = m.workdir = dir.path();
   m.shards = 4;
-  m.command = {stub, "audit", "decontam", "--db", "o.db"};
+  m.command = {recorder, "audit", "decontam", "--db", "o.db"};
   m.job_name = "merge";
   WriteFile(dir.File("merge.sh"), RenderMergeScript(m));
 
