@@ -22,6 +22,14 @@ Result<std::unique_ptr<BlockReader>> BlockReader::Open(const std::string& path,
   return std::unique_ptr<BlockReader>(new BlockReader(std::move(source).value(), block_bytes));
 }
 
+Result<std::unique_ptr<BlockReader>> BlockReader::OpenPiece(const CorpusPiece& piece,
+                                                            size_t block_bytes) {
+  auto source = LineReader::OpenPiece(piece);
+  if (!source.ok()) return source.status();
+  if (block_bytes < 4096) block_bytes = 4096;
+  return std::unique_ptr<BlockReader>(new BlockReader(std::move(source).value(), block_bytes));
+}
+
 bool BlockReader::Next(ByteBlock* block, uint64_t* offset) {
   block->size_ = 0;
   if (!status_.ok() || (eof_ && carry_.empty())) return false;

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "datasets/io/corpus_pieces.h"
 #include "datasets/io/line_reader.h"
 #include "harness/core/status.h"
 
@@ -42,6 +43,11 @@ class BlockReader {
   // Opens `path`; the format is chosen by extension (.gz, .zst, else plain).
   static Result<std::unique_ptr<BlockReader>> Open(const std::string& path,
                                                    size_t block_bytes = size_t{4} << 20);
+  // Opens one piece of a file (corpus_pieces.h): blocks hold exactly the lines the piece owns,
+  // and Next's offsets count from the piece's first owned line (0 for a piece that starts its
+  // file, so whole-file offsets are unchanged).
+  static Result<std::unique_ptr<BlockReader>> OpenPiece(const CorpusPiece& piece,
+                                                        size_t block_bytes = size_t{4} << 20);
   ~BlockReader() = default;
 
   // Replaces *block's contents with the next block of whole lines; *offset is the block's

@@ -96,22 +96,65 @@ Result<std::unique_ptr<CorpusReader>> CorpusReader::Open(const CorpusOptions& op
   if (options.text_field.empty()) return Status::InvalidArgument("corpus text field is empty");
   auto files = ExpandCorpusPaths(options.paths);
   if (!files.ok()) return files.status();
-  return std::unique_ptr<CorpusReader>(new CorpusReader(options, std::move(files).value()));
+  for (size_t k = 0; k < options.pieces.size(); ++k) {
+    const CorpusPiece& p = options.pieces[k];
+    if (p.file_index >= files->size() || (*files)[p.file_index] != p.path)
+      return Status::InvalidArgument(
+          "corpus piece " + std::to_string(k) + " names file #" + std::to_string(p.file_index) +
+          " '" + p.path + "', but the corpus's file #" + std::to_string(p.file_index) + " is " +
+          (p.file_index < files->size() ? "'" + (*files)[p.file_index] + "'" : "missing") +
+          "; plan the pieces over the same paths");
+  }
+  std::unique_ptr<CorpusReader> reader(new CorpusReader(options, std::move(files).value()));
+  reader->stats_.piece_lines.assign(options.pieces.size(), 0);
+  return reader;
 }
 
 bool CorpusReader::OpenNextFile() {
   lines_.reset();
-  if (next_file_ >= files_.size()) return false;
-  const std::string& path = files_[next_file_++];
-  auto r = LineReader::Open(path);
-  if (!r.ok()) {
-    status_ = r.status();
-    return false;
+  const bool by_piece = options_.pieces_only || !options_.pieces.empty();
+  std::string path;
+  for (;;) {
+    if (by_piece) {
+      if (next_piece_ >= options_.pieces.size()) return false;
+      piece_ = static_cast<int>(next_piece_++);
+      path = options_.pieces[piece_].path;
+    } else {
+      if (next_file_ >= files_.size()) return false;
+      path = files_[next_file_++];
+    }
+    jsonl_ = options_.format == "jsonl" || (options_.format == "auto" && IsJsonlPath(path));
+    const bool whole_file_docs = !jsonl_ && options_.text_unit == "file";
+    piece_line_ = by_piece && !whole_file_docs && !options_.pieces[piece_].starts_file();
+    // A file that is one document is read whole by the piece that starts it.
+    if (by_piece && whole_file_docs && !options_.pieces[piece_].starts_file()) continue;
+    auto r = by_piece && !whole_file_docs ? LineReader::OpenPiece(options_.pieces[piece_])
+                                          : LineReader::Open(path);
+    if (!r.ok()) {
+      status_ = r.status();
+      return false;
+    }
+    lines_ = std::move(r).value();
+    stem_ = FileStem(path);
+    return true;
   }
-  lines_ = std::move(r).value();
-  jsonl_ = options_.format == "jsonl" || (options_.format == "auto" && IsJsonlPath(path));
-  stem_ = FileStem(path);
-  return true;
+}
+
+std::string CorpusReader::Where() const {
+  const std::string line = std::to_string(lines_->line_number());
+  if (!piece_line_) return lines_->path() + ":" + line;
+  return lines_->path() + "@" + std::to_string(options_.pieces[piece_].begin) + ":" + line;
+}
+
+void CorpusReader::CountLine() {
+  ++stats_.lines;
+  if (piece_ >= 0) ++stats_.piece_lines[piece_];
+}
+
+void CorpusReader::SetPlace(CorpusDocument* doc) const {
+  doc->file = lines_->path();
+  doc->piece = piece_;
+  doc->piece_line = piece_line_;
 }
 
 bool CorpusReader::Next(CorpusDocument* doc) {
@@ -134,9 +177,9 @@ bool CorpusReader::Next(CorpusDocument* doc) {
 bool CorpusReader::NextJsonl(CorpusDocument* doc) {
   std::string_view line;
   while (lines_->Next(&line)) {
-    ++stats_.lines;
+    CountLine();
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    const std::string where = lines_->path() + ":" + std::to_string(lines_->line_number());
+    const std::string where = Where();
     nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_object()) {
       status_ = Status::InvalidArgument(where + ": not a JSON object");
@@ -157,7 +200,7 @@ bool CorpusReader::NextJsonl(CorpusDocument* doc) {
     const nlohmann::json* src =
         options_.source_field.empty() ? nullptr : JsonAtPath(j, options_.source_field);
     doc->source = src != nullptr && !src->is_null() ? ScalarToString(*src) : stem_;
-    doc->file = lines_->path();
+    SetPlace(doc);
     doc->line = lines_->line_number();
     doc->record = std::move(j);
     return true;
@@ -171,7 +214,7 @@ bool CorpusReader::NextText(CorpusDocument* doc) {
     std::string text;
     bool any = false;
     while (lines_->Next(&line)) {
-      ++stats_.lines;
+      CountLine();
       if (any) text += '\n';
       text.append(line);
       any = true;
@@ -183,7 +226,7 @@ bool CorpusReader::NextText(CorpusDocument* doc) {
   } else {
     for (;;) {
       if (!lines_->Next(&line)) return false;
-      ++stats_.lines;
+      CountLine();
       if (line.find_first_not_of(" \t\r") != std::string_view::npos) break;
     }
     doc->text.assign(line);
@@ -191,7 +234,7 @@ bool CorpusReader::NextText(CorpusDocument* doc) {
     doc->line = lines_->line_number();
   }
   doc->source = stem_;
-  doc->file = lines_->path();
+  SetPlace(doc);
   doc->record = nullptr;
   return true;
 }

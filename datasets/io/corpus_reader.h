@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "datasets/io/corpus_pieces.h"
 #include "datasets/io/line_reader.h"
 #include "harness/core/status.h"
 
@@ -30,14 +31,29 @@ struct CorpusOptions {
   std::string id_field = "id";      // optional per line; absent -> "<file stem>:<line>"
   std::string source_field;         // empty or absent per line -> the file's stem
   std::string text_unit = "line";   // plain text only: "line" or "file" per document
+  // Non-empty: read only these pieces of the expanded files, in this order (a shard's part,
+  // corpus_pieces.h), instead of every file whole. Each piece must name its file as the
+  // expanded paths do (same place, same path). With text_unit "file" a file is one document,
+  // which cannot be split: the piece that starts the file (ordinal 0) reads the whole file and
+  // the file's other pieces read nothing, so every document is read once over all shards.
+  // Locations in a piece that does not start its file read "<file>@<begin byte>:<piece line>".
+  std::vector<CorpusPiece> pieces;
+  // True: read only `pieces` even when there are none (a shard may get no piece, and must then
+  // read nothing, not every file). Implied by a non-empty `pieces`.
+  bool pieces_only = false;
 };
 
 struct CorpusDocument {
   std::string id;
   std::string text;
   std::string source;
-  std::string file;       // the file it came from
-  int64_t line = 0;       // 1-based line of the document's start
+  std::string file;  // the file it came from
+  int64_t line = 0;  // 1-based line of the document's start (see piece_line)
+  int piece = -1;    // index into CorpusOptions::pieces; -1 when files are read whole
+  // True when `line` counts from the first line of a piece that does not start its file (the
+  // id fallback "<file stem>:<line>" then uses that piece line too; corpus_pieces.h says how a
+  // merge restores file lines).
+  bool piece_line = false;
   nlohmann::json record;  // the whole JSONL object (null for plain text)
 };
 
@@ -46,6 +62,9 @@ struct CorpusStats {
   int64_t lines = 0;                       // lines read, blank ones included
   int64_t missing_field = 0;               // JSONL lines without a string text field
   std::vector<std::string> first_missing;  // "<file>:<line>" of the first kMaxLocations
+  // With CorpusOptions::pieces: the lines read from each piece (same order), what
+  // FileLineBase takes; empty when files are read whole.
+  std::vector<int64_t> piece_lines;
   static constexpr size_t kMaxLocations = 5;
 };
 
@@ -78,10 +97,17 @@ class CorpusReader {
   bool OpenNextFile();
   bool NextJsonl(CorpusDocument* doc);
   bool NextText(CorpusDocument* doc);
+  // "<file>:<line>", or "<file>@<begin>:<piece line>" in a piece that does not start its file.
+  std::string Where() const;
+  void CountLine();
+  void SetPlace(CorpusDocument* doc) const;
 
   CorpusOptions options_;
   std::vector<std::string> files_;
-  size_t next_file_ = 0;
+  size_t next_file_ = 0;   // files read whole
+  size_t next_piece_ = 0;  // or pieces
+  int piece_ = -1;         // the piece being read
+  bool piece_line_ = false;
   std::unique_ptr<LineReader> lines_;
   bool jsonl_ = false;
   std::string stem_;

@@ -12,7 +12,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "datasets/io/corpus_pieces.h"
 #include "harness/core/status.h"
 
 namespace mnemo {
@@ -21,6 +23,11 @@ class LineReader {
  public:
   // Opens `path`; the format is chosen by extension (.gz, .zst, else plain).
   static Result<std::unique_ptr<LineReader>> Open(const std::string& path);
+  // Opens one piece of a file (corpus_pieces.h): the reader yields exactly the lines the piece
+  // owns, and line_number() counts from its first owned line. It seeks to the piece (a .zst
+  // piece also decodes the one frame before it) and reads past `end` only to finish the last
+  // owned line. A .gz piece must be the whole file (gzip has no cut points).
+  static Result<std::unique_ptr<LineReader>> OpenPiece(const CorpusPiece& piece);
   virtual ~LineReader() = default;
 
   // Sets *line to the next line without its '\n' (and a trailing '\r'). Returns false at end
@@ -47,6 +54,13 @@ class LineReader {
   bool eof_ = false;
   int64_t line_no_ = 0;
 };
+
+// The compressed offsets at which a .zst file may be cut: the start of every regular frame
+// but the first (a skippable frame goes with the frame before it; leading ones with the
+// first), ascending. Reads frame and block headers only (ZSTD_findFrameCompressedSize over a
+// read-only mapping), never decodes. A corrupt or truncated frame is an error naming the file
+// and the compressed byte.
+Result<std::vector<uint64_t>> ZstdCutPoints(const std::string& path);
 
 }  // namespace mnemo
 

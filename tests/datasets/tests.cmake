@@ -18,3 +18,8 @@ mn_add_test(block_reader_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/block_reader_test.cc
   LINK mnemo_datasets
   LABELS unit)
+
+mn_add_test(corpus_pieces_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/corpus_pieces_test.cc
+  LINK mnemo_datasets
+  LABELS unit)
