@@ -1,6 +1,6 @@
 // HTTP transport of the "openai" backend: libcurl (multi interface) with connection reuse,
 // bounded concurrency, timeouts, retries with exponential back-off and jitter, Retry-After,
-// and several base URLs spread round-robin.
+// and several base URLs (inference endpoints) with health checks.
 //
 // A logical request is an HttpJob: it names one exchange at a time (path + JSON body), judges
 // each 2xx body, and may ask for a further exchange (a rolling score's next window, the missing
@@ -8,17 +8,32 @@
 // every job ends exactly once, either through the job's own success path (OnBody returning
 // kDone) or through OnError.
 //
-// Retry policy (per exchange; each exchange has its own budget of `retries`):
-//   connection refused/reset, empty reply, truncated body, timeout -> retry; the base URL that
-//     failed to connect is taken out for down_ms (doubling while it keeps failing) and tried
-//     again afterwards
+// Several base URLs: each exchange goes to the up endpoint with the fewest requests in flight
+// (across every session of the model), at most `concurrency` in flight per endpoint per
+// session. An endpoint that fails at the connection level (refused, reset, empty reply,
+// timeout), or on which one exchange spent its retry budget (5xx, 429...), is marked down: the
+// session's other exchanges in flight there are cancelled and sent elsewhere at once, new ones
+// go to the endpoints still up, and the down one is probed (GET <base>/models, which must name
+// the same model) after down_ms, doubling while it keeps failing (up to 60 s); a successful
+// probe or exchange brings it back. When every endpoint is down, exchanges go to the one whose
+// back-off ends first, so one base URL behaves as before there were several.
+//
+// Retry policy (per exchange and per endpoint; each exchange has a budget of `retries` retries
+// on every endpoint):
+//   connection refused/reset, empty reply, truncated body, timeout -> retry (elsewhere if
+//     another endpoint is up; the failing one is marked down)
 //   HTTP 429 -> retry after max(back-off, Retry-After) (Retry-After capped at max_backoff_ms)
 //   HTTP 5xx, a 2xx body the job rejects (invalid JSON)             -> retry after back-off
 //   any other HTTP status                                            -> fails at once
-// Back-off: backoff_ms * 2^attempt, capped at max_backoff_ms, then "equal jitter" (half fixed,
-// half uniformly random). When the budget is spent the job gets OnError with the last failure's
-// status (retryable: a later retry may still help) and a message naming the URL, the attempts
-// and the last error. Messages never contain request headers, so the API key is never logged.
+// A retry prefers the endpoint on which the exchange failed least; it is sent at once when it
+// moves to another up endpoint, else after a back-off of backoff_ms * 2^attempt, capped at
+// max_backoff_ms, then "equal jitter" (half fixed, half uniformly random). A job fails only when
+// every endpoint has spent its budget on it: OnError gets the last failure's status (retryable:
+// a later retry may still help) and a message naming each URL, its attempts and last error.
+// Messages never contain request headers, so the API key is never logged.
+//
+// Results never depend on which endpoint answered as long as they all serve the same model with
+// the same build (ServerModel::Open checks this); the job, not the endpoint, holds all state.
 //
 // Thread-safety: Endpoints is thread-safe and shared by every session of a model. An
 // HttpSession is used by one thread at a time (it owns a curl multi handle, whose connection
@@ -50,26 +65,64 @@ struct HttpConfig {
   std::string authorization;  // "Authorization: Bearer ..." or empty; never logged
 };
 
-// The base URLs of one model, picked round-robin; one that refuses connections is out for a
-// while and then tried again. Thread-safe.
+// The base URLs of one model: their health (up, or down until a probe succeeds), requests in
+// flight and exchanges served. Thread-safe.
 class Endpoints {
  public:
   Endpoints(std::vector<std::string> base_urls, uint32_t down_ms);
-  // Index of the base URL for the next exchange: the next one in turn that is not out; when all
-  // are out, the one whose time out ends first.
-  size_t Pick();
-  void MarkDown(size_t i);
-  void MarkUp(size_t i);
-  const std::string& url(size_t i) const { return urls_[i]; }
   size_t size() const { return urls_.size(); }
+  const std::string& url(size_t i) const { return urls_[i]; }
+
+  // An up endpoint, in turn (blocking calls at open); when all are down, the one whose back-off
+  // ends first.
+  size_t Pick();
+  // The endpoint for an exchange that has failed attempts[i] times on endpoint i; endpoints with
+  // attempts[i] > max_retries are spent, and those with local[i] >= limit are full (local: this
+  // session's exchanges in flight). Among the up endpoints not spent: the one with the fewest
+  // failed attempts, then the fewest exchanges in flight in all sessions, then in turn. When no
+  // endpoint that is not spent is up, the down one whose back-off ends first. -1: every
+  // candidate is full (wait). Does not count the exchange in; call Begin.
+  int Choose(const std::vector<uint32_t>& attempts, uint32_t max_retries,
+             const std::vector<uint32_t>& local, uint32_t limit);
+  void Begin(size_t i);
+  // ok: a 2xx answer (counted as served).
+  void End(size_t i, bool ok);
+
+  // Marks i down (doubling its back-off when it already was). Returns true when it was up
+  // (the caller drains it); with several base URLs, logs the transition with `why` when `warn`.
+  bool MarkDown(size_t i, const std::string& why, bool warn = true);
+  void MarkUp(size_t i);
+  // True when an endpoint other than `except` is up and not spent per `attempts`.
+  bool OtherUp(size_t except, const std::vector<uint32_t>& attempts, uint32_t max_retries);
+
+  // Probing: a down endpoint whose back-off has passed and that no session probes now, claimed
+  // for the caller (-1: none). EndProbe with healthy=true brings it up; false keeps it down with
+  // a doubled back-off; AbandonProbe only releases the claim.
+  int ClaimProbe();
+  void EndProbe(size_t i, bool healthy, const std::string& why);
+  void AbandonProbe(size_t i);
+  // The model id a probe's GET /models must name (set once the model is known; empty = any).
+  void SetModelId(std::string id);
+  std::string model_id();
+
+  // 2xx exchanges per endpoint and failed ones, since construction (for logs and tests).
+  std::vector<uint64_t> Served();
+  std::vector<uint64_t> Failed();
 
  private:
+  void MarkDownLocked(size_t i);
   std::vector<std::string> urls_;
   uint32_t down_ms_;
   std::mutex mu_;
   size_t next_ = 0;
+  std::string model_id_;
+  std::vector<bool> down_;
   std::vector<Clock::time_point> down_until_;
   std::vector<uint32_t> failures_;
+  std::vector<bool> probing_;
+  std::vector<uint32_t> outstanding_;
+  std::vector<uint64_t> served_;
+  std::vector<uint64_t> failed_;
 };
 
 // One logical request made of one or more HTTP exchanges.
@@ -107,9 +160,9 @@ class HttpSession {
   HttpSession(const HttpSession&) = delete;
   HttpSession& operator=(const HttpSession&) = delete;
 
-  // Runs every job to its end with at most `concurrency` exchanges in flight; returns when all
-  // have ended. Callbacks run on the calling thread. Never throws past a job: a job whose
-  // callback throws is ended with OnError(MN_ERR_INTERNAL) when possible.
+  // Runs every job to its end with at most `concurrency` exchanges in flight per endpoint;
+  // returns when all have ended. Callbacks run on the calling thread. Never throws past a job: a
+  // job whose callback throws is ended with OnError(MN_ERR_INTERNAL) when possible.
   void Run(const std::vector<HttpJob*>& jobs, uint32_t concurrency);
 
   // Retries made since construction (for logs and tests).
@@ -121,6 +174,7 @@ class HttpSession {
   Endpoints* endpoints_;
   void* multi_ = nullptr;     // CURLM*
   std::vector<Slot*> slots_;  // reused easy handles, one per concurrent exchange
+  Slot* probe_ = nullptr;     // the easy handle of this session's health probes
   std::mt19937_64 rng_;
   uint64_t retries_ = 0;
 };

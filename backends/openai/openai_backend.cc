@@ -1,13 +1,15 @@
 // "openai": an OpenAI-compatible HTTP server as a backend (llama-server, vLLM, TGI, SGLang).
 //
-// mn_model_params.path is the base URL, or several separated by commas (spread round-robin),
-// e.g. "http://127.0.0.1:8080/v1"; extra_json holds the options of options.h. The pieces:
+// mn_model_params.path is the base URL, or several separated by commas (inference endpoints
+// serving the same model: each request goes to the up one with the fewest in flight, and a
+// failing one drains to the others; http.h), e.g. "http://127.0.0.1:8080/v1"; extra_json holds
+// the options of options.h. The pieces:
 // http.h (libcurl transport, retries), server_model.h (discovery, tokenizer, fingerprint),
 // jobs.h (requests as HTTP exchanges). backend_init takes no config.
 //
 // An instance owns one HttpSession: execute sends the batch's requests with up to
-// "concurrency" in flight over reused connections and completes each one exactly once, on the
-// calling thread. Instances of one model share its base URLs' health, so a URL one instance
+// "concurrency" in flight per base URL over reused connections and completes each one exactly once,
+// on the calling thread. Instances of one model share its base URLs' health, so a URL one instance
 // found down is skipped by the others too.
 #include <memory>
 #include <string>

@@ -96,6 +96,10 @@ std::vector<std::string> ParseBaseUrls(const std::string& path) {
       if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
         throw Error(MN_ERR_INVALID_ARGUMENT,
                     "base URL '" + url + "' must start with http:// or https://");
+      for (const auto& seen : out)
+        if (seen == url)
+          throw Error(MN_ERR_INVALID_ARGUMENT,
+                      "base URL '" + url + "' is given twice; list each server once");
       out.push_back(url);
     }
     start = comma + 1;

@@ -12,14 +12,15 @@
 namespace mnemo::openai {
 
 // extra_json fields, every one optional:
-//   {"concurrency": 4,          requests in flight per instance (one connection each)
+//   {"concurrency": 4,          requests in flight per instance and base URL (one
+//                               connection each)
 //    "timeout_s": 600,          whole-exchange timeout of one HTTP request
 //    "connect_timeout_s": 10,
 //    "retries": 5,              retries of one exchange after the first attempt (the budget)
 //    "backoff_ms": 250,         first back-off; doubles per retry, with jitter
 //    "max_backoff_ms": 30000,   cap of one back-off (and of an honoured Retry-After)
-//    "down_ms": 1000,           how long a base URL that refused a connection stays out
-//                               (doubles while it keeps failing, up to 60 s)
+//    "down_ms": 1000,           how long a failing base URL stays out before it is probed
+//                               again (doubles while it keeps failing, up to 60 s)
 //    "api_key_env": "NAME",     environment variable holding the API key (Bearer token); the
 //                               key itself is never logged, stored, or put in the fingerprint
 //    "model": "name",           "model" field sent with requests (default: the server's id)
@@ -47,7 +48,8 @@ struct Options {
 Options ParseOptions(const char* extra_json);
 
 // "http://a:1/v1,http://b:2/v1" -> two URLs without trailing '/'. Each must start with
-// http:// or https://. Throws mnemo::Error(MN_ERR_INVALID_ARGUMENT) naming the bad one.
+// http:// or https://, and none may be given twice. Throws mnemo::Error(MN_ERR_INVALID_ARGUMENT)
+// naming the bad one.
 std::vector<std::string> ParseBaseUrls(const std::string& path);
 
 // The server root of a base URL: "http://h:1/v1" -> "http://h:1" (llama-server's /tokenize,

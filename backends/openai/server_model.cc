@@ -74,14 +74,45 @@ std::shared_ptr<ServerModel> ServerModel::Open(const mn_model_params& params) {
   return m;
 }
 
-ServerModel::~ServerModel() = default;
+ServerModel::~ServerModel() {
+  if (!endpoints_ || endpoints_->size() < 2) return;
+  std::vector<uint64_t> served = endpoints_->Served(), failed = endpoints_->Failed();
+  std::string line = "openai: exchanges per base URL:";
+  for (size_t i = 0; i < endpoints_->size(); ++i)
+    line += " " + endpoints_->url(i) + " " + std::to_string(served[i]) + " answered, " +
+            std::to_string(failed[i]) + " failed" + (i + 1 < endpoints_->size() ? ";" : "");
+  log(MN_LOG_INFO, line);
+}
+
+namespace {
+
+// What one base URL says about its model (GET /models, llama-server's GET /props). Endpoints
+// of one model must agree on all of it, so that results and the fingerprint do not depend on
+// which endpoint answers or on the order of the URLs.
+struct Served {
+  std::string id;
+  std::string revision;  // "root=...,n_params=...": what identifies the weights besides the id
+  std::string build;     // llama-server's build_info, or ""
+  json meta;
+  std::string bos_text, eos_text;
+  std::string Describe() const {
+    return "'" + id + "'" + (revision.empty() ? "" : " (" + revision + ")") +
+           (build.empty() ? "" : " build " + build);
+  }
+  bool operator==(const Served& o) const {
+    return id == o.id && revision == o.revision && build == o.build;
+  }
+};
+
+}  // namespace
 
 void ServerModel::Discover() {
-  // 1. Every base URL names its model; they must agree. One that does not answer is kept (it is
-  //    taken out at run time and tried again later) as long as one answers.
-  std::string id, revision, answered;
-  json meta;
+  // 1. Every base URL names its model; they must agree (id, weights metadata, server build).
+  //    One that does not answer is kept (it is probed and brought in at run time, and must then
+  //    name the same model) as long as one answers.
   std::vector<std::string> unreachable;
+  Served first;
+  std::string answered;
   for (size_t i = 0; i < endpoints_->size(); ++i) {
     const std::string& url = endpoints_->url(i);
     JsonJob job("/models", "", false);
@@ -90,7 +121,7 @@ void ServerModel::Discover() {
       if (job.status == MN_ERR_UNAVAILABLE || job.status == MN_ERR_DEADLINE_EXCEEDED ||
           job.status == MN_ERR_RESOURCE_EXHAUSTED) {
         unreachable.push_back(job.error);
-        endpoints_->MarkDown(i);
+        endpoints_->MarkDown(i, job.error, /*warn=*/false);  // reported below
         continue;
       }
       throw Error(job.status, job.error);
@@ -101,27 +132,59 @@ void ServerModel::Discover() {
             : nullptr;
     if (data == nullptr || !data->is_object() || Str(*data, "id").empty())
       throw Error(MN_ERR_INVALID_ARGUMENT, "GET " + url + "/models: no model id in the answer");
-    std::string this_id = Str(*data, "id");
-    if (id.empty()) {
-      id = this_id;
+    Served here;
+    here.id = Str(*data, "id");
+    for (const char* k : {"root", "revision", "owned_by"}) {
+      std::string v = Str(*data, k);
+      if (!v.empty() && v != here.id)
+        here.revision += std::string(here.revision.empty() ? "" : ",") + k + "=" + v;
+    }
+    if (data->contains("meta") && (*data)["meta"].is_object()) {
+      here.meta = (*data)["meta"];
+      for (const char* k : {"n_params", "size", "ftype"})
+        if (here.meta.contains(k))
+          here.revision +=
+              std::string(here.revision.empty() ? "" : ",") + k + "=" + Str(here.meta, k);
+    }
+    // llama-server's /props (optional): build and special tokens.
+    JsonJob props_job("/props", "", true);
+    HttpConfig once = options_.http;
+    once.retries = 0;
+    json props = CallOne(once, url, &props_job);
+    if (!props_job.failed && props.is_object()) {
+      here.build = Str(props, "build_info");
+      here.bos_text = Str(props, "bos_token");
+      here.eos_text = Str(props, "eos_token");
+    }
+    if (answered.empty()) {
+      first = here;
       answered = url;
-      if (data->contains("meta") && (*data)["meta"].is_object()) meta = (*data)["meta"];
-      for (const char* k : {"root", "revision", "owned_by"}) {
-        std::string v = Str(*data, k);
-        if (!v.empty() && v != id)
-          revision += std::string(revision.empty() ? "" : ",") + k + "=" + v;
-      }
-    } else if (this_id != id) {
-      throw Error(MN_ERR_INVALID_ARGUMENT, "base URLs serve different models: '" + id + "' and '" +
-                                               this_id + "' (at " + url + ")");
+    } else if (!(here == first)) {
+      throw Error(MN_ERR_INVALID_ARGUMENT,
+                  "base URLs serve different models: " + answered + " serves " + first.Describe() +
+                      ", " + url + " serves " + here.Describe() +
+                      "; every base URL must serve the same model file with the same server "
+                      "build (llama-server: the same -m path, or the same --alias)");
     }
   }
-  if (id.empty()) {
-    std::string why = unreachable.empty() ? "" : unreachable.front();
-    throw Error(MN_ERR_UNAVAILABLE, "no base URL answered GET /models: " + why, true);
+  if (answered.empty()) {
+    std::string why;
+    for (const auto& u : unreachable) why += (why.empty() ? "" : "; ") + u;
+    throw Error(MN_ERR_UNAVAILABLE,
+                std::string(endpoints_->size() > 1 ? "none of the base URLs answered"
+                                                   : "the base URL did not answer") +
+                    " GET /models: " + why,
+                true);
   }
   for (const auto& u : unreachable)
-    log(MN_LOG_WARN, "openai: a base URL is out until it answers: " + u);
+    log(MN_LOG_WARN,
+        "openai: a base URL is down at open; the others serve and it is probed "
+        "until it answers: " +
+            u);
+  const std::string& id = first.id;
+  std::string revision = first.revision;
+  const json& meta = first.meta;
+  endpoints_->SetModelId(id);
   model_name_ = options_.model.empty() ? id : options_.model;
   OwnedModelDesc& d = desc_;
   d.name = id;
@@ -132,28 +195,15 @@ void ServerModel::Discover() {
       d.n_ctx_train = meta["n_ctx_train"].get<uint32_t>();
     if (d.n_ctx == 0 && meta.contains("n_ctx") && meta["n_ctx"].is_number_integer())
       d.n_ctx = meta["n_ctx"].get<uint32_t>();
-    for (const char* k : {"n_params", "size", "ftype"})
-      if (meta.contains(k))
-        revision += std::string(revision.empty() ? "" : ",") + k + "=" + Str(meta, k);
   }
   if (d.n_ctx == 0) d.n_ctx = options_.n_ctx;
   if (d.n_ctx == 0) d.n_ctx = d.n_ctx_train != 0 ? d.n_ctx_train : 2048;
   if (d.n_ctx_train == 0) d.n_ctx_train = d.n_ctx;
 
-  // 2. llama-server's /props (optional): build and special tokens.
-  std::string bos_text, eos_text;
-  {
-    JsonJob job("/props", "", true);
-    HttpConfig once = options_.http;
-    once.retries = 0;
-    json props = CallOne(once, endpoints_->url(endpoints_->Pick()), &job);
-    if (!job.failed && props.is_object()) {
-      std::string build = Str(props, "build_info");
-      if (!build.empty()) revision = "build=" + build + (revision.empty() ? "" : "," + revision);
-      bos_text = Str(props, "bos_token");
-      eos_text = Str(props, "eos_token");
-    }
-  }
+  // 2. The build and special tokens (from /props, read above).
+  const std::string bos_text = first.bos_text, eos_text = first.eos_text;
+  if (!first.build.empty())
+    revision = "build=" + first.build + (revision.empty() ? "" : "," + revision);
 
   // 3. Tokenizer.
   const std::string& mode = options_.tokenize;

@@ -1,8 +1,11 @@
 // A model served over an OpenAI-compatible API: what the server reports about it, its
 // tokenizer, and blocking calls for model-level work.
 //
-// Opening (ServerModel::Open) asks every base URL for GET /models and checks they serve the
-// same model id; reads llama-server's GET /props when present (build, BOS/EOS); picks the
+// Opening (ServerModel::Open) asks every base URL for GET /models and llama-server's GET /props
+// and checks they serve the same model (id, weights metadata, server build), so results and the
+// fingerprint are the same whichever endpoint answers and whatever the order of the URLs; a
+// URL that does not answer is reported (a warning) and left to be probed, and opening fails
+// only when none answers. It reads the build and BOS/EOS from /props when present; picks the
 // tokenizer (the server's POST /tokenize + /detokenize, else a local SentencePiece model, else
 // none); and, unless scoring is "off", probes POST /completions with echo + logprobs to learn
 // whether the server returns prompt log-probabilities (vLLM does, llama-server does not). When
@@ -43,6 +46,7 @@ class ServerModel {
   // Throws mnemo::Error: MN_ERR_INVALID_ARGUMENT (bad URL/options, unset api_key_env, servers
   // disagree), MN_ERR_UNAVAILABLE (no base URL answers), MN_ERR_NOT_FOUND (no /models).
   static std::shared_ptr<ServerModel> Open(const mn_model_params& params);
+  // With several base URLs, logs (info) the exchanges each one answered and failed.
   ~ServerModel();
   ServerModel(const ServerModel&) = delete;
   ServerModel& operator=(const ServerModel&) = delete;

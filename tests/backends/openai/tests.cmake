@@ -21,6 +21,13 @@ mn_add_test(openai_fault_test
   LABELS openai TIMEOUT 180)
 add_dependencies(openai_fault_test mnemo_backend_openai mnemo_backend_llamacpp)
 
+# Several inference endpoints: two llama-servers, one killed mid-run (issue 18, item 4).
+mn_add_test(openai_endpoints_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/openai_endpoints_test.cc
+  LINK mnemo_openai_test_support mnemo_plugins mnemo_core
+  LABELS openai TIMEOUT 120)
+add_dependencies(openai_endpoints_test mnemo_backend_openai mnemo_backend_llamacpp)
+
 mn_add_test(openai_eval_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/openai_eval_test.cc
   LINK mnemo_core nlohmann_json::nlohmann_json SQLite::SQLite3
