@@ -1,8 +1,8 @@
-// `mnemo merge SHARD.db... --db ALL.db`: combines the stores of `--shard i/N` task evals into
-// one store that holds what a single-process run of the same config holds (samples, metrics
-// recomputed from them in document order, jobs, models, cached responses; tasks/eval/
-// shard_merge.h). Every refusal (missing, duplicate, incomplete or mismatched shards) is exit
-// 2 naming the store(s), and comes before ALL.db is created or touched.
+// `mnemo merge SHARD.db... --db ALL.db`: combines the stores of a run's `--shard i/N` parts
+// into one store that holds what a single-process run of the same config holds (every job
+// kind's rows and metrics, jobs, models, cached responses; harness/jobs/shard_merge.h). Every
+// refusal (missing, duplicate, incomplete or mismatched shards) is exit 2 naming the store(s), and
+// comes before ALL.db is created or touched.
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -11,8 +11,9 @@
 
 #include "harness/app/commands.h"
 #include "harness/app/common.h"
+#include "harness/app/job_kinds.h"
 #include "harness/core/metric_format.h"
-#include "tasks/eval/shard_merge.h"
+#include "harness/jobs/shard_merge.h"
 
 namespace mnemo {
 namespace po = boost::program_options;
@@ -54,15 +55,16 @@ int RunMergeCommand(int argc, char** argv) {
     owned.push_back(std::move(s).value());
   }
   // Every refusal before the merged store exists.
-  if (Status s = CheckTaskShards(inputs, shards); !s.ok()) return ReportError(s);
+  const std::vector<JobMergeKind> kinds = JobMergeKinds();
+  if (Status s = CheckShardRuns(inputs, shards, kinds); !s.ok()) return ReportError(s);
   auto into = OpenStoreForWriting(db);
   if (!into.ok()) return ReportError(into.status());
-  auto merged = MergeTaskShards(inputs, shards, into->get());
+  auto merged = MergeShardRuns(inputs, shards, kinds, into->get());
   if (!merged.ok()) return ReportError(merged.status());
   if (!quiet) {
     auto jobs = (*into)->ListJobs(merged->run_id);
     if (!jobs.ok()) return ReportError(jobs.status());
-    std::printf("%-20s %-16s %-16s %11s %9s %6s\n", "task", "metric", "filter", "value", "stderr",
+    std::printf("%-20s %-16s %-16s %11s %9s %6s\n", "job", "metric", "filter", "value", "stderr",
                 "n");
     for (const auto& j : *jobs) {
       auto metrics = (*into)->GetMetrics(j.id);
@@ -73,8 +75,8 @@ int RunMergeCommand(int argc, char** argv) {
                     FormatStderr(m.stderr_value).c_str(), static_cast<long long>(m.n));
     }
   }
-  std::fprintf(stderr, "mnemo: merge: %u shards, %zu jobs, %zu samples into run %lld of %s\n",
-               static_cast<unsigned>(merged->shards), merged->jobs, merged->samples,
+  std::fprintf(stderr, "mnemo: merge: %u shards, %zu jobs, %zu rows into run %lld of %s\n",
+               static_cast<unsigned>(merged->shards), merged->jobs, merged->rows,
                static_cast<long long>(merged->run_id), fs::absolute(db).string().c_str());
   return kExitOk;
 }

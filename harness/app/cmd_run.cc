@@ -12,6 +12,9 @@
 // Before the run begins (and before the store is opened) every job is validated and every
 // model opened and checked (PreflightModels). The closing line flags a partial run.
 //
+// `mnemo run CONFIG --shard i/N --db PATH` (or the config's "shard"): every job runs only its
+// shard i of N (JobDriver::Shard) and marks its rows for `mnemo merge`.
+//
 // `mnemo run --list --db PATH`: the runs in a store, partial ones flagged (AssessRun).
 #include <cstdio>
 #include <filesystem>
@@ -46,6 +49,7 @@ struct RunConfig {
   uint32_t threads = 0;
   std::vector<ModelEntry> models;
   std::vector<std::unique_ptr<JobDriver>> jobs;
+  std::optional<ShardSpec> shard;  // the config's "shard" (every job)
   nlohmann::json raw;
 };
 
@@ -70,11 +74,18 @@ Result<RunConfig> LoadConfig(const std::string& path) {
   auto resolve = [&](const std::string& p) {
     return fs::path(p).is_relative() ? (fs::path(base) / p).lexically_normal().string() : p;
   };
-  MNEMO_RETURN_IF_ERROR(CheckConfigKeys(j, {"name", "threads", "models", "jobs"}, path, ""));
+  MNEMO_RETURN_IF_ERROR(
+      CheckConfigKeys(j, {"name", "threads", "models", "jobs", "shard"}, path, ""));
   c.name = j.value("name", fs::path(path).stem().string());
   if (j.contains("threads")) {
     if (!j["threads"].is_number_unsigned()) return err("threads", "must be a non-negative integer");
     c.threads = j["threads"].get<uint32_t>();
+  }
+  if (j.contains("shard")) {
+    auto shard = j["shard"].is_string() ? ParseShardSpec(j["shard"].get<std::string>())
+                                        : Result<ShardSpec>(Status::InvalidArgument(""));
+    if (!shard.ok()) return err("shard", "must be \"i/N\" with 0 <= i < N, e.g. \"0/4\"");
+    c.shard = *shard;
   }
   if (!j.contains("models") || !j["models"].is_array() || j["models"].empty())
     return err("models", "must be a non-empty list");
@@ -145,7 +156,7 @@ int ListRuns(const std::string& db) {
 }  // namespace
 
 int RunRunCommand(int argc, char** argv) {
-  std::string config_path, db;
+  std::string config_path, db, shard_arg;
   bool quiet = false, list = false;
   size_t token_cache_mb = memorization::CorpusTokenCache::kDefaultBudgetBytes >> 20;
   ModelOptions mopt;
@@ -158,6 +169,10 @@ int RunRunCommand(int argc, char** argv) {
       "failed, or with unfinished jobs) instead of running a config")(
       "quiet,q", po::bool_switch(&quiet),
       "no progress display and no warnings (errors still show)")(
+      "shard", po::value<std::string>(&shard_arg),
+      "i/N: run only shard i of N of every job (documents of tasks, byte ranges of corpora, "
+      "probes of memorisation audits) and mark the store's jobs for `mnemo merge` (overrides "
+      "the config's \"shard\")")(
       "token-cache-mb", po::value<size_t>(&token_cache_mb)->default_value(token_cache_mb),
       "memory for tokenised training corpora shared by the memorisation jobs of a model (a "
       "corpus that does not fit is re-read and re-tokenised by each pass; 0 = none)");
@@ -181,6 +196,19 @@ int RunRunCommand(int argc, char** argv) {
   auto cfg = LoadConfig(config_path);
   if (!cfg.ok()) return ReportError(WithConfigLine(cfg.status(), config_path));
   if (mopt.threads == 0) mopt.threads = cfg->threads;
+  if (vm.count("shard")) {
+    auto parsed = ParseShardSpec(shard_arg);
+    if (!parsed.ok())
+      return ReportError(Status::InvalidArgument("--shard: " + parsed.status().message()));
+    cfg->shard = *parsed;
+  }
+  if (cfg->shard) {
+    for (size_t i = 0; i < cfg->jobs.size(); ++i)
+      if (Status s = cfg->jobs[i]->Shard(*cfg->shard); !s.ok())
+        return ReportError(Status(
+            s.code(), config_path + ": field 'jobs[" + std::to_string(i) + "]': " + s.message()));
+    cfg->raw["shard"] = cfg->shard->ToString();
+  }
 
   RunResources resources;
   resources.Put(std::make_shared<memorization::CorpusTokenCache>(token_cache_mb << 20));
@@ -189,6 +217,7 @@ int RunRunCommand(int argc, char** argv) {
   ctx.quiet = quiet;
   ctx.model_options = mopt;
   ctx.resources = &resources;
+  if (cfg->shard) ctx.shard = *cfg->shard;
   std::vector<RunModel> models;
   for (size_t i = 0; i < cfg->models.size(); ++i) {
     const ModelEntry& me = cfg->models[i];
@@ -245,6 +274,11 @@ int RunRunCommand(int argc, char** argv) {
               cfg->name.c_str(), final_status.c_str(), partial.c_str());
   PrintRunSummary(outcome);
   std::printf("run store: %s\n", fs::absolute(db).string().c_str());
+  if (cfg->shard && failure.ok())
+    std::printf(
+        "shard %s: these are this shard's results only; `mnemo merge` combines the %u "
+        "shard stores\n",
+        cfg->shard->ToString().c_str(), static_cast<unsigned>(cfg->shard->count));
   if (interrupted) return kExitInterrupted;
   if (!failure.ok()) return ReportError(failure);
   return kExitOk;

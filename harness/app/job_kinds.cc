@@ -3,6 +3,8 @@
 #include "audits/decontam/job.h"
 #include "audits/memorization/job.h"
 #include "audits/pii/job.h"
+#include "audits/pii/shard_merge.h"
+#include "tasks/eval/shard_merge.h"
 #include "tasks/eval/tasks_job.h"
 
 namespace mnemo {
@@ -16,6 +18,10 @@ const JobKind* JobKinds(int* n) {
   };
   *n = static_cast<int>(sizeof kKinds / sizeof kKinds[0]);
   return kKinds;
+}
+
+std::vector<JobMergeKind> JobMergeKinds() {
+  return {TaskMergeKind(), pii::PiiMergeKind()};
 }
 
 }  // namespace mnemo

@@ -1,12 +1,6 @@
-// `mnemo merge` for task evals: combines the stores of `--shard i/N` runs of one config into a
-// store that holds what a single-process run of that config holds (docs/eval-and-tasks.md,
-// "Shards and merge"). Each shard store's newest run with shard jobs (job_shards rows) is the
-// shard; every one of its jobs must be a task and carry a completion marker. The merged run
-// has the shards' run name and config (without "shard"), the same models and jobs in the same
-// order, every shard's samples, and metrics recomputed from the merged samples in document
-// order, bit for bit the single-process values (the bootstrap stderrs included: the same
-// values in the same order give the same seeded replicates). The shards' cached responses are
-// copied too, so a rerun of the config on the merged store recomputes nothing.
+// Task evals' part in `mnemo merge` (harness/jobs/shard_merge.h; docs/eval-and-tasks.md,
+// "Shards and merge"): each task job of a shard run holds its shard's documents; the merged job
+// holds every shard's samples and metrics recomputed from them.
 //
 // Ownership: borrows the stores. Thread-safety: one thread, like the stores.
 #ifndef MNEMO_TASKS_EVAL_SHARD_MERGE_H_
@@ -19,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/core/status.h"
+#include "harness/jobs/shard_merge.h"
 #include "harness/store/run_store.h"
 #include "tasks/eval/evaluator.h"
 
@@ -32,29 +27,13 @@ Result<std::vector<EvalMetric>> MetricsFromSamples(const nlohmann::json& plan,
                                                    const std::vector<nlohmann::json>& samples,
                                                    const std::string& where);
 
-// The run config a shard ran with, without its shard: the top-level "shard" and the "shard"
-// of every element of "jobs" removed (what a single-process run of the config records).
-nlohmann::json WithoutShard(nlohmann::json config);
-
-struct MergeSummary {
-  int64_t run_id = 0;   // the merged run in `into`
-  uint32_t shards = 0;  // N
-  size_t jobs = 0;      // jobs merged
-  size_t samples = 0;   // sample rows written
-};
-
-// The checks MergeTaskShards makes before it writes, alone (so a caller can refuse before it
-// creates the merged store).
-Status CheckTaskShards(const std::vector<std::string>& paths, const std::vector<RunStore*>& shards);
-
-// Merges the shard stores `shards` (opened for reading; `paths[i]` names shards[i] in errors)
-// into a new run of `into`. Refuses, with InvalidArgument naming the store(s), before writing
-// anything: a store with no shard run, a job that is not a task shard, a job without a
-// completion marker (incomplete), shards of different N, config or run, model fingerprints
-// or job sets (mismatched), the same index twice (duplicate), indices that do not cover
-// 0..N-1 (missing). Cost grows with the shards' rows (samples, cache), not with their inputs.
-Result<MergeSummary> MergeTaskShards(const std::vector<std::string>& paths,
-                                     const std::vector<RunStore*>& shards, RunStore* into);
+// The task kind's part in a merge (harness/jobs/shard_merge.h): every shard's samples in
+// document order, then each document's filters in the plan's order, and metrics recomputed from
+// them (MetricsFromSamples), bit for bit the single-process values (the bootstrap stderrs
+// included: the same values in the same order give the same seeded replicates). A task a shard
+// never began leaves its run unfinished, which the run-level merge refuses.
+Status MergeTaskShardJob(const JobMergeInput& in, JobMergeOutput* out);
+JobMergeKind TaskMergeKind();
 
 }  // namespace mnemo
 
