@@ -7,6 +7,10 @@
 // says what was scanned ("file:<path>" or "mem_probes"); quote is the finding as the job's quote
 // mode wrote it (redacted unless the user asked otherwise); model (version 2) is the run's name
 // of the model whose memorised output held the finding ("" for files and version-1 stores).
+// Version 3: probe_job is the memorisation job whose probe held the finding (memorised outputs;
+// 0 for files and older stores); piece is -1 except in a shard store (docs/slurm.md), where a
+// finding whose doc is a line number counted in a piece that does not start its file names that
+// piece (its index in the job's job_shards plan "pieces"), so a merge can make it a file line.
 //
 // Thread-safety: the store's rule.
 #ifndef MNEMO_AUDITS_PII_FINDINGS_TABLE_H_
@@ -35,10 +39,15 @@ struct FindingRow {
   std::string validator;
   std::string quote;
   std::string model;
+  int64_t probe_job = 0;
+  int64_t piece = -1;
 };
 
 // The findings of one job in the order written; empty when the store has no pii_findings.
 Result<std::vector<FindingRow>> ListFindings(const RunStore& store, int64_t job_id);
+// Appends `rows` to job `job_id` in order (their job_id fields are ignored); creates the table
+// in a store that has none. Joins the caller's open transaction (RunStore::Begin), if any.
+Status PutFindings(RunStore* store, int64_t job_id, const std::vector<FindingRow>& rows);
 // Whether the store holds any finding.
 Result<bool> AnyFindings(const RunStore& store);
 

@@ -4,8 +4,57 @@
 #include <fstream>
 
 #include "audits/pii/catalogue.h"
+#include "datasets/io/corpus_pieces.h"
+#include "harness/core/hash.h"
 
 namespace mnemo::pii {
+namespace {
+
+// What makes a PII job's findings what they are, whatever the shard: its jobs row's config,
+// the allow list's values (the row holds only their count), and the identity of the files it
+// reads (inputs and entities file). Equal for every shard of the same job.
+Result<std::string> PiiConfigFingerprint(const PiiConfig& c, const nlohmann::json& job_config,
+                                         const std::vector<std::string>& files) {
+  Hasher h;
+  h.Field("pii");
+  h.Field(job_config.dump());
+  h.Field(static_cast<uint64_t>(c.allow_list.size()));
+  for (const auto& v : c.allow_list) h.Field(v);
+  if (!files.empty()) {
+    auto id = InputIdentity(files);
+    if (!id.ok()) return id.status();
+    h.Field(id->dump());
+  }
+  if (!c.entities_file.empty()) {
+    auto id = InputIdentity({c.entities_file});
+    if (!id.ok()) return id.status();
+    h.Field(id->dump());
+  }
+  return h.HexDigest();
+}
+
+// The job_shards plan: the shard's pieces (with each one's line count once read) and, at the
+// end, the documents scanned.
+nlohmann::json ShardPlan(const PiiConfig& c, const std::vector<CorpusPiece>& pieces,
+                         const ScanTotals* totals) {
+  nlohmann::json plan = nlohmann::json::object();
+  if (c.memorized) {
+    plan["memorized"] = true;
+  } else {
+    nlohmann::json list = nlohmann::json::array();
+    for (size_t i = 0; i < pieces.size(); ++i) {
+      nlohmann::json p = pieces[i].ToJson();
+      if (totals != nullptr)
+        p["lines"] = i < totals->piece_lines.size() ? totals->piece_lines[i] : 0;
+      list.push_back(std::move(p));
+    }
+    plan["pieces"] = std::move(list);
+  }
+  if (totals != nullptr) plan["docs"] = totals->docs;
+  return plan;
+}
+
+}  // namespace
 
 Result<std::vector<std::string>> SplitPiiList(const std::string& s) {
   std::vector<std::string> out;
@@ -62,6 +111,13 @@ Status RunPii(const PiiConfig& c, RunStore* store, int64_t run_id, PiiOutcome* o
     return Status::InvalidArgument("no input: give files to scan or --memorized");
   if (c.memorized && !c.redact.empty())
     return Status::InvalidArgument("--redact writes a copy of input files; not with --memorized");
+  if (c.shard && store == nullptr)
+    return Status::InvalidArgument("a PII scan run as shard " + c.shard->ToString() +
+                                   " records its part in a run store: give --db PATH");
+  if (c.shard && (!c.output.empty() || !c.redact.empty()))
+    return Status::InvalidArgument("a PII scan run as shard " + c.shard->ToString() +
+                                   " cannot write NDJSON or a redacted copy (every shard would "
+                                   "write the same file); merge the shard stores instead");
   auto scanner = BuildScanner(c);
   if (!scanner.ok()) return scanner.status();
   auto quote = ParseQuoteMode(c.quote);
@@ -73,6 +129,18 @@ Status RunPii(const PiiConfig& c, RunStore* store, int64_t run_id, PiiOutcome* o
     auto f = ExpandInputs(c.paths);
     if (!f.ok()) return f.status();
     files = std::move(f).value();
+  }
+  std::vector<CorpusPiece> pieces;  // shard runs of files: this shard's part
+  std::string fingerprint;
+  if (c.shard) {
+    if (!c.memorized) {
+      auto p = PlanCorpusPieces(files, c.shard->index, c.shard->count);
+      if (!p.ok()) return p.status();
+      pieces = std::move(p).value();
+    }
+    auto fp = PiiConfigFingerprint(c, c.ToJson(), files);
+    if (!fp.ok()) return fp.status();
+    fingerprint = std::move(fp).value();
   }
 
   SinkList sinks;
@@ -111,6 +179,15 @@ Status RunPii(const PiiConfig& c, RunStore* store, int64_t run_id, PiiOutcome* o
         if (j.kind == job.kind && j.name == job.name) replaced.push_back(j.id);
     }
     MNEMO_RETURN_IF_ERROR(store->BeginJob(&job));
+    if (c.shard) {
+      JobShardRecord shard;
+      shard.job_id = job.id;
+      shard.index = c.shard->index;
+      shard.count = c.shard->count;
+      shard.config_fingerprint = fingerprint;
+      shard.plan = ShardPlan(c, pieces, nullptr);
+      MNEMO_RETURN_IF_ERROR(store->BeginJobShard(shard));
+    }
     auto w = SqliteFindingsWriter::Open(store, job.id, scanner->get(), *quote);
     if (!w.ok()) return w.status();
     sql = std::move(w).value();
@@ -129,6 +206,8 @@ Status RunPii(const PiiConfig& c, RunStore* store, int64_t run_id, PiiOutcome* o
     in.format = c.format;
     in.threads = c.threads;
     in.keep_records = redactor != nullptr;
+    in.use_pieces = c.shard.has_value();
+    in.pieces = pieces;
     out->threads = c.threads > 0 ? c.threads : static_cast<int>(DefaultThreads());
     s = ScanFiles(**scanner, in, &sinks, &out->totals);
   }
@@ -160,9 +239,19 @@ Status RunPii(const PiiConfig& c, RunStore* store, int64_t run_id, PiiOutcome* o
         {"findings", "all", static_cast<double>(out->findings), std::nullopt, n, false});
     metrics.push_back({"docs_with_findings", "all", static_cast<double>(out->docs_with_findings),
                        std::nullopt, n, false});
-    Status ms = store->PutMetrics(job.id, metrics);
-    if (s.ok()) s = ms;
-    (void)store->FinishJob(job.id, s.ok() ? "finished" : "failed", out->totals.docs, 0);
+    // One transaction: a shard's completion marker exists exactly when its metrics (the job's
+    // last rows, after every finding) do.
+    Status ws = store->Begin();
+    if (ws.ok()) ws = store->PutMetrics(job.id, metrics);
+    if (ws.ok()) ws = store->FinishJob(job.id, s.ok() ? "finished" : "failed", out->totals.docs, 0);
+    if (ws.ok() && s.ok() && c.shard)
+      ws = store->CompleteJobShard(job.id, ShardPlan(c, pieces, &out->totals));
+    if (ws.ok()) ws = store->Commit();
+    if (!ws.ok()) {
+      (void)store->Rollback();
+      (void)store->FinishJob(job.id, "failed", out->totals.docs, 0);
+      if (s.ok()) s = ws;
+    }
     out->job_id = job.id;
     if (s.ok())
       for (int64_t id : replaced) s = store->DeleteJob(id);
@@ -202,8 +291,26 @@ void PrintSummary(const PiiOutcome& o, const std::string& where) {
                  static_cast<long long>(t.stats.set_fallbacks));
 }
 
+nlohmann::json PiiJob::Plan() const {
+  nlohmann::json j = config_.ToJson();
+  if (config_.shard) j["shard"] = config_.shard->ToString();
+  return j;
+}
+
+Status PiiJob::Shard(const ShardSpec& shard) {
+  if (shard.count == 0 || shard.index >= shard.count)
+    return Status::InvalidArgument("shard " + shard.ToString() + " is not i/N with 0 <= i < N");
+  if (!config_.output.empty())
+    return Status::InvalidArgument("pii job writes NDJSON to '" + config_.output +
+                                   "': a shard run cannot (every shard would write the same "
+                                   "file); drop \"output\" and merge the shard stores");
+  config_.shard = shard;
+  return Status::Ok();
+}
+
 Status PiiJob::RunOnce(const RunContext& ctx, JobOutcome* out) {
   outcome_ = PiiOutcome();
+  if (!ctx.shard.whole() && !config_.shard) MNEMO_RETURN_IF_ERROR(Shard(ctx.shard));
   Status s = RunPii(config_, ctx.store, ctx.store ? ctx.run_id : 0, &outcome_);
   if (!ctx.quiet && s.ok())
     PrintSummary(outcome_, !label_.empty()     ? label_
@@ -228,7 +335,7 @@ Result<std::unique_ptr<JobDriver>> ParsePiiJob(const nlohmann::json& job,
   MNEMO_RETURN_IF_ERROR(ctx.CheckKeys(
       job,
       {"kind", "memorized", "paths", "field", "id_field", "format", "entities", "entities_file",
-       "min_likelihood", "context", "allow_list", "quote", "output", "threads"},
+       "min_likelihood", "context", "allow_list", "quote", "output", "threads", "shard"},
       "pii"));
   PiiConfig c;
   auto str = [&](const char* key, std::string* out) -> Status {
@@ -271,6 +378,14 @@ Result<std::unique_ptr<JobDriver>> ParsePiiJob(const nlohmann::json& job,
   MNEMO_RETURN_IF_ERROR(str("quote", &c.quote));
   MNEMO_RETURN_IF_ERROR(str("output", &c.output));
   if (!c.output.empty() && c.output != "-") c.output = ctx.resolve(c.output);
+  if (job.contains("shard")) {
+    auto shard = job["shard"].is_string() ? ParseShardSpec(job["shard"].get<std::string>())
+                                          : Result<ShardSpec>(Status::InvalidArgument(""));
+    if (!shard.ok()) return ctx.Error("shard", "must be \"i/N\" with 0 <= i < N, e.g. \"0/4\"");
+    if (!c.output.empty())
+      return ctx.Error("shard", "cannot be set with \"output\" (every shard would write it)");
+    c.shard = *shard;
+  }
   if (c.memorized == !c.paths.empty())
     return ctx.Error("", "needs either \"memorized\": true or \"paths\"");
   // The files it will scan, checked now: a missing one fails before the run's first job.

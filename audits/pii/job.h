@@ -4,11 +4,18 @@
 //   {"kind": "pii", "paths": ["corpus.jsonl"], ...}        (files)
 // With a store the job records a jobs row (kind "pii", no model), its findings and per-entity
 // counts in metrics; without one (a CLI scan to NDJSON) it writes its outputs only.
+//
+// As shard i/N (Shard, or "shard": "i/N" in the config) a file scan reads only shard i's
+// pieces of the files (datasets/io/corpus_pieces.h) and a scan of memorised outputs scans the
+// run's own probes (in a shard run already its shard's slice); either records a job_shards row
+// whose plan lists the pieces with their line counts, completed in the same transaction as the
+// job's metrics, its last rows. audits/pii/shard_merge.h merges the shards.
 #ifndef MNEMO_AUDITS_PII_JOB_H_
 #define MNEMO_AUDITS_PII_JOB_H_
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +44,7 @@ struct PiiConfig {
   std::string redact;
   std::string redact_mode = "mask";
   std::string quote = "redacted";
+  std::optional<ShardSpec> shard;  // not part of ToJson: every shard's job row is the same
 
   nlohmann::json ToJson() const {
     nlohmann::json j = {{"memorized", memorized},
@@ -81,8 +89,10 @@ class PiiJob : public JobDriver {
   explicit PiiJob(PiiConfig config) : config_(std::move(config)) {}
   const char* kind() const override { return "pii"; }
   bool needs_model() const override { return false; }
-  nlohmann::json Plan() const override { return config_.ToJson(); }
+  nlohmann::json Plan() const override;
   Status RunOnce(const RunContext& ctx, JobOutcome* out) override;
+  // Refuses a shard of a job that writes files (NDJSON output), which N shards would clobber.
+  Status Shard(const ShardSpec& shard) override;
   void Summarise(const std::string& model_name, JobOutcome* out) const override;
 
   const PiiConfig& config() const { return config_; }

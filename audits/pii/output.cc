@@ -260,7 +260,8 @@ Result<std::unique_ptr<SqliteFindingsWriter>> SqliteFindingsWriter::Open(RunStor
   w->quote_ = quote;
   const char* sql =
       "INSERT INTO pii_findings (job_id, origin, doc, entity, start, \"end\", cp_start, cp_end, "
-      "score, likelihood, validator, quote, model) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
+      "score, likelihood, validator, quote, model, probe_job, piece) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
   if (sqlite3_prepare_v2(db, sql, -1, &w->insert_, nullptr) != SQLITE_OK)
     return Status::IoError(std::string("preparing pii_findings insert: ") + sqlite3_errmsg(db));
   return w;
@@ -287,6 +288,8 @@ Status SqliteFindingsWriter::OnDoc(const ScannedDoc& doc) {
     MNEMO_RETURN_IF_ERROR(Exec("BEGIN"));
     in_txn_ = true;
   }
+  // A line number counted in a piece names its piece, for the merge (findings_table.h).
+  const int64_t piece = doc.piece_line && doc.doc_is_line ? doc.piece : -1;
   for (const Finding& f : *doc.findings) {
     const EntityDef& e = scanner_->entities()[f.entity];
     std::string quote = QuoteOf(doc.text.substr(f.start, f.end - f.start), quote_);
@@ -309,6 +312,8 @@ Status SqliteFindingsWriter::OnDoc(const ScannedDoc& doc) {
     sqlite3_bind_text(insert_, 12, quote.data(), static_cast<int>(quote.size()), SQLITE_TRANSIENT);
     sqlite3_bind_text(insert_, 13, doc.model.data(), static_cast<int>(doc.model.size()),
                       SQLITE_TRANSIENT);
+    sqlite3_bind_int64(insert_, 14, doc.probe_job);
+    sqlite3_bind_int64(insert_, 15, piece);
     if (sqlite3_step(insert_) != SQLITE_DONE)
       return Status::IoError(std::string("run store: inserting a PII finding: ") +
                              sqlite3_errmsg(db_));

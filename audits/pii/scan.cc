@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -13,6 +14,7 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include "audits/memorization/pii_hook.h"
+#include "datasets/io/block_reader.h"
 #include "datasets/io/corpus_reader.h"
 #include "datasets/io/line_reader.h"
 
@@ -26,12 +28,14 @@ struct DocResult {
   std::string text;          // JSONL: the decoded field
   bool text_is_raw = false;  // plain text: the text is the raw line
   bool has_text = false;
+  bool doc_is_line = false;  // no id: doc is the line number
   nlohmann::json record;
   std::vector<Finding> findings;
 };
 
 struct Batch {
   size_t file = 0;
+  int piece = -1;  // index into InputOptions::pieces; -1: a whole file
   std::string buf;
   std::vector<std::pair<size_t, size_t>> lines;  // offset, length in buf
   int64_t first_line = 0;
@@ -42,8 +46,18 @@ struct Batch {
   Status status;
 };
 
+// "<file>:<line>", and for a line counted in a piece that does not start its file, where the
+// piece starts (its file line is not known here).
+std::string LineWhere(const std::string& file, int64_t line, const CorpusPiece* piece) {
+  std::string out = file + ":" + std::to_string(line);
+  if (piece != nullptr && !piece->starts_file())
+    out += " (line of the piece from byte " + std::to_string(piece->begin) + ")";
+  return out;
+}
+
 void ProcessBatch(const Scanner& scanner, const InputOptions& opt, const std::string& file,
                   bool jsonl, Batch* b) {
+  const CorpusPiece* piece = b->piece >= 0 ? &opt.pieces[static_cast<size_t>(b->piece)] : nullptr;
   b->docs.resize(b->lines.size());
   for (size_t i = 0; i < b->lines.size(); ++i) {
     DocResult& d = b->docs[i];
@@ -52,6 +66,7 @@ void ProcessBatch(const Scanner& scanner, const InputOptions& opt, const std::st
     d.text.clear();
     d.text_is_raw = false;
     d.has_text = false;
+    d.doc_is_line = false;
     d.record = nlohmann::json();
     d.findings.clear();
     d.line = b->first_line + static_cast<int64_t>(i);
@@ -60,6 +75,7 @@ void ProcessBatch(const Scanner& scanner, const InputOptions& opt, const std::st
     std::string_view raw(b->buf.data() + d.raw_off, d.raw_len);
     if (!jsonl) {
       d.doc = std::to_string(d.line);
+      d.doc_is_line = true;
       d.text_is_raw = true;
       d.has_text = true;
     } else {
@@ -67,15 +83,14 @@ void ProcessBatch(const Scanner& scanner, const InputOptions& opt, const std::st
       if (blank) continue;  // blank lines are not documents
       nlohmann::json rec = nlohmann::json::parse(raw, nullptr, /*allow_exceptions=*/false);
       if (rec.is_discarded() || !rec.is_object()) {
-        b->status = Status::InvalidArgument(file + ":" + std::to_string(d.line) +
+        b->status = Status::InvalidArgument(LineWhere(file, d.line, piece) +
                                             ": not a JSON object (JSONL input)");
         return;
       }
       const nlohmann::json* t = JsonAtPath(rec, opt.field);
       if (t == nullptr || !t->is_string()) {
         ++b->missing;
-        if (b->first_missing.size() < 5)
-          b->first_missing.push_back(file + ":" + std::to_string(d.line));
+        if (b->first_missing.size() < 5) b->first_missing.push_back(LineWhere(file, d.line, piece));
       } else {
         d.text = t->get<std::string>();
         d.has_text = true;
@@ -87,6 +102,7 @@ void ProcessBatch(const Scanner& scanner, const InputOptions& opt, const std::st
         d.doc = id->dump();
       } else {
         d.doc = std::to_string(d.line);
+        d.doc_is_line = true;
       }
       if (opt.keep_records) d.record = std::move(rec);
     }
@@ -94,7 +110,7 @@ void ProcessBatch(const Scanner& scanner, const InputOptions& opt, const std::st
     std::string_view text = d.text_is_raw ? raw : std::string_view(d.text);
     Status s = scanner.Scan(text, &d.findings, &b->stats);
     if (!s.ok()) {
-      b->status = Status(s.code(), file + ":" + std::to_string(d.line) + ": " + s.message());
+      b->status = Status(s.code(), LineWhere(file, d.line, piece) + ": " + s.message());
       return;
     }
   }
@@ -132,6 +148,15 @@ Status ScanFiles(const Scanner& scanner, const InputOptions& opt, DocSink* sink,
                                    "')");
   auto files = ExpandInputs(opt.paths);
   if (!files.ok()) return files.status();
+  if (opt.use_pieces) {
+    for (const CorpusPiece& p : opt.pieces)
+      if (p.file_index >= files->size() || (*files)[p.file_index] != p.path)
+        return Status::InvalidArgument("pii: piece of '" + p.path + "' (file " +
+                                       std::to_string(p.file_index) +
+                                       ") is not a file of the scan's inputs");
+    if (totals->piece_lines.size() < opt.pieces.size())
+      totals->piece_lines.resize(opt.pieces.size(), 0);
+  }
   auto t0 = std::chrono::steady_clock::now();
   int threads = opt.threads > 0
                     ? opt.threads
@@ -152,11 +177,96 @@ Status ScanFiles(const Scanner& scanner, const InputOptions& opt, DocSink* sink,
     pool.push_back(std::move(b));
   };
 
+  // A batch from the pool (cleared) or a new one.
+  auto take_batch = [&]() {
+    std::unique_ptr<Batch> b;
+    {
+      std::lock_guard<std::mutex> lock(pool_mu);
+      if (!pool.empty()) {
+        b = std::move(pool.back());
+        pool.pop_back();
+      }
+    }
+    if (b) {
+      b->buf.clear();
+      b->lines.clear();
+      b->stats = ScanStats();
+      b->missing = 0;
+      b->first_missing.clear();
+      b->status = Status::Ok();
+    } else {
+      b = std::make_unique<Batch>();
+      b->buf.reserve(opt.batch_bytes + (size_t{64} << 10));
+    }
+    return b;
+  };
+
+  // Pieces (a shard's part): each block of whole lines is one batch, split into lines as
+  // LineReader splits them (at '\n', a '\r' before it dropped, a last line without '\n' kept).
+  size_t piece_idx = 0;
+  std::unique_ptr<BlockReader> block_reader;
+  ByteBlock block;
+  int64_t piece_line_no = 0;  // lines of the current piece read so far
+  auto read_piece = [&](tbb::flow_control& fc) -> Batch* {
+    while (true) {
+      if (!block_reader) {
+        if (piece_idx >= opt.pieces.size()) {
+          fc.stop();
+          return nullptr;
+        }
+        auto r = BlockReader::OpenPiece(opt.pieces[piece_idx], opt.batch_bytes);
+        if (!r.ok()) {
+          input_status = r.status();
+          fc.stop();
+          return nullptr;
+        }
+        block_reader = std::move(r).value();
+        piece_line_no = 0;
+      }
+      uint64_t offset = 0;
+      if (!block_reader->Next(&block, &offset)) {
+        if (!block_reader->status().ok()) {
+          input_status = block_reader->status();
+          fc.stop();
+          return nullptr;
+        }
+        block_reader.reset();
+        ++piece_idx;
+        continue;
+      }
+      std::unique_ptr<Batch> b = take_batch();
+      const CorpusPiece& piece = opt.pieces[piece_idx];
+      b->file = piece.file_index;
+      b->piece = static_cast<int>(piece_idx);
+      b->first_line = piece_line_no + 1;
+      b->buf.assign(block.data(), block.size());
+      size_t pos = 0;
+      const size_t size = b->buf.size();
+      while (pos < size) {
+        const void* nl = std::memchr(b->buf.data() + pos, '\n', size - pos);
+        const size_t end = nl != nullptr
+                               ? static_cast<size_t>(static_cast<const char*>(nl) - b->buf.data())
+                               : size;
+        size_t len = end - pos;
+        if (len > 0 && b->buf[pos + len - 1] == '\r') --len;
+        b->lines.emplace_back(pos, len);
+        pos = end + 1;
+      }
+      piece_line_no += static_cast<int64_t>(b->lines.size());
+      if (b->lines.empty()) {
+        recycle(std::move(b));
+        continue;
+      }
+      return b.release();
+    }
+  };
+
   auto read = [&](tbb::flow_control& fc) -> Batch* {
     if (stop.load()) {
       fc.stop();
       return nullptr;
     }
+    if (opt.use_pieces) return read_piece(fc);
     while (true) {
       if (!reader) {
         if (file_idx >= files->size()) {
@@ -171,26 +281,9 @@ Status ScanFiles(const Scanner& scanner, const InputOptions& opt, DocSink* sink,
         }
         reader = std::move(r).value();
       }
-      std::unique_ptr<Batch> b;
-      {
-        std::lock_guard<std::mutex> lock(pool_mu);
-        if (!pool.empty()) {
-          b = std::move(pool.back());
-          pool.pop_back();
-        }
-      }
-      if (b) {
-        b->buf.clear();
-        b->lines.clear();
-        b->stats = ScanStats();
-        b->missing = 0;
-        b->first_missing.clear();
-        b->status = Status::Ok();
-      } else {
-        b = std::make_unique<Batch>();
-        b->buf.reserve(opt.batch_bytes + (size_t{64} << 10));
-      }
+      std::unique_ptr<Batch> b = take_batch();
       b->file = file_idx;
+      b->piece = -1;
       b->first_line = reader->line_number() + 1;
       std::string_view line;
       while (b->buf.size() < opt.batch_bytes && b->lines.size() < 65536 && reader->Next(&line)) {
@@ -230,16 +323,21 @@ Status ScanFiles(const Scanner& scanner, const InputOptions& opt, DocSink* sink,
     }
     totals->stats.Add(b->stats);
     totals->lines += static_cast<int64_t>(b->lines.size());
+    if (b->piece >= 0)
+      totals->piece_lines[static_cast<size_t>(b->piece)] += static_cast<int64_t>(b->lines.size());
     totals->missing_field += b->missing;
     for (auto& m : b->first_missing)
       if (totals->first_missing.size() < 5) totals->first_missing.push_back(m);
     ScannedDoc sd;
     sd.origin = "file:" + (*files)[b->file];
+    sd.piece = b->piece;
+    sd.piece_line = b->piece >= 0 && !opt.pieces[static_cast<size_t>(b->piece)].starts_file();
     for (auto& d : b->docs) {
       totals->input_bytes += static_cast<int64_t>(d.raw_len) + 1;
       if (d.doc.empty() && !d.has_text) continue;  // blank JSONL line
       sd.doc = d.doc;
       sd.line = d.line;
+      sd.doc_is_line = d.doc_is_line;
       sd.raw = std::string_view(b->buf.data() + d.raw_off, d.raw_len);
       sd.text = d.text_is_raw ? sd.raw : std::string_view(d.text);
       sd.has_text = d.has_text;
@@ -299,6 +397,7 @@ Status ScanMemorized(const Scanner& scanner, RunStore* store, int64_t run_id, Do
     ScannedDoc sd;
     sd.origin = "mem_probes";
     sd.doc = m.probe_id;
+    sd.probe_job = m.job_id;
     auto model = model_of_job.find(m.job_id);
     if (model != model_of_job.end()) sd.model = model->second;
     sd.line = n;

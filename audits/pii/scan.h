@@ -5,6 +5,11 @@
 // by a few batches per thread plus the longest line. Also: the memorised continuations of a
 // run's memorisation audit (table mem_probes, rows with exact=1 or approx=1).
 //
+// Shard runs (docs/slurm.md) read pieces of the files instead (InputOptions::pieces,
+// datasets/io/corpus_pieces.h): in a piece that does not start its file, lines count from the
+// piece's first line, and a document without an id says so (ScannedDoc::piece_line), so a merge
+// can restore file lines from every piece's line count (ScanTotals::piece_lines).
+//
 // Thread-safety: ScanFiles and ScanMemorized call the sink from one thread at a time.
 #ifndef MNEMO_AUDITS_PII_SCAN_H_
 #define MNEMO_AUDITS_PII_SCAN_H_
@@ -17,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "audits/pii/engine.h"
+#include "datasets/io/corpus_pieces.h"
 #include "harness/core/status.h"
 #include "harness/store/run_store.h"
 
@@ -32,17 +38,26 @@ struct InputOptions {
   size_t batch_bytes = size_t{4} << 20;
   int threads = 0;            // 0: all cores
   bool keep_records = false;  // keep parsed JSONL records for the sink (redaction)
+  // true: read only `pieces` (a shard's part of the expanded `paths`, in corpus order; may be
+  // empty) instead of every file whole. Each piece's file_index and path must name the file at
+  // that place in the expansion of `paths`.
+  bool use_pieces = false;
+  std::vector<CorpusPiece> pieces;
 };
 
 // One scanned document, valid during the sink call.
 struct ScannedDoc {
-  std::string origin;  // "file:<path>" or "mem_probes"
-  std::string doc;     // id field, else the 1-based line number; probe_id for mem_probes
-  std::string model;   // mem_probes: the run's name of the model that wrote the output
-  int64_t line = 0;
-  std::string_view raw;              // the input line as read ("" for mem_probes)
-  std::string_view text;             // what was scanned
-  bool has_text = false;             // false: a JSONL line without the text field (not scanned)
+  std::string origin;        // "file:<path>" or "mem_probes"
+  std::string doc;           // id field, else the 1-based line number; probe_id for mem_probes
+  std::string model;         // mem_probes: the run's name of the model that wrote the output
+  int64_t line = 0;          // 1-based; counted from the piece's first line when piece_line
+  int piece = -1;            // index into InputOptions::pieces; -1 when files are read whole
+  bool piece_line = false;   // `line` counts from a piece that does not start its file
+  bool doc_is_line = false;  // `doc` is `line` (plain text, or JSONL without the id field)
+  int64_t probe_job = 0;     // mem_probes: the memorisation job whose probe this is
+  std::string_view raw;      // the input line as read ("" for mem_probes)
+  std::string_view text;     // what was scanned
+  bool has_text = false;     // false: a JSONL line without the text field (not scanned)
   nlohmann::json* record = nullptr;  // the parsed JSONL line when keep_records
   const std::vector<Finding>* findings = nullptr;
 };
@@ -61,6 +76,7 @@ struct ScanTotals {
   int64_t missing_field = 0;               // JSONL lines without a string text field
   std::vector<std::string> first_missing;  // "<file>:<line>", at most 5
   double seconds = 0.0;
+  std::vector<int64_t> piece_lines;  // use_pieces: lines read per piece (InputOptions::pieces)
 };
 
 Result<std::vector<std::string>> ExpandInputs(const std::vector<std::string>& patterns);

@@ -163,10 +163,10 @@ TEST_F(ReportModelTest, AuditSectionsAppearWhenTheirTablesHaveRows) {
   int64_t pii = AddJob("pii", "");
   Sql("INSERT INTO pii_findings VALUES (" + std::to_string(pii) +
       ", 'mem_probes', 'p3', 'PHONE_NUMBER', 5, 17, 5, 17, 0.9, 'LIKELY', 'valid', "
-      "'call [PHONE_NUMBER] now', 'candidate')");
+      "'call [PHONE_NUMBER] now', 'candidate', 0, -1)");
   Sql("INSERT INTO pii_findings VALUES (" + std::to_string(pii) +
       ", 'file:x.jsonl', '7', 'EMAIL_ADDRESS', 0, 10, 0, 10, 0.8, 'VERY_LIKELY', 'valid', '" +
-      std::string("<script>alert(1)</script>") + "', '')");
+      std::string("<script>alert(1)</script>") + "', '', 0, -1)");
   int64_t dc = AddJob("decontam", "");
   // The column doc_index exists in newer stores only.
   sqlite3_stmt* st = nullptr;

@@ -28,3 +28,9 @@ mn_add_test(display_redaction_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/display_redaction_test.cc
   LINK mnemo_audit_pii
   LABELS unit TIMEOUT 120)
+mn_add_test(pii_shard_merge_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/pii_shard_merge_test.cc
+  LINK mnemo_audit_pii mnemo_audit_memorization mnemo_jobs SQLite::SQLite3 PkgConfig::ZSTD ZLIB::ZLIB
+  LABELS unit TIMEOUT 300)
+target_compile_definitions(pii_shard_merge_test PRIVATE
+  MNEMO_PII_TEST_DATA="${CMAKE_CURRENT_LIST_DIR}/data")

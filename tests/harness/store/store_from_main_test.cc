@@ -100,13 +100,14 @@ TEST(StoreFromMain, ReportsReadItAndAuditsWriteIntoIt) {
   EXPECT_EQ(One(db, "PRAGMA user_version"), "6");
 
   // A PII scan into it: the store migrates, the PII scanner adopts its table as version 1 and
-  // migrates it to version 2 (the model column; '' for the rows it held).
+  // migrates it to version 3 (the model column, '' for the rows it held; the probe_job and
+  // piece columns of shard merges).
   WriteFile(dir.File("in.txt"), "write to ada.lovelace@example.org today\n");
   r = RunCommand(std::string(MNEMO_EXE) + " audit pii " + Quote(dir.File("in.txt")) + " --db " +
                  Quote(db) + " -q");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(One(db, "PRAGMA user_version"), std::to_string(RunStore::kSchemaVersion));
-  EXPECT_EQ(One(db, "SELECT version FROM schema_owners WHERE owner = 'pii'"), "2");
+  EXPECT_EQ(One(db, "SELECT version FROM schema_owners WHERE owner = 'pii'"), "3");
   EXPECT_EQ(One(db, "SELECT count(*) FROM pii_findings WHERE model <> ''"), "0");
   EXPECT_EQ(One(db, "SELECT count(*) FROM pii_findings WHERE origin LIKE 'file:%in.txt'"), "1");
 
