@@ -1,6 +1,8 @@
 // `mnemo slurm submit|status|resume`: a sharded job as a Slurm job array plus a merge job that
-// depends on it (harness/app/slurm/). For now the job is a decontamination audit, sharded by
-// corpus file (`mnemo audit decontam --shard i/N --state FILE`, then `--merge STATE...`).
+// depends on it (harness/app/slurm/). The job is a run config (every job kind: `mnemo run
+// CONFIG --shard i/N --db shards/i.db`, then `mnemo merge shards/*.db --db merged.db`) or a
+// decontamination audit given by its arguments (`mnemo audit decontam --shard i/N --state
+// FILE`, then `--merge STATE...`).
 //
 // Exit codes: submit and resume 0 when submitted; status 0 when every shard and the merge are
 // done (markers present), 75 (EX_TEMPFAIL) while Slurm still runs or will run something the
@@ -11,12 +13,14 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "harness/app/commands.h"
 #include "harness/app/common.h"
 #include "harness/app/slurm/decontam_commands.h"
+#include "harness/app/slurm/run_estimate.h"
 #include "harness/app/slurm/sbatch_script.h"
 #include "harness/app/slurm/shell_quote.h"
 #include "harness/app/slurm/slurm_tools.h"
@@ -43,6 +47,13 @@ std::string SelfExe() {
   return ec ? std::string("mnemo") : p.string();
 }
 
+// The merged store of a run config's submission.
+std::string MergedStorePath(const std::string& dir) {
+  return dir + "/merged.db";
+}
+
+// A run config's shards run `mnemo run CONFIG --shard i/N --db shards/i.db`; a decontamination
+// audit's run `mnemo audit decontam ARGS --shard i/N --state shards/i.state`.
 slurm::ShardScript ShardScriptOf(const slurm::SubmissionRecord& r, const std::string& dir,
                                  const slurm::DecontamCommands& c) {
   slurm::ShardScript s;
@@ -50,8 +61,15 @@ slurm::ShardScript ShardScriptOf(const slurm::SubmissionRecord& r, const std::st
   s.out_dir = dir;
   s.workdir = r.workdir;
   s.shards = r.shards;
-  s.command = {r.mnemo, "audit", "decontam"};
-  s.command.insert(s.command.end(), c.shard_args.begin(), c.shard_args.end());
+  if (r.kind == "run") {
+    s.command = {r.mnemo, "run",       r.spec.at(0),
+                 "-q",    "--threads", std::to_string(r.resources.cpus_per_task)};
+    s.state_flag = "--db";
+    s.state_ext = "db";
+  } else {
+    s.command = {r.mnemo, "audit", "decontam"};
+    s.command.insert(s.command.end(), c.shard_args.begin(), c.shard_args.end());
+  }
   s.resources = r.resources;
   return s;
 }
@@ -63,8 +81,14 @@ slurm::MergeScript MergeScriptOf(const slurm::SubmissionRecord& r, const std::st
   s.out_dir = dir;
   s.workdir = r.workdir;
   s.shards = r.shards;
-  s.command = {r.mnemo, "audit", "decontam"};
-  s.command.insert(s.command.end(), c.merge_args.begin(), c.merge_args.end());
+  if (r.kind == "run") {
+    s.command = {r.mnemo, "merge", "-q", "--db", MergedStorePath(dir)};
+    s.merge_flag = "";
+    s.state_ext = "db";
+  } else {
+    s.command = {r.mnemo, "audit", "decontam"};
+    s.command.insert(s.command.end(), c.merge_args.begin(), c.merge_args.end());
+  }
   s.resources = r.resources;
   s.resources.array_concurrency = 0;
   return s;
@@ -129,49 +153,81 @@ int Submit(int argc, char** argv) {
     spec.erase(spec.begin(), spec.begin() + 2);
 
   size_t shards = 0;
-  std::string out, kind;
+  std::string out, config;
   bool dry_run = false;
   slurm::SbatchResources res;
   po::options_description desc("mnemo slurm submit");
   desc.add_options()("help,h", "show this help")(
-      "kind", po::value<std::string>(&kind)->default_value("decontam"),
-      "the job: decontam (a decontamination audit, sharded by corpus file)")(
+      "config", po::value<std::string>(&config),
+      "a run config (every job kind shards: tasks by documents, corpora by bytes, memorisation "
+      "by probes); without it, the arguments after -- are a decontamination audit's")(
       "shards", po::value<size_t>(&shards), "number of shards (array tasks)")(
       "out", po::value<std::string>(&out),
       "submission folder: scripts, logs/, shards/, slurm.json (on a filesystem every node "
       "sees)")("partition", po::value<std::string>(&res.partition), "Slurm partition")(
       "cpus-per-task", po::value<size_t>(&res.cpus_per_task)->default_value(1),
       "CPUs per shard (also the shard's --threads unless the job gives one)")(
-      "mem", po::value<std::string>(&res.mem)->default_value(kDefaultMem),
-      "memory per shard (sbatch --mem)")(
-      "time", po::value<std::string>(&res.time)->default_value(kDefaultTime),
-      "time limit per shard and for the merge (sbatch --time)")(
+      "mem", po::value<std::string>(&res.mem),
+      "memory per shard (sbatch --mem; default: estimated from a run config, 4G for an audit)")(
+      "time", po::value<std::string>(&res.time),
+      "time limit per shard and for the merge (sbatch --time; default: estimated from a run "
+      "config, 01:00:00 for an audit)")(
       "array-concurrency", po::value<size_t>(&res.array_concurrency)->default_value(0),
       "at most K shards at once (0 = as many as Slurm schedules)")(
       "sbatch-flag", po::value<std::vector<std::string>>(&res.extra_flags)->composing(),
       "extra sbatch option for both scripts, e.g. --sbatch-flag=--qos=low (repeatable)")(
       "dry-run", po::bool_switch(&dry_run), "print the scripts; write and submit nothing");
   const char* usage =
-      "usage: mnemo slurm submit --shards N --out DIR [--partition P] [--cpus-per-task C] "
-      "[--mem M] [--time T] [--array-concurrency K] [--sbatch-flag F]... [--dry-run] -- "
-      "AUDIT-DECONTAM-ARGS...\n"
-      "  e.g. mnemo slurm submit --shards 4 --out runs/dc -- --tasks tiny_geo --corpus "
+      "usage: mnemo slurm submit CONFIG.json --shards N --out DIR [--partition P] "
+      "[--cpus-per-task C] [--mem M] [--time T] [--array-concurrency K] [--sbatch-flag F]... "
+      "[--dry-run]\n"
+      "       mnemo slurm submit --shards N --out DIR [options] -- AUDIT-DECONTAM-ARGS...\n"
+      "  e.g. mnemo slurm submit examples/nightly.json --shards 8 --out runs/nightly\n"
+      "       mnemo slurm submit --shards 4 --out runs/dc -- --tasks tiny_geo --corpus "
       "data/*.jsonl --db dc.db";
+  po::positional_options_description pos;
+  pos.add("config", 1);
   po::variables_map vm;
   int code = 0;
-  if (!ParseCommandLine(own, argv, usage, desc, nullptr, &vm, &code)) return code;
+  if (!ParseCommandLine(own, argv, usage, desc, &pos, &vm, &code)) return code;
   auto bad = [](const std::string& m) { return ReportError(Status::InvalidArgument(m)); };
-  if (kind != "decontam") return bad("--kind '" + kind + "': only 'decontam' shards on Slurm yet");
+  const std::string kind = config.empty() ? "decontam" : "run";
   if (shards == 0) return bad("give --shards N (N >= 1)");
   if (out.empty()) return bad("give --out DIR (the submission folder)");
-  if (spec.empty())
-    return bad("give the audit's arguments after --, e.g. -- --tasks T --corpus F... --db D");
+  if (kind == "run" && !spec.empty())
+    return bad("give a run config or an audit's arguments after --, not both");
+  if (kind == "decontam" && spec.empty())
+    return bad(
+        "give a run config (mnemo slurm submit CONFIG.json ...) or a decontamination "
+        "audit's arguments after --, e.g. -- --tasks T --corpus F... --db D");
   if (res.cpus_per_task == 0) return bad("--cpus-per-task must be >= 1");
-  if (Status s = slurm::CheckResources(res); !s.ok()) return ReportError(s);
-  auto cmds = slurm::PlanDecontamCommands(spec, res.cpus_per_task);
-  if (!cmds.ok()) return ReportError(cmds.status());
-
   std::error_code ec;
+  slurm::DecontamCommands cmds;
+  if (kind == "run") {
+    // The config must load as `mnemo run` loads it; check it now, not on the cluster.
+    std::ifstream in(config);
+    if (!in) return ReportError(Status::NotFound("config '" + config + "' not found"));
+    nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+    if (!j.is_object()) return bad("config '" + config + "' is not a JSON object");
+    auto est = slurm::EstimateRunShard(j, fs::absolute(config).parent_path().string(), shards,
+                                       res.cpus_per_task);
+    if (!est.ok())
+      return ReportError(Status::InvalidArgument(config + ": " + est.status().message()));
+    std::fprintf(stderr, "mnemo: slurm: estimated per shard: --mem=%s --time=%s, from:\n",
+                 est->mem.c_str(), est->time.c_str());
+    for (const auto& line : est->basis) std::fprintf(stderr, "  %s\n", line.c_str());
+    if (res.mem.empty()) res.mem = est->mem;
+    if (res.time.empty()) res.time = est->time;
+    spec = {fs::absolute(config, ec).lexically_normal().string()};
+  } else {
+    if (res.mem.empty()) res.mem = kDefaultMem;
+    if (res.time.empty()) res.time = kDefaultTime;
+    auto planned = slurm::PlanDecontamCommands(spec, res.cpus_per_task);
+    if (!planned.ok()) return ReportError(planned.status());
+    cmds = *planned;
+  }
+  if (Status s = slurm::CheckResources(res); !s.ok()) return ReportError(s);
+
   const std::string dir = fs::absolute(out, ec).lexically_normal().string();
   slurm::SubmissionRecord record;
   record.kind = kind;
@@ -180,13 +236,14 @@ int Submit(int argc, char** argv) {
   record.mnemo = SelfExe();
   record.workdir = fs::current_path(ec).string();
   record.resources = res;
-  const std::string shard_text = slurm::RenderShardScript(ShardScriptOf(record, dir, *cmds));
-  const std::string merge_text = slurm::RenderMergeScript(MergeScriptOf(record, dir, *cmds));
-  std::fprintf(
-      stderr, "mnemo: slurm: %zu shards, each --cpus-per-task=%zu --mem=%s%s --time=%s%s%s\n",
-      shards, res.cpus_per_task, res.mem.c_str(), vm["mem"].defaulted() ? " (default)" : "",
-      res.time.c_str(), vm["time"].defaulted() ? " (default)" : "",
-      res.partition.empty() ? "" : (" --partition=" + res.partition).c_str());
+  const std::string shard_text = slurm::RenderShardScript(ShardScriptOf(record, dir, cmds));
+  const std::string merge_text = slurm::RenderMergeScript(MergeScriptOf(record, dir, cmds));
+  const char* how = kind == "run" ? " (estimated)" : " (default)";
+  std::fprintf(stderr,
+               "mnemo: slurm: %zu shards, each --cpus-per-task=%zu --mem=%s%s --time=%s%s%s\n",
+               shards, res.cpus_per_task, res.mem.c_str(), vm.count("mem") ? "" : how,
+               res.time.c_str(), vm.count("time") ? "" : how,
+               res.partition.empty() ? "" : (" --partition=" + res.partition).c_str());
   if (dry_run) {
     std::printf("# %s/shard.sbatch  (sbatch --parsable %s/shard.sbatch)\n%s\n", dir.c_str(),
                 dir.c_str(), shard_text.c_str());
@@ -211,6 +268,9 @@ int Submit(int argc, char** argv) {
   for (size_t i = 0; i < shards; ++i) all[i] = i;
   if (Status s = SubmitJobs(dir, all, &record); !s.ok()) return ReportError(s);
   std::printf("follow with: mnemo slurm status %s\n", dir.c_str());
+  if (kind == "run")
+    std::printf("the merged store will be %s (mnemo report --db %s)\n",
+                MergedStorePath(dir).c_str(), MergedStorePath(dir).c_str());
   return kExitOk;
 }
 

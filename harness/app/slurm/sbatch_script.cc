@@ -49,8 +49,8 @@ Status CheckResources(const SbatchResources& r) {
   return Status::Ok();
 }
 
-std::string ShardStatePath(const std::string& dir, size_t shard) {
-  return dir + "/shards/" + std::to_string(shard) + ".state";
+std::string ShardStatePath(const std::string& dir, size_t shard, const std::string& ext) {
+  return dir + "/shards/" + std::to_string(shard) + "." + ext;
 }
 std::string ShardMarkerPath(const std::string& dir, size_t shard) {
   return dir + "/shards/" + std::to_string(shard) + ".done";
@@ -69,7 +69,7 @@ std::string RenderShardScript(const ShardScript& s) {
   t += "set -euo pipefail\n";
   t += "i=${SLURM_ARRAY_TASK_ID:?run this script as a Slurm array task}\n";
   t += "dir=" + ShellQuote(s.out_dir) + "\n";
-  t += "state=\"$dir/shards/$i.state\"\nmarker=\"$dir/shards/$i.done\"\n";
+  t += "state=\"$dir/shards/$i." + s.state_ext + "\"\nmarker=\"$dir/shards/$i.done\"\n";
   t += "rm -f \"$marker\"\n";
   t += ShellJoin(s.command) + " " + s.shard_flag + " \"$i/" + n + "\" " + s.state_flag +
        " \"$state\"\n";
@@ -96,8 +96,9 @@ std::string RenderMergeScript(const MergeScript& s) {
   t += "  exit 1\n";
   t += "fi\n";
   t += "marker=\"$dir/merge.done\"\nrm -f \"$marker\"\n";
-  t += ShellJoin(s.command) + " " + s.merge_flag;
-  for (size_t i = 0; i < s.shards; ++i) t += " \"$dir/shards/" + std::to_string(i) + ".state\"";
+  t += ShellJoin(s.command) + (s.merge_flag.empty() ? "" : " " + s.merge_flag);
+  for (size_t i = 0; i < s.shards; ++i)
+    t += " \"$dir/shards/" + std::to_string(i) + "." + s.state_ext + "\"";
   t += "\n";
   t += WriteMarker("marker", "'{\"shards\": " + n +
                                  ", \"job\": \"%s\", \"host\": \"%s\"}\\n' "

@@ -38,9 +38,10 @@ struct ShardScript {
   std::string workdir;   // absolute: --chdir, where relative paths of the command resolve
   size_t shards = 1;
   // The shard command without its shard arguments: the script appends
-  // `<shard_flag> $i/N <state_flag> <out_dir>/shards/$i.state`.
+  // `<shard_flag> $i/N <state_flag> <out_dir>/shards/$i.<state_ext>`.
   std::vector<std::string> command;
   std::string shard_flag = "--shard", state_flag = "--state";
+  std::string state_ext = "state";  // "db" for a run config's shard store
   SbatchResources resources;
 };
 
@@ -49,14 +50,16 @@ struct MergeScript {
   std::string out_dir, workdir;
   size_t shards = 1;
   // The merge command without its inputs: the script appends
-  // `<merge_flag> <out_dir>/shards/0.state ... <out_dir>/shards/<N-1>.state`.
+  // `<merge_flag> <out_dir>/shards/0.<state_ext> ... <out_dir>/shards/<N-1>.<state_ext>`
+  // (no flag when merge_flag is empty).
   std::vector<std::string> command;
   std::string merge_flag = "--merge";
+  std::string state_ext = "state";
   SbatchResources resources;
 };
 
 // Paths inside the submission folder (`dir` as given).
-std::string ShardStatePath(const std::string& dir, size_t shard);
+std::string ShardStatePath(const std::string& dir, size_t shard, const std::string& ext = "state");
 std::string ShardMarkerPath(const std::string& dir, size_t shard);
 std::string MergeMarkerPath(const std::string& dir);
 

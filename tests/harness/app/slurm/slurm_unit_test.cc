@@ -8,6 +8,7 @@
 #include <set>
 
 #include "harness/app/slurm/decontam_commands.h"
+#include "harness/app/slurm/run_estimate.h"
 #include "harness/app/slurm/sbatch_script.h"
 #include "harness/app/slurm/scontrol_job.h"
 #include "harness/app/slurm/shell_quote.h"
@@ -237,6 +238,35 @@ SubmissionRecord TestRecord() {
   r.resources.mem = "4G";
   r.submissions.push_back({"1", {0, 1, 2, 3}, "2", "2026-01-01T00:00:00Z"});
   return r;
+}
+
+// The estimate from files of known sizes, against the documented rates worked by hand.
+TEST(RunEstimate, FromModelAndCorpusBytes) {
+  TempDir d;
+  WriteFile(d.File("m.gguf"), std::string(100'000'000, 'w'));  // 100 MB of "weights"
+  WriteFile(d.File("a.jsonl"), std::string(300'000'000, 'x'));
+  WriteFile(d.File("b.jsonl"), std::string(100'000'000, 'x'));
+  nlohmann::json config = {{"models", {{{"model", "llamacpp:m.gguf"}}}},
+                           {"jobs",
+                            {{{"kind", "decontam"}, {"corpus", {"*.jsonl"}}},
+                             {{"kind", "pii"}, {"paths", "a.jsonl"}},
+                             {{"kind", "tasks"}, {"tasks", {"x"}}}}}};
+  auto e = EstimateRunShard(config, d.path(), 4, 2);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  // Memory: 1 GiB + 100 MB x 1.25 + the 512 MiB eval index -> 1.62 GiB, asked as 2G.
+  EXPECT_EQ(e->mem_bytes, (uint64_t{1} << 30) + 125'000'000 + (uint64_t{512} << 20));
+  EXPECT_EQ(e->mem, "2G");
+  // Time: load 0.5 s + decontam 400 MB / 4 / 200 MB/s = 0.5 s + pii 300 MB / 4 / 100 MB/s =
+  // 0.75 s + tasks 1800 / 4 = 450 s -> 451.75 s, doubled plus 60 s = 963 s -> 17 minutes.
+  EXPECT_EQ(e->seconds, 963u);
+  EXPECT_EQ(e->time, "00:17:00");
+  EXPECT_EQ(e->basis.size(), 4u);
+  // A pattern that matches nothing is an error naming the job's field.
+  config["jobs"][0]["corpus"] = {"nothing-*.jsonl"};
+  auto bad = EstimateRunShard(config, d.path(), 4, 2);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("jobs[0].corpus"), std::string::npos)
+      << bad.status().message();
 }
 
 TEST(SubmissionRecord, SavesAndLoads) {
