@@ -2,10 +2,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <set>
 
 #include "audits/memorization/duplication.h"
+#include "audits/memorization/probe_table.h"
 #include "audits/memorization/store_writer.h"
+#include "datasets/io/corpus_pieces.h"
+#include "harness/core/hash.h"
 #include "harness/core/log.h"
 
 namespace mnemo {
@@ -20,7 +24,38 @@ int32_t BosFor(const ModelInfo& info) {
   return info.add_bos && info.bos_token >= 0 ? info.bos_token : -1;
 }
 
+// What makes every shard of a job decode slices of one probe list: the job's plan (its
+// normalised options), the identity of the files it reads (probe file, corpus) and P.
+Result<std::string> ShardFingerprint(const AuditConfig& config, size_t total) {
+  std::vector<std::string> files;
+  if (!config.probes_path.empty()) files.push_back(config.probes_path);
+  if (!config.corpus.paths.empty()) {
+    auto corpus = ExpandCorpusPaths(config.corpus.paths);
+    if (!corpus.ok()) return corpus.status();
+    files.insert(files.end(), corpus->begin(), corpus->end());
+  }
+  auto identity = InputIdentity(files);
+  if (!identity.ok()) return identity.status();
+  Hasher h;
+  h.Field(config.ToJson().dump());
+  h.Field(identity->dump());
+  h.Field(static_cast<uint64_t>(total));
+  return h.HexDigest();
+}
+
+nlohmann::json SlicePlan(const AuditResult& r) {
+  return {{"probes", r.total_probes},
+          {"begin", r.slice_begin},
+          {"end", r.slice_begin + r.probes.size()}};
+}
+
 }  // namespace
+
+ProbeSlice SliceOf(const ShardSpec& shard, size_t total) {
+  // P * N stays far below 2^64 for any probe list that fits in memory.
+  const auto at = [&](uint64_t i) { return static_cast<size_t>(i * total / shard.count); };
+  return {at(shard.index), at(shard.index + uint64_t{1})};
+}
 
 Status CheckContext(const AuditConfig& config, const ModelInfo& info) {
   const size_t need = config.prefix_len + config.suffix_len + (BosFor(info) >= 0 ? 1 : 0);
@@ -143,6 +178,20 @@ Status PrepareProbes(const AuditConfig& config, const Model& model, AuditResult*
     return Status::InvalidArgument("no probes to run" + (result->warnings.empty()
                                                              ? std::string()
                                                              : ": " + result->warnings.back()));
+  result->total_probes = probes.size();
+  result->slice_begin = 0;
+  if (config.shard) {
+    // Everything above ran on the whole job, as in every shard; this shard decodes its slice.
+    // Probe indices stay global.
+    const ProbeSlice slice = SliceOf(*config.shard, probes.size());
+    const auto b = static_cast<std::ptrdiff_t>(slice.begin);
+    const auto e = static_cast<std::ptrdiff_t>(slice.end);
+    probes = std::vector<Probe>(std::make_move_iterator(probes.begin() + b),
+                                std::make_move_iterator(probes.begin() + e));
+    result->outcomes =
+        std::vector<ProbeOutcome>(result->outcomes.begin() + b, result->outcomes.begin() + e);
+    result->slice_begin = slice.begin;
+  }
   return Status::Ok();
 }
 
@@ -162,10 +211,27 @@ Status RunMemorizationAudit(const AuditConfig& config, Model* model, Instance* i
   job.name = config.name;
   job.config = config.ToJson();
   job.config["inputs"] = result->inputs;
-  job.config["n_probes"] = result->probes.size();
+  job.config["n_probes"] = result->total_probes;
   if (store != nullptr) {
     MNEMO_RETURN_IF_ERROR(store->BeginJob(&job));
     result->job_id = job.id;
+  }
+  if (store != nullptr && config.shard) {
+    JobShardRecord shard;
+    shard.job_id = job.id;
+    shard.index = config.shard->index;
+    shard.count = config.shard->count;
+    auto fingerprint = ShardFingerprint(config, result->total_probes);
+    Status s = fingerprint.ok() ? Status::Ok() : fingerprint.status();
+    if (s.ok()) {
+      shard.config_fingerprint = *fingerprint;
+      shard.plan = SlicePlan(*result);
+      s = store->BeginJobShard(shard);
+    }
+    if (!s.ok()) {
+      (void)store->FinishJob(job.id, "failed", 0, 0);
+      return s;
+    }
   }
   std::vector<Request> requests(result->probes.size());
   for (size_t i = 0; i < requests.size(); ++i) {
@@ -210,14 +276,24 @@ Status RunMemorizationAudit(const AuditConfig& config, Model* model, Instance* i
   std::vector<std::string> group_by = config.group_by;
   result->groups = Summarize(result->probes, result->outcomes, group_by);
   if (store != nullptr) {
-    MNEMO_RETURN_IF_ERROR(WriteProbeRows(store, job.id, result->probes, result->outcomes));
-    MNEMO_RETURN_IF_ERROR(store->PutMetrics(job.id, SummaryMetrics(result->groups)));
     const std::string status = result->stats.interrupted ? "interrupted"
                                : result->failed > 0      ? "incomplete"
                                                          : "finished";
-    MNEMO_RETURN_IF_ERROR(store->FinishJob(job.id, status,
-                                           static_cast<int64_t>(result->stats.total),
-                                           static_cast<int64_t>(result->stats.cached)));
+    // One transaction: a shard's completion marker exists exactly when its rows do.
+    MNEMO_RETURN_IF_ERROR(EnsureOwnedTables(store, kProbeTables));
+    MNEMO_RETURN_IF_ERROR(store->Begin());
+    Status w = PutProbeRows(store, job.id, result->probes, result->outcomes);
+    if (w.ok()) w = store->PutMetrics(job.id, SummaryMetrics(result->groups));
+    if (w.ok())
+      w = store->FinishJob(job.id, status, static_cast<int64_t>(result->stats.total),
+                           static_cast<int64_t>(result->stats.cached));
+    if (w.ok() && config.shard && status == "finished")
+      w = store->CompleteJobShard(job.id, SlicePlan(*result));
+    if (w.ok()) w = store->Commit();
+    if (!w.ok()) {
+      (void)store->Rollback();
+      return w;
+    }
   }
   if (result->stats.interrupted)
     return Status::Cancelled("interrupted during memorization job '" + config.name + "'");

@@ -10,11 +10,21 @@
 // the prompt, greedy, max_tokens = S, stopping at end-of-sequence unless stop_at_eos is false
 // (a short continuation is scored as it is: its missing tokens are deletions).
 //
+// Shards (issue 18; docs/memorisation.md, "Shards"): with AuditConfig::shard = i/N the audit
+// builds the whole job's probe list P (probe file, then sample) and decodes only the slice
+// [i*P/N, (i+1)*P/N) of it. The corpus passes (sampling, duplication counts) still read the
+// whole corpus in every shard, so that every shard draws the same sample and the job's row is
+// the same: that reading is repeated per shard, while the decoding, which dominates, is split.
+// The shard's job_shards row (config fingerprint: the job's plan, its input files' identity and
+// P; plan: {"probes": P, "begin", "end"}) is begun with the job and completed in the same
+// transaction as its probe rows. audits/memorization/shard_merge.h merges the shards.
+//
 // Thread-safety: one audit at a time per store and instance.
 #ifndef MNEMO_AUDITS_MEMORIZATION_AUDIT_H_
 #define MNEMO_AUDITS_MEMORIZATION_AUDIT_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +37,7 @@
 #include "audits/memorization/summary.h"
 #include "audits/memorization/trivial.h"
 #include "datasets/io/corpus_reader.h"
+#include "harness/jobs/job_driver.h"
 #include "harness/plugins/backend_client.h"
 #include "harness/scheduler/scheduler.h"
 #include "harness/store/run_store.h"
@@ -57,6 +68,10 @@ struct AuditConfig {
   bool show_progress = true;
   bool quiet = false;
   std::string subject;
+  // Set: run as this shard of the job (see the top of this file), recording a job_shards row
+  // even for 0/1; unset: the whole job, no job_shards row. Not in ToJson: every shard's jobs
+  // row is the single-process one.
+  std::optional<ShardSpec> shard;
 
   // Checks values that need no file or model.
   Status Validate() const;
@@ -72,9 +87,19 @@ struct AuditConfig {
 Result<AuditConfig> ParseAuditConfig(const nlohmann::json& j,
                                      const std::function<std::string(const std::string&)>& resolve);
 
+// The slice of a job's `total` probes that shard `shard` decodes: [i*P/N, (i+1)*P/N), so the
+// N slices tile [0, P) in order (a slice may be empty when P < N).
+struct ProbeSlice {
+  size_t begin = 0;
+  size_t end = 0;
+};
+ProbeSlice SliceOf(const ShardSpec& shard, size_t total);
+
 struct AuditResult {
   int64_t job_id = 0;
-  std::vector<Probe> probes;
+  size_t total_probes = 0;    // the whole job's probes (P), whatever the shard
+  size_t slice_begin = 0;     // probes[k] is probe slice_begin + k of the job (Probe::index)
+  std::vector<Probe> probes;  // this shard's slice (every probe for a whole job)
   std::vector<ProbeOutcome> outcomes;
   std::vector<GroupSummary> groups;
   nlohmann::json inputs;  // what was read: records, documents, too short, missing fields
@@ -88,8 +113,10 @@ struct AuditResult {
 Status CheckContext(const AuditConfig& config, const ModelInfo& info);
 
 // Everything before generation: the probes (file, then sample) and their duplication counts.
-// Fills result->probes, ->outcomes (duplicates only), ->inputs and ->warnings. `cache` (may
-// be null) keeps tokenised corpora for later audits of the same model in the run.
+// Fills result->probes (the shard's slice when config.shard is set: everything else, the
+// duplication counts included, is computed for the whole job, as one process does),
+// ->total_probes, ->slice_begin, ->outcomes (duplicates only), ->inputs and ->warnings. `cache`
+// (may be null) keeps tokenised corpora for later audits of the same model in the run.
 Status PrepareProbes(const AuditConfig& config, const Model& model, AuditResult* result,
                      CorpusTokenCache* cache = nullptr);
 

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "audits/memorization/corpus_tokens.h"
+#include "harness/core/hash.h"
 
 namespace mnemo {
 namespace memorization {
@@ -18,10 +19,25 @@ struct Candidate {
   size_t offset = 0;
   Probe probe;
 };
+// Key, then corpus order: equal keys (only documents with the same id draw them) go to the
+// earlier unit.
 struct KeyLess {
-  bool operator()(const Candidate& a, const Candidate& b) const { return a.key < b.key; }
+  bool operator()(const Candidate& a, const Candidate& b) const {
+    if (a.key != b.key) return a.key < b.key;
+    return a.order != b.order ? a.order < b.order : a.offset < b.offset;
+  }
 };
 using Heap = std::priority_queue<Candidate, std::vector<Candidate>, KeyLess>;  // max on top
+
+// The seed of a document's own generator: its keys depend on the sampling seed and the
+// document's id only, not on where in the corpus (or in which shard's piece) it lies.
+uint64_t DocumentSeed(uint64_t seed, const std::string& doc_id) {
+  Hasher h;
+  h.Field("memorization-sample");
+  h.Field(seed);
+  h.Field(doc_id);
+  return std::stoull(h.HexDigest().substr(0, 16), nullptr, 16);
+}
 
 }  // namespace
 
@@ -36,7 +52,6 @@ Result<SampleResult> SampleCorpus(const CorpusOptions& corpus, const TokenizeFn&
   const size_t need = spec.prefix_len + spec.suffix_len;
   SampleResult out;
   std::map<std::string, Heap> heaps;
-  std::mt19937_64 rng(options.seed);
   std::uniform_real_distribution<double> uni(0.0, 1.0);
   int64_t doc_no = 0;
 
@@ -71,12 +86,15 @@ Result<SampleResult> SampleCorpus(const CorpusOptions& corpus, const TokenizeFn&
         }
         ++sc.eligible;
         Heap& heap = heaps[options.per_source ? doc.source : std::string()];
+        std::mt19937_64 rng(DocumentSeed(options.seed, doc.id));
         if (!positions) {
           const double key = uni(rng);
           if (key < threshold(heap)) offer(heap, key, doc, toks, 0);
           return Status::Ok();
         }
-        // Increasing order statistics of w uniforms, while they can still enter the heap.
+        // Increasing order statistics of w uniforms, while they can still enter the heap. The
+        // j-th key and its offset are the j-th draws of the document's generator, whatever the
+        // threshold: a window's key depends on (seed, doc id, its rank) only.
         const size_t w = toks.size() - need + 1;
         std::unordered_set<size_t> used;
         double prev = 0.0;

@@ -6,12 +6,20 @@
 // - "positions": every window start o with o + P + S <= document length is equally likely
 //   (a uniform sample of training token positions, so long documents weigh more); distinct
 //   positions, possibly overlapping windows of one document.
-// Sampling is without replacement: each unit gets an independent uniform key from a
-// std::mt19937_64 seeded with `seed`, and the `samples` smallest keys win (per source when
-// `per_source`, else overall). For positions the keys of a document's w windows are drawn as
-// the increasing order statistics of w uniforms, stopping once they exceed the current
-// threshold, so a document costs O(1 + windows kept). Same corpus, options and tokenizer:
-// same probes, in corpus order.
+// Sampling is without replacement: each unit gets a uniform key, and the `samples` smallest
+// keys win (per source when `per_source`, else overall). A unit's key depends only on `seed`
+// and the document's identity: each document draws from its own std::mt19937_64 seeded with a
+// hash of (seed, document id: the id field or its "<file stem>:<line>" fallback), so which
+// units are sampled does not depend on where a document lies, on the other documents, or (with
+// an id field) on how the corpus is split into files or shards (issue 18: the same sample
+// whatever N; the probes are listed in corpus order). Keys are still
+// independent uniforms over units (distinct ids give independent streams), so the sample stays
+// uniform. Two documents with the same id draw the same keys; ties go to the earlier one in
+// corpus order. For positions the keys of a document's w windows are drawn as the increasing
+// order statistics of w uniforms, each paired with a distinct uniformly drawn window, stopping
+// once they exceed the current threshold, so a document costs O(1 + windows kept) and a
+// window's key depends only on (seed, doc id, document length). One streaming pass; same
+// corpus content, options and tokenizer: same probes, in corpus order.
 //
 // Documents shorter than P + S are counted per source with their first locations and
 // reported, never silently dropped. Probe ids are "<doc id>@<token offset>".

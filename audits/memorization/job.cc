@@ -22,6 +22,14 @@ Status MemorizationJob::CheckModel(const JobModel& model) const {
   return CheckContext(config_, model.opened->model->info());
 }
 
+Status MemorizationJob::Shard(const ShardSpec& shard) {
+  if (shard.count == 0 || shard.index >= shard.count)
+    return Status::InvalidArgument("shard " + std::to_string(shard.index) + "/" +
+                                   std::to_string(shard.count) + " is not i/N with 0 <= i < N");
+  config_.shard = shard;
+  return Status::Ok();
+}
+
 Status MemorizationJob::RunForModel(const RunContext& ctx, const JobModel& model, JobOutcome* out) {
   AuditConfig c = config_;
   c.show_progress = !ctx.quiet;
@@ -58,7 +66,17 @@ void MemorizationJob::Summarise(const std::string& model_name, JobOutcome* out) 
 
 Result<std::unique_ptr<JobDriver>> ParseMemorizationJob(const nlohmann::json& job,
                                                         const JobParseContext& ctx) {
-  auto c = ParseAuditConfig(job, ctx.resolve);
+  // "shard" says where the job runs, not what it computes: not an audit option.
+  std::optional<ShardSpec> shard;
+  nlohmann::json options = job;
+  if (options.is_object() && options.contains("shard")) {
+    auto spec = options["shard"].is_string() ? ParseShardSpec(options["shard"].get<std::string>())
+                                             : Result<ShardSpec>(Status::InvalidArgument(""));
+    if (!spec.ok()) return ctx.Error("shard", "must be \"i/N\" with 0 <= i < N, e.g. \"0/4\"");
+    shard = *spec;
+    options.erase("shard");
+  }
+  auto c = ParseAuditConfig(options, ctx.resolve);
   if (!c.ok()) {
     // "<key>: <problem>" -> the config's field path.
     const std::string& m = c.status().message();
@@ -83,7 +101,9 @@ Result<std::unique_ptr<JobDriver>> ParseMemorizationJob(const nlohmann::json& jo
     auto files = ExpandCorpusPaths(cfg.corpus.paths);
     if (!files.ok()) return ctx.Error("corpus", files.status().message());
   }
-  return std::unique_ptr<JobDriver>(std::make_unique<MemorizationJob>(std::move(c).value()));
+  auto out = std::make_unique<MemorizationJob>(std::move(c).value());
+  if (shard) MNEMO_RETURN_IF_ERROR(out->Shard(*shard));
+  return std::unique_ptr<JobDriver>(std::move(out));
 }
 
 }  // namespace mnemo::memorization

@@ -7,6 +7,11 @@
 // Keys and meanings are those of `mnemo audit memorization` (ParseAuditConfig in audit.h);
 // paths are relative to the config's folder. A run's jobs share tokenised corpora through a
 // CorpusTokenCache in RunContext::resources when the run put one there.
+//
+// Shards ("shard": "i/N" in the job, or Shard() from `mnemo run --shard i/N`): shard i decodes
+// the contiguous slice [i*P/N, (i+1)*P/N) of the job's P probes in their global order (probe
+// file order, then the sample in corpus order); the corpus passes run whole in every shard
+// (audit.h, "Shards"). audits/memorization/shard_merge.h merges the shard stores.
 #ifndef MNEMO_AUDITS_MEMORIZATION_JOB_H_
 #define MNEMO_AUDITS_MEMORIZATION_JOB_H_
 
@@ -27,6 +32,9 @@ class MemorizationJob : public JobDriver {
   nlohmann::json Plan() const override { return config_.ToJson(); }
   Status RunForModel(const RunContext& ctx, const JobModel& model, JobOutcome* out) override;
   void Summarise(const std::string& model_name, JobOutcome* out) const override;
+  // Restricts the job to `shard` of its probes (InvalidArgument unless 0 <= i < N). A job
+  // never sharded writes no job_shards row; one sharded as 0/1 does.
+  Status Shard(const ShardSpec& shard) override;
 
   const AuditConfig& config() const { return config_; }
   // What the last RunForModel produced (probes, group summaries, request counts).

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "audits/memorization/probe.h"
 #include "harness/core/status.h"
 #include "harness/store/owned_tables.h"
 #include "harness/store/run_store.h"
@@ -47,6 +48,18 @@ struct ProbeRow {
 
 // The probes of one job in probe order; empty when the store has no mem_probes table.
 Result<std::vector<ProbeRow>> ListProbes(const RunStore& store, int64_t job_id);
+// The probes of one job with their outcomes, in probe order, as WriteProbeRows wrote them: every
+// field it writes reads back bit for bit (token arrays, texts, stored doubles). What a row does
+// not keep: a probe's location, the outcome's finish reason, and which trivial flags were set
+// (a trivial row reads back with all three, so TrivialFlags::trivial() is the stored verdict).
+// InvalidArgument naming the store, job and probe for a row whose JSON columns do not parse.
+struct StoredProbes {
+  std::vector<Probe> probes;
+  std::vector<ProbeOutcome> outcomes;
+};
+Result<StoredProbes> ReadStoredProbes(const RunStore& store, int64_t job_id);
+// The number of probe rows of one job (0 when the store has no mem_probes table).
+Result<int64_t> CountProbes(const RunStore& store, int64_t job_id);
 // Whether the store holds any probe.
 Result<bool> AnyProbes(const RunStore& store);
 

@@ -25,14 +25,23 @@ Status Sql(RunStore* store, int rc, const std::string& what) {
 Status WriteProbeRows(RunStore* store, int64_t job_id, const std::vector<Probe>& probes,
                       const std::vector<ProbeOutcome>& outcomes) {
   MNEMO_RETURN_IF_ERROR(EnsureOwnedTables(store, kProbeTables));
-  sqlite3* db = store->db();
   MNEMO_RETURN_IF_ERROR(store->Begin());
+  Status s = PutProbeRows(store, job_id, probes, outcomes);
+  if (!s.ok()) {
+    (void)store->Rollback();
+    return s;
+  }
+  return store->Commit();
+}
+
+Status PutProbeRows(RunStore* store, int64_t job_id, const std::vector<Probe>& probes,
+                    const std::vector<ProbeOutcome>& outcomes) {
+  sqlite3* db = store->db();
   sqlite3_stmt* del = nullptr;
   sqlite3_stmt* ins = nullptr;
   auto fail = [&](Status s) {
     sqlite3_finalize(del);
     sqlite3_finalize(ins);
-    (void)store->Rollback();
     return s;
   };
   Status s = Sql(
@@ -93,7 +102,7 @@ Status WriteProbeRows(RunStore* store, int64_t job_id, const std::vector<Probe>&
   }
   sqlite3_finalize(del);
   sqlite3_finalize(ins);
-  return store->Commit();
+  return Status::Ok();
 }
 
 std::vector<MetricRecord> SummaryMetrics(const std::vector<GroupSummary>& groups) {

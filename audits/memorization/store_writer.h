@@ -29,6 +29,11 @@ namespace memorization {
 // are not written (their requests are retried on a rerun).
 Status WriteProbeRows(RunStore* store, int64_t job_id, const std::vector<Probe>& probes,
                       const std::vector<ProbeOutcome>& outcomes);
+// The same rows inside the caller's open Begin() transaction, so they commit together with the
+// job's metrics, FinishJob and a shard's completion marker. Precondition: the tables exist
+// (EnsureOwnedTables(store, kProbeTables) before Begin()); on error the caller rolls back.
+Status PutProbeRows(RunStore* store, int64_t job_id, const std::vector<Probe>& probes,
+                    const std::vector<ProbeOutcome>& outcomes);
 
 std::vector<MetricRecord> SummaryMetrics(const std::vector<GroupSummary>& groups);
 

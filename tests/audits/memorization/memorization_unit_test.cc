@@ -316,6 +316,56 @@ TEST(MemorizationSampler, UnitsAreUniform) {
   EXPECT_NEAR(long_doc / static_cast<double>(kSeeds), 0.5, 0.05);
 }
 
+// A sample is chosen by document identity (issue 18): the same documents, reordered and split
+// over other files, give the same probes, for both units and with per-source quotas. The
+// truth is the sample of the corpus as one file; a sampler keyed by position fails this.
+TEST(MemorizationSampler, SameSampleWhateverOrderAndFileSplit) {
+  TempDir d;
+  std::vector<std::string> docs;
+  for (int i = 0; i < 60; ++i) {
+    std::string text;
+    for (int k = 0; k < 15 + (i * 7) % 40; ++k) text += static_cast<char>('a' + (i + k) % 26);
+    docs.push_back("{\"id\":\"doc" + std::to_string(i) + "\",\"src\":\"" +
+                   (i % 3 == 0 ? "code" : "web") + "\",\"text\":\"" + text + "\"}\n");
+  }
+  std::string one;
+  for (const auto& doc : docs) one += doc;
+  WriteFile(d.File("one.jsonl"), one);
+  // Reversed, then dealt round-robin into three files.
+  std::string parts[3];
+  for (size_t i = 0; i < docs.size(); ++i) parts[i % 3] += docs[docs.size() - 1 - i];
+  for (int k = 0; k < 3; ++k) WriteFile(d.File("part" + std::to_string(k) + ".jsonl"), parts[k]);
+
+  auto sample = [&](const std::vector<std::string>& files, const SamplingOptions& so) {
+    CorpusOptions co;
+    co.paths = files;
+    co.source_field = "src";
+    auto r = SampleCorpus(co, ByteTokenize, WindowSpec{10, 10, -1}, so);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    std::map<std::string, std::pair<std::vector<int32_t>, std::vector<int32_t>>> by_id;
+    if (r.ok())
+      for (const auto& p : r->probes) by_id[p.id] = {p.prefix, p.suffix};
+    return by_id;
+  };
+  for (const char* unit : {"documents", "positions"}) {
+    for (bool per_source : {false, true}) {
+      SamplingOptions so;
+      so.unit = unit;
+      so.per_source = per_source;
+      so.samples = 12;
+      so.seed = 99;
+      const auto whole = sample({d.File("one.jsonl")}, so);
+      EXPECT_EQ(whole.size(), per_source ? 24u : 12u) << unit;
+      const auto split =
+          sample({d.File("part2.jsonl"), d.File("part0.jsonl"), d.File("part1.jsonl")}, so);
+      EXPECT_EQ(whole, split) << unit << (per_source ? ", per source" : "");
+      // Not a constant: another seed picks other units.
+      so.seed = 100;
+      EXPECT_NE(whole, sample({d.File("one.jsonl")}, so)) << unit;
+    }
+  }
+}
+
 TEST(MemorizationProbeFile, FormatsGroupsAndErrors) {
   TempDir d;
   WriteFile(d.File("p.jsonl"),

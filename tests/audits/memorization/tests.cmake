@@ -43,3 +43,13 @@ add_dependencies(memorization_progress_test mnemo mnemo_backend_mock)
 if(TARGET mnemo_backend_llamacpp)
   add_dependencies(memorization_progress_test mnemo_backend_llamacpp)
 endif()
+
+# Memorisation jobs as shards i/N merged by the memorisation merge kind, equal to one process
+# (issue 18), on the real tiny-gemma3 checkpoint.
+mn_add_test(memorization_shard_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/memorization_shard_test.cc
+  LINK mnemo_audit_memorization SQLite::SQLite3
+  LABELS integration TIMEOUT 300)
+if(TARGET mnemo_backend_llamacpp)
+  add_dependencies(memorization_shard_test mnemo_backend_llamacpp)
+endif()
