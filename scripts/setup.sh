@@ -3,7 +3,9 @@
 #   1. installs the Debian packages mnemo needs (only the missing ones);
 #   2. provisions llama.cpp: an installed one if CMake's find_package(llama) can find it,
 #      else the cached build from scripts/provision-llama.sh (~/.cache/mnemo, built once);
-#   3. configures and builds mnemo, its plugins and (with --tests) its tests.
+#   3. provisions DuckDB (Parquet corpora) with scripts/provision-duckdb.sh (~/.cache/mnemo);
+#      optional: without it mnemo builds and refuses Parquet files;
+#   4. configures and builds mnemo, its plugins and (with --tests) its tests.
 # Safe to rerun: every step is skipped when already done.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -50,12 +52,23 @@ else
   log "llama.cpp: $prefix"
 fi
 
+duckdb_args=()
+if [ -n "${MNEMO_DUCKDB_PREFIX:-}" ]; then
+  duckdb_args=(-DMNEMO_DUCKDB_PREFIX="$MNEMO_DUCKDB_PREFIX")
+  log "DuckDB: $MNEMO_DUCKDB_PREFIX (from MNEMO_DUCKDB_PREFIX)"
+elif prefix=$(bash "$root/scripts/provision-duckdb.sh" | tail -n 1); then
+  duckdb_args=(-DMNEMO_DUCKDB_PREFIX="$prefix")
+  log "DuckDB: $prefix"
+else
+  log "DuckDB: not provisioned; Parquet corpora will be refused"
+fi
+
 # Compiles go through ccache kept beside the llama.cpp cache, so a fresh clone (CI) rebuilds
 # in about a minute once the cache is warm. BASEDIR/NOHASHDIR let clones in other folders hit.
 export CCACHE_DIR=${CCACHE_DIR:-${MNEMO_CACHE:-$HOME/.cache/mnemo}/ccache}
 export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true
 cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
-  -DMNEMO_BUILD_TESTS=$build_tests "${llama_args[@]}" >&2
+  -DMNEMO_BUILD_TESTS=$build_tests "${llama_args[@]}" "${duckdb_args[@]}" >&2
 cmake --build "$root/build" -j "$(nproc)" >&2
 log "built $root/build/mnemo"

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "datasets/io/line_reader.h"
+#include "datasets/io/parquet_reader.h"
 #include "harness/core/hash.h"
 
 namespace mnemo {
@@ -20,13 +21,14 @@ bool EndsWith(const std::string& s, const char* suffix) {
   return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
 }
 
-// Where a file may be cut: every byte (plain), frame starts (.zst) or only its ends (.gz).
+// Where a file may be cut: every byte (plain), frame starts (.zst), row-group starts
+// (.parquet) or only its ends (.gz).
 struct FileCuts {
   std::string path;
-  uint64_t size = 0;
+  uint64_t size = 0;   // bytes on disk; .parquet: its row groups' compressed bytes
   uint64_t start = 0;  // the file's first byte in the corpus laid end to end
-  enum class Kind { kPlain, kZstd, kGzip } kind = Kind::kPlain;
-  std::vector<uint64_t> points;  // .zst: 0, every cut point, size (ascending)
+  enum class Kind { kPlain, kZstd, kGzip, kParquet } kind = Kind::kPlain;
+  std::vector<uint64_t> points;  // .zst, .parquet: 0, every cut point, size (ascending)
 
   // The allowed cut nearest to `x` (0 < x < size), ties to the earlier one.
   uint64_t Snap(uint64_t x) const {
@@ -35,7 +37,8 @@ struct FileCuts {
         return x;
       case Kind::kGzip:
         return x <= size - x ? 0 : size;
-      case Kind::kZstd: {
+      case Kind::kZstd:
+      case Kind::kParquet: {
         auto hi = std::lower_bound(points.begin(), points.end(), x);  // points.back() == size
         if (*hi == x || hi == points.begin()) return *hi;
         const uint64_t lo = *(hi - 1);
@@ -43,6 +46,11 @@ struct FileCuts {
       }
     }
     return x;
+  }
+  // The place of cut point `x` among `points` (.parquet: a row-group index).
+  uint64_t Index(uint64_t x) const {
+    return static_cast<uint64_t>(std::lower_bound(points.begin(), points.end(), x) -
+                                 points.begin());
   }
   // The frame start before `begin` (> 0) of a .zst file.
   uint64_t FrameBefore(uint64_t begin) const {
@@ -62,6 +70,17 @@ Result<std::vector<FileCuts>> ScanFiles(const std::vector<std::string>& files) {
       return Status(errno == ENOENT ? StatusCode::kNotFound : StatusCode::kIoError,
                     path + ": cannot stat: " + std::strerror(errno));
     f.size = static_cast<uint64_t>(st.st_size);
+    if (IsParquetPath(path)) {
+      // A row group is the unit, weighted by its compressed bytes (at least 1, so every
+      // group has its own cut point); the footer and page indexes are not counted.
+      auto groups = ParquetRowGroups(path);
+      if (!groups.ok()) return groups.status();
+      f.kind = FileCuts::Kind::kParquet;
+      f.points.push_back(0);
+      for (const auto& g : *groups)
+        f.points.push_back(f.points.back() + std::max<uint64_t>(g.compressed_bytes, 1));
+      f.size = f.points.back();
+    }
     f.start = start;
     start += f.size;
     if (EndsWith(path, ".gz")) {
@@ -116,6 +135,10 @@ std::vector<CorpusPiece> AllPieces(const std::vector<FileCuts>& files, uint32_t 
       p.ordinal = ordinals[i]++;
       p.shard = s;
       if (f.kind == FileCuts::Kind::kZstd && p.begin > 0) p.prev_frame = f.FrameBefore(p.begin);
+      if (f.kind == FileCuts::Kind::kParquet) {  // bytes -> row-group indices
+        p.begin = f.Index(p.begin);
+        p.end = f.Index(p.end);
+      }
       out.push_back(std::move(p));
     }
   }

@@ -9,7 +9,11 @@
 // - a .zst file is cut at frame boundaries only (the cut moves to the nearest boundary; a
 //   skippable frame goes with the frame before it; a single-frame file is never cut), with the
 //   same line rule in the decoded stream;
-// - a .gz file is never cut (the cut moves to the nearer end of the file).
+// - a .gz file is never cut (the cut moves to the nearer end of the file);
+// - a .parquet file is cut at row-group boundaries only: it is laid out not by its size on disk
+//   but by its row groups' compressed bytes (parquet_metadata), each group a unit, and a
+//   piece's [begin, end) are row-group indices, not bytes. Its rows keep their file row
+//   numbers in any piece, so Parquet needs no line fix-up (piece_line is false).
 // A cut halfway between two allowed places goes to the earlier one. Empty files get no piece.
 // A shard may get no piece (more shards than cuts); that is not an error.
 //
@@ -37,8 +41,8 @@ namespace mnemo {
 struct CorpusPiece {
   size_t file_index = 0;  // place in the expanded file list
   std::string path;
-  uint64_t begin = 0;  // byte range of the file on disk (compressed bytes for .gz/.zst)
-  uint64_t end = 0;
+  uint64_t begin = 0;    // byte range of the file on disk (compressed bytes for .gz/.zst);
+  uint64_t end = 0;      // for .parquet, [begin, end) are row groups (indices from 0)
   uint32_t ordinal = 0;  // the piece's place among its file's pieces over all shards (0: the
                          // piece that starts the file)
   uint32_t shard = 0;    // the shard the plan gave it to
@@ -55,9 +59,10 @@ struct CorpusPiece {
 };
 
 // The pieces of shard `index` of `count` over `files` (already expanded, in corpus order), in
-// corpus order. Depends only on the files' sizes and (.zst) frame tables, so every shard plans
-// the same cuts. Errors: a file that cannot be opened or a corrupt .zst frame table, naming the
-// file.
+// corpus order. Depends only on the files' sizes, (.zst) frame tables and (.parquet) row
+// groups, so every shard plans the same cuts. Errors: a file that cannot be opened, a corrupt
+// .zst frame table, or a .parquet file that is not Parquet or a build without DuckDB, naming
+// the file.
 Result<std::vector<CorpusPiece>> PlanCorpusPieces(const std::vector<std::string>& files,
                                                   uint32_t index, uint32_t count);
 

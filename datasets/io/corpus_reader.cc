@@ -87,9 +87,10 @@ Result<std::vector<std::string>> ExpandCorpusPaths(const std::vector<std::string
 }
 
 Result<std::unique_ptr<CorpusReader>> CorpusReader::Open(const CorpusOptions& options) {
-  if (options.format != "auto" && options.format != "jsonl" && options.format != "text")
+  if (options.format != "auto" && options.format != "jsonl" && options.format != "text" &&
+      options.format != "parquet")
     return Status::InvalidArgument("corpus format '" + options.format +
-                                   "' is not one of auto, jsonl, text");
+                                   "' is not one of auto, jsonl, text, parquet");
   if (options.text_unit != "line" && options.text_unit != "file")
     return Status::InvalidArgument("corpus text unit '" + options.text_unit +
                                    "' is not one of line, file");
@@ -104,6 +105,18 @@ Result<std::unique_ptr<CorpusReader>> CorpusReader::Open(const CorpusOptions& op
           " '" + p.path + "', but the corpus's file #" + std::to_string(p.file_index) + " is " +
           (p.file_index < files->size() ? "'" + (*files)[p.file_index] + "'" : "missing") +
           "; plan the pieces over the same paths");
+    // Pieces of .parquet names are row groups, of other names bytes (PlanCorpusPieces), so
+    // a forced format must agree with the name.
+    const bool parquet =
+        options.format == "parquet" || (options.format == "auto" && IsParquetPath(p.path));
+    if (parquet != IsParquetPath(p.path))
+      return Status::InvalidArgument(
+          "corpus piece " + std::to_string(k) + " of '" + p.path + "': format '" + options.format +
+          "' " +
+          (parquet ? "reads Parquet from a file not named .parquet"
+                   : "reads a .parquet file as text") +
+          ", but pieces are planned by file name; name Parquet files .parquet and use format "
+          "auto or parquet");
   }
   std::unique_ptr<CorpusReader> reader(new CorpusReader(options, std::move(files).value()));
   reader->stats_.piece_lines.assign(options.pieces.size(), 0);
@@ -112,6 +125,7 @@ Result<std::unique_ptr<CorpusReader>> CorpusReader::Open(const CorpusOptions& op
 
 bool CorpusReader::OpenNextFile() {
   lines_.reset();
+  parquet_.reset();
   const bool by_piece = options_.pieces_only || !options_.pieces.empty();
   std::string path;
   for (;;) {
@@ -122,6 +136,22 @@ bool CorpusReader::OpenNextFile() {
     } else {
       if (next_file_ >= files_.size()) return false;
       path = files_[next_file_++];
+    }
+    if (options_.format == "parquet" || (options_.format == "auto" && IsParquetPath(path))) {
+      // Rows keep their file numbers in any piece: no piece lines.
+      ParquetColumns cols{options_.text_field, options_.id_field, options_.source_field};
+      piece_line_ = false;
+      auto r = by_piece ? ParquetReader::Open(path, cols, options_.pieces[piece_].begin,
+                                              options_.pieces[piece_].end)
+                        : ParquetReader::Open(path, cols);
+      if (!r.ok()) {
+        status_ = r.status();
+        return false;
+      }
+      parquet_ = std::move(r).value();
+      parquet_row_ = 0;
+      stem_ = FileStem(path);
+      return true;
     }
     jsonl_ = options_.format == "jsonl" || (options_.format == "auto" && IsJsonlPath(path));
     const bool whole_file_docs = !jsonl_ && options_.text_unit == "file";
@@ -141,6 +171,7 @@ bool CorpusReader::OpenNextFile() {
 }
 
 std::string CorpusReader::Where() const {
+  if (parquet_) return parquet_->path() + ":" + std::to_string(parquet_row_);
   const std::string line = std::to_string(lines_->line_number());
   if (!piece_line_) return lines_->path() + ":" + line;
   return lines_->path() + "@" + std::to_string(options_.pieces[piece_].begin) + ":" + line;
@@ -152,7 +183,7 @@ void CorpusReader::CountLine() {
 }
 
 void CorpusReader::SetPlace(CorpusDocument* doc) const {
-  doc->file = lines_->path();
+  doc->file = parquet_ ? parquet_->path() : lines_->path();
   doc->piece = piece_;
   doc->piece_line = piece_line_;
 }
@@ -160,17 +191,19 @@ void CorpusReader::SetPlace(CorpusDocument* doc) const {
 bool CorpusReader::Next(CorpusDocument* doc) {
   if (!status_.ok()) return false;
   for (;;) {
-    if (!lines_ && !OpenNextFile()) return false;
-    if (jsonl_ ? NextJsonl(doc) : NextText(doc)) {
+    if (!lines_ && !parquet_ && !OpenNextFile()) return false;
+    if (parquet_ ? NextParquet(doc) : jsonl_ ? NextJsonl(doc) : NextText(doc)) {
       ++stats_.documents;
       return true;
     }
     if (!status_.ok()) return false;
-    if (!lines_->status().ok()) {
-      status_ = lines_->status();
+    const Status& source = parquet_ ? parquet_->status() : lines_->status();
+    if (!source.ok()) {
+      status_ = source;
       return false;
     }
     lines_.reset();
+    parquet_.reset();
   }
 }
 
@@ -237,6 +270,28 @@ bool CorpusReader::NextText(CorpusDocument* doc) {
   SetPlace(doc);
   doc->record = nullptr;
   return true;
+}
+
+bool CorpusReader::NextParquet(CorpusDocument* doc) {
+  ParquetRow row;
+  while (parquet_->Next(&row)) {
+    CountLine();
+    parquet_row_ = row.row;
+    if (!row.has_text) {
+      ++stats_.missing_field;
+      if (stats_.first_missing.size() < CorpusStats::kMaxLocations)
+        stats_.first_missing.push_back(Where());
+      continue;
+    }
+    doc->text = std::move(row.text);
+    doc->id = row.has_id ? std::move(row.id) : stem_ + ":" + std::to_string(row.row);
+    doc->source = row.has_source ? std::move(row.source) : stem_;
+    SetPlace(doc);
+    doc->line = row.row;
+    doc->record = nullptr;
+    return true;
+  }
+  return false;
 }
 
 std::string CorpusReader::MissingFieldSummary() const {

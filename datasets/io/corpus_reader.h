@@ -1,6 +1,7 @@
 // Training-corpus input shared by the audits: several files or glob patterns, each JSON Lines
 // (a text field by dotted path, optional id and source fields) or plain text (one document
-// per line, or one per file), plain, .gz or .zst.
+// per line, or one per file), plain, .gz or .zst, or Parquet (a document per row, the fields
+// being columns; parquet_reader.h; needs a build with DuckDB).
 //
 // A JSONL line without the text field (or with a non-string one) is not a document: it is
 // counted, and the first few locations are kept so the caller can report them; it never
@@ -19,14 +20,17 @@
 
 #include "datasets/io/corpus_pieces.h"
 #include "datasets/io/line_reader.h"
+#include "datasets/io/parquet_reader.h"
 #include "harness/core/status.h"
 
 namespace mnemo {
 
 struct CorpusOptions {
   std::vector<std::string> paths;  // files or glob patterns; each must match something
-  // "auto": .jsonl/.json/.ndjson (optionally .gz/.zst) is JSONL, anything else text.
-  std::string format = "auto";      // auto | jsonl | text
+  // "auto": .jsonl/.json/.ndjson (optionally .gz/.zst) is JSONL, .parquet is Parquet,
+  // anything else text. Parquet: the fields below are column names (or dotted paths through
+  // struct columns), a row is a document whatever text_unit says, `line` is its 1-based row.
+  std::string format = "auto";      // auto | jsonl | text | parquet
   std::string text_field = "text";  // dotted path ("meta.body") into each JSONL object
   std::string id_field = "id";      // optional per line; absent -> "<file stem>:<line>"
   std::string source_field;         // empty or absent per line -> the file's stem
@@ -37,6 +41,8 @@ struct CorpusOptions {
   // which cannot be split: the piece that starts the file (ordinal 0) reads the whole file and
   // the file's other pieces read nothing, so every document is read once over all shards.
   // Locations in a piece that does not start its file read "<file>@<begin byte>:<piece line>".
+  // A Parquet piece is a range of row groups (planned only for .parquet names); its rows keep
+  // their file row numbers, so its locations read "<file>:<row>" and piece_line is false.
   std::vector<CorpusPiece> pieces;
   // True: read only `pieces` even when there are none (a shard may get no piece, and must then
   // read nothing, not every file). Implied by a non-empty `pieces`.
@@ -60,7 +66,7 @@ struct CorpusDocument {
 struct CorpusStats {
   int64_t documents = 0;
   int64_t lines = 0;                       // lines read, blank ones included
-  int64_t missing_field = 0;               // JSONL lines without a string text field
+  int64_t missing_field = 0;               // JSONL lines (Parquet rows) without string text
   std::vector<std::string> first_missing;  // "<file>:<line>" of the first kMaxLocations
   // With CorpusOptions::pieces: the lines read from each piece (same order), what
   // FileLineBase takes; empty when files are read whole.
@@ -97,6 +103,7 @@ class CorpusReader {
   bool OpenNextFile();
   bool NextJsonl(CorpusDocument* doc);
   bool NextText(CorpusDocument* doc);
+  bool NextParquet(CorpusDocument* doc);
   // "<file>:<line>", or "<file>@<begin>:<piece line>" in a piece that does not start its file.
   std::string Where() const;
   void CountLine();
@@ -108,7 +115,9 @@ class CorpusReader {
   size_t next_piece_ = 0;  // or pieces
   int piece_ = -1;         // the piece being read
   bool piece_line_ = false;
-  std::unique_ptr<LineReader> lines_;
+  std::unique_ptr<LineReader> lines_;       // the file or piece being read: these lines,
+  std::unique_ptr<ParquetReader> parquet_;  // or these rows
+  int64_t parquet_row_ = 0;                 // the last row read
   bool jsonl_ = false;
   std::string stem_;
   Status status_;
