@@ -16,6 +16,7 @@
 #define MNEMO_AUDITS_DECONTAM_AUDIT_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,7 +24,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "audits/decontam/eval_index.h"
+#include "audits/decontam/eval_items.h"
 #include "audits/decontam/methods.h"
+#include "audits/decontam/scan.h"
 #include "audits/decontam/units.h"
 #include "harness/core/status.h"
 #include "harness/store/run_store.h"
@@ -65,7 +69,10 @@ struct AuditConfig {
   std::string format = "auto";
   std::string text_field = "text";
   std::string id_field = "id";
-  std::string shard;                      // "i/N" or empty
+  // "i/N" or empty: scan only shard i's byte-range pieces of the corpus (corpus_pieces.h);
+  // with a store, every task's jobs row gets a job_shards row whose plan holds the task's part
+  // of the scan state (shard_state.h), its completion marker written with the job's last rows.
+  std::string shard;
   std::string state_out;                  // write the shard state here
   std::vector<std::string> merge_states;  // instead of scanning, merge these
   // Method.
@@ -77,12 +84,16 @@ struct AuditConfig {
   size_t evidence = 3;
   size_t threads = 0;
   const TokenEncoder* encoder = nullptr;  // null: janitor words
+  std::string tokenizer;  // the SentencePiece file `encoder` was opened from, for a merge's plan
   // Outputs.
   std::string output;       // NDJSON, one line per item ("" = none)
   std::string dump_ngrams;  // write the kept n-grams as text (word units only)
   RunStore* store = nullptr;
   int64_t run_id = 0;
   int64_t rescore_run = 0;
+  // A shard of a job that rescores its own run: the shard does not rescore (its run's task
+  // jobs hold only their shard's documents); its plan says so and the merge rescores.
+  bool rescore_after_merge = false;
   bool quiet = false;
 };
 
@@ -109,6 +120,45 @@ struct AuditReport {
 
 // Runs the audit; prints progress notes to stderr unless quiet.
 Status RunAudit(const AuditConfig& config, AuditReport* report);
+
+// The parts of RunAudit a merge of shard stores reuses (shard_merge.h), so the merge writes
+// exactly what one process writes.
+
+// The eval side: items and their n-gram index, built from the config (and its encoder).
+struct AuditIndex {
+  std::vector<EvalItem> items;
+  IndexOptions options;
+  std::optional<EvalIndex> index;
+};
+Result<AuditIndex> BuildAuditIndex(const AuditConfig& config);
+
+// What a shard's plan records of the config, enough to rebuild its index (AuditConfigFromParams
+// reads it back); a shard's config fingerprint hashes it.
+nlohmann::json AuditParams(const AuditConfig& config);
+Result<AuditConfig> AuditConfigFromParams(const nlohmann::json& params);
+
+// The config every task's jobs row records, given the scan's statistics.
+nlohmann::json AuditJobConfig(const AuditConfig& config, const IndexOptions& io,
+                              const ScanStats& stats);
+
+// Every item's verdict and evidence (the stored JSON list) from a scan.
+void JudgeItems(const AuditConfig& config, const AuditIndex& ai, const ScanResult& scan,
+                std::vector<ItemVerdict>* verdicts, std::vector<nlohmann::json>* evidence);
+
+// One task's summary over its items `which`, and with config.store its rows in job `job_id`
+// (begun): decontam_items, metrics and FinishJob in one transaction, with the shard's
+// completion marker (CompleteJobShard with `shard_plan`) when that is non-null.
+Status WriteTaskRows(const AuditConfig& config, const AuditIndex& ai,
+                     const std::vector<size_t>& which, const std::vector<ItemVerdict>& verdicts,
+                     const std::vector<nlohmann::json>& evidence, int64_t job_id,
+                     const nlohmann::json* shard_plan, TaskSummary* summary);
+
+// Clean-subset rescoring of run config.rescore_run's task jobs (RunAudit step 5): `clean` maps
+// each audited task to its documents (doc_index) and whether each is clean. Writes the
+// "decontam_rescore" jobs into config.run_id (or the rescored run), appending their ids.
+Status RescoreTasks(const AuditConfig& config, const IndexOptions& io,
+                    const std::map<std::string, std::map<int64_t, bool>>& clean,
+                    AuditReport* report, std::vector<int64_t>* job_ids);
 
 }  // namespace decontam
 }  // namespace mnemo

@@ -9,10 +9,19 @@
 namespace mnemo::decontam {
 
 nlohmann::json DecontamJob::Plan() const {
-  return {{"tasks", config_.tasks},   {"eval", config_.eval_file},
-          {"corpus", config_.corpus}, {"method", MethodName(config_.method)},
-          {"n", config_.n},           {"boilerplate", config_.boilerplate},
-          {"rescore", rescore_}};
+  nlohmann::json j = {{"tasks", config_.tasks},   {"eval", config_.eval_file},
+                      {"corpus", config_.corpus}, {"method", MethodName(config_.method)},
+                      {"n", config_.n},           {"boilerplate", config_.boilerplate},
+                      {"rescore", rescore_}};
+  if (!config_.shard.empty()) j["shard"] = config_.shard;
+  return j;
+}
+
+Status DecontamJob::Shard(const ShardSpec& shard) {
+  if (shard.count == 0 || shard.index >= shard.count)
+    return Status::InvalidArgument("shard " + shard.ToString() + " is not i/N with 0 <= i < N");
+  config_.shard = shard.ToString();
+  return Status::Ok();
 }
 
 Status DecontamJob::RunOnce(const RunContext& ctx, JobOutcome* out) {
@@ -20,7 +29,10 @@ Status DecontamJob::RunOnce(const RunContext& ctx, JobOutcome* out) {
   cfg.store = ctx.store;
   cfg.run_id = ctx.store ? ctx.run_id : 0;
   cfg.quiet = ctx.quiet;
-  if (rescore_) cfg.rescore_run = ctx.run_id;
+  if (!tokenizer_.empty()) cfg.tokenizer = tokenizer_;
+  // A shard's run holds only its shard's documents of each task: the merge rescores.
+  if (rescore_ && cfg.shard.empty()) cfg.rescore_run = ctx.run_id;
+  if (rescore_ && !cfg.shard.empty()) cfg.rescore_after_merge = true;
   std::unique_ptr<TokenEncoder> enc;
   if (cfg.encoder == nullptr && !tokenizer_.empty()) {
     auto e = OpenSentencePiece(tokenizer_);
@@ -78,7 +90,7 @@ Result<std::unique_ptr<JobDriver>> ParseDecontamJob(const nlohmann::json& job,
       job, {"kind",      "tasks",       "task_dirs",   "limit",      "eval",     "eval_field",
             "eval_id",   "corpus",      "format",      "text_field", "id_field", "method",
             "n",         "boilerplate", "short_items", "threshold",  "evidence", "threads",
-            "tokenizer", "output",      "rescore"},
+            "tokenizer", "output",      "rescore",     "shard"},
       "decontam"));
   AuditConfig c;
   std::string tokenizer;
@@ -116,8 +128,8 @@ Result<std::unique_ptr<JobDriver>> ParseDecontamJob(const nlohmann::json& job,
   if (!c.eval_file.empty() && c.eval_field.empty())
     return ctx.Error("eval_field", "is required with 'eval'");
   if (c.corpus.empty()) return ctx.Error("corpus", "must name at least one corpus file");
-  if (c.format != "auto" && c.format != "jsonl" && c.format != "text")
-    return ctx.Error("format", "must be auto, jsonl or text");
+  if (c.format != "auto" && c.format != "jsonl" && c.format != "text" && c.format != "parquet")
+    return ctx.Error("format", "must be auto, jsonl, text or parquet");
   if (job.contains("method")) {
     if (!job["method"].is_string()) return ctx.Error("method", "must be gpt3, palm or llama2");
     auto m = ParseMethod(job["method"].get<std::string>());
@@ -136,6 +148,12 @@ Result<std::unique_ptr<JobDriver>> ParseDecontamJob(const nlohmann::json& job,
         job["threshold"].get<double>() > 1)
       return ctx.Error("threshold", "must be a number in (0, 1]");
     c.palm_threshold = job["threshold"].get<double>();
+  }
+  if (job.contains("shard")) {
+    auto shard = job["shard"].is_string() ? ParseShardSpec(job["shard"].get<std::string>())
+                                          : Result<ShardSpec>(Status::InvalidArgument(""));
+    if (!shard.ok()) return ctx.Error("shard", "must be \"i/N\" with 0 <= i < N, e.g. \"0/4\"");
+    c.shard = shard->ToString();
   }
   if (job.contains("rescore")) {
     if (!job["rescore"].is_boolean()) return ctx.Error("rescore", "must be true or false");

@@ -6,6 +6,11 @@
 // Model-free: it runs once, after every model's jobs, so "rescore": true rescores this run's
 // own task jobs on their clean items. A CLI run without a store (RunContext::store null)
 // writes its output files only.
+//
+// As shard i/N (Shard, or "shard": "i/N" in the config) it scans only shard i's byte-range
+// pieces of the corpus, and each task's jobs row gets a job_shards row whose plan holds the
+// task's part of the scan state; it does not rescore (its run's task jobs hold only their
+// shard's documents): the merge (shard_merge.h) does.
 #ifndef MNEMO_AUDITS_DECONTAM_JOB_H_
 #define MNEMO_AUDITS_DECONTAM_JOB_H_
 
@@ -28,6 +33,7 @@ class DecontamJob : public JobDriver {
   nlohmann::json Plan() const override;
   Status RunOnce(const RunContext& ctx, JobOutcome* out) override;
   void Summarise(const std::string& model_name, JobOutcome* out) const override;
+  Status Shard(const ShardSpec& shard) override;
   // Runs with this encoder instead of opening `tokenizer` (the CLI's --model); not owned.
   void set_encoder(TokenEncoder* encoder) { config_.encoder = encoder; }
 

@@ -20,6 +20,7 @@
 #include "datasets/io/block_reader.h"
 #include "datasets/io/corpus_reader.h"
 #include "datasets/io/jsonl_field.h"
+#include "datasets/io/parquet_reader.h"
 
 namespace mnemo {
 namespace decontam {
@@ -120,8 +121,13 @@ class Scanner {
         opt_(opt),
         main_(ix.n()),
         simple_field_(opt.text_field.find('.') == std::string::npos) {
-    for (const auto& f : opt.files)
-      jsonl_.push_back(opt.format == "jsonl" || (opt.format == "auto" && IsJsonlPath(f)));
+    // Parquet rows arrive as generated JSONL lines (block_reader.h).
+    for (const auto& f : opt.files) {
+      const bool parquet = opt.format == "parquet" || (opt.format == "auto" && IsParquetPath(f));
+      parquet_.push_back(parquet);
+      jsonl_.push_back(parquet || opt.format == "jsonl" ||
+                       (opt.format == "auto" && IsJsonlPath(f)));
+    }
     for (const auto& f : opt.files) stems_.push_back(Stem(f));
   }
 
@@ -158,6 +164,18 @@ class Scanner {
   void Hit(Block* b, Local* L, uint32_t g, uint32_t begin, uint32_t end, int64_t line_rel,
            uint64_t doc_key);
   std::string DocId(std::string_view line, bool jsonl) const;
+  // Whether file_pos's lines count from its piece's first line (a text piece that does not
+  // start its file; Parquet rows keep their file numbers).
+  bool PieceLines(size_t file_pos) const {
+    return !opt_.pieces.empty() && !opt_.pieces[file_pos].starts_file() && !parquet_[file_pos];
+  }
+  // "<file>:<line>", or for a piece whose lines count from its own first line
+  // "<file> (piece <ordinal>, its line <line>)".
+  std::string Where(size_t file_pos, int64_t line) const {
+    if (!PieceLines(file_pos)) return opt_.files[file_pos] + ":" + std::to_string(line);
+    return opt_.files[file_pos] + " (piece " + std::to_string(opt_.pieces[file_pos].ordinal) +
+           ", its line " + std::to_string(line) + ")";
+  }
 
   const EvalIndex& ix_;
   const TokenEncoder* enc_;
@@ -165,6 +183,7 @@ class Scanner {
   const Window main_;  // the n-gram window's length and kBase^n
   bool simple_field_;
   std::vector<bool> jsonl_;
+  std::vector<bool> parquet_;
   std::vector<std::string> stems_;
   tbb::enumerable_thread_specific<Local> locals_;
   std::atomic<bool> failed_{false};
@@ -443,7 +462,10 @@ Result<ScanResult> Scanner::Run() {
   size_t file_pos = 0;
   std::unique_ptr<BlockReader> reader;
   uint64_t seq = 0;
-  std::vector<int64_t> line_base(opt_.files.size(), 0);
+  std::vector<int64_t> line_base(opt_.files.size(), 0);  // lines read per file (piece)
+  // Lines before a file's (piece's) first line: a Parquet piece's rows keep file numbers.
+  std::vector<int64_t> line_origin(opt_.files.size(), 0);
+  const ParquetColumns columns{opt_.text_field, opt_.id_field, ""};
 
   struct Item {
     Block* b;
@@ -453,48 +475,58 @@ Result<ScanResult> Scanner::Run() {
   arena.execute([&] {
     tbb::parallel_pipeline(
         tokens,
-        tbb::make_filter<void, Item>(tbb::filter_mode::serial_in_order,
-                                     [&](tbb::flow_control& fc) -> Item {
-                                       if (failed_ || !status.ok()) {
-                                         fc.stop();
-                                         return {nullptr, 0};
-                                       }
-                                       Block* b = nullptr;
-                                       if (!pool.try_pop(b))
-                                         b = new Block();  // never happens: tokens == pool size
-                                       for (;;) {
-                                         if (!reader) {
-                                           if (file_pos >= opt_.files.size()) {
-                                             pool.push(b);
-                                             fc.stop();
-                                             return {nullptr, 0};
-                                           }
-                                           auto r = BlockReader::Open(opt_.files[file_pos],
-                                                                      opt_.block_bytes);
-                                           if (!r.ok()) {
-                                             status = r.status();
-                                             pool.push(b);
-                                             fc.stop();
-                                             return {nullptr, 0};
-                                           }
-                                           reader = std::move(r).value();
-                                           ++res.stats.files;
-                                         }
-                                         b->Reset();
-                                         if (reader->Next(&b->data, &b->offset)) {
-                                           b->file_pos = static_cast<uint32_t>(file_pos);
-                                           return {b, seq++};
-                                         }
-                                         if (!reader->status().ok()) {
-                                           status = reader->status();
-                                           pool.push(b);
-                                           fc.stop();
-                                           return {nullptr, 0};
-                                         }
-                                         reader.reset();
-                                         ++file_pos;
-                                       }
-                                     }) &
+        tbb::make_filter<void, Item>(
+            tbb::filter_mode::serial_in_order,
+            [&](tbb::flow_control& fc) -> Item {
+              if (failed_ || !status.ok()) {
+                fc.stop();
+                return {nullptr, 0};
+              }
+              Block* b = nullptr;
+              if (!pool.try_pop(b)) b = new Block();  // never happens: tokens == pool size
+              for (;;) {
+                if (!reader) {
+                  if (file_pos >= opt_.files.size()) {
+                    pool.push(b);
+                    fc.stop();
+                    return {nullptr, 0};
+                  }
+                  auto r =
+                      parquet_[file_pos]
+                          ? (opt_.pieces.empty()
+                                 ? BlockReader::OpenParquet(opt_.files[file_pos], columns,
+                                                            opt_.block_bytes)
+                                 : BlockReader::OpenParquetPiece(opt_.pieces[file_pos], columns,
+                                                                 opt_.block_bytes))
+                          : (opt_.pieces.empty()
+                                 ? BlockReader::Open(opt_.files[file_pos], opt_.block_bytes)
+                                 : BlockReader::OpenPiece(opt_.pieces[file_pos], opt_.block_bytes));
+                  if (!r.ok()) {
+                    status = r.status();
+                    pool.push(b);
+                    fc.stop();
+                    return {nullptr, 0};
+                  }
+                  reader = std::move(r).value();
+                  // Written before any block of this file exists; read by the last stage.
+                  line_origin[file_pos] = reader->first_line() - 1;
+                  if (opt_.pieces.empty() || opt_.pieces[file_pos].starts_file()) ++res.stats.files;
+                }
+                b->Reset();
+                if (reader->Next(&b->data, &b->offset)) {
+                  b->file_pos = static_cast<uint32_t>(file_pos);
+                  return {b, seq++};
+                }
+                if (!reader->status().ok()) {
+                  status = reader->status();
+                  pool.push(b);
+                  fc.stop();
+                  return {nullptr, 0};
+                }
+                reader.reset();
+                ++file_pos;
+              }
+            }) &
             tbb::make_filter<Item, Item>(tbb::filter_mode::parallel,
                                          [&](Item it) -> Item {
                                            ProcessBlock(it.b, it.seq);
@@ -503,11 +535,10 @@ Result<ScanResult> Scanner::Run() {
             tbb::make_filter<Item, void>(tbb::filter_mode::serial_in_order, [&](Item it) {
               Block* b = it.b;
               const std::string& file = opt_.files[b->file_pos];
-              int64_t base = line_base[b->file_pos];
+              int64_t base = line_origin[b->file_pos] + line_base[b->file_pos];
               if (!b->error.ok() && status.ok()) {
-                status =
-                    Status(b->error.code(), file + ":" + std::to_string(base + b->error_rel + 1) +
-                                                ": " + b->error.message());
+                status = Status(b->error.code(), Where(b->file_pos, base + b->error_rel + 1) +
+                                                     ": " + b->error.message());
               }
               res.stats.bytes += static_cast<int64_t>(b->data.size());
               res.stats.lines += b->lines;
@@ -516,15 +547,21 @@ Result<ScanResult> Scanner::Run() {
               res.stats.slow_lines += b->slow;
               for (int64_t r : b->missing_rel)
                 if (res.stats.first_missing.size() < kMaxMissing)
-                  res.stats.first_missing.push_back(file + ":" + std::to_string(base + r + 1));
+                  res.stats.first_missing.push_back(Where(b->file_pos, base + r + 1));
               for (auto& be : b->evidence) {
                 auto& list = res.evidence[be.item];
                 if (list.size() >= opt_.evidence) continue;
                 be.ev.file_id = opt_.file_ids.empty() ? b->file_pos : opt_.file_ids[b->file_pos];
                 be.ev.file = file;
                 be.ev.line = base + be.line_rel + 1;
-                if (be.ev.doc.empty() || be.ev.doc.back() == ':')
+                if (!opt_.pieces.empty()) {
+                  be.ev.piece = opt_.pieces[b->file_pos].ordinal;
+                  be.ev.piece_line = PieceLines(b->file_pos);
+                }
+                if (be.ev.doc.empty() || be.ev.doc.back() == ':') {
                   be.ev.doc = stems_[b->file_pos] + ":" + std::to_string(be.ev.line);
+                  be.ev.fallback_id = true;
+                }
                 list.push_back(std::move(be.ev));
               }
               line_base[b->file_pos] += b->lines;
@@ -532,6 +569,10 @@ Result<ScanResult> Scanner::Run() {
             }));
   });
   if (!status.ok()) return status;
+  if (!opt_.pieces.empty()) {
+    res.pieces = opt_.pieces;
+    res.piece_lines = line_base;
+  }
   res.matched.assign((ix_.set().size() + 63) / 64, 0);
   for (auto& L : locals_) {
     if (!L.init) continue;
@@ -561,6 +602,10 @@ size_t ScanMemoryBound(const EvalIndex& index, const ScanOptions& options) {
 Result<ScanResult> ScanCorpus(const EvalIndex& index, const TokenEncoder* encoder,
                               const ScanOptions& options) {
   if (options.files.empty()) return Status::InvalidArgument("no corpus files to scan");
+  if (!options.pieces.empty() && options.pieces.size() != options.files.size())
+    return Status::InvalidArgument("scan: " + std::to_string(options.pieces.size()) +
+                                   " pieces for " + std::to_string(options.files.size()) +
+                                   " files");
   Scanner s(index, encoder, options);
   return s.Run();
 }

@@ -1,5 +1,6 @@
-// The corpus side: streams training corpora (JSON Lines or text; plain, .gz, .zst; many
-// files) through a oneTBB pipeline and marks which eval n-grams occur, with evidence.
+// The corpus side: streams training corpora (JSON Lines or text; plain, .gz, .zst; Parquet,
+// its rows as JSONL lines; many files) through a oneTBB pipeline and marks which eval n-grams
+// occur, with evidence.
 //
 // Stages: a serial reader cuts each file into ~4 MiB blocks of whole lines (decompressing
 // .gz/.zst); blocks are processed in parallel (per line: find the text field with a fast
@@ -24,6 +25,7 @@
 
 #include "audits/decontam/eval_index.h"
 #include "audits/decontam/units.h"
+#include "datasets/io/corpus_pieces.h"
 #include "harness/core/status.h"
 
 namespace mnemo {
@@ -32,7 +34,14 @@ namespace decontam {
 struct ScanOptions {
   std::vector<std::string> files;  // this shard's files, in order
   std::vector<uint32_t> file_ids;  // each file's index in the whole (unsharded) list
-  std::string format = "auto";     // auto | jsonl | text
+  // Non-empty: files[k] is pieces[k].path and only that byte range is read (a shard's part,
+  // corpus_pieces.h); lines then count from each piece's first line (Evidence::piece_line),
+  // except in Parquet pieces (row groups), whose lines are file rows.
+  std::vector<CorpusPiece> pieces;
+  // auto (.parquet: Parquet; .jsonl/.json/.ndjson[.gz|.zst]: JSONL; else text) | jsonl | text |
+  // parquet. Parquet rows are read as JSONL lines with the text and id fields
+  // (datasets/io/block_reader.h); a .parquet file is never read as text or JSONL.
+  std::string format = "auto";
   std::string text_field = "text";
   std::string id_field = "id";
   size_t threads = 0;  // 0: all cores
@@ -44,8 +53,11 @@ struct ScanOptions {
 struct Evidence {
   uint32_t file_id = 0;  // index in the whole corpus file list
   std::string file;
-  int64_t line = 0;     // 1-based line of the document
-  std::string doc;      // the document's id field, or "<file stem>:<line>"
+  int64_t line = 0;          // 1-based line (Parquet: row) (in its piece when piece_line)
+  std::string doc;           // the document's id field, or "<file stem>:<line>"
+  uint32_t piece = 0;        // the piece's ordinal in its file (CorpusPiece::ordinal)
+  bool piece_line = false;   // `line` (and a fallback `doc`) count from the piece's first line
+  bool fallback_id = false;  // `doc` is "<file stem>:<line>" (no id field)
   int64_t offset = -1;  // byte offset of the match in the document's (decoded) text; -1 unknown
   int64_t length = 0;
   int64_t ngrams = 0;  // matched n-gram positions in this document for this item
@@ -53,8 +65,8 @@ struct Evidence {
 };
 
 struct ScanStats {
-  int64_t files = 0;
-  int64_t bytes = 0;  // decoded bytes
+  int64_t files = 0;  // files begun (a piece that does not start its file does not count)
+  int64_t bytes = 0;  // decoded bytes (Parquet: of the rows' generated JSONL lines)
   int64_t lines = 0;
   int64_t documents = 0;
   int64_t missing_field = 0;
@@ -69,6 +81,10 @@ struct ScanResult {
   std::vector<std::vector<Evidence>> evidence;  // per item, corpus order
   std::vector<int64_t> docs;                    // per item: documents with a match
   ScanStats stats;
+  // A scan of pieces: the pieces (ScanOptions::pieces) and each one's line count, so a merge
+  // can turn piece lines into file lines (FileLineBase).
+  std::vector<CorpusPiece> pieces;
+  std::vector<int64_t> piece_lines;
 };
 
 // The pre-flight memory bound for a scan with these options and index.

@@ -397,8 +397,8 @@ Result<std::unique_ptr<JobDriver>> ParsePiiJob(const nlohmann::json& job,
   if (!ParseLikelihood(c.min_likelihood).ok())
     return ctx.Error("min_likelihood", ParseLikelihood(c.min_likelihood).status().message());
   if (!ParseQuoteMode(c.quote).ok()) return ctx.Error("quote", "must be none, redacted or full");
-  if (c.format != "auto" && c.format != "jsonl" && c.format != "text")
-    return ctx.Error("format", "must be auto, jsonl or text");
+  if (c.format != "auto" && c.format != "jsonl" && c.format != "text" && c.format != "parquet")
+    return ctx.Error("format", "must be auto, jsonl, text or parquet");
   auto scanner = BuildScanner(c);
   if (!scanner.ok())
     return Status(scanner.status().code(),

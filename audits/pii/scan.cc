@@ -17,6 +17,7 @@
 #include "datasets/io/block_reader.h"
 #include "datasets/io/corpus_reader.h"
 #include "datasets/io/line_reader.h"
+#include "datasets/io/parquet_reader.h"
 
 namespace mnemo::pii {
 namespace {
@@ -35,7 +36,8 @@ struct DocResult {
 
 struct Batch {
   size_t file = 0;
-  int piece = -1;  // index into InputOptions::pieces; -1: a whole file
+  int piece = -1;           // index into InputOptions::pieces; -1: a whole file
+  bool piece_line = false;  // lines count from the piece's first line (not Parquet rows)
   std::string buf;
   std::vector<std::pair<size_t, size_t>> lines;  // offset, length in buf
   int64_t first_line = 0;
@@ -57,7 +59,7 @@ std::string LineWhere(const std::string& file, int64_t line, const CorpusPiece* 
 
 void ProcessBatch(const Scanner& scanner, const InputOptions& opt, const std::string& file,
                   bool jsonl, Batch* b) {
-  const CorpusPiece* piece = b->piece >= 0 ? &opt.pieces[static_cast<size_t>(b->piece)] : nullptr;
+  const CorpusPiece* piece = b->piece_line ? &opt.pieces[static_cast<size_t>(b->piece)] : nullptr;
   b->docs.resize(b->lines.size());
   for (size_t i = 0; i < b->lines.size(); ++i) {
     DocResult& d = b->docs[i];
@@ -122,10 +124,14 @@ Result<std::vector<std::string>> ExpandInputs(const std::vector<std::string>& pa
   return ExpandCorpusPaths(patterns);
 }
 
+bool IsParquetInput(const std::string& path, const std::string& format) {
+  return format == "parquet" || (format == "auto" && IsParquetPath(path));
+}
+
 bool IsJsonlInput(const std::string& path, const std::string& format) {
-  if (format == "jsonl") return true;
+  if (format == "jsonl" || format == "parquet") return true;
   if (format == "text") return false;
-  return IsJsonlPath(path);
+  return IsJsonlPath(path) || IsParquetPath(path);
 }
 
 nlohmann::json* MutableJsonAtPath(nlohmann::json* obj, const std::string& dotted) {
@@ -143,11 +149,23 @@ nlohmann::json* MutableJsonAtPath(nlohmann::json* obj, const std::string& dotted
 
 Status ScanFiles(const Scanner& scanner, const InputOptions& opt, DocSink* sink,
                  ScanTotals* totals) {
-  if (opt.format != "auto" && opt.format != "jsonl" && opt.format != "text")
-    return Status::InvalidArgument("--format must be auto, jsonl or text (got '" + opt.format +
-                                   "')");
+  if (opt.format != "auto" && opt.format != "jsonl" && opt.format != "text" &&
+      opt.format != "parquet")
+    return Status::InvalidArgument("--format must be auto, jsonl, text or parquet (got '" +
+                                   opt.format + "')");
   auto files = ExpandInputs(opt.paths);
   if (!files.ok()) return files.status();
+  // Parquet rows are read as generated JSONL lines (datasets/io/block_reader.h); a .parquet
+  // file is never read as lines of text.
+  std::vector<bool> parquet;
+  for (const auto& f : *files) {
+    parquet.push_back(IsParquetInput(f, opt.format));
+    if (!parquet.back() && IsParquetPath(f))
+      return Status::InvalidArgument(f + ": format '" + opt.format +
+                                     "' would read a Parquet file as lines of text; use format "
+                                     "auto or parquet");
+  }
+  const ParquetColumns columns{opt.field, opt.id_field, ""};
   if (opt.use_pieces) {
     for (const CorpusPiece& p : opt.pieces)
       if (p.file_index >= files->size() || (*files)[p.file_index] != p.path)
@@ -201,44 +219,29 @@ Status ScanFiles(const Scanner& scanner, const InputOptions& opt, DocSink* sink,
     return b;
   };
 
-  // Pieces (a shard's part): each block of whole lines is one batch, split into lines as
-  // LineReader splits them (at '\n', a '\r' before it dropped, a last line without '\n' kept).
+  // Block readers (a shard's pieces, and Parquet files): each block of whole lines is one
+  // batch, split into lines as LineReader splits them (at '\n', a '\r' before it dropped, a
+  // last line without '\n' kept).
   size_t piece_idx = 0;
   std::unique_ptr<BlockReader> block_reader;
   ByteBlock block;
-  int64_t piece_line_no = 0;  // lines of the current piece read so far
-  auto read_piece = [&](tbb::flow_control& fc) -> Batch* {
+  int64_t piece_line_no = 0;  // lines of the current piece (or Parquet file) read so far
+  // The next batch of block_reader's lines: false at its end (it is reset) or on an error
+  // (input_status set, the pipeline stopped).
+  auto block_batch = [&](tbb::flow_control& fc, std::unique_ptr<Batch>* out) -> bool {
     while (true) {
-      if (!block_reader) {
-        if (piece_idx >= opt.pieces.size()) {
-          fc.stop();
-          return nullptr;
-        }
-        auto r = BlockReader::OpenPiece(opt.pieces[piece_idx], opt.batch_bytes);
-        if (!r.ok()) {
-          input_status = r.status();
-          fc.stop();
-          return nullptr;
-        }
-        block_reader = std::move(r).value();
-        piece_line_no = 0;
-      }
       uint64_t offset = 0;
       if (!block_reader->Next(&block, &offset)) {
         if (!block_reader->status().ok()) {
           input_status = block_reader->status();
           fc.stop();
-          return nullptr;
         }
         block_reader.reset();
-        ++piece_idx;
-        continue;
+        return false;
       }
       std::unique_ptr<Batch> b = take_batch();
-      const CorpusPiece& piece = opt.pieces[piece_idx];
-      b->file = piece.file_index;
-      b->piece = static_cast<int>(piece_idx);
-      b->first_line = piece_line_no + 1;
+      // Parquet lines are file rows: first_line() is the piece's first row.
+      b->first_line = block_reader->first_line() + piece_line_no;
       b->buf.assign(block.data(), block.size());
       size_t pos = 0;
       const size_t size = b->buf.size();
@@ -257,6 +260,39 @@ Status ScanFiles(const Scanner& scanner, const InputOptions& opt, DocSink* sink,
         recycle(std::move(b));
         continue;
       }
+      *out = std::move(b);
+      return true;
+    }
+  };
+  auto read_piece = [&](tbb::flow_control& fc) -> Batch* {
+    while (true) {
+      if (!block_reader) {
+        if (piece_idx >= opt.pieces.size()) {
+          fc.stop();
+          return nullptr;
+        }
+        const CorpusPiece& piece = opt.pieces[piece_idx];
+        auto r = parquet[piece.file_index]
+                     ? BlockReader::OpenParquetPiece(piece, columns, opt.batch_bytes)
+                     : BlockReader::OpenPiece(piece, opt.batch_bytes);
+        if (!r.ok()) {
+          input_status = r.status();
+          fc.stop();
+          return nullptr;
+        }
+        block_reader = std::move(r).value();
+        piece_line_no = 0;
+      }
+      std::unique_ptr<Batch> b;
+      if (!block_batch(fc, &b)) {
+        if (!input_status.ok()) return nullptr;
+        ++piece_idx;
+        continue;
+      }
+      const CorpusPiece& piece = opt.pieces[piece_idx];
+      b->file = piece.file_index;
+      b->piece = static_cast<int>(piece_idx);
+      b->piece_line = !piece.starts_file() && !parquet[piece.file_index];
       return b.release();
     }
   };
@@ -268,22 +304,46 @@ Status ScanFiles(const Scanner& scanner, const InputOptions& opt, DocSink* sink,
     }
     if (opt.use_pieces) return read_piece(fc);
     while (true) {
-      if (!reader) {
+      if (!reader && !block_reader) {
         if (file_idx >= files->size()) {
           fc.stop();
           return nullptr;
         }
-        auto r = LineReader::Open((*files)[file_idx]);
-        if (!r.ok()) {
-          input_status = r.status();
-          fc.stop();
-          return nullptr;
+        if (parquet[file_idx]) {
+          auto r = BlockReader::OpenParquet((*files)[file_idx], columns, opt.batch_bytes);
+          if (!r.ok()) {
+            input_status = r.status();
+            fc.stop();
+            return nullptr;
+          }
+          block_reader = std::move(r).value();
+          piece_line_no = 0;
+        } else {
+          auto r = LineReader::Open((*files)[file_idx]);
+          if (!r.ok()) {
+            input_status = r.status();
+            fc.stop();
+            return nullptr;
+          }
+          reader = std::move(r).value();
         }
-        reader = std::move(r).value();
+      }
+      if (block_reader) {
+        std::unique_ptr<Batch> b;
+        if (!block_batch(fc, &b)) {
+          if (!input_status.ok()) return nullptr;
+          ++file_idx;
+          continue;
+        }
+        b->file = file_idx;
+        b->piece = -1;
+        b->piece_line = false;
+        return b.release();
       }
       std::unique_ptr<Batch> b = take_batch();
       b->file = file_idx;
       b->piece = -1;
+      b->piece_line = false;
       b->first_line = reader->line_number() + 1;
       std::string_view line;
       while (b->buf.size() < opt.batch_bytes && b->lines.size() < 65536 && reader->Next(&line)) {
@@ -331,7 +391,7 @@ Status ScanFiles(const Scanner& scanner, const InputOptions& opt, DocSink* sink,
     ScannedDoc sd;
     sd.origin = "file:" + (*files)[b->file];
     sd.piece = b->piece;
-    sd.piece_line = b->piece >= 0 && !opt.pieces[static_cast<size_t>(b->piece)].starts_file();
+    sd.piece_line = b->piece_line;
     for (auto& d : b->docs) {
       totals->input_bytes += static_cast<int64_t>(d.raw_len) + 1;
       if (d.doc.empty() && !d.has_text) continue;  // blank JSONL line

@@ -1,5 +1,6 @@
 // The streaming scan: files (plain text, one document per line, or JSONL with the text at a
-// dotted field path; plain, .gz or .zst) through a oneTBB pipeline — a serial reader cuts
+// dotted field path; plain, .gz or .zst; or Parquet, each row read as a JSONL line with the
+// text and id fields, datasets/io/block_reader.h) through a oneTBB pipeline — a serial reader cuts
 // batches of whole lines (about 4 MB), the scanner runs on them in parallel, and a serial
 // writer hands every document with its findings to a sink in input order. Memory is bounded
 // by a few batches per thread plus the longest line. Also: the memorised continuations of a
@@ -7,7 +8,8 @@
 //
 // Shard runs (docs/slurm.md) read pieces of the files instead (InputOptions::pieces,
 // datasets/io/corpus_pieces.h): in a piece that does not start its file, lines count from the
-// piece's first line, and a document without an id says so (ScannedDoc::piece_line), so a merge
+// piece's first line (but Parquet pieces' lines are file rows), and a document without an id
+// says so (ScannedDoc::piece_line), so a merge
 // can restore file lines from every piece's line count (ScanTotals::piece_lines).
 //
 // Thread-safety: ScanFiles and ScanMemorized call the sink from one thread at a time.
@@ -32,9 +34,10 @@ namespace mnemo::pii {
 
 struct InputOptions {
   std::vector<std::string> paths;  // files or glob patterns
-  std::string format = "auto";     // auto (.jsonl/.json/.ndjson[.gz|.zst] are JSONL) | jsonl | text
-  std::string field = "text";      // JSONL: dotted path of the text
-  std::string id_field = "id";     // JSONL: the document id (absent: the line number)
+  // auto (.jsonl/.json/.ndjson[.gz|.zst] are JSONL, .parquet Parquet) | jsonl | text | parquet
+  std::string format = "auto";
+  std::string field = "text";   // JSONL: dotted path of the text
+  std::string id_field = "id";  // JSONL: the document id (absent: the line number)
   size_t batch_bytes = size_t{4} << 20;
   int threads = 0;            // 0: all cores
   bool keep_records = false;  // keep parsed JSONL records for the sink (redaction)
@@ -47,17 +50,17 @@ struct InputOptions {
 
 // One scanned document, valid during the sink call.
 struct ScannedDoc {
-  std::string origin;        // "file:<path>" or "mem_probes"
-  std::string doc;           // id field, else the 1-based line number; probe_id for mem_probes
-  std::string model;         // mem_probes: the run's name of the model that wrote the output
-  int64_t line = 0;          // 1-based; counted from the piece's first line when piece_line
-  int piece = -1;            // index into InputOptions::pieces; -1 when files are read whole
-  bool piece_line = false;   // `line` counts from a piece that does not start its file
-  bool doc_is_line = false;  // `doc` is `line` (plain text, or JSONL without the id field)
-  int64_t probe_job = 0;     // mem_probes: the memorisation job whose probe this is
-  std::string_view raw;      // the input line as read ("" for mem_probes)
-  std::string_view text;     // what was scanned
-  bool has_text = false;     // false: a JSONL line without the text field (not scanned)
+  std::string origin;  // "file:<path>" or "mem_probes"
+  std::string doc;     // id field, else the 1-based line number; probe_id for mem_probes
+  std::string model;   // mem_probes: the run's name of the model that wrote the output
+  int64_t line = 0;  // 1-based (Parquet: the file row); from the piece's first line when piece_line
+  int piece = -1;    // index into InputOptions::pieces; -1 when files are read whole
+  bool piece_line = false;           // `line` counts from a piece that does not start its file
+  bool doc_is_line = false;          // `doc` is `line` (plain text, or JSONL without the id field)
+  int64_t probe_job = 0;             // mem_probes: the memorisation job whose probe this is
+  std::string_view raw;              // the input line as read ("" for mem_probes)
+  std::string_view text;             // what was scanned
+  bool has_text = false;             // false: a JSONL line without the text field (not scanned)
   nlohmann::json* record = nullptr;  // the parsed JSONL line when keep_records
   const std::vector<Finding>* findings = nullptr;
 };
@@ -80,7 +83,9 @@ struct ScanTotals {
 };
 
 Result<std::vector<std::string>> ExpandInputs(const std::vector<std::string>& patterns);
+// Whether `path` is read as JSONL lines (Parquet rows are), and as Parquet, under `format`.
 bool IsJsonlInput(const std::string& path, const std::string& format);
+bool IsParquetInput(const std::string& path, const std::string& format);
 
 Status ScanFiles(const Scanner& scanner, const InputOptions& options, DocSink* sink,
                  ScanTotals* totals);

@@ -60,7 +60,7 @@ int RunAuditDecontamCommand(int argc, char** argv) {
       "--eval: the text field (dotted path)")("eval-id", po::value<std::string>(&cfg.eval_id),
                                               "--eval: the id field (default: the line number)")(
       "corpus", po::value<std::vector<std::string>>(&cfg.corpus)->multitoken()->composing(),
-      "training corpus files or globs: JSONL or text, plain, .gz or .zst")(
+      "training corpus files or globs: JSONL or text (plain, .gz or .zst), or Parquet")(
       "format", po::value<std::string>(&cfg.format)->default_value("auto"),
       "corpus format: auto (by extension), jsonl, text (one document per line)")(
       "text-field", po::value<std::string>(&cfg.text_field)->default_value("text"),
@@ -86,7 +86,8 @@ int RunAuditDecontamCommand(int argc, char** argv) {
       "token units from this model's tokenizer (BACKEND:PATH)")(
       "threads,t", po::value<size_t>(&cfg.threads)->default_value(0), "scan threads (0 = all)")(
       "shard", po::value<std::string>(&cfg.shard),
-      "scan only corpus files i, i+N, ... (i/N); write --state to merge later")(
+      "scan only shard i of N (i/N): the corpus split by bytes into line-aligned pieces "
+      "(.zst by frame, .gz whole); write --state to merge later")(
       "state", po::value<std::string>(&cfg.state_out), "write the scan state (for --merge)")(
       "merge", po::value<std::vector<std::string>>(&cfg.merge_states)->multitoken()->composing(),
       "combine shard states instead of scanning")(
@@ -136,6 +137,9 @@ int RunAuditDecontamCommand(int argc, char** argv) {
   if (cfg.palm_threshold <= 0 || cfg.palm_threshold > 1)
     return usage("--threshold must be in (0, 1]");
   if (cfg.rescore_run > 0 && db.empty()) return usage("--rescore-run needs --db");
+  if (cfg.rescore_run > 0 && !cfg.shard.empty())
+    return usage(
+        "--rescore-run rescores on every item's verdict: run it with --merge, not --shard");
   if (!tokenizer.empty() && !model_spec.empty())
     return usage("give --tokenizer or --model, not both");
 
@@ -145,6 +149,7 @@ int RunAuditDecontamCommand(int argc, char** argv) {
     auto e = decontam::OpenSentencePiece(tokenizer);
     if (!e.ok()) return ReportError(e.status());
     encoder = std::move(e).value();
+    cfg.tokenizer = tokenizer;  // a merge of shard stores reopens it
   } else if (!model_spec.empty()) {
     ModelOptions mopt;
     auto o = OpenModelSpec(model_spec, mopt);

@@ -70,7 +70,8 @@ int RunAuditMemorizationCommand(int argc, char** argv) {
   desc.add_options()("help,h", "show this help")("model,m", ModelSpecValue(&model_spec)->required(),
                                                  "BACKEND:PATH (a bare PATH.gguf means llamacpp)")(
       "corpus", po::value<std::vector<std::string>>(&cfg.corpus.paths)->composing(),
-      "training corpus file or glob (repeatable): JSONL or text, plain/.gz/.zst; sampled with "
+      "training corpus file or glob (repeatable): JSONL or text (plain/.gz/.zst) or Parquet; "
+      "sampled with "
       "--samples, and used for suffix duplication counts")(
       "samples", po::value<size_t>(&cfg.samples)->default_value(0),
       "probes to sample from the corpus (per source with --per-source)")(

@@ -45,7 +45,8 @@ int RunAuditPiiCommand(int argc, char** argv) {
       "JSONL: dotted path of the text to scan")(
       "id-field", po::value<std::string>(&c.id_field)->default_value("id"),
       "JSONL: document id field (absent: the line number)")(
-      "format", po::value<std::string>(&c.format)->default_value("auto"), "auto | jsonl | text")(
+      "format", po::value<std::string>(&c.format)->default_value("auto"),
+      "auto | jsonl | text | parquet (auto: by extension)")(
       "entities", po::value<std::string>(&entities),
       "comma-separated entity names (default: every enabled entity)")(
       "entities-file", po::value<std::string>(&c.entities_file),

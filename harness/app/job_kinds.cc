@@ -1,7 +1,9 @@
 #include "harness/app/job_kinds.h"
 
 #include "audits/decontam/job.h"
+#include "audits/decontam/shard_merge.h"
 #include "audits/memorization/job.h"
+#include "audits/memorization/shard_merge.h"
 #include "audits/pii/job.h"
 #include "audits/pii/shard_merge.h"
 #include "tasks/eval/shard_merge.h"
@@ -21,7 +23,8 @@ const JobKind* JobKinds(int* n) {
 }
 
 std::vector<JobMergeKind> JobMergeKinds() {
-  return {TaskMergeKind(), pii::PiiMergeKind()};
+  return {TaskMergeKind(), memorization::MemorizationMergeKind(), decontam::DecontamMergeKind(),
+          decontam::DecontamRescoreMergeKind(), pii::PiiMergeKind()};
 }
 
 }  // namespace mnemo

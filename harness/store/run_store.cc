@@ -744,6 +744,16 @@ Status RunStore::FinishJob(int64_t job_id, const std::string& status, int64_t n_
   return Status::Ok();
 }
 
+Status RunStore::SetJobConfig(int64_t job_id, const nlohmann::json& config) {
+  MNEMO_RETURN_IF_ERROR(ExecOne(
+      db_, path_, "UPDATE jobs SET config_json = ? WHERE id = ?",
+      [&](Binder& b) { b.Text(Dump(config)).Int(job_id); },
+      "setting the config of job " + std::to_string(job_id)));
+  if (sqlite3_changes(db_) == 0)
+    return Status::NotFound("run store '" + path_ + "': no job " + std::to_string(job_id));
+  return Status::Ok();
+}
+
 Result<std::vector<JobRecord>> RunStore::ListJobs(int64_t run_id) {
   return SelectRows<JobRecord>(
       db_, path_,

@@ -168,6 +168,8 @@ class RunStore {
   // memorised outputs scanned again.
   Status DeleteJob(int64_t job_id);
   Status FinishJob(int64_t job_id, const std::string& status, int64_t n_requests, int64_t n_cached);
+  // Replaces a job's config (a merge whose shards recorded per-shard statistics in it).
+  Status SetJobConfig(int64_t job_id, const nlohmann::json& config);
   Result<std::vector<JobRecord>> ListJobs(int64_t run_id);
 
   // A job's model; NotFound naming the store when there is none.

@@ -34,3 +34,9 @@ mn_add_test(pii_shard_merge_test
   LABELS unit TIMEOUT 300)
 target_compile_definitions(pii_shard_merge_test PRIVATE
   MNEMO_PII_TEST_DATA="${CMAKE_CURRENT_LIST_DIR}/data")
+# The PII file scan over a Parquet copy of the fixture corpus (DuckDB builds; skipped without):
+# the JSONL scan's findings, and row-group shards merged against one process.
+mn_add_test(pii_parquet_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/pii_parquet_test.cc
+  LINK mnemo_audit_pii mnemo_jobs SQLite::SQLite3 $<TARGET_NAME_IF_EXISTS:mnemo::duckdb>
+  LABELS integration TIMEOUT 300)
