@@ -248,6 +248,70 @@ TEST_F(SlurmCluster, ShardedDecontamMergesLikeOneProcessAndResumes) {
   EXPECT_NE(r.output.find("nothing to resume"), std::string::npos) << r.output;
 }
 
+// A run config with every job kind (fixtures/all-kinds.json: task evals, memorisation of
+// canaries and of sampled windows, decontamination with rescoring, PII of the memorised
+// outputs and of the corpus; two models) as 4 shards: the merged store equals the store of one
+// `mnemo run` process table by table (scripts/compare_stores.py: ids, times and hosts aside).
+// Shard 1 fails (its store path is a folder) and shard 3 is scancelled while it runs (its store
+// is a FIFO, so opening it blocks); `mnemo slurm resume` completes both and the merge.
+TEST_F(SlurmCluster, RunConfigOfEveryKindMergesLikeOneProcessAndResumes) {
+  TempDir tmp;
+  const std::string d = tmp.path();
+  const std::string config =
+      std::string(MNEMO_SOURCE_DIR) + "/tests/harness/app/slurm/fixtures/all-kinds.json";
+  auto r = RunCommand(kMnemo + " run -q " + Quote(config) + " --db " + Quote(d + "/ref.db"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string run = d + "/run";
+  dirs_.push_back(run);
+  fs::create_directories(run + "/shards/1.db");
+  ASSERT_EQ(mkfifo((run + "/shards/3.db").c_str(), 0644), 0);
+  r = RunCommand("cd " + Quote(d) + " && " + kMnemo + " slurm submit " + Quote(config) +
+                 " --shards 4 --out run 2>&1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("(estimated)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("jobs[4] decontam"), std::string::npos) << r.output;
+  int code = -1;
+  auto st = WaitFor(
+      run,
+      [](const nlohmann::json& j, int) {
+        return j["shards"][3]["state"] == "RUNNING" && j["shards"][1]["state"] == "FAILED";
+      },
+      &code);
+  ASSERT_FALSE(st.is_null());
+  r = RunCommand("scancel " + st["shards"][3]["job"].get<std::string>());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  st = WaitFor(
+      run, [](const nlohmann::json&, int c) { return c != 75; }, &code);
+  EXPECT_EQ(code, 1) << st.dump(1);
+  EXPECT_EQ(st["shards"][3]["state"], "CANCELLED");
+  EXPECT_FALSE(st["shards"][1]["marker"].get<bool>());
+  EXPECT_FALSE(st["shards"][3]["marker"].get<bool>());
+  EXPECT_TRUE(st["shards"][0]["marker"].get<bool>());
+  EXPECT_TRUE(st["shards"][2]["marker"].get<bool>());
+  EXPECT_FALSE(fs::exists(run + "/merged.db"));
+
+  fs::remove(run + "/shards/1.db");
+  fs::remove(run + "/shards/3.db");
+  r = RunCommand(kMnemo + " slurm resume " + Quote(run));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("resubmitting shards without a completion marker: 1 3"),
+            std::string::npos)
+      << r.output;
+  st = WaitFor(
+      run, [](const nlohmann::json&, int c) { return c != 75; }, &code);
+  ASSERT_EQ(code, 0) << st.dump(1) << RunCommand("cat " + Quote(run) + "/logs/*").output;
+  // Every kind is there, with rows, in both stores.
+  for (const char* kind : {"task", "memorization", "decontam", "decontam_rescore", "pii"})
+    EXPECT_EQ(SqlRows(run + "/merged.db",
+                      std::string("SELECT count(*) > 0 FROM jobs WHERE kind = '") + kind + "'"),
+              std::vector<std::string>{"1"})
+        << kind;
+  r = RunCommand("python3 " + Quote(std::string(MNEMO_SOURCE_DIR) + "/scripts/compare_stores.py") +
+                 " " + Quote(d + "/ref.db") + " " + Quote(run + "/merged.db") + " 2>&1");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::printf("%s", r.output.c_str());
+}
+
 // No cluster needed: bad input is refused with exit 2 naming the option or file; --dry-run
 // prints both scripts and writes nothing.
 TEST(SlurmCli, BadInputAndDryRun) {
