@@ -37,3 +37,9 @@ add_dependencies(shard_merge_test mnemo mnemo_backend_mock)
 if(TARGET mnemo_backend_llamacpp)
   add_dependencies(shard_merge_test mnemo_backend_llamacpp)
 endif()
+
+# The scale benchmark of sharded runs (issue 18): N = 1, 2, 4, 8 shards of a 4 GB corpus, merge
+# times, the 1 TB model. Label bench: not run by CI (ctest -LE bench); ~25 min on 2 cores.
+add_test(NAME shards_bench COMMAND bash ${PROJECT_SOURCE_DIR}/scripts/bench-shards.sh --mnemo
+                                   $<TARGET_FILE:mnemo>)
+set_tests_properties(shards_bench PROPERTIES LABELS bench TIMEOUT 3600)
