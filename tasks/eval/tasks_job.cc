@@ -1,10 +1,13 @@
 #include "tasks/eval/tasks_job.h"
 
 #include <cstdio>
+#include <set>
 
+#include "datasets/io/corpus_pieces.h"
 #include "harness/core/hash.h"
 #include "harness/scheduler/scheduler.h"
 #include "tasks/eval/task.h"
+#include "tasks/eval/task_data.h"
 
 namespace mnemo {
 namespace {
@@ -15,13 +18,22 @@ nlohmann::json LimitJson(const EvalOptions& o) {
 }
 
 // What makes a task job's results what they are, whatever the shard: its jobs row's config
-// (the task as run, few-shot count, limit), the tasks of its tasks job and the options that
-// change results.
-std::string TaskConfigFingerprint(const nlohmann::json& job_config,
+// (the task as run, few-shot count, limit), the identity of its data files (size, mtime, head
+// and tail hash: a shard that read other data is refused by merge), the tasks of its tasks job
+// and the options that change results.
+std::string TaskConfigFingerprint(const TaskConfig& task, const nlohmann::json& job_config,
                                   const std::vector<std::string>& task_names,
                                   const EvalOptions& o) {
   Hasher h;
   h.Field(job_config.dump());
+  std::set<std::string> files;
+  for (const std::string* split :
+       {&task.test_split, &task.validation_split, &task.training_split, &task.fewshot_split}) {
+    if (split->empty()) continue;
+    if (auto f = SplitFile(task, *split); f.ok()) files.insert(*f);
+  }
+  auto identity = InputIdentity({files.begin(), files.end()});
+  h.Field(identity.ok() ? identity->dump() : identity.status().message());
   for (const auto& t : task_names) h.Field(t);
   h.Field(static_cast<uint64_t>(o.bootstrap_iters));
   h.Field(o.fewshot_seed);
@@ -169,7 +181,7 @@ Status RunTaskJobs(RunStore* store, int64_t run_id, const ModelRecord& model, Op
       shard.job_id = job.id;
       shard.index = options.shard->index;
       shard.count = options.shard->count;
-      shard.config_fingerprint = TaskConfigFingerprint(job.config, task_names, options);
+      shard.config_fingerprint = TaskConfigFingerprint(cfg, job.config, task_names, options);
       shard.plan = {{"tasks", task_names}};
       MNEMO_RETURN_IF_ERROR(store->BeginJobShard(shard));
     }

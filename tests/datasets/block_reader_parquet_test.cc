@@ -16,6 +16,7 @@
 #include "datasets/io/corpus_pieces.h"
 #include "datasets/io/corpus_reader.h"
 #include "datasets/io/parquet_reader.h"
+#include "tests/support/duckdb_util.h"
 #include "tests/support/test_util.h"
 
 #ifdef MNEMO_HAVE_DUCKDB
@@ -27,6 +28,9 @@ namespace {
 
 using ::testing::HasSubstr;
 using testing_util::TempDir;
+#ifdef MNEMO_HAVE_DUCKDB
+using testing_util::Duck;
+#endif
 using testing_util::WriteFile;
 
 // A .parquet name is never read as text, whatever its bytes (with or without DuckDB).
@@ -74,30 +78,6 @@ TEST(BlockReaderParquet, WithoutDuckDbUnsupportedNamingTheFile) {
 }
 
 #else  // MNEMO_HAVE_DUCKDB
-
-class Duck {
- public:
-  Duck() {
-    EXPECT_EQ(duckdb_open(nullptr, &db_), DuckDBSuccess);
-    EXPECT_EQ(duckdb_connect(db_, &con_), DuckDBSuccess);
-    Exec("SET threads = 1");
-  }
-  ~Duck() {
-    duckdb_disconnect(&con_);
-    duckdb_close(&db_);
-  }
-  void Exec(const std::string& sql) {
-    duckdb_result r;
-    const bool ok = duckdb_query(con_, sql.c_str(), &r) == DuckDBSuccess;
-    EXPECT_TRUE(ok) << duckdb_result_error(&r) << "\n" << sql.substr(0, 300);
-    duckdb_destroy_result(&r);
-  }
-  duckdb_connection con() const { return con_; }
-
- private:
-  duckdb_database db_ = nullptr;
-  duckdb_connection con_ = nullptr;
-};
 
 struct Row {
   std::optional<std::string> id, text, src;

@@ -18,6 +18,7 @@
 
 #include "datasets/io/corpus_pieces.h"
 #include "datasets/io/corpus_reader.h"
+#include "tests/support/duckdb_util.h"
 #include "tests/support/test_util.h"
 
 #ifdef MNEMO_HAVE_DUCKDB
@@ -29,6 +30,9 @@ namespace {
 
 using ::testing::HasSubstr;
 using testing_util::TempDir;
+#ifdef MNEMO_HAVE_DUCKDB
+using testing_util::Duck;
+#endif
 using testing_util::WriteFile;
 
 std::vector<CorpusDocument> ReadAll(const CorpusOptions& opt, CorpusStats* stats = nullptr,
@@ -98,44 +102,6 @@ TEST(ParquetWithoutDuckDb, RefusedNamingTheFileAndTheFix) {
 }
 
 #else  // MNEMO_HAVE_DUCKDB
-
-// The test's own DuckDB, single-threaded so the writer's row groups are exactly the chunks
-// it is given.
-class Duck {
- public:
-  Duck() {
-    EXPECT_EQ(duckdb_open(nullptr, &db_), DuckDBSuccess);
-    EXPECT_EQ(duckdb_connect(db_, &con_), DuckDBSuccess);
-    Exec("SET threads = 1");
-  }
-  ~Duck() {
-    duckdb_disconnect(&con_);
-    duckdb_close(&db_);
-  }
-  void Exec(const std::string& sql) {
-    duckdb_result r;
-    const bool ok = duckdb_query(con_, sql.c_str(), &r) == DuckDBSuccess;
-    EXPECT_TRUE(ok) << duckdb_result_error(&r) << "\n" << sql.substr(0, 300);
-    duckdb_destroy_result(&r);
-  }
-  // Every value of a one-BIGINT-column query.
-  std::vector<int64_t> Int64s(const std::string& sql) {
-    duckdb_result r;
-    std::vector<int64_t> out;
-    if (duckdb_query(con_, sql.c_str(), &r) != DuckDBSuccess) {
-      ADD_FAILURE() << duckdb_result_error(&r);
-    } else {
-      for (idx_t i = 0; i < duckdb_row_count(&r); ++i) out.push_back(duckdb_value_int64(&r, 0, i));
-    }
-    duckdb_destroy_result(&r);
-    return out;
-  }
-  duckdb_connection con() const { return con_; }
-
- private:
-  duckdb_database db_ = nullptr;
-  duckdb_connection con_ = nullptr;
-};
 
 struct Row {
   std::optional<std::string> id, text, src;

@@ -23,11 +23,8 @@
 #include "datasets/io/parquet_reader.h"
 #include "harness/jobs/run_session.h"
 #include "harness/jobs/shard_merge.h"
+#include "tests/support/duckdb_util.h"
 #include "tests/support/test_util.h"
-
-#ifdef MNEMO_HAVE_DUCKDB
-#include <duckdb.h>
-#endif
 
 namespace mnemo::pii {
 namespace {
@@ -99,19 +96,7 @@ Corpora MakeCorpora(const TempDir& dir) {
   c.jsonl = dir.File("train.jsonl");
   c.parquet = dir.File("train.parquet");
   WriteFile(c.jsonl, ReadFile(std::string(MNEMO_FIXTURES_DIR) + "/train.jsonl"));
-  duckdb_database db = nullptr;
-  duckdb_connection con = nullptr;
-  EXPECT_EQ(duckdb_open(nullptr, &db), DuckDBSuccess);
-  EXPECT_EQ(duckdb_connect(db, &con), DuckDBSuccess);
-  for (const std::string& sql : {std::string("SET threads = 1"),
-                                 "COPY (SELECT * FROM read_json_auto('" + c.jsonl + "')) TO '" +
-                                     c.parquet + "' (FORMAT parquet, ROW_GROUP_SIZE 500)"}) {
-    duckdb_result r;
-    EXPECT_EQ(duckdb_query(con, sql.c_str(), &r), DuckDBSuccess) << duckdb_result_error(&r);
-    duckdb_destroy_result(&r);
-  }
-  duckdb_disconnect(&con);
-  duckdb_close(&db);
+  testing_util::JsonlToParquet(c.jsonl, c.parquet, 500);
   return c;
 }
 

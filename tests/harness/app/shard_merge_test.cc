@@ -311,6 +311,34 @@ TEST_F(MergeRefusalTest, MismatchedModelFingerprint) {
   ExpectRefused({Db("0/2"), other}, {"mismatched shards", other, "different models"});
 }
 
+TEST_F(MergeRefusalTest, ShardsThatReadDifferentTaskData) {
+  // The same config, but the task's data file changed between the two shards (one document
+  // more): the job's fingerprint covers its data files' identity, so merge refuses.
+  const std::string data = d_.File("geo.jsonl");
+  fs::copy_file(kFixtures + "/bench.jsonl", data);
+  testing_util::WriteFile(d_.File("geo_local.yaml"), "task: geo_local\ndataset_path: " + data +
+                                                         R"(
+test_split: test
+output_type: multiple_choice
+doc_to_text: "{{passage}}\nQuestion: {{question}}\nAnswer:"
+doc_to_choice: choices
+doc_to_target: answer
+metric_list:
+  - metric: acc
+)");
+  auto shard = [&](const std::string& spec, const std::string& db) {
+    auto r = RunCommand(kMnemo + " eval -q -m mock:a --tasks geo_local --limit 6 --task-dir " +
+                        Quote(d_.path()) + " --shard " + spec + " --db " + Quote(db) + " 2>&1");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  };
+  shard("0/2", d_.File("geo0.db"));
+  std::string text = testing_util::ReadFile(data);
+  testing_util::WriteFile(data, text + text.substr(0, text.find('\n') + 1));
+  shard("1/2", d_.File("geo1.db"));
+  ExpectRefused({d_.File("geo0.db"), d_.File("geo1.db")},
+                {"mismatched shards", "different configs or inputs"});
+}
+
 TEST_F(MergeRefusalTest, StoreWithoutAShardRun) {
   ExpectRefused({d_.File("whole.db")}, {d_.File("whole.db"), "no shard run"});
 }

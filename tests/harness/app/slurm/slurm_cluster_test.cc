@@ -19,6 +19,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include <sqlite3.h>
+
 #include "tests/support/sqlite_util.h"
 #include "tests/support/test_util.h"
 
@@ -252,8 +254,9 @@ TEST_F(SlurmCluster, ShardedDecontamMergesLikeOneProcessAndResumes) {
 // canaries and of sampled windows, decontamination with rescoring, PII of the memorised
 // outputs and of the corpus; two models) as 4 shards: the merged store equals the store of one
 // `mnemo run` process table by table (scripts/compare_stores.py: ids, times and hosts aside).
-// Shard 1 fails (its store path is a folder) and shard 3 is scancelled while it runs (its store
-// is a FIFO, so opening it blocks); `mnemo slurm resume` completes both and the merge.
+// Shard 1 fails (its store path is a folder) and shard 3 is scancelled while it runs (the test
+// holds an exclusive lock on its store, so the shard waits on SQLite's busy timeout, 10 s);
+// `mnemo slurm resume` completes both and the merge.
 TEST_F(SlurmCluster, RunConfigOfEveryKindMergesLikeOneProcessAndResumes) {
   TempDir tmp;
   const std::string d = tmp.path();
@@ -264,7 +267,13 @@ TEST_F(SlurmCluster, RunConfigOfEveryKindMergesLikeOneProcessAndResumes) {
   const std::string run = d + "/run";
   dirs_.push_back(run);
   fs::create_directories(run + "/shards/1.db");
-  ASSERT_EQ(mkfifo((run + "/shards/3.db").c_str(), 0644), 0);
+  sqlite3* lock = nullptr;
+  ASSERT_EQ(sqlite3_open((run + "/shards/3.db").c_str(), &lock), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(lock,
+                         "PRAGMA journal_mode = DELETE; CREATE TABLE held (x); BEGIN EXCLUSIVE; "
+                         "INSERT INTO held VALUES (1);",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
   r = RunCommand("cd " + Quote(d) + " && " + kMnemo + " slurm submit " + Quote(config) +
                  " --shards 4 --out run 2>&1");
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -272,17 +281,16 @@ TEST_F(SlurmCluster, RunConfigOfEveryKindMergesLikeOneProcessAndResumes) {
   EXPECT_NE(r.output.find("jobs[4] decontam"), std::string::npos) << r.output;
   int code = -1;
   auto st = WaitFor(
-      run,
-      [](const nlohmann::json& j, int) {
-        return j["shards"][3]["state"] == "RUNNING" && j["shards"][1]["state"] == "FAILED";
-      },
+      run, [](const nlohmann::json& j, int) { return j["shards"][3]["state"] == "RUNNING"; },
       &code);
   ASSERT_FALSE(st.is_null());
   r = RunCommand("scancel " + st["shards"][3]["job"].get<std::string>());
+  sqlite3_close(lock);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   st = WaitFor(
       run, [](const nlohmann::json&, int c) { return c != 75; }, &code);
   EXPECT_EQ(code, 1) << st.dump(1);
+  EXPECT_EQ(st["shards"][1]["state"], "FAILED");
   EXPECT_EQ(st["shards"][3]["state"], "CANCELLED");
   EXPECT_FALSE(st["shards"][1]["marker"].get<bool>());
   EXPECT_FALSE(st["shards"][3]["marker"].get<bool>());
