@@ -9,7 +9,7 @@
 # imported INTERFACE target mnemo::sdk (the include folder) and mnemo_add_backend(), which builds
 # the plugin exactly as mnemo builds its own (cmake/MnemoBackend.cmake). Header-only: a plugin
 # links nothing of mnemo, so the package is architecture-independent. examples/plugin is such a
-# project; tests/abi/sdk_install_test.cmake builds it against an installed SDK.
+# project; tests/abi/sdk_install_test.cc builds it against an installed SDK.
 include(CMakePackageConfigHelpers)
 
 set(MNEMO_SDK_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/mnemo)

@@ -12,7 +12,7 @@
 //              Every generated token has log-probability 0.
 //
 // So on a multiple-choice task the choice copied from the passage wins, and the expected
-// metrics follow from the task's data alone (tests/abi/sdk_install_test.cmake checks them).
+// metrics follow from the task's data alone (tests/abi/sdk_install_test.cc checks them).
 // Any model path is accepted; nothing is read. Thread-safety: models and instances hold only
 // constants, so every call is safe from any thread.
 #include <algorithm>
