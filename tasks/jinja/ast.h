@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tasks/jinja/template.h"
+
 namespace mnemo::jinja {
 
 struct Expr;
@@ -61,6 +63,9 @@ enum class NodeKind {
   kFor,       // {% for targets in expr [if filter] %} body {% else %} else_body
   kSet,       // {% set targets = expr %}
   kSetBlock,  // {% set targets[0] %} body {% endset %}
+  kSetAttr,   // {% set targets[0].text = expr %} (a namespace() attribute)
+  kBreak,     // {% break %} (loop controls)
+  kContinue,  // {% continue %}
 };
 
 struct Node;
@@ -84,6 +89,7 @@ struct Node {
 
 struct Program {
   std::string source;
+  Options options;
   std::vector<Node> nodes;
   // Set when the template is one {{ expr }} with only whitespace around it.
   const Expr* single_expression = nullptr;

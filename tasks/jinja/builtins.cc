@@ -32,6 +32,13 @@ enum Filter {
   kTitle,
   kTrim,
   kUpper,
+  kToJson,
+  kItems,
+  kSelect,
+  kReject,
+  kSelectAttr,
+  kRejectAttr,
+  kMap,
 };
 
 struct NamedId {
@@ -40,24 +47,39 @@ struct NamedId {
 };
 
 constexpr NamedId kFilters[] = {
-    {"abs", kAbs},         {"capitalize", kCapitalize},
-    {"count", kLength},    {"d", kDefault},
-    {"default", kDefault}, {"first", kFirst},
-    {"float", kFloat},     {"int", kInt},
-    {"join", kJoin},       {"last", kLast},
-    {"length", kLength},   {"list", kList},
-    {"lower", kLower},     {"replace", kReplace},
-    {"round", kRound},     {"string", kString},
-    {"title", kTitle},     {"trim", kTrim},
+    {"abs", kAbs},
+    {"capitalize", kCapitalize},
+    {"count", kLength},
+    {"d", kDefault},
+    {"default", kDefault},
+    {"first", kFirst},
+    {"float", kFloat},
+    {"int", kInt},
+    {"join", kJoin},
+    {"last", kLast},
+    {"length", kLength},
+    {"list", kList},
+    {"lower", kLower},
+    {"replace", kReplace},
+    {"round", kRound},
+    {"string", kString},
+    {"title", kTitle},
+    {"trim", kTrim},
     {"upper", kUpper},
+    {"tojson", kToJson},
+    {"items", kItems},
+    {"select", kSelect},
+    {"reject", kReject},
+    {"selectattr", kSelectAttr},
+    {"rejectattr", kRejectAttr},
+    {"map", kMap},
 };
 
 // Jinja2 builtin filters (and lm-eval's regex_replace) this engine refuses.
 constexpr std::string_view kJinjaFilters =
     "attr batch center dictsort e escape filesizeformat forceescape format groupby indent "
-    "items map max min pprint random reject rejectattr reverse safe select selectattr slice "
-    "sort striptags sum tojson truncate unique urlencode urlize wordcount wordwrap xmlattr "
-    "regex_replace";
+    "max min pprint random reverse safe slice sort striptags sum truncate unique urlencode "
+    "urlize wordcount wordwrap xmlattr regex_replace";
 
 enum Test {
   kDefined,
@@ -76,20 +98,27 @@ enum Test {
   kEven,
   kOdd,
   kDivisibleBy,
+  kEqualTo,
+  kNotEqual,
 };
 
 constexpr NamedId kTests[] = {
-    {"defined", kDefined},         {"undefined", kUndefined}, {"none", kNone},
-    {"boolean", kBoolean},         {"true", kTrue},           {"false", kFalse},
-    {"string", kStringTest},       {"number", kNumber},       {"integer", kInteger},
-    {"float", kFloatTest},         {"mapping", kMapping},     {"sequence", kSequence},
-    {"iterable", kIterable},       {"even", kEven},           {"odd", kOdd},
-    {"divisibleby", kDivisibleBy},
+    {"defined", kDefined},   {"undefined", kUndefined},
+    {"none", kNone},         {"boolean", kBoolean},
+    {"true", kTrue},         {"false", kFalse},
+    {"string", kStringTest}, {"number", kNumber},
+    {"integer", kInteger},   {"float", kFloatTest},
+    {"mapping", kMapping},   {"sequence", kSequence},
+    {"iterable", kIterable}, {"even", kEven},
+    {"odd", kOdd},           {"divisibleby", kDivisibleBy},
+    {"equalto", kEqualTo},   {"eq", kEqualTo},
+    {"==", kEqualTo},        {"ne", kNotEqual},
+    {"!=", kNotEqual},
 };
 
 constexpr std::string_view kJinjaTests =
-    "callable escaped filter test in lower upper sameas eq equalto ne lt lessthan le gt "
-    "greaterthan ge == != < <= > >=";
+    "callable escaped filter test in lower upper sameas lt lessthan le gt greaterthan ge "
+    "< <= > >=";
 
 constexpr std::string_view kStrMethods =
     "capitalize casefold center count encode endswith expandtabs find format format_map index "
@@ -568,6 +597,250 @@ Result<Value> DictMethod(const Value& subject, std::string_view name, const Call
   return Status::InvalidArgument("unknown method '" + std::string(name) + "' on dict");
 }
 
+// Python's json.dumps(v, ensure_ascii=False, indent=indent, separators=seps) with its default
+// separators: (", ", ": ") without indent, (",", ": ") with one.
+void JsonDumps(const Json& v, const std::string* indent, const std::string& item_sep,
+               const std::string& key_sep, int depth, std::string& out) {
+  auto newline = [&](int d) {
+    if (!indent) return;
+    out += '\n';
+    for (int i = 0; i < d; ++i) out += *indent;
+  };
+  switch (v.type()) {
+    case Json::value_t::null:
+      out += "null";
+      return;
+    case Json::value_t::boolean:
+      out += v.get<bool>() ? "true" : "false";
+      return;
+    case Json::value_t::number_float: {
+      const double d = v.get<double>();
+      out += std::isnan(d)   ? "NaN"
+             : std::isinf(d) ? (d > 0 ? "Infinity" : "-Infinity")
+                             : py::FloatRepr(d);
+      return;
+    }
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+      out += v.dump();
+      return;
+    case Json::value_t::string: {
+      out += '"';
+      for (unsigned char c : v.get_ref<const std::string&>()) {
+        switch (c) {
+          case '"':
+            out += "\\\"";
+            break;
+          case '\\':
+            out += "\\\\";
+            break;
+          case '\n':
+            out += "\\n";
+            break;
+          case '\r':
+            out += "\\r";
+            break;
+          case '\t':
+            out += "\\t";
+            break;
+          case '\b':
+            out += "\\b";
+            break;
+          case '\f':
+            out += "\\f";
+            break;
+          default:
+            if (c < 0x20) {
+              static const char kHex[] = "0123456789abcdef";
+              out += "\\u00";
+              out += kHex[c >> 4];
+              out += kHex[c & 15];
+            } else {
+              out += static_cast<char>(c);
+            }
+        }
+      }
+      out += '"';
+      return;
+    }
+    case Json::value_t::array: {
+      if (v.empty()) {
+        out += "[]";
+        return;
+      }
+      out += '[';
+      bool first = true;
+      for (const Json& item : v) {
+        if (!first) out += item_sep;
+        first = false;
+        newline(depth + 1);
+        JsonDumps(item, indent, item_sep, key_sep, depth + 1, out);
+      }
+      newline(depth);
+      out += ']';
+      return;
+    }
+    case Json::value_t::object: {
+      if (v.empty()) {
+        out += "{}";
+        return;
+      }
+      out += '{';
+      bool first = true;
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        if (!first) out += item_sep;
+        first = false;
+        newline(depth + 1);
+        JsonDumps(Json(it.key()), indent, item_sep, key_sep, depth + 1, out);
+        out += key_sep;
+        JsonDumps(it.value(), indent, item_sep, key_sep, depth + 1, out);
+      }
+      newline(depth);
+      out += '}';
+      return;
+    }
+    default:
+      out += v.dump();
+  }
+}
+
+// tojson as transformers defines it for chat templates (not Jinja2's HTML-safe one):
+// json.dumps(x, ensure_ascii=False, indent=indent, separators=separators, sort_keys=sort_keys).
+// Object keys come out sorted (nlohmann::json keeps no insertion order; pyvalue.h).
+Result<Value> ToJsonFilter(const Value& subject, const CallArgs& args) {
+  auto b = Bind(args, "tojson()", {"indent", "separators", "sort_keys", "ensure_ascii"}, 0);
+  if (!b.ok()) return b.status();
+  if (subject.lenient_undefined()) return Undef(Value::Undefined("tojson() of an undefined value"));
+  std::string indent;
+  bool has_indent = false;
+  if ((*b)[0] && !(*b)[0]->json().is_null()) {
+    const Json& i = (*b)[0]->json();
+    if (i.is_string()) {
+      indent = i.get<std::string>();
+    } else {
+      auto n = ToInt(*(*b)[0], "tojson() indent");
+      if (!n.ok()) return n.status();
+      indent.assign(static_cast<size_t>(std::max<int64_t>(*n, 0)), ' ');
+    }
+    has_indent = true;
+  }
+  std::string item_sep = has_indent ? "," : ", ", key_sep = ": ";
+  if ((*b)[1] && !(*b)[1]->json().is_null()) {
+    const Json& seps = (*b)[1]->json();
+    if (!seps.is_array() || seps.size() != 2 || !seps[0].is_string() || !seps[1].is_string()) {
+      return Status::InvalidArgument("tojson() separators must be a pair of strings");
+    }
+    item_sep = seps[0].get<std::string>();
+    key_sep = seps[1].get<std::string>();
+  }
+  if ((*b)[3] && (*b)[3]->defined() && py::Truthy((*b)[3]->json())) {
+    return Status::Unsupported("tojson(ensure_ascii=true) is not supported");
+  }
+  std::string out;
+  JsonDumps(subject.json(), has_indent ? &indent : nullptr, item_sep, key_sep, 0, out);
+  return Value::Own(Json(std::move(out)));
+}
+
+// select/reject(test, args...), selectattr/rejectattr(attr, test, args...), map(attribute=a
+// [, default=d]) or map(filter, args...): lists, as `| list` would make them.
+Result<Value> SelectFilter(int filter, const Value& subject, const CallArgs& args) {
+  const char* what = filter == kSelect       ? "select()"
+                     : filter == kReject     ? "reject()"
+                     : filter == kSelectAttr ? "selectattr()"
+                     : filter == kRejectAttr ? "rejectattr()"
+                                             : "map()";
+  auto items = Items(subject);
+  if (!items.ok()) return items.status();
+  const bool by_attr = filter == kSelectAttr || filter == kRejectAttr;
+  auto attribute_of = [&](const Json& item, const std::string& attr) -> Value {
+    if (item.is_object()) {
+      auto it = item.find(attr);
+      if (it != item.end()) return Value::Own(*it);
+    }
+    return Value::Undefined(std::string(what) + ": item has no attribute '" + attr + "'", false);
+  };
+  Json out = Json::array();
+  if (filter == kMap) {
+    const Value* attribute = nullptr;
+    const Value* fallback = nullptr;
+    for (const auto& [name, value] : args.keyword) {
+      if (name == "attribute") {
+        attribute = &value;
+      } else if (name == "default") {
+        fallback = &value;
+      } else {
+        return Status::InvalidArgument(std::string("map() got an unexpected keyword argument '") +
+                                       name + "'");
+      }
+    }
+    if (!attribute) {
+      if (args.positional.empty()) return Status::InvalidArgument("map() needs a filter name");
+      auto name = ToExactStr(args.positional[0], "map() filter name");
+      if (!name.ok()) return name.status();
+      const int id = FindFilter(*name);
+      if (id < 0) return Status::Unsupported("map(): unsupported filter '" + *name + "'");
+      CallArgs rest;
+      rest.positional.assign(args.positional.begin() + 1, args.positional.end());
+      for (const Json& item : *items) {
+        auto r = ApplyFilter(id, Value::Own(item), rest);
+        if (!r.ok()) return r.status();
+        if (!r->defined()) return Undef(*r);
+        out.push_back(std::move(r).value().Take());
+      }
+      return Value::Own(std::move(out));
+    }
+    auto attr = ToExactStr(*attribute, "map() attribute");
+    if (!attr.ok()) return attr.status();
+    for (const Json& item : *items) {
+      Value v = attribute_of(item, *attr);
+      if (!v.defined()) {
+        if (!fallback) return Undef(Value::Undefined(v.why()));
+        v = *fallback;
+      }
+      out.push_back(std::move(v).Take());
+    }
+    return Value::Own(std::move(out));
+  }
+  size_t next = 0;
+  std::string attr;
+  if (by_attr) {
+    if (args.positional.empty()) {
+      return Status::InvalidArgument(std::string(what) + " needs an attribute name");
+    }
+    auto a = ToExactStr(args.positional[0], std::string(what) + " attribute");
+    if (!a.ok()) return a.status();
+    attr = *a;
+    next = 1;
+  }
+  int test = -1;
+  CallArgs rest;
+  if (next < args.positional.size()) {
+    auto name = ToExactStr(args.positional[next], std::string(what) + " test name");
+    if (!name.ok()) return name.status();
+    test = FindTest(*name);
+    if (test < 0)
+      return Status::Unsupported(std::string(what) + ": unsupported test '" + *name + "'");
+    rest.positional.assign(args.positional.begin() + next + 1, args.positional.end());
+  }
+  if (!args.keyword.empty()) {
+    return Status::InvalidArgument(std::string(what) + " takes no keyword arguments");
+  }
+  const bool keep_when = filter == kSelect || filter == kSelectAttr;
+  for (const Json& item : *items) {
+    Value v = by_attr ? attribute_of(item, attr) : Value::Own(item);
+    bool holds;
+    if (test < 0) {
+      holds = v.defined() && py::Truthy(v.json());
+    } else {
+      auto r = ApplyTest(test, v, rest);
+      if (!r.ok()) return r.status();
+      holds = *r;
+    }
+    if (holds == keep_when) out.push_back(item);
+  }
+  return Value::Own(std::move(out));
+}
+
 }  // namespace
 
 bool InWordList(std::string_view words, std::string_view name) {
@@ -616,7 +889,26 @@ Result<Value> ApplyFilter(int filter, Value subject, const CallArgs& args) {
   if (filter == kInt) return IntFilter(subject, args);
   if (filter == kFloat) return FloatFilter(subject, args);
   if (subject.strict_undefined()) return Undef(subject);
+  if (filter == kToJson) return ToJsonFilter(subject, args);
+  if (filter == kSelect || filter == kReject || filter == kSelectAttr || filter == kRejectAttr ||
+      filter == kMap) {
+    return SelectFilter(filter, subject, args);
+  }
   switch (filter) {
+    case kItems: {
+      auto b = Bind(args, "items()", {}, 0);
+      if (!b.ok()) return b.status();
+      if (subject.lenient_undefined()) return Value::Own(Json::array());
+      if (!subject.json().is_object()) {
+        return Status::InvalidArgument(std::string("items(): expected a dict, not ") +
+                                       py::TypeName(subject.json()));
+      }
+      Json out = Json::array();
+      for (auto it = subject.json().begin(); it != subject.json().end(); ++it) {
+        out.push_back(Json::array({it.key(), it.value()}));
+      }
+      return Value::Own(std::move(out));
+    }
     case kLength: {
       auto b = Bind(args, "length()", {}, 0);
       if (!b.ok()) return b.status();
@@ -740,11 +1032,16 @@ Result<Value> ApplyFilter(int filter, Value subject, const CallArgs& args) {
 }
 
 Result<bool> ApplyTest(int test, const Value& subject, const CallArgs& args) {
-  const bool divisible = test == kDivisibleBy;
-  auto b = Bind(args, divisible ? "divisibleby" : "test",
-                divisible ? std::vector<std::string_view>{"num"} : std::vector<std::string_view>{},
-                divisible ? 1 : 0);
+  const bool one_arg = test == kDivisibleBy || test == kEqualTo || test == kNotEqual;
+  auto b = Bind(args, one_arg ? "test" : "test",
+                one_arg ? std::vector<std::string_view>{"other"} : std::vector<std::string_view>{},
+                one_arg ? 1 : 0);
   if (!b.ok()) return b.status();
+  if (test == kEqualTo || test == kNotEqual) {
+    if (!subject.defined())
+      return Undef(subject.strict_undefined() ? subject : Value::Undefined("undefined value"));
+    return py::Equals(subject.json(), (*b)[0]->json()) == (test == kEqualTo);
+  }
   if (test == kDefined) return subject.defined();
   if (test == kUndefined) return !subject.defined();
   if (!subject.defined()) {

@@ -62,7 +62,7 @@ std::string_view LstripSpace(std::string_view s) {
 
 class Lexer {
  public:
-  explicit Lexer(std::string_view src) : src_(src) {}
+  Lexer(std::string_view src, const LexOptions& options) : src_(src), options_(options) {}
 
   Result<std::vector<Token>> Run() {
     size_t pos = 0;
@@ -70,8 +70,31 @@ class Lexer {
     while (true) {
       const size_t open = FindOpener(pos);
       std::string_view text = src_.substr(pos, (open == npos ? src_.size() : open) - pos);
+      // Jinja2's `line_starting`: the previous tag ended a line (or this is the start).
+      bool line_starting = pos == 0 || src_[pos - 1] == '\n';
+      if (trim_newline_) {
+        // trim_blocks: the first newline after a block or comment tag is removed.
+        if (!text.empty() && text[0] == '\n') {
+          text.remove_prefix(1);
+          line_starting = true;
+        } else if (text.size() >= 2 && text[0] == '\r' && text[1] == '\n') {
+          text.remove_prefix(2);
+          line_starting = true;
+        }
+        trim_newline_ = false;
+      }
       if (lstrip_next) text = LstripSpace(text);
       const bool rstrip = open != npos && open + 2 < src_.size() && src_[open + 2] == '-';
+      if (!rstrip && open != npos && options_.lstrip_blocks && src_[open + 1] != '{' &&
+          !(open + 2 < src_.size() && src_[open + 2] == '+')) {
+        // lstrip_blocks: spaces and tabs between the line start and a block or comment tag go.
+        const size_t nl = text.rfind('\n');
+        const size_t line = nl == npos ? 0 : nl + 1;
+        if ((line > 0 || line_starting) && line < text.size() &&
+            text.find_first_not_of(" \t", line) == npos) {
+          text = text.substr(0, line);
+        }
+      }
       EmitText(text, rstrip);
       if (open == npos) break;
       const char kind = src_[open + 1];
@@ -149,6 +172,7 @@ class Lexer {
       EmitText(body, src_[i + 2] == '-');
       *pos = end;
       *lstrip_next = minus_end;
+      trim_newline_ = options_.trim_blocks && !minus_end;
       return Status::Ok();
     }
     return Status::InvalidArgument("unclosed '{% raw' at offset " + std::to_string(open) +
@@ -159,6 +183,8 @@ class Lexer {
     const size_t close = src_.find("#}", open + 2);
     if (close == npos) return Status::InvalidArgument("unclosed comment '{#'" + At(open));
     *lstrip_next = close > open + 2 && src_[close - 1] == '-';
+    trim_newline_ =
+        options_.trim_blocks && !*lstrip_next && !(close > open + 2 && src_[close - 1] == '+');
     *pos = close + 2;
     return Status::Ok();
   }
@@ -199,6 +225,7 @@ class Lexer {
           tokens_.push_back(Token{block ? TokenKind::kBlockEnd : TokenKind::kVarEnd, i, "", 0, 0});
           *pos = end;
           *lstrip_next = minus;
+          trim_newline_ = block && options_.trim_blocks && end == i + 2;
           return Status::Ok();
         }
       }
@@ -355,13 +382,15 @@ class Lexer {
   }
 
   std::string_view src_;
+  LexOptions options_;
   std::vector<Token> tokens_;
+  bool trim_newline_ = false;  // the last tag asks trim_blocks to drop one newline
 };
 
 }  // namespace
 
-Result<std::vector<Token>> Lex(std::string_view source) {
-  return Lexer(source).Run();
+Result<std::vector<Token>> Lex(std::string_view source, const LexOptions& options) {
+  return Lexer(source, options).Run();
 }
 
 std::string Describe(const Token& token) {

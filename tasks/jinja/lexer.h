@@ -1,7 +1,7 @@
 // Tokenizer for the Jinja2 subset (internal to tasks/jinja).
 //
-// Splits a template into text and tag tokens the way Jinja2's lexer does with the settings
-// lm-eval uses (default delimiters, no trim_blocks/lstrip_blocks, keep_trailing_newline):
+// Splits a template into text and tag tokens the way Jinja2's lexer does (default delimiters,
+// keep_trailing_newline; trim_blocks/lstrip_blocks off for lm-eval, on for chat templates):
 // comments are dropped, `{% raw %}` bodies become text, whitespace control (`{{-`, `-}}`,
 // `{%-`, `-%}`, `{#-`, `-#}`) is applied here, and "\r\n"/"\r" in text and string literals
 // become "\n". Inside a tag a closing delimiter only counts while brackets are balanced, so
@@ -41,8 +41,16 @@ struct Token {
   double float_value = 0;
 };
 
+// Jinja2 Environment whitespace settings. trim_blocks drops the first newline after a block or
+// comment tag; lstrip_blocks drops spaces and tabs from the line start up to a block or comment
+// tag. `{%+` and `+%}` opt a tag out, as in Jinja2.
+struct LexOptions {
+  bool trim_blocks = false;
+  bool lstrip_blocks = false;
+};
+
 // Tokenizes `source`; errors name the problem and its byte offset.
-Result<std::vector<Token>> Lex(std::string_view source);
+Result<std::vector<Token>> Lex(std::string_view source, const LexOptions& options = {});
 
 // A short description of a token for error messages: "'foo'", "'}}'", "end of template".
 std::string Describe(const Token& token);

@@ -26,7 +26,8 @@ constexpr int kMaxDepth = 200;
 
 class Parser {
  public:
-  explicit Parser(std::vector<Token> tokens) : toks_(std::move(tokens)) {}
+  Parser(std::vector<Token> tokens, const Options& options)
+      : toks_(std::move(tokens)), options_(options) {}
 
   Status ParseTemplate(std::vector<Node>* nodes) {
     std::string ended_by;
@@ -127,6 +128,16 @@ class Parser {
         MNEMO_RETURN_IF_ERROR(ParseFor(tag_offset, out));
       } else if (name == "set") {
         MNEMO_RETURN_IF_ERROR(ParseSet(tag_offset, out));
+      } else if ((name == "break" || name == "continue") && options_.loop_controls) {
+        if (loop_depth_ == 0) {
+          return Status::InvalidArgument("'{% " + name + " %}' outside a loop" + At(tag_offset));
+        }
+        Next();
+        MNEMO_RETURN_IF_ERROR(ExpectKind(TokenKind::kBlockEnd, "'%}'"));
+        Node n;
+        n.kind = name == "break" ? NodeKind::kBreak : NodeKind::kContinue;
+        n.offset = tag_offset;
+        out->push_back(std::move(n));
       } else if (InWordList(kUnsupportedTags, name)) {
         return Status::Unsupported("unsupported Jinja construct '{% " + name + "'" +
                                    At(tag_offset));
@@ -182,9 +193,12 @@ class Parser {
       const size_t name_offset = Cur().offset;
       Next();
       if (for_set && IsOp(".")) {
-        return Status::Unsupported(
-            "unsupported Jinja construct 'namespace attribute assignment' (set x.attr)" +
-            At(name_offset));
+        if (targets->size() != 1 || parens) {
+          return Status::Unsupported(
+              "unsupported Jinja construct 'attribute assignment in a tuple' (set a, x.attr)" +
+              At(name_offset));
+        }
+        return Status::Ok();  // ParseSet reads `.attr`
       }
       if (!IsOp(",")) break;
       Next();
@@ -214,7 +228,10 @@ class Parser {
     MNEMO_RETURN_IF_ERROR(ExpectKind(TokenKind::kBlockEnd, "'%}'"));
     std::string ended_by;
     size_t end_offset;
-    MNEMO_RETURN_IF_ERROR(ParseBody(&n.body, {"else", "endfor"}, &ended_by, &end_offset));
+    ++loop_depth_;
+    Status body = ParseBody(&n.body, {"else", "endfor"}, &ended_by, &end_offset);
+    --loop_depth_;
+    MNEMO_RETURN_IF_ERROR(body);
     if (ended_by == "else") {
       MNEMO_RETURN_IF_ERROR(ExpectKind(TokenKind::kBlockEnd, "'%}'"));
       MNEMO_RETURN_IF_ERROR(ParseBody(&n.else_body, {"endfor"}, &ended_by, &end_offset));
@@ -230,6 +247,25 @@ class Parser {
     Node n;
     n.offset = offset;
     MNEMO_RETURN_IF_ERROR(ParseTargets(&n.targets, true));
+    if (IsOp(".")) {
+      // {% set ns.attr = expr %}: Jinja2 allows it on namespace() objects only.
+      Next();
+      if (Cur().kind != TokenKind::kName) return Unexpected("an attribute name after '.'");
+      n.text = Cur().text;
+      Next();
+      if (!IsOp("=")) {
+        return Status::Unsupported("unsupported Jinja construct '{% set x.attr %} block'" +
+                                   At(offset));
+      }
+      Next();
+      n.kind = NodeKind::kSetAttr;
+      auto value = ParseTuple(true, false);
+      if (!value.ok()) return value.status();
+      n.expr = std::move(value).value();
+      MNEMO_RETURN_IF_ERROR(ExpectKind(TokenKind::kBlockEnd, "'%}'"));
+      out->push_back(std::move(n));
+      return Status::Ok();
+    }
     if (IsOp("=")) {
       Next();
       n.kind = NodeKind::kSet;
@@ -680,7 +716,13 @@ class Parser {
         const size_t offset = Cur().offset;
         Next();
         Expr* e = Wrap(ExprKind::kFilter, offset, &node);
+        const size_t name_offset = Cur().offset;
         MNEMO_RETURN_IF_ERROR(ParseBuiltinName("filter", FindFilter, IsJinjaFilter, e));
+        if (e->name == "tojson" && !options_.chat_globals) {
+          // Jinja2's own tojson is HTML-safe (escapes <, >, &, '); only transformers' is here.
+          return Status::Unsupported("unsupported Jinja filter 'tojson' outside chat templates" +
+                                     At(name_offset));
+        }
         if (IsOp("(")) MNEMO_RETURN_IF_ERROR(ParseArgs(&e->args));
       } else if (IsName("is")) {
         MNEMO_RETURN_IF_ERROR(ParseTest(&node));
@@ -720,8 +762,10 @@ class Parser {
   }
 
   std::vector<Token> toks_;
+  Options options_;
   size_t pos_ = 0;
   int depth_ = 0;
+  int loop_depth_ = 0;  // open {% for %} bodies (break/continue are legal inside one)
 };
 
 bool IsBlank(const std::string& s) {
@@ -733,12 +777,22 @@ bool IsBlank(const std::string& s) {
 
 }  // namespace
 
-Result<std::unique_ptr<Program>> ParseProgram(std::string_view source) {
-  auto tokens = Lex(source);
+Result<std::unique_ptr<Program>> ParseProgram(std::string_view source, const Options& options) {
+  std::string_view lexed = source;
+  if (!options.keep_trailing_newline) {
+    // Jinja2 drops one trailing newline ("\n", "\r\n" or "\r") of the source before lexing.
+    if (lexed.size() >= 2 && lexed.substr(lexed.size() - 2) == "\r\n") {
+      lexed.remove_suffix(2);
+    } else if (!lexed.empty() && (lexed.back() == '\n' || lexed.back() == '\r')) {
+      lexed.remove_suffix(1);
+    }
+  }
+  auto tokens = Lex(lexed, LexOptions{options.trim_blocks, options.lstrip_blocks});
   if (!tokens.ok()) return tokens.status();
   auto program = std::make_unique<Program>();
   program->source = std::string(source);
-  Parser parser(std::move(tokens).value());
+  program->options = options;
+  Parser parser(std::move(tokens).value(), options);
   MNEMO_RETURN_IF_ERROR(parser.ParseTemplate(&program->nodes));
   const Expr* single = nullptr;
   int outputs = 0;

@@ -13,7 +13,7 @@
 
 namespace mnemo::jinja {
 
-Result<std::unique_ptr<Program>> ParseProgram(std::string_view source);
+Result<std::unique_ptr<Program>> ParseProgram(std::string_view source, const Options& options = {});
 
 }  // namespace mnemo::jinja
 

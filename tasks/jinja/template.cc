@@ -1,5 +1,6 @@
 #include "tasks/jinja/template.h"
 
+#include <ctime>
 #include <deque>
 #include <optional>
 #include <utility>
@@ -34,16 +35,28 @@ Status Undef(const Value& v) {
 // Functions Jinja2 provides that this subset does not.
 bool IsJinjaGlobal(std::string_view name) {
   return name == "dict" || name == "lipsum" || name == "cycler" || name == "joiner" ||
-         name == "namespace" || name == "super" || name == "caller" || name == "self";
+         name == "super" || name == "caller" || name == "self";
 }
 
 class Evaluator {
  public:
-  explicit Evaluator(const Json& context) : context_(context) { frames_.push_back(0); }
+  Evaluator(const Json& context, const Options& options) : context_(context), options_(options) {
+    frames_.push_back(0);
+  }
 
   Status Render(const std::vector<Node>& nodes, std::string& out) {
     for (const Node& n : nodes) {
+      if (loop_signal_ != LoopSignal::kNone) break;  // a {% break %}/{% continue %} unwinds
       switch (n.kind) {
+        case NodeKind::kBreak:
+          loop_signal_ = LoopSignal::kBreak;
+          break;
+        case NodeKind::kContinue:
+          loop_signal_ = LoopSignal::kContinue;
+          break;
+        case NodeKind::kSetAttr:
+          MNEMO_RETURN_IF_ERROR(SetAttr(n));
+          break;
         case NodeKind::kText:
           out += n.text;
           break;
@@ -235,6 +248,32 @@ class Evaluator {
     return out;
   }
 
+  // A missing name, attribute or key: StrictUndefined (lm-eval) or Jinja2's default Undefined.
+  Value Missing(std::string why) const {
+    return Value::Undefined(std::move(why), !options_.lenient_undefined);
+  }
+
+  // {% set ns.attr = expr %}: assigns into the namespace() object named ns, in whichever scope
+  // holds it (this is what namespace() is for: carrying state out of a loop body).
+  Status SetAttr(const Node& n) {
+    auto v = Eval(*n.expr);
+    if (!v.ok()) return v.status();
+    if (!v->defined())
+      return Undef(v->strict_undefined()
+                       ? *v
+                       : Value::Undefined("cannot assign an undefined value" + At(n.offset)));
+    const std::string& name = n.targets[0];
+    for (auto it = vars_.rbegin(); it != vars_.rend(); ++it) {
+      if (it->first != name) continue;
+      Json* ns = it->second.mutable_namespace();
+      if (!ns) break;
+      (*ns)[n.text] = std::move(v).value().Take();
+      return Status::Ok();
+    }
+    return Status::InvalidArgument("cannot assign attribute '" + n.text + "' on '" + name +
+                                   "': it is not a namespace() object" + At(n.offset));
+  }
+
   Value Lookup(const std::string& name, size_t offset) const {
     for (auto it = vars_.rbegin(); it != vars_.rend(); ++it) {
       if (it->first != name) continue;
@@ -245,7 +284,7 @@ class Evaluator {
       auto it = context_.find(name);
       if (it != context_.end()) return Value::Borrow(*it);
     }
-    return Value::Undefined("undefined variable '" + name + "'" + At(offset));
+    return Missing("undefined variable '" + name + "'" + At(offset));
   }
 
   // Assigns in the innermost scope (Jinja: a set inside a loop body does not leak out).
@@ -263,6 +302,7 @@ class Evaluator {
   // outlives the iteration).
   Status AssignTargets(const std::vector<std::string>& targets, Value v, size_t offset, bool copy) {
     auto keep = [copy](Value x) {
+      if (x.is_namespace()) return x;  // owned already; keeps its identity for set ns.attr
       return copy && x.defined() ? Value::Own(std::move(x).Take()) : std::move(x);
     };
     if (targets.size() == 1) {
@@ -373,6 +413,9 @@ class Evaluator {
       Assign("loop", Value::Borrow(loop));
       MNEMO_RETURN_IF_ERROR(Render(n.body, out));
       PopFrame();
+      const LoopSignal signal = loop_signal_;
+      loop_signal_ = LoopSignal::kNone;
+      if (signal == LoopSignal::kBreak) break;
     }
     return Status::Ok();
   }
@@ -395,11 +438,10 @@ class Evaluator {
         keys += (shown ? ", " : "") + py::StrRepr(k.key());
       }
       if (j.size() > shown) keys += ", ...";
-      return Value::Undefined("dict has no attribute '" + name + "' (keys: " + keys + ")" +
-                              At(offset));
+      return Missing("dict has no attribute '" + name + "' (keys: " + keys + ")" + At(offset));
     }
-    return Value::Undefined("'" + std::string(py::TypeName(j)) + "' object has no attribute '" +
-                            name + "'" + At(offset));
+    return Missing("'" + std::string(py::TypeName(j)) + "' object has no attribute '" + name + "'" +
+                   At(offset));
   }
 
   Result<Value> GetItem(const Value& obj, const Json& key, size_t offset) {
@@ -409,7 +451,7 @@ class Evaluator {
         auto it = j.find(key.get_ref<const std::string&>());
         if (it != j.end()) return obj.Child(*it);
       }
-      return Value::Undefined("dict has no key " + py::Repr(key) + At(offset));
+      return Missing("dict has no key " + py::Repr(key) + At(offset));
     }
     if (j.is_array() || j.is_string()) {
       if (py::IsInt(key)) {
@@ -472,6 +514,13 @@ class Evaluator {
     if (callee.kind == ExprKind::kName) {
       auto args = EvalArgs(e.args);
       if (!args.ok()) return args.status();
+      if (callee.name == "namespace") return MakeNamespace(*args, callee.offset);
+      if (options_.chat_globals && callee.name == "raise_exception") {
+        return RaiseException(*args, callee.offset);
+      }
+      if (options_.chat_globals && callee.name == "strftime_now") {
+        return StrftimeNow(*args, callee.offset);
+      }
       auto r = CallFunction(callee.name, *args);
       if (r.ok() || r.status().code() != StatusCode::kNotFound) {
         return r.ok() ? std::move(r) : Result<Value>(Annotate(r.status(), callee.offset));
@@ -487,6 +536,59 @@ class Evaluator {
                                      At(callee.offset));
     }
     return Status::InvalidArgument("expression is not callable" + At(e.offset));
+  }
+
+  // namespace(k=v, ...) or namespace(dict, k=v, ...).
+  Result<Value> MakeNamespace(const CallArgs& args, size_t offset) {
+    Json members = Json::object();
+    if (args.positional.size() > 1) {
+      return Status::InvalidArgument("namespace() takes at most one positional argument" +
+                                     At(offset));
+    }
+    if (!args.positional.empty()) {
+      const Value& init = args.positional[0];
+      if (!init.defined() || !init.json().is_object()) {
+        return Status::InvalidArgument("namespace() positional argument must be a dict" +
+                                       At(offset));
+      }
+      members = init.json();
+    }
+    for (const auto& [name, value] : args.keyword) {
+      if (!value.defined())
+        return Undef(value.strict_undefined() ? value
+                                              : Value::Undefined("namespace() argument '" + name +
+                                                                 "' is undefined" + At(offset)));
+      members[name] = value.json();
+    }
+    return Value::Namespace(std::move(members));
+  }
+
+  // transformers' raise_exception(message): the template refuses its input.
+  Result<Value> RaiseException(const CallArgs& args, size_t offset) {
+    std::string message;
+    if (!args.positional.empty() && args.positional[0].defined()) {
+      message = py::Str(args.positional[0].json());
+    }
+    return Status::InvalidArgument("the template raised an exception: " + message + At(offset));
+  }
+
+  // transformers' strftime_now(format): datetime.now().strftime(format), local time.
+  Result<Value> StrftimeNow(const CallArgs& args, size_t offset) {
+    if (args.positional.size() != 1 || !args.positional[0].defined() ||
+        !args.positional[0].json().is_string()) {
+      return Status::InvalidArgument("strftime_now() takes one format string" + At(offset));
+    }
+    const std::string format = args.positional[0].json().get<std::string>();
+    const std::time_t now = std::time(nullptr);
+    std::tm local{};
+    localtime_r(&now, &local);
+    std::string buf(256 + format.size() * 8, '\0');
+    const size_t n = std::strftime(buf.data(), buf.size(), format.c_str(), &local);
+    if (n == 0 && !format.empty()) {
+      return Status::InvalidArgument("strftime_now(): format produced no output" + At(offset));
+    }
+    buf.resize(n);
+    return Value::Own(Json(std::move(buf)));
   }
 
   Result<Value> EvalCompare(const Expr& e) {
@@ -518,7 +620,11 @@ class Evaluator {
     return Value::Own(Json(true));
   }
 
+  enum class LoopSignal { kNone, kBreak, kContinue };
+
   const Json& context_;
+  Options options_;
+  LoopSignal loop_signal_ = LoopSignal::kNone;
   // Variables of all open scopes, innermost last; a deque so that values borrowed from a
   // variable stay valid while inner scopes push more.
   std::deque<std::pair<std::string, Value>> vars_;
@@ -527,8 +633,8 @@ class Evaluator {
 
 }  // namespace
 
-Result<Template> Template::Parse(std::string_view source) {
-  auto program = ParseProgram(source);
+Result<Template> Template::Parse(std::string_view source, const Options& options) {
+  auto program = ParseProgram(source, options);
   if (!program.ok()) return program.status();
   return Template(std::shared_ptr<const Program>(std::move(program).value()));
 }
@@ -536,7 +642,7 @@ Result<Template> Template::Parse(std::string_view source) {
 Result<std::string> Template::Render(const nlohmann::json& context) const {
   std::string out;
   out.reserve(program_->source.size() + 64);
-  Evaluator ev(context);
+  Evaluator ev(context, program_->options);
   MNEMO_RETURN_IF_ERROR(ev.Render(program_->nodes, out));
   return out;
 }
@@ -547,7 +653,7 @@ Result<nlohmann::json> Template::Evaluate(const nlohmann::json& context) const {
     if (!text.ok()) return text.status();
     return nlohmann::json(std::move(text).value());
   }
-  Evaluator ev(context);
+  Evaluator ev(context, program_->options);
   auto v = ev.Eval(*program_->single_expression);
   if (!v.ok()) return v.status();
   if (v->strict_undefined()) return Undef(*v);

@@ -37,6 +37,16 @@ class Value {
     return v;
   }
 
+  // A namespace() object: a dict whose attributes `{% set ns.x = ... %}` may assign.
+  static Value Namespace(nlohmann::json members) {
+    Value v = Own(std::move(members));
+    v.namespace_ = true;
+    return v;
+  }
+  bool is_namespace() const { return namespace_; }
+  // The owned JSON of a namespace for attribute assignment; null when not an owned namespace.
+  nlohmann::json* mutable_namespace() { return namespace_ && !ref_ ? &owned_ : nullptr; }
+
   bool defined() const { return state_ == State::kDefined; }
   bool strict_undefined() const { return state_ == State::kStrictUndefined; }
   bool lenient_undefined() const { return state_ == State::kLenientUndefined; }
@@ -53,6 +63,7 @@ class Value {
   const nlohmann::json* ref_ = nullptr;
   nlohmann::json owned_;
   State state_ = State::kDefined;
+  bool namespace_ = false;
   std::string why_;
 };
 

@@ -7,6 +7,7 @@
 // Documents are listed with sorted keys because nlohmann::json orders object keys.
 #include "tasks/jinja/template.h"
 
+#include <ctime>
 #include <string>
 #include <thread>
 #include <vector>
@@ -879,11 +880,15 @@ TEST(JinjaErrorTest, UnsupportedConstructsNameTheConstructAndOffset) {
   Status import = ParseError("{%- import 'm.j2' as m -%}");
   EXPECT_EQ(import.code(), StatusCode::kUnsupported);
   EXPECT_EQ(import.message(), "unsupported Jinja construct '{% import' at offset 0");
-  EXPECT_EQ(ParseError("{{ x|map(attribute='a') }}").code(), StatusCode::kUnsupported);
+  EXPECT_EQ(ParseError("{{ x|unique }}").code(), StatusCode::kUnsupported);
+  // Jinja2's tojson is HTML-safe; only transformers' (chat templates) is implemented.
+  EXPECT_EQ(ParseError("{{ x|tojson }}").message(),
+            "unsupported Jinja filter 'tojson' outside chat templates at offset 5");
   EXPECT_EQ(ParseError("{{ x|regex_replace('a', 'b') }}").code(), StatusCode::kUnsupported);
   EXPECT_EQ(ParseError("{% for x in y recursive %}{% endfor %}").code(), StatusCode::kUnsupported);
-  EXPECT_EQ(ParseError("{% set ns.x = 1 %}").code(), StatusCode::kUnsupported);
-  EXPECT_EQ(RenderError("{{ namespace(a=1) }}", json::object()).code(), StatusCode::kUnsupported);
+  // Loop controls are an extension lm-eval's environment does not load.
+  EXPECT_EQ(ParseError("{% for x in y %}{% break %}{% endfor %}").code(), StatusCode::kUnsupported);
+  EXPECT_EQ(RenderError("{{ cycler(1) }}", json::object()).code(), StatusCode::kUnsupported);
 }
 
 TEST(JinjaRenderTest, UnusedUndefinedDefaultIsFine) {
@@ -1002,6 +1007,233 @@ TEST(JinjaRenderTest, SourceIsKept) {
   auto t = Template::Parse("{{a}}");
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->source(), "{{a}}");
+}
+
+// ---- transformers' chat-template environment (Options::HuggingFaceChat) ----
+//
+// Expected outputs generated with Jinja2 3.1.6 in the environment transformers'
+// apply_chat_template compiles templates in:
+//   ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True,
+//                                 extensions=[jinja2.ext.loopcontrols])
+// with filters["tojson"] = json.dumps(x, ensure_ascii=False, indent=indent,
+// separators=separators, sort_keys=sort_keys) and globals["raise_exception"] raising
+// TemplateError; every kChatErrorCases template raises there too.
+// clang-format off
+const ConformanceCase kChatRenderCases[] = {
+    {"TrimBlocks",
+     "{% if true %}\nyes\n{% endif %}\nafter",
+     "{}",
+     "yes\nafter"},
+    {"LstripBlocks",
+     "  {% if true %}\n  x\n  {% endif %}\nend",
+     "{}",
+     "  x\nend"},
+    {"LstripBlocksPlusOptsOut",
+     "  {%+ if true %}x{% endif %}",
+     "{}",
+     "  x"},
+    {"LstripOnlyAtLineStart",
+     "a  {% if true %}b{% endif %}  {% if true %}\nc{% endif %}",
+     "{}",
+     "a  b  c"},
+    {"CommentTrimmed",
+     "a\n  {# note #}\nb",
+     "{}",
+     "a\nb"},
+    {"ExpressionNotStripped",
+     "  {{ 'x' }}\n  y",
+     "{}",
+     "  x\n  y"},
+    {"MinusStillStrips",
+     "a  \n  {%- if true -%}  \n b {%- endif %}\nc",
+     "{}",
+     "abc"},
+    {"TrailingNewlineDropped",
+     "line\n",
+     "{}",
+     "line"},
+    {"OnlyOneTrailingNewlineDropped",
+     "line\n\n",
+     "{}",
+     "line\n"},
+    {"NamespaceCarriesOutOfLoop",
+     "{% set ns = namespace(n=0, s='') %}{% for i in [1, 2, 3] %}{% set ns.n = ns.n + i %}{% set ns.s = ns.s ~ i %}{% endfor %}{{ ns.n }} {{ ns.s }}",
+     "{}",
+     "6 123"},
+    {"PlainSetDoesNotLeakFromLoop",
+     "{% set n = 0 %}{% for i in [1, 2] %}{% set n = n + i %}{% endfor %}{{ n }}",
+     "{}",
+     "0"},
+    {"BreakAndContinue",
+     "{% for i in [1, 2, 3, 4, 5] %}{% if i == 2 %}{% continue %}{% endif %}{% if i == 4 %}{% break %}{% endif %}{{ i }}{{ loop.index0 }}{{ loop.length }}{% endfor %}",
+     "{}",
+     "105325"},
+    {"BreakInNestedLoopLeavesInner",
+     "{% for a in [1, 2] %}{% for b in [1, 2, 3] %}{% if b == 2 %}{% break %}{% endif %}{{ a }}{{ b }} {% endfor %}{% endfor %}",
+     "{}",
+     "11 21 "},
+    {"LoopFirstLast",
+     "{% for x in xs %}{% if loop.first %}[{% endif %}{{ x }}{% if not loop.last %},{% else %}]{% endif %}{% endfor %}",
+     "{\"xs\": [\"a\", \"b\", \"c\"]}",
+     "[a,b,c]"},
+    {"ToJsonDefaults",
+     "{{ x | tojson }}",
+     "{\"x\": {\"a\": [1, 2.5, \"\xc3\xa9""\\\"\\n\\t\\\\\"], \"b\": null, \"c\": true, \"d\": {}, \"e\": []}}",
+     "{\"a\": [1, 2.5, \"\xc3\xa9""\\\"\\n\\t\\\\\"], \"b\": null, \"c\": true, \"d\": {}, \"e\": []}"},
+    {"ToJsonIndent",
+     "{{ x | tojson(indent=4) }}",
+     "{\"x\": {\"name\": \"f\", \"parameters\": {\"a\": [1, {\"b\": 2}], \"z\": []}}}",
+     "{\n    \"name\": \"f\",\n    \"parameters\": {\n        \"a\": [\n            1,\n            {\n                \"b\": 2\n            }\n        ],\n        \"z\": []\n    }\n}"},
+    {"ToJsonSeparators",
+     "{{ x | tojson(separators=(',', ':')) }}",
+     "{\"x\": {\"a\": [1, 2], \"b\": \"c\"}}",
+     "{\"a\":[1,2],\"b\":\"c\"}"},
+    {"ToJsonControlAndUnicode",
+     "{{ x | tojson }}",
+     "{\"x\": \"\\u0001 <b> & '\xe4\xb8\xad""' \xe2\x80\xa8""\"}",
+     "\"\\u0001 <b> & '\xe4\xb8\xad""' \xe2\x80\xa8""\""},
+    {"LenientUndefinedPrintsEmpty",
+     "[{{ x }}]{% if y %}y{% else %}no-y{% endif %}{% for i in z %}i{% endfor %}[{{ d.missing }}][{{ d['k'] }}]",
+     "{\"d\": {}}",
+     "[]no-y[][]"},
+    {"LenientUndefinedTests",
+     "{{ x is defined }} {{ d.k is defined }} {{ not d.k }} {{ x | default('dflt') }} {{ d.k | length }}",
+     "{\"d\": {}}",
+     "False False True dflt 0"},
+    {"SelectAttrEqualTo",
+     "{{ ms | selectattr('role', 'equalto', 'user') | map(attribute='content') | join(',') }}",
+     "{\"ms\": [{\"content\": \"a\", \"role\": \"user\"}, {\"content\": \"b\", \"role\": \"assistant\"}, {\"content\": \"c\", \"role\": \"user\"}]}",
+     "a,c"},
+    {"RejectAttrAndSelectAttrTruth",
+     "{{ ms | rejectattr('role', 'equalto', 'user') | list | length }} {{ ms | selectattr('tool') | list | length }}",
+     "{\"ms\": [{\"role\": \"user\"}, {\"role\": \"tool\", \"tool\": \"x\"}]}",
+     "1 1"},
+    {"RejectEqualTo",
+     "{{ xs | reject('equalto', 'code_interpreter') | join(', ') }}",
+     "{\"xs\": [\"brave_search\", \"code_interpreter\", \"wolfram_alpha\"]}",
+     "brave_search, wolfram_alpha"},
+    {"SelectTest",
+     "{{ xs | select('string') | list }} {{ xs | select | list }}",
+     "{\"xs\": [\"a\", 0, \"\", 2]}",
+     "['a', ''] ['a', 2]"},
+    {"ItemsFilter",
+     "{% for k, v in d | items %}{{ k }}={{ v }};{% endfor %}",
+     "{\"d\": {\"a\": 1, \"b\": \"x\"}}",
+     "a=1;b=x;"},
+    {"MapFilterName",
+     "{{ xs | map('upper') | join }} {{ xs | map('trim') | list }}",
+     "{\"xs\": [\" a\", \"b \"]}",
+     " AB  ['a', 'b']"},
+    {"EqualToTest",
+     "{{ 1 is equalto 1 }} {{ 'a' is eq 'b' }} {{ 'a' is ne 'b' }}",
+     "{}",
+     "True False True"},
+    {"StringMethods",
+     "{{ s.strip() }}|{{ s.lstrip() }}|{{ s.rstrip() }}|{{ s.strip().startswith('He') }}|{{ s.strip().endswith('x') }}|{{ s.split() }}|{{ s.replace('l', 'L') }}|{{ s.upper() }}|{{ s.title() }}|{{ s | trim }}",
+     "{\"s\": \"  Hello world  \"}",
+     "Hello world|Hello world  |  Hello world|True|False|['Hello', 'world']|  HeLLo worLd  |  HELLO WORLD  |  Hello World  |Hello world"},
+    {"ContentParts",
+     "{% for m in messages %}{% if m.content is string %}{{ m.content }}{% else %}{% for p in m.content %}{% if p.type == 'text' %}{{ p.text }}{% endif %}{% endfor %}{% endif %}|{% endfor %}",
+     "{\"messages\": [{\"content\": \"plain\", \"role\": \"user\"}, {\"content\": [{\"text\": \"part1\", \"type\": \"text\"}, {\"type\": \"image\"}, {\"text\": \"part2\", \"type\": \"text\"}], \"role\": \"user\"}]}",
+     "plain|part1part2|"},
+    {"IsTests",
+     "{{ x is mapping }} {{ x is iterable }} {{ s is string }} {{ n is none }} {{ s is mapping }} {{ l is iterable }}",
+     "{\"l\": [1], \"n\": null, \"s\": \"t\", \"x\": {\"a\": 1}}",
+     "True True True True False True"},
+};
+const ConformanceCase kChatErrorCases[] = {
+    {"RaiseException",
+     "{% if messages[0].role == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}",
+     "{\"messages\": [{\"role\": \"system\"}]}",
+     nullptr},
+    {"SetAttrOnDict",
+     "{% set d = {} %}{% set d.x = 1 %}",
+     "{}",
+     nullptr},
+    {"AttributeOfUndefined",
+     "{{ x.y }}",
+     "{}",
+     nullptr},
+    {"AddUndefined",
+     "{{ x + 'a' }}",
+     "{}",
+     nullptr},
+};
+// clang-format on
+
+class ChatRenderConformanceTest : public ::testing::TestWithParam<ConformanceCase> {};
+
+TEST_P(ChatRenderConformanceTest, MatchesTransformersJinja2) {
+  const ConformanceCase& c = GetParam();
+  auto t = Template::Parse(c.source, Options::HuggingFaceChat());
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  auto out = t->Render(json::parse(c.doc));
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(*out, c.expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(Jinja2, ChatRenderConformanceTest, ::testing::ValuesIn(kChatRenderCases),
+                         CaseName);
+
+class ChatErrorConformanceTest : public ::testing::TestWithParam<ConformanceCase> {};
+
+TEST_P(ChatErrorConformanceTest, FailsLikeTransformersJinja2) {
+  const ConformanceCase& c = GetParam();
+  auto t = Template::Parse(c.source, Options::HuggingFaceChat());
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  auto out = t->Render(json::parse(c.doc));
+  ASSERT_FALSE(out.ok()) << "rendered: " << *out;
+  EXPECT_NE(out.status().message().find(" at offset "), std::string::npos)
+      << out.status().ToString();
+}
+
+INSTANTIATE_TEST_SUITE_P(Jinja2, ChatErrorConformanceTest, ::testing::ValuesIn(kChatErrorCases),
+                         CaseName);
+
+TEST(JinjaChatTest, RaiseExceptionCarriesTheTemplateMessage) {
+  auto t = Template::Parse("{{ raise_exception('Conversation roles must alternate') }}",
+                           Options::HuggingFaceChat());
+  ASSERT_TRUE(t.ok());
+  auto out = t->Render(json::object());
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(),
+            "the template raised an exception: Conversation roles must alternate at offset 3");
+  // lm-eval's environment has no raise_exception.
+  auto plain = Template::Parse("{{ raise_exception('x') }}");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->Render(json::object()).status().message(),
+            "undefined function 'raise_exception' at offset 3");
+}
+
+TEST(JinjaChatTest, StrftimeNowFormatsTheLocalTime) {
+  auto t = Template::Parse("{{ strftime_now('%d %b %Y') }}", Options::HuggingFaceChat());
+  ASSERT_TRUE(t.ok());
+  const std::time_t before = std::time(nullptr);
+  auto out = t->Render(json::object());
+  const std::time_t after = std::time(nullptr);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  // Python's datetime.now().strftime("%d %b %Y") in the C locale, either side of the render.
+  auto format = [](std::time_t when) {
+    std::tm local{};
+    localtime_r(&when, &local);
+    char buf[64];
+    return std::string(buf, std::strftime(buf, sizeof buf, "%d %b %Y", &local));
+  };
+  EXPECT_TRUE(*out == format(before) || *out == format(after)) << *out;
+  EXPECT_EQ(out->size(), 11u);
+}
+
+TEST(JinjaChatTest, BreakOutsideALoopIsAnError) {
+  auto t = Template::Parse("{% break %}", Options::HuggingFaceChat());
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().message(), "'{% break %}' outside a loop at offset 0");
+}
+
+TEST(JinjaChatTest, SetAttrOnANonNamespaceNamesIt) {
+  auto t = Template::Parse("{% set d = {} %}{% set d.x = 1 %}", Options::HuggingFaceChat());
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->Render(json::object()).status().message(),
+            "cannot assign attribute 'x' on 'd': it is not a namespace() object at offset 16");
 }
 
 }  // namespace
