@@ -247,6 +247,16 @@ class Parser {
     Node n;
     n.offset = offset;
     MNEMO_RETURN_IF_ERROR(ParseTargets(&n.targets, true));
+    // `= expr %}` has been read up to the value: parse it and close the block.
+    auto finish = [&](NodeKind kind) -> Status {
+      n.kind = kind;
+      auto value = ParseTuple(true, false);
+      if (!value.ok()) return value.status();
+      n.expr = std::move(value).value();
+      MNEMO_RETURN_IF_ERROR(ExpectKind(TokenKind::kBlockEnd, "'%}'"));
+      out->push_back(std::move(n));
+      return Status::Ok();
+    };
     if (IsOp(".")) {
       // {% set ns.attr = expr %}: Jinja2 allows it on namespace() objects only.
       Next();
@@ -258,23 +268,11 @@ class Parser {
                                    At(offset));
       }
       Next();
-      n.kind = NodeKind::kSetAttr;
-      auto value = ParseTuple(true, false);
-      if (!value.ok()) return value.status();
-      n.expr = std::move(value).value();
-      MNEMO_RETURN_IF_ERROR(ExpectKind(TokenKind::kBlockEnd, "'%}'"));
-      out->push_back(std::move(n));
-      return Status::Ok();
+      return finish(NodeKind::kSetAttr);
     }
     if (IsOp("=")) {
       Next();
-      n.kind = NodeKind::kSet;
-      auto value = ParseTuple(true, false);
-      if (!value.ok()) return value.status();
-      n.expr = std::move(value).value();
-      MNEMO_RETURN_IF_ERROR(ExpectKind(TokenKind::kBlockEnd, "'%}'"));
-      out->push_back(std::move(n));
-      return Status::Ok();
+      return finish(NodeKind::kSet);
     }
     if (IsOp("|")) {
       return Status::Unsupported("unsupported Jinja construct 'filtered {% set %} block'" +

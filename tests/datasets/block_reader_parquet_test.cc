@@ -92,18 +92,12 @@ void WriteParquet(Duck* duck, const std::string& path, const std::vector<Row>& r
   duck->Exec("CREATE TABLE t (k BIGINT, id VARCHAR, text VARCHAR, src VARCHAR)");
   duckdb_appender app;
   ASSERT_EQ(duckdb_appender_create(duck->con(), nullptr, "t", &app), DuckDBSuccess);
-  auto str = [&](const std::optional<std::string>& s) {
-    if (s)
-      duckdb_append_varchar_length(app, s->data(), s->size());
-    else
-      duckdb_append_null(app);
-  };
   for (size_t i = 0; i < rows.size(); ++i) {
     duckdb_appender_begin_row(app);
     duckdb_append_int64(app, static_cast<int64_t>(i));
-    str(rows[i].id);
-    str(rows[i].text);
-    str(rows[i].src);
+    testing_util::AppendText(app, rows[i].id);
+    testing_util::AppendText(app, rows[i].text);
+    testing_util::AppendText(app, rows[i].src);
     duckdb_appender_end_row(app);
   }
   ASSERT_EQ(duckdb_appender_destroy(&app), DuckDBSuccess);

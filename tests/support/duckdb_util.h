@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,14 @@ class Duck {
   duckdb_database db_ = nullptr;
   duckdb_connection con_ = nullptr;
 };
+
+// Appends `*s` as a VARCHAR, or NULL when `s` holds nothing, to the appender's current row.
+inline void AppendText(duckdb_appender app, const std::optional<std::string>& s) {
+  if (s)
+    duckdb_append_varchar_length(app, s->data(), s->size());
+  else
+    duckdb_append_null(app);
+}
 
 // Writes the JSON Lines file `jsonl` as the Parquet file `parquet`, `group_rows` rows per row
 // group (DuckDB's read_json_auto infers the columns).

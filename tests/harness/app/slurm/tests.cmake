@@ -1,7 +1,9 @@
-# `mnemo slurm`: scontrol parsing on captured lines, sbatch scripts run under bash with a stub,
-# the submission record and status (unit); and a real single-node Slurm cluster
-# (scripts/slurm-local.sh) running a sharded decontamination audit, with a cancelled shard
-# resumed (integration, slurm; skips when Slurm's packages are not installed).
+# Unit tests of `mnemo slurm` (label unit): scontrol parsing on captured lines, the sbatch
+# scripts run under bash with a recording stand-in for mnemo, the submission record and status,
+# the resource estimate. Integration tests on a real single-node Slurm cluster
+# (scripts/slurm-local.sh; labels integration and slurm; skipped without Slurm's packages): a
+# sharded decontamination audit and a run config of every job kind, each merged and compared
+# with one process, with a failed and a cancelled shard resumed.
 mn_add_test(slurm_unit_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/slurm_unit_test.cc
             LINK mnemo_slurm LABELS unit TIMEOUT 60)
 
