@@ -177,8 +177,17 @@ TEST_F(SlurmCluster, ShardedDecontamMergesLikeOneProcessAndResumes) {
   EXPECT_NE(r.output.find("--mem=4G (default) --time=01:00:00 (default)"), std::string::npos)
       << r.output;
   int code = -1;
+  // Done by the markers; Slurm may still show a finished job as COMPLETING for a moment.
   auto st = WaitFor(
-      d + "/run1", [](const nlohmann::json&, int c) { return c != 75; }, &code);
+      d + "/run1",
+      [](const nlohmann::json& j, int c) {
+        if (c == 75) return false;
+        if (j["merge"]["state"] == "COMPLETING") return false;
+        for (const auto& s : j["shards"])
+          if (s["state"] == "COMPLETING") return false;
+        return true;
+      },
+      &code);
   ASSERT_EQ(code, 0) << st.dump(1) << RunCommand("cat " + Quote(d) + "/run1/logs/*").output;
   for (const auto& s : st["shards"]) {
     EXPECT_EQ(s["state"], "COMPLETED") << s.dump();
