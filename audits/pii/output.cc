@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "audits/pii/findings_table.h"
-#include "audits/pii/sha256.h"
+#include "harness/core/sha256.h"
 
 namespace mnemo::pii {
 namespace {

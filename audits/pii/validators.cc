@@ -7,7 +7,7 @@
 #include <cstring>
 #include <vector>
 
-#include "audits/pii/sha256.h"
+#include "harness/core/sha256.h"
 
 namespace mnemo::pii {
 namespace {

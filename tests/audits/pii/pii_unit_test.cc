@@ -9,7 +9,7 @@
 #include "audits/pii/catalogue.h"
 #include "audits/pii/engine.h"
 #include "audits/pii/output.h"
-#include "audits/pii/sha256.h"
+#include "harness/core/sha256.h"
 #include "audits/pii/validators.h"
 #include "tests/support/test_util.h"
 

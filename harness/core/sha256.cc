@@ -1,8 +1,8 @@
-#include "audits/pii/sha256.h"
+#include "harness/core/sha256.h"
 
 #include <cstring>
 
-namespace mnemo::pii {
+namespace mnemo {
 namespace {
 
 constexpr uint32_t kK[64] = {
@@ -91,4 +91,4 @@ std::string Sha256Hex(std::string_view data) {
   return s;
 }
 
-}  // namespace mnemo::pii
+}  // namespace mnemo
