@@ -27,7 +27,9 @@
 //                                   {"engine":"faulty","deterministic":true}: two runs that
 //                                   differ in it differ in how the backend computed.
 //   bad_runtime (bool)              runtime_json is text that is not JSON.
-//   describe_minor (int 0..2)       model_describe reports the mn_model_desc struct_size of
+//   chat_template (bool)            the description states a chat template, named templates
+//                                   {"tool_use": ...} and eot_token 1 (ABI 1.3 fields).
+//   describe_minor (int 0..3)       model_describe reports the mn_model_desc struct_size of
 //                                   ABI 1.N, as a plugin built against it would; the fields
 //                                   past it are still written, and the host must ignore them.
 // Requests are numbered 1, 2, ... per model, across execute calls and instances, in the
@@ -78,6 +80,7 @@ struct Knobs {
   bool double_complete = false;
   bool deterministic = true;
   bool bad_runtime = false;
+  bool chat_template = false;
   int64_t describe_minor = MN_ABI_VERSION_MINOR;
 };
 
@@ -139,6 +142,7 @@ bool ParseKnobs(const char* json, Knobs* k, std::string* error) {
          ReadBool(j, "double_complete", &k->double_complete, error) &&
          ReadBool(j, "deterministic", &k->deterministic, error) &&
          ReadBool(j, "bad_runtime", &k->bad_runtime, error) &&
+         ReadBool(j, "chat_template", &k->chat_template, error) &&
          ReadInt(j, "describe_minor", 0, &k->describe_minor, error);
 }
 
@@ -231,6 +235,11 @@ mn_status ModelOpen(mn_backend* backend, const mn_model_params* params, mn_model
                                : knobs.deterministic
                                    ? std::string(R"({"engine":"faulty","deterministic":true})")
                                    : std::string(R"({"engine":"faulty","deterministic":false})");
+    if (knobs.chat_template) {
+      model->desc.chat_template = "{% for m in messages %}{{ m.content }}{% endfor %}";
+      model->desc.chat_templates_json = R"({"tool_use":"{{ tools }}"})";
+      model->desc.eot_token = 1;
+    }
     *out = reinterpret_cast<mn_model*>(model);
     return MN_OK;
   } catch (...) {
@@ -251,6 +260,8 @@ mn_status ModelDescribe(mn_model* handle, mn_model_desc* out) {
         std::min<uint32_t>(out->struct_size, offsetof(mn_model_desc, tokenizer_fingerprint));
   } else if (model->knobs.describe_minor == 1) {
     out->struct_size = std::min<uint32_t>(out->struct_size, offsetof(mn_model_desc, runtime_json));
+  } else if (model->knobs.describe_minor == 2) {
+    out->struct_size = std::min<uint32_t>(out->struct_size, offsetof(mn_model_desc, chat_template));
   }
   return MN_OK;
 }

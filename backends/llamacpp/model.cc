@@ -41,6 +41,34 @@ std::string MetaString(const llama_model* model, const char* key) {
   return big;
 }
 
+// Metadata key or value i by index. llama.cpp writes at most buf_size-1 bytes but returns the
+// full length, so a longer string is read again into a buffer of that size.
+template <typename Fn>
+std::string MetaByIndex(Fn fn, const llama_model* model, int32_t i) {
+  char buf[256];
+  int32_t n = fn(model, i, buf, sizeof buf);
+  if (n < 0) return "";
+  if (static_cast<size_t>(n) < sizeof buf) return std::string(buf, n);
+  std::string big(static_cast<size_t>(n) + 1, '\0');
+  n = fn(model, i, big.data(), big.size());
+  big.resize(n < 0 ? 0 : std::min(static_cast<size_t>(n), big.size() - 1));
+  return big;
+}
+
+// The named chat templates (GGUF tokenizer.chat_template.NAME) as {"NAME": source}, "" if none.
+std::string NamedChatTemplates(const llama_model* model) {
+  static constexpr std::string_view kPrefix = "tokenizer.chat_template.";
+  nlohmann::json named = nlohmann::json::object();
+  const int32_t n = llama_model_meta_count(model);
+  for (int32_t i = 0; i < n; ++i) {
+    std::string key = MetaByIndex(llama_model_meta_key_by_index, model, i);
+    if (key.size() <= kPrefix.size() || key.compare(0, kPrefix.size(), kPrefix) != 0) continue;
+    named[key.substr(kPrefix.size())] = MetaByIndex(llama_model_meta_val_str_by_index, model, i);
+  }
+  // A template that is not UTF-8 is kept readable rather than failing the open.
+  return named.empty() ? "" : named.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace
 
 ModelOptions ParseModelOptions(const char* extra_json) {
@@ -152,6 +180,10 @@ std::shared_ptr<LoadedModel> LoadedModel::Open(const mn_model_params& params) {
   d.fingerprint = FileFingerprint(path);
   d.tokenizer_fingerprint = TokenizerFingerprint(path);
   d.runtime_json = RuntimeJson(options);
+  const char* tmpl = llama_model_chat_template(model, /*name=*/nullptr);
+  d.chat_template = tmpl != nullptr ? tmpl : "";
+  d.chat_templates_json = NamedChatTemplates(model);
+  d.eot_token = std::max<int32_t>(llama_vocab_eot(m->vocab_), -1);  // LLAMA_TOKEN_NULL is -1
   return m;
 }
 

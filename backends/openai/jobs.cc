@@ -115,6 +115,22 @@ std::string ParseChoice(const std::string& body, bool chat, Choice* out) {
   return "";
 }
 
+// A request's conversation (mn_request.messages_json): a JSON array of message objects, each
+// with a string "role". Throws mnemo::Error(MN_ERR_INVALID_ARGUMENT) naming the field.
+json ParseMessages(const char* text, size_t len) {
+  json m = json::parse(text, text + len, nullptr, /*allow_exceptions=*/false);
+  if (m.is_discarded() || !m.is_array() || m.empty())
+    throw Error(MN_ERR_INVALID_ARGUMENT,
+                "messages_json is not a non-empty JSON array of messages: " +
+                    Excerpt(std::string(text, len)));
+  for (size_t i = 0; i < m.size(); ++i) {
+    if (!m[i].is_object() || !m[i].contains("role") || !m[i]["role"].is_string())
+      throw Error(MN_ERR_INVALID_ARGUMENT, "messages_json: message " + std::to_string(i) +
+                                               " is not an object with a string \"role\"");
+  }
+  return m;
+}
+
 class GenerateJob : public HttpJob {
  public:
   GenerateJob(const ServerModel& model, const mn_request& r, mnemo::Sink& sink)
@@ -141,6 +157,20 @@ class GenerateJob : public HttpJob {
       base_["stop"] = stops;
     }
     if (!r.stop_at_eos) base_["ignore_eos"] = true;
+    if (MN_HAS_FIELD(&r, mn_request, messages_json) && r.messages_json != nullptr) {
+      if (!chat_)
+        throw Error(MN_ERR_UNSUPPORTED,
+                    "the request carries a conversation (messages_json), but chat mode is off "
+                    "for this model; set \"chat\": true in the model options");
+      // The server renders the conversation with its chat template (chat_rendering "server").
+      base_["messages"] = ParseMessages(r.messages_json, r.messages_json_len);
+      const json& last = base_["messages"].back();
+      if (last["role"] == "assistant" && last.contains("content") && last["content"].is_string())
+        prefill_ = last["content"].get<std::string>();
+      base_["logprobs"] = true;
+      base_["top_logprobs"] = 1;
+      return;
+    }
     prompt_.assign(r.context, r.context + r.n_context);
     if (r.n_context == 0) {
       if (r.prompt_text == nullptr || r.prompt_text_len == 0) {
@@ -199,6 +229,10 @@ class GenerateJob : public HttpJob {
       return Finish();
     }
     text_ = c.text;
+    // llama-server continues a final assistant message and answers with it in front of the
+    // continuation; the result is the continuation alone, as for a rendered prompt.
+    if (!prefill_.empty() && text_.compare(0, prefill_.size(), prefill_) == 0)
+      text_.erase(0, prefill_.size());
     ids_ = c.ids;
     lps_ = c.lps;
     ids_ok_ = c.ids_ok;
@@ -271,6 +305,7 @@ class GenerateJob : public HttpJob {
   json base_;
   std::vector<int32_t> prompt_;
   std::string prompt_text_;
+  std::string prefill_;  // a conversation's final assistant message, continued
   // Result so far.
   std::string text_;
   std::vector<int32_t> ids_;

@@ -13,6 +13,10 @@
 // server returned.
 // With "chat": POST /chat/completions with one user message (the prompt text, or the
 // detokenized prompt without BOS/EOS); tokens are the server's ids or the tokenized reply.
+// A request with a conversation (mn_request.messages_json) sends those messages instead, for
+// the server to render with its chat template; a final assistant message is continued
+// (llama-server's assistant prefill) and the result is the continuation alone. Without "chat"
+// such a request fails with MN_ERR_UNSUPPORTED; a malformed one with MN_ERR_INVALID_ARGUMENT.
 //
 // SCORE / SCORE_ROLLING -> POST /completions with echo + logprobs (lm-eval's
 // local-completions); needs a server that returns prompt log-probabilities

@@ -24,7 +24,8 @@ namespace mnemo::openai {
 //    "api_key_env": "NAME",     environment variable holding the API key (Bearer token); the
 //                               key itself is never logged, stored, or put in the fingerprint
 //    "model": "name",           "model" field sent with requests (default: the server's id)
-//    "chat": false,             generate through /chat/completions (one user message)
+//    "chat": false,             generate through /chat/completions (one user message, or
+//                               the request's messages_json, rendered by the server)
 //    "tokenize": "auto",        "auto" (server's /tokenize, else the local model),
 //                               "server", "local" or "none"
 //    "tokenizer": "PATH",       local SentencePiece model for tokenize/detokenize

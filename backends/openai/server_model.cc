@@ -95,12 +95,14 @@ struct Served {
   std::string build;     // llama-server's build_info, or ""
   json meta;
   std::string bos_text, eos_text;
+  std::string chat_template;  // /props chat_template: what renders the chat requests
   std::string Describe() const {
     return "'" + id + "'" + (revision.empty() ? "" : " (" + revision + ")") +
            (build.empty() ? "" : " build " + build);
   }
   bool operator==(const Served& o) const {
-    return id == o.id && revision == o.revision && build == o.build;
+    return id == o.id && revision == o.revision && build == o.build &&
+           chat_template == o.chat_template;
   }
 };
 
@@ -155,11 +157,19 @@ void ServerModel::Discover() {
       here.build = Str(props, "build_info");
       here.bos_text = Str(props, "bos_token");
       here.eos_text = Str(props, "eos_token");
+      here.chat_template = Str(props, "chat_template");
     }
     if (answered.empty()) {
       first = here;
       answered = url;
     } else if (!(here == first)) {
+      if (first.chat_template != here.chat_template && first.Describe() == here.Describe())
+        throw Error(MN_ERR_INVALID_ARGUMENT,
+                    "base URLs serve the same model with different chat templates (GET /props "
+                    "chat_template): " +
+                        answered + " and " + url +
+                        "; start every server with the same template options (llama-server: "
+                        "--chat-template, --chat-template-file, --jinja)");
       throw Error(MN_ERR_INVALID_ARGUMENT,
                   "base URLs serve different models: " + answered + " serves " + first.Describe() +
                       ", " + url + " serves " + here.Describe() +
@@ -188,6 +198,7 @@ void ServerModel::Discover() {
   model_name_ = options_.model.empty() ? id : options_.model;
   OwnedModelDesc& d = desc_;
   d.name = id;
+  d.chat_template = first.chat_template;
   if (meta.is_object()) {
     if (meta.contains("n_vocab") && meta["n_vocab"].is_number_integer())
       d.n_vocab = meta["n_vocab"].get<int32_t>();
@@ -279,7 +290,13 @@ void ServerModel::Discover() {
            MN_CAP_PARALLEL_INSTANCES | MN_CAP_BATCH;
   if (has_tokenizer()) d.caps |= MN_CAP_TOKENIZE;
   if (echo_ && has_tokenizer()) d.caps |= MN_CAP_SCORE | MN_CAP_SCORE_ROLLING;
-  if (options_.chat) d.caps |= MN_CAP_CHAT_TEMPLATE;
+  if (options_.chat) {
+    d.caps |= MN_CAP_CHAT_TEMPLATE;
+    log(MN_LOG_INFO, "openai: chat requests to '" + id +
+                         "' are rendered by the server (chat_rendering: server), with " +
+                         (d.chat_template.empty() ? std::string("the template it chooses")
+                                                  : "the chat template of its GET /props"));
+  }
 }
 
 json ServerModel::Call(const std::string& path, const std::string& body, bool root) const {

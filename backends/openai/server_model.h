@@ -5,7 +5,8 @@
 // and checks they serve the same model (id, weights metadata, server build), so results and the
 // fingerprint are the same whichever endpoint answers and whatever the order of the URLs; a
 // URL that does not answer is reported (a warning) and left to be probed, and opening fails
-// only when none answers. It reads the build and BOS/EOS from /props when present; picks the
+// only when none answers. It reads the build, BOS/EOS and the chat template (the description's
+// chat_template; endpoints must agree on it too) from /props when present; picks the
 // tokenizer (the server's POST /tokenize + /detokenize, else a local SentencePiece model, else
 // none); and, unless scoring is "off", probes POST /completions with echo + logprobs to learn
 // whether the server returns prompt log-probabilities (vLLM does, llama-server does not). When

@@ -25,6 +25,8 @@ std::string Request::CacheKey(const std::string& model_fingerprint) const {
   }
   if (kind == MN_REQ_GENERATE) {
     h.Field(prompt_text);
+    // Only chat requests hash it, so every other request keeps the key it always had.
+    if (!messages_json.empty()) h.Field("messages:" + messages_json);
     h.Field(static_cast<uint64_t>(gen.max_tokens));
     h.Field(static_cast<uint64_t>(gen.greedy));
     h.Field(static_cast<uint64_t>(gen.stop_at_eos));
@@ -51,6 +53,8 @@ nlohmann::json Request::ToJson() const {
   }
   if (kind == MN_REQ_GENERATE) {
     if (!prompt_text.empty()) j["prompt_text"] = prompt_text;
+    if (!messages_json.empty())
+      j["messages"] = nlohmann::json::parse(messages_json, nullptr, false);
     j["max_tokens"] = gen.max_tokens;
     j["greedy"] = gen.greedy;
     if (!gen.greedy) {

@@ -33,7 +33,10 @@ struct Request {
   int32_t prefix_token = -1;          // ROLLING
   uint32_t window = 0;                // ROLLING
   std::string prompt_text;            // GENERATE with an empty context (text-prompt backends)
-  GenerationParams gen;               // GENERATE
+  // GENERATE on a backend with MN_CAP_CHAT_TEMPLATE: the conversation (a JSON array of
+  // {"role", "content"}) the backend has rendered by the model's own template; "" = none.
+  std::string messages_json;
+  GenerationParams gen;  // GENERATE
 
   // Total tokens the backend must process; the scheduler sorts by it.
   size_t cost() const;

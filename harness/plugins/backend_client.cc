@@ -100,6 +100,7 @@ Result<std::shared_ptr<Model>> Backend::OpenModel(const std::string& path, uint3
   desc.struct_size = sizeof desc;
   desc.bos_token = -1;
   desc.eos_token = -1;
+  desc.eot_token = -1;
   st = plugin_->vtable->model_describe(handle, &desc);
   if (st != MN_OK) {
     return Status::Internal(plugin_->manifest.name + ": model_describe failed for '" + path + "'");
@@ -148,13 +149,15 @@ Result<std::vector<int32_t>> Model::Tokenize(std::string_view text, bool add_spe
   return Status::Internal("tokenize: plugin kept asking for a larger buffer");
 }
 
-Result<std::string> Model::Detokenize(const std::vector<int32_t>& ids, bool remove_special) const {
+Result<std::string> Model::Detokenize(const std::vector<int32_t>& ids, bool remove_special,
+                                      bool render_special) const {
   const mn_backend_vtable* vt = backend_->plugin_->vtable;
   if (!Has(MN_CAP_TOKENIZE) || vt->detokenize == nullptr) {
     return Status::Unsupported("backend '" + backend_->plugin_->manifest.name +
                                "' cannot detokenize");
   }
-  uint32_t flags = remove_special ? static_cast<uint32_t>(MN_DETOKENIZE_REMOVE_SPECIAL) : 0u;
+  uint32_t flags = (remove_special ? static_cast<uint32_t>(MN_DETOKENIZE_REMOVE_SPECIAL) : 0u) |
+                   (render_special ? static_cast<uint32_t>(MN_DETOKENIZE_RENDER_SPECIAL) : 0u);
   std::string text(ids.size() * 8 + 16, '\0');
   for (int attempt = 0; attempt < 2; ++attempt) {
     size_t needed = 0;
@@ -263,6 +266,8 @@ Status Instance::Execute(const std::vector<const Request*>& requests,
     c.stop = stops[i].empty() ? nullptr : stops[i].data();
     c.n_stop = static_cast<uint32_t>(stops[i].size());
     c.stop_at_eos = q.gen.stop_at_eos;
+    c.messages_json = q.messages_json.empty() ? nullptr : q.messages_json.c_str();
+    c.messages_json_len = q.messages_json.size();
     ptrs[i] = &c;
   }
   CallState state;

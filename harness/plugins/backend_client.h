@@ -83,8 +83,9 @@ class Model : public std::enable_shared_from_this<Model> {
   // add_special: the model's BOS rule; parse_special: special-token text becomes tokens.
   Result<std::vector<int32_t>> Tokenize(std::string_view text, bool add_special,
                                         bool parse_special = false) const;
-  Result<std::string> Detokenize(const std::vector<int32_t>& ids,
-                                 bool remove_special = false) const;
+  // `render_special`: special tokens come back as their text ("<bos>"), not as nothing.
+  Result<std::string> Detokenize(const std::vector<int32_t>& ids, bool remove_special = false,
+                                 bool render_special = false) const;
 
   Result<std::unique_ptr<Instance>> CreateInstance(uint32_t n_threads, uint32_t n_ctx = 0,
                                                    uint32_t n_seq = 0, uint64_t seed = 0);

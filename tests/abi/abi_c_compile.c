@@ -82,6 +82,8 @@ static mn_status p_describe(mn_model* model, mn_model_desc* out) {
   if (MN_HAS_FIELD(out, mn_model_desc, add_bos)) out->add_bos = true;
   if (MN_HAS_FIELD(out, mn_model_desc, tokenizer_fingerprint)) out->tokenizer_fingerprint = "tok";
   if (MN_HAS_FIELD(out, mn_model_desc, runtime_json)) out->runtime_json = "{\"engine\":\"c\"}";
+  if (MN_HAS_FIELD(out, mn_model_desc, chat_template)) out->chat_template = "{{ messages }}";
+  if (MN_HAS_FIELD(out, mn_model_desc, eot_token)) out->eot_token = 106;
   return MN_OK;
 }
 static mn_status p_instance_create(mn_model* model, const mn_instance_params* params,
@@ -146,8 +148,21 @@ int main(void) {
   const mn_host_info host = {sizeof(mn_host_info), MN_ABI_VERSION_MAJOR, MN_ABI_VERSION_MINOR,
                              "test", &api};
   const mn_model_params model_params = {sizeof(mn_model_params), "model.gguf", 2048, "{}"};
-  mn_model_desc desc = {
-      sizeof(mn_model_desc), MN_CAP_SCORE, "name", "fp", 2048, 2048, 259, 2, 1, false, "tok", "{}"};
+  mn_model_desc desc = {sizeof(mn_model_desc),
+                        MN_CAP_SCORE,
+                        "name",
+                        "fp",
+                        2048,
+                        2048,
+                        259,
+                        2,
+                        1,
+                        false,
+                        "tok",
+                        "{}",
+                        "",
+                        "{}",
+                        -1};
   const mn_instance_params instance_params = {sizeof(mn_instance_params), 4, 2048, 1, 7};
   const mn_limits limits = {sizeof(mn_limits), 1, 64, 4};
   mn_request request;
@@ -170,6 +185,7 @@ int main(void) {
   mn_backend_entry_fn entry = p_entry;
   mn_model_params short_params;
   mn_model_desc old_desc;
+  mn_request old_request;
   size_t needed = 0;
 
   memset(&request, 0, sizeof request);
@@ -193,6 +209,8 @@ int main(void) {
   request.stop = stops;
   request.n_stop = 1;
   request.stop_at_eos = true;
+  request.messages_json = "[{\"role\":\"user\",\"content\":\"hi\"}]";
+  request.messages_json_len = strlen(request.messages_json);
   request_list[0] = &request;
 
   memset(&result, 0, sizeof result);
@@ -225,12 +243,15 @@ int main(void) {
   sink.on_complete(sink.user_data, request.request_id, MN_OK, &result, NULL);
   CHECK(vtable.model_describe(NULL, &desc) == MN_OK && desc.add_bos);
   CHECK(strcmp(desc.runtime_json, "{\"engine\":\"c\"}") == 0);
+  CHECK(strcmp(desc.chat_template, "{{ messages }}") == 0 && desc.eot_token == 106);
+  CHECK(strcmp(desc.chat_templates_json, "{}") == 0);
   CHECK(vtable.tokenize(NULL, "abc", 3, MN_TOKENIZE_ADD_SPECIAL, NULL, 0, &needed, NULL) == MN_OK &&
         needed == 3);
   CHECK(vtable.get_limits(NULL, NULL) == MN_OK && limits.max_batch == 64);
   CHECK(model_params.n_ctx == 2048 && instance_params.seed == 7);
   CHECK(strcmp(MN_ENTRY_SYMBOL, "mn_backend_entry") == 0);
   CHECK(MN_ABI_VERSION_MAJOR == 1);
+  CHECK(MN_ABI_VERSION_MINOR == 3);
 
   /* MN_HAS_FIELD: covered exactly at a field's end, not one byte before. */
   memset(&short_params, 0, sizeof short_params);
@@ -247,7 +268,18 @@ int main(void) {
   old_desc.struct_size = (uint32_t)offsetof(mn_model_desc, runtime_json);
   CHECK(MN_HAS_FIELD(&old_desc, mn_model_desc, tokenizer_fingerprint));
   CHECK(!MN_HAS_FIELD(&old_desc, mn_model_desc, runtime_json));
+  /* A description from a 1.2 plugin ends at runtime_json: no chat template, no EOT token. */
+  old_desc.struct_size = (uint32_t)offsetof(mn_model_desc, chat_template);
+  CHECK(MN_HAS_FIELD(&old_desc, mn_model_desc, runtime_json));
+  CHECK(!MN_HAS_FIELD(&old_desc, mn_model_desc, chat_template));
+  CHECK(!MN_HAS_FIELD(&old_desc, mn_model_desc, eot_token));
+  /* A request from a 1.2 host ends at stop_at_eos: no conversation. */
+  old_request = request;
+  old_request.struct_size = (uint32_t)offsetof(mn_request, messages_json);
+  CHECK(MN_HAS_FIELD(&old_request, mn_request, stop_at_eos));
+  CHECK(!MN_HAS_FIELD(&old_request, mn_request, messages_json));
   CHECK(MN_HAS_FIELD(&request, mn_request, stop_at_eos));
+  CHECK(MN_HAS_FIELD(&request, mn_request, messages_json_len));
   CHECK(MN_HAS_FIELD(&result, mn_result, compute_ns));
   CHECK(MN_HAS_FIELD(&info, mn_backend_info, vtable));
   CHECK(MN_HAS_FIELD(&vtable, mn_backend_vtable, get_limits));
@@ -256,6 +288,9 @@ int main(void) {
   CHECK(MN_HAS_FIELD(&desc, mn_model_desc, add_bos));
   CHECK(MN_HAS_FIELD(&desc, mn_model_desc, tokenizer_fingerprint));
   CHECK(MN_HAS_FIELD(&desc, mn_model_desc, runtime_json));
+  CHECK(MN_HAS_FIELD(&desc, mn_model_desc, chat_template));
+  CHECK(MN_HAS_FIELD(&desc, mn_model_desc, chat_templates_json));
+  CHECK(MN_HAS_FIELD(&desc, mn_model_desc, eot_token));
   CHECK(MN_HAS_FIELD(&instance_params, mn_instance_params, seed));
   CHECK(MN_HAS_FIELD(&limits, mn_limits, preferred_threads));
   CHECK(MN_HAS_FIELD(&sink, mn_sink, on_complete));
@@ -263,10 +298,10 @@ int main(void) {
   CHECK_HEADER(mn_host_api, now_ns);
   CHECK_HEADER(mn_host_info, api);
   CHECK_HEADER(mn_model_params, extra_json);
-  CHECK_HEADER(mn_model_desc, runtime_json);
+  CHECK_HEADER(mn_model_desc, eot_token);
   CHECK_HEADER(mn_instance_params, seed);
   CHECK_HEADER(mn_limits, preferred_threads);
-  CHECK_HEADER(mn_request, stop_at_eos);
+  CHECK_HEADER(mn_request, messages_json_len);
   CHECK_HEADER(mn_result, compute_ns);
   CHECK_HEADER(mn_sink, on_complete);
   CHECK_HEADER(mn_backend_vtable, get_limits);
@@ -295,6 +330,10 @@ int main(void) {
   CHECK_OFFSET(mn_model_desc, add_bos, 52);
   CHECK_OFFSET(mn_model_desc, tokenizer_fingerprint, 56); /* minor 1 */
   CHECK_OFFSET(mn_model_desc, runtime_json, 64);          /* minor 2 */
+  CHECK_OFFSET(mn_model_desc, chat_template, 72);         /* minor 3 */
+  CHECK_OFFSET(mn_model_desc, chat_templates_json, 80);   /* minor 3 */
+  CHECK_OFFSET(mn_model_desc, eot_token, 88);             /* minor 3 */
+  CHECK(sizeof(mn_model_desc) == 96);
   CHECK_OFFSET(mn_instance_params, n_threads, 4);
   CHECK_OFFSET(mn_instance_params, n_ctx, 8);
   CHECK_OFFSET(mn_instance_params, n_seq, 12);
@@ -321,6 +360,9 @@ int main(void) {
   CHECK_OFFSET(mn_request, stop, 104);
   CHECK_OFFSET(mn_request, n_stop, 112);
   CHECK_OFFSET(mn_request, stop_at_eos, 116);
+  CHECK_OFFSET(mn_request, messages_json, 120);     /* minor 3 */
+  CHECK_OFFSET(mn_request, messages_json_len, 128); /* minor 3 */
+  CHECK(sizeof(mn_request) == 136);
   CHECK_OFFSET(mn_result, logprob, 8);
   CHECK_OFFSET(mn_result, is_greedy, 16);
   CHECK_OFFSET(mn_result, tokens, 24);

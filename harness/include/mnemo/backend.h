@@ -48,7 +48,7 @@ extern "C" {
 #endif
 
 #define MN_ABI_VERSION_MAJOR 1
-#define MN_ABI_VERSION_MINOR 2
+#define MN_ABI_VERSION_MINOR 3
 
 /* The one symbol a plugin exports (the manifest may name another). */
 #define MN_ENTRY_SYMBOL "mn_backend_entry"
@@ -91,6 +91,8 @@ typedef struct mn_error mn_error;
 #define MN_CAP_BATCH ((uint64_t)1 << 4)         /* one execute computes many requests together */
 #define MN_CAP_DETERMINISTIC_SEED ((uint64_t)1 << 5) /* same seed and params, same output */
 #define MN_CAP_TOKEN_LOGPROBS ((uint64_t)1 << 6)     /* per-token log-probabilities in results */
+/* MN_REQ_GENERATE accepts a conversation (mn_request.messages_json) that the backend has rendered
+   by the model's own chat template, as a chat endpoint does (/v1/chat/completions). */
 #define MN_CAP_CHAT_TEMPLATE ((uint64_t)1 << 7)
 #define MN_CAP_PARALLEL_INSTANCES ((uint64_t)1 << 8) /* several instances may execute at once */
 #define MN_CAP_TEXT_PROMPT ((uint64_t)1 << 9)        /* MN_REQ_GENERATE accepts a text prompt */
@@ -151,6 +153,15 @@ typedef struct mn_model_desc {
      version/commit, compute mode, CPU features...), or NULL/"" = not stated. Recorded with
      each run; keys are backend-defined. */
   const char* runtime_json;
+  /* Since minor 3. The model's chat template, Jinja source (GGUF tokenizer.chat_template,
+     llama-server's /props chat_template), or NULL/"" = the model has none. The host renders it;
+     a backend does not. */
+  const char* chat_template;
+  /* Since minor 3. The model's named chat templates as a JSON object {"NAME": Jinja source}
+     (GGUF tokenizer.chat_template.NAME, e.g. "tool_use"), or NULL/"" = none. */
+  const char* chat_templates_json;
+  /* Since minor 3. The end-of-turn token (llama_vocab_eot), -1 if none. */
+  int32_t eot_token;
 } mn_model_desc;
 
 typedef struct mn_instance_params {
@@ -209,6 +220,12 @@ typedef struct mn_request {
      end-of-generation token (llama-server's ignore_eos), so exactly max_tokens come back unless
      a stop string ends earlier; reported log-probabilities still use the full distribution. */
   bool stop_at_eos;
+  /* Since minor 3. GENERATE with MN_CAP_CHAT_TEMPLATE only: the conversation, a JSON array of
+     {"role", "content"} objects, for the backend to have rendered by the model's own template
+     (with the generation prompt; a final assistant message is continued, not closed). Context
+     and prompt_text are then ignored. NULL = not a chat request. */
+  const char* messages_json;
+  size_t messages_json_len;
 } mn_request;
 
 typedef enum mn_finish_reason {

@@ -30,6 +30,9 @@ struct OwnedModelDesc {
   bool add_bos = false;
   std::string tokenizer_fingerprint;  // ABI 1.1
   std::string runtime_json;           // ABI 1.2
+  std::string chat_template;          // ABI 1.3
+  std::string chat_templates_json;    // ABI 1.3
+  int32_t eot_token = -1;             // ABI 1.3
 
   // A full-size mn_model_desc whose strings point into this object; valid while it lives
   // unchanged. An empty string is reported as NULL.
@@ -47,7 +50,10 @@ struct OwnedModelDesc {
                          eos_token,
                          add_bos,
                          Stated(tokenizer_fingerprint),
-                         Stated(runtime_json)};
+                         Stated(runtime_json),
+                         Stated(chat_template),
+                         Stated(chat_templates_json),
+                         eot_token};
   }
 
   // Copies a description the other side wrote: only the fields its struct_size covers
@@ -66,6 +72,10 @@ struct OwnedModelDesc {
     if (MN_HAS_FIELD(&d, mn_model_desc, tokenizer_fingerprint))
       tokenizer_fingerprint = Copy(d.tokenizer_fingerprint);
     if (MN_HAS_FIELD(&d, mn_model_desc, runtime_json)) runtime_json = Copy(d.runtime_json);
+    if (MN_HAS_FIELD(&d, mn_model_desc, chat_template)) chat_template = Copy(d.chat_template);
+    if (MN_HAS_FIELD(&d, mn_model_desc, chat_templates_json))
+      chat_templates_json = Copy(d.chat_templates_json);
+    if (MN_HAS_FIELD(&d, mn_model_desc, eot_token)) eot_token = d.eot_token;
   }
 
  private:

@@ -32,6 +32,14 @@ mn_add_test(llamacpp_tokenizer_test
   LABELS llamacpp)
 add_dependencies(llamacpp_tokenizer_test mnemo_backend_llamacpp)
 
+# The description's chat template facts (ABI 1.3) against llama.cpp's own reading of the fixture
+# and of a copy with templates written by gguf's C API (llama links ggml's gguf).
+mn_add_test(llamacpp_chat_template_desc_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/chat_template_desc_test.cc
+  LINK mnemo_plugins mnemo_core nlohmann_json::nlohmann_json llama
+  LABELS llamacpp)
+add_dependencies(llamacpp_chat_template_desc_test mnemo_backend_llamacpp)
+
 mn_add_test(llamacpp_backend_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/backend_test.cc
   LINK mnemo_plugins mnemo_core nlohmann_json::nlohmann_json

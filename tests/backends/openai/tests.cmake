@@ -42,3 +42,12 @@ mn_add_test(openai_bench
   LINK mnemo_plugins mnemo_core CURL::libcurl nlohmann_json::nlohmann_json
   LABELS bench TIMEOUT 300)
 add_dependencies(openai_bench mnemo_backend_openai)
+
+# Chat mode with conversations (ABI 1.3 messages_json): mnemo's chat requests against the same
+# server's /apply-template + /v1/completions, asked directly with libcurl.
+mn_add_test(openai_chat_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/openai_chat_test.cc
+  LINK mnemo_plugins mnemo_core CURL::libcurl nlohmann_json::nlohmann_json
+  LABELS openai TIMEOUT 120)
+add_dependencies(openai_chat_test mnemo_backend_openai)
+

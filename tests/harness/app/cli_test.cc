@@ -58,7 +58,7 @@ TEST(CliTest, BackendsListsBuiltPluginsWithVersionsAndCaps) {
       r.exit_code,
       HaveLlama() || !fs::exists(std::string(MNEMO_BACKEND_DIR) + "/llamacpp.backend.json") ? 0 : 1)
       << r.output;
-  EXPECT_NE(r.output.find("mock       1.0.0    1.2"), std::string::npos) << r.output;  // ABI 1.2
+  EXPECT_NE(r.output.find("mock       1.0.0    1.3"), std::string::npos) << r.output;  // ABI 1.2
   EXPECT_NE(r.output.find("score,score_rolling,generate,tokenize"), std::string::npos);
   if (HaveLlama()) {
     EXPECT_NE(r.output.find("llamacpp"), std::string::npos);

@@ -146,6 +146,33 @@ TEST(LoaderTest, OlderPluginDescriptionStatesNoRuntime) {
   }
 }
 
+// ABI 1.3: the chat template facts reach ModelInfo as the plugin states them; a plugin built
+// against 1.2 reports a description that ends at runtime_json, so the host keeps its defaults
+// ("" and eot_token -1) although this plugin wrote the fields past that size.
+TEST(LoaderTest, ChatTemplateFactsFollowTheDescriptionSize) {
+  PluginRegistry registry;
+  Result<std::shared_ptr<Model>> plain = OpenFaulty(&registry, "");
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ((*plain)->info().chat_template, "");
+  EXPECT_EQ((*plain)->info().chat_templates_json, "");
+  EXPECT_EQ((*plain)->info().eot_token, -1);
+
+  Result<std::shared_ptr<Model>> chat = OpenFaulty(&registry, R"({"chat_template": true})");
+  ASSERT_TRUE(chat.ok()) << chat.status().ToString();
+  EXPECT_EQ((*chat)->info().chat_template, "{% for m in messages %}{{ m.content }}{% endfor %}");
+  EXPECT_EQ((*chat)->info().chat_templates_json, R"({"tool_use":"{{ tools }}"})");
+  EXPECT_EQ((*chat)->info().eot_token, 1);
+
+  Result<std::shared_ptr<Model>> old =
+      OpenFaulty(&registry, R"({"chat_template": true, "describe_minor": 2})");
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_EQ((*old)->info().chat_template, "");
+  EXPECT_EQ((*old)->info().chat_templates_json, "");
+  EXPECT_EQ((*old)->info().eot_token, -1);
+  // The 1.2 fields before it still hold.
+  EXPECT_EQ((*old)->info().runtime_json, R"({"deterministic":true,"engine":"faulty"})");
+}
+
 // Text that is not a JSON object does not stop the model: it is kept, marked unparsed.
 TEST(LoaderTest, RuntimeThatIsNotJsonIsKeptUnparsed) {
   PluginRegistry registry;
