@@ -29,6 +29,13 @@ if(TARGET llama AND _llama_prefix)
     set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/llama_reference.cc PROPERTIES
       INCLUDE_DIRECTORIES "${_llama_src}/common;${_llama_src}/vendor;${_llama_prefix}/include"
       COMPILE_OPTIONS "-Wno-unused-function")  # static helpers in common/jinja/*.h
+    # Built-in named templates against llama_chat_apply_template (libllama only; the reference
+    # wrapper still needs common/ for its Jinja half).
+    mn_add_test(named_templates_test
+      SOURCES ${CMAKE_CURRENT_LIST_DIR}/named_templates_test.cc
+              ${CMAKE_CURRENT_LIST_DIR}/llama_reference.cc
+      LINK mnemo_tasks ${_llama_common_lib} llama
+      LABELS unit)
   else()
     message(STATUS "chat_template_test: no llama.cpp source tree or libllama-common next to "
                    "${_llama_prefix}; the llama.cpp comparison is not built")
