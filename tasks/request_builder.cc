@@ -15,20 +15,28 @@ void MoveTrailingWhitespace(std::string* context, std::string* continuation) {
   *context = std::move(head);
 }
 
-Result<EncodedPair> EncodePair(const Model& model, std::string context, std::string continuation) {
+Result<std::vector<int32_t>> TokenizeRule::Tokenize(const Model& model,
+                                                    const std::string& text) const {
+  if (!chat) return model.Tokenize(text, /*add_special=*/true);
+  const bool has_bos = !bos_text.empty() && text.compare(0, bos_text.size(), bos_text) == 0;
+  return model.Tokenize(text, /*add_special=*/!has_bos, /*parse_special=*/true);
+}
+
+Result<EncodedPair> EncodePair(const Model& model, std::string context, std::string continuation,
+                               const TokenizeRule& rule) {
   MoveTrailingWhitespace(&context, &continuation);
   EncodedPair out;
   const int32_t prefix = model.info().bos_token;
   if (context.empty()) {
-    auto cont = model.Tokenize(continuation, /*add_special=*/false);
+    auto cont = model.Tokenize(continuation, /*add_special=*/false, /*parse_special=*/rule.chat);
     if (!cont.ok()) return cont.status();
     out.continuation = std::move(cont).value();
     if (out.continuation.empty() || out.continuation.front() != prefix) out.context = {prefix};
     return out;
   }
-  auto whole = model.Tokenize(context + continuation, /*add_special=*/true);
+  auto whole = rule.Tokenize(model, context + continuation);
   if (!whole.ok()) return whole.status();
-  auto ctx = model.Tokenize(context, /*add_special=*/true);
+  auto ctx = rule.Tokenize(model, context);
   if (!ctx.ok()) return ctx.status();
   size_t n_ctx = ctx->size();
   if (n_ctx > whole->size()) n_ctx = whole->size();

@@ -20,6 +20,17 @@
 
 namespace mnemo {
 
+// How prompt text becomes tokens. A plain prompt follows the model's own rule (BOS when it adds
+// one) and reads special-token text literally. A rendered chat prompt has its special tokens
+// parsed ("<start_of_turn>" is one token) and gets no second BOS when it already starts with the
+// BOS text (lm-eval's tok_encode checks has_bos_prefix; llama.cpp strips it).
+struct TokenizeRule {
+  bool chat = false;
+  std::string bos_text;  // with chat: the model's BOS as text
+
+  Result<std::vector<int32_t>> Tokenize(const Model& model, const std::string& text) const;
+};
+
 struct EncodedPair {
   std::vector<int32_t> context;
   std::vector<int32_t> continuation;
@@ -28,9 +39,9 @@ struct EncodedPair {
 // Splits trailing whitespace off `context` onto the front of `continuation`.
 void MoveTrailingWhitespace(std::string* context, std::string* continuation);
 
-// Encodes (context, continuation) with lm-eval's rule using the model's tokenizer. Text is
-// tokenized with the model's own special-token rule (BOS when the model adds one).
-Result<EncodedPair> EncodePair(const Model& model, std::string context, std::string continuation);
+// Encodes (context, continuation) with lm-eval's rule using the model's tokenizer and `rule`.
+Result<EncodedPair> EncodePair(const Model& model, std::string context, std::string continuation,
+                               const TokenizeRule& rule = {});
 
 // Left-truncates context so that context + continuation fits `max_len` + 1 tokens (the last
 // continuation token is never an input). Keeps at least one context token.

@@ -25,6 +25,7 @@ int RunEvalCommand(int argc, char** argv) {
   uint64_t fewshot_seed = 1234;
   bool quiet = false;
   ModelOptions mopt;
+  ChatFlags chat_flags;
   po::options_description desc("mnemo eval");
   desc.add_options()("help,h", "show this help")("model,m", ModelSpecValue(&model_spec)->required(),
                                                  "BACKEND:PATH, e.g. llamacpp:model.gguf (a bare "
@@ -51,16 +52,20 @@ int RunEvalCommand(int argc, char** argv) {
       "i/N: evaluate only shard i of N of each task's documents (contiguous ranges) and mark "
       "the store for `mnemo merge`")("quiet,q", po::bool_switch(&quiet), "no progress display");
   AddModelOptions(&desc, &mopt);
+  AddChatOptions(&desc, &chat_flags, /*fewshot=*/true);
   po::variables_map vm;
   int code = 0;
   if (!ParseCommandLine(
           argc, argv,
           "usage: mnemo eval --model llamacpp:PATH --tasks A,B [--num-fewshot N] "
-          "[--limit N|X] [--task-dir DIR] [--db PATH] [--output results.json] [--shard i/N]",
+          "[--limit N|X] [--task-dir DIR] [--db PATH] [--output results.json] [--shard i/N] "
+          "[--apply-chat-template [NAME]] [--system-instruction TEXT]",
           desc, nullptr, &vm, &code))
     return code;
   auto limit = ParseDocLimit(limit_arg);
   if (!limit.ok()) return ReportError(limit.status());
+  auto chat = ChatOptionsFromFlags(vm, chat_flags);
+  if (!chat.ok()) return ReportError(chat.status());
   InstallInterruptHandler();
   TaskRegistry registry;
   for (const auto& d : task_dirs) registry.AddDir(d);
@@ -71,6 +76,7 @@ int RunEvalCommand(int argc, char** argv) {
   opt.limit_fraction = limit->fraction;
   opt.fewshot_seed = fewshot_seed;
   opt.bootstrap_iters = bootstrap_iters;
+  opt.chat = *chat;
   // Every task is built before the model loads: a typo fails in a second, not after an hour.
   auto created = TasksJob::Create(std::move(registry), requested, opt);
   if (!created.ok()) return ReportError(created.status());
@@ -107,6 +113,7 @@ int RunEvalCommand(int argc, char** argv) {
                                {"fewshot_seed", fewshot_seed}};
   if (num_fewshot >= 0) run_config["num_fewshot"] = num_fewshot;
   if (shard) run_config["shard"] = shard->ToString();
+  run_config.update(chat->ToJson());
   auto session = RunSession::Begin(store->get(), "eval " + tasks_arg, run_config, fewshot_seed);
   if (!session.ok()) return ReportError(session.status());
   std::vector<RunModel> models = {{model_name, model_spec, mopt, &*om}};

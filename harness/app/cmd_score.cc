@@ -16,9 +16,10 @@ namespace mnemo {
 
 namespace {
 
-Status ParseScoreLine(const JsonlReader& reader, const nlohmann::json& obj, const Model& model,
+Status ParseScoreLine(const JsonlReader& reader, const nlohmann::json& obj, const LineContext& ctx,
                       InputItem* item) {
   LineFields f(reader, obj);
+  const Model& model = ctx.model;
   MNEMO_RETURN_IF_ERROR(
       f.Start(MN_REQ_SCORE,
               {"id", "context", "continuation", "context_tokens", "continuation_tokens"}, item));

@@ -59,6 +59,44 @@ void AddModelOptions(po::options_description* desc, ModelOptions* options) {
       "it, --parallel and --threads (llamacpp; slower, see docs/backends.md)");
 }
 
+void AddChatOptions(po::options_description* desc, ChatFlags* flags, bool fewshot) {
+  desc->add_options()(
+      "apply-chat-template",
+      po::value<std::string>(&flags->template_name)->implicit_value("")->value_name("[NAME]"),
+      "format prompts as a chat: the model's own template (GGUF tokenizer.chat_template), its "
+      "template NAME, a built-in format (gemma, chatml, llama3, mistral-v7, phi3) or a Jinja "
+      "file")("system-instruction", po::value<std::string>(&flags->system_instruction),
+              "a system message before every prompt (with a task's description after it)");
+  if (fewshot)
+    desc->add_options()(
+        "fewshot-as-multiturn",
+        po::value<std::string>(&flags->multiturn)->implicit_value("true")->value_name("[BOOL]"),
+        "few-shot examples as user/assistant turns (the default with --apply-chat-template; "
+        "'false': one user turn)");
+}
+
+Result<chat::ChatOptions> ChatOptionsFromFlags(const po::variables_map& vm,
+                                               const ChatFlags& flags) {
+  chat::ChatOptions o;
+  o.apply = vm.count("apply-chat-template") > 0;
+  o.template_name = flags.template_name;
+  o.system_instruction = flags.system_instruction;
+  if (vm.count("fewshot-as-multiturn")) {
+    std::string v = flags.multiturn;
+    for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (v == "true" || v == "1" || v == "yes") {
+      o.fewshot_as_multiturn = true;
+    } else if (v == "false" || v == "0" || v == "no") {
+      o.fewshot_as_multiturn = false;
+    } else {
+      return Status::InvalidArgument("--fewshot-as-multiturn: '" + flags.multiturn +
+                                     "' is not true or false");
+    }
+  }
+  MNEMO_RETURN_IF_ERROR(o.Validate());
+  return o;
+}
+
 std::string ExpandModelSpec(const std::string& spec) {
   const std::string ext = ".gguf";
   if (spec.size() <= ext.size()) return spec;

@@ -17,6 +17,7 @@
 #include "harness/jobs/opened_model.h"
 #include "harness/jobs/run_session.h"
 #include "harness/store/run_store.h"
+#include "tasks/chat/chat_format.h"
 
 namespace mnemo {
 
@@ -28,6 +29,17 @@ int ReportError(const Status& status);
 
 // Common options every model-using command takes (-t/--threads among them).
 void AddModelOptions(boost::program_options::options_description* desc, ModelOptions* options);
+
+// lm-eval's instruct-formatting flags: --apply-chat-template [NAME], --system-instruction TEXT
+// and, with `fewshot`, --fewshot-as-multiturn [true|false]. ChatOptionsFromFlags reads them back
+// after parsing.
+struct ChatFlags {
+  std::string template_name, system_instruction, multiturn;
+};
+void AddChatOptions(boost::program_options::options_description* desc, ChatFlags* flags,
+                    bool fewshot);
+Result<chat::ChatOptions> ChatOptionsFromFlags(const boost::program_options::variables_map& vm,
+                                               const ChatFlags& flags);
 
 // A model spec as typed: BACKEND:PATH, or a bare path ending in .gguf, which stands for
 // llamacpp:PATH (as llama.cpp's -m). Anything else is returned unchanged.

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 
 #include <boost/program_options.hpp>
 
@@ -144,6 +145,7 @@ int RunRequestFileCommand(const RequestFileCommand& cmd, int argc, char** argv) 
   std::string model_spec, input, output, db;
   bool quiet = false;
   ModelOptions mopt;
+  ChatFlags chat_flags;
   const std::string title = std::string("mnemo ") + cmd.name;
   po::options_description desc(title);
   desc.add_options()("help,h", "show this help")("model,m", ModelSpecValue(&model_spec)->required(),
@@ -154,11 +156,18 @@ int RunRequestFileCommand(const RequestFileCommand& cmd, int argc, char** argv) 
       "db", po::value<std::string>(&db), "run store used as a cache: a rerun reuses every result")(
       "quiet,q", po::bool_switch(&quiet), "no progress display");
   AddModelOptions(&desc, &mopt);
+  if (cmd.chat) AddChatOptions(&desc, &chat_flags, /*fewshot=*/false);
   po::variables_map vm;
   int code = 0;
   const std::string usage =
       "usage: " + title + " --model llamacpp:PATH --input IN.jsonl --output OUT.jsonl";
   if (!ParseCommandLine(argc, argv, usage.c_str(), desc, nullptr, &vm, &code)) return code;
+  chat::ChatOptions chat_options;
+  if (cmd.chat) {
+    auto parsed = ChatOptionsFromFlags(vm, chat_flags);
+    if (!parsed.ok()) return ReportError(parsed.status());
+    chat_options = std::move(parsed).value();
+  }
   InstallInterruptHandler();
   auto om = OpenModelSpec(model_spec, mopt);
   if (!om.ok()) return ReportError(om.status());
@@ -166,13 +175,20 @@ int RunRequestFileCommand(const RequestFileCommand& cmd, int argc, char** argv) 
     return ReportError(
         Status::Unsupported("backend '" + om->backend->plugin().manifest.name + "' " + cmd.cannot));
   }
+  std::optional<chat::ChatFormat> chat;
+  if (chat_options.apply) {
+    auto f = chat::ChatFormat::Resolve(chat_options, *om->model);
+    if (!f.ok()) return ReportError(f.status());
+    chat = std::move(f).value();
+  }
+  const LineContext line_ctx{*om->model, chat ? &*chat : nullptr, &chat_options};
   auto reader = JsonlReader::Open(input);
   if (!reader.ok()) return ReportError(reader.status());
   std::vector<InputItem> items;
   nlohmann::json obj;
   while ((*reader)->Next(&obj)) {
     InputItem item;
-    Status s = cmd.parse(**reader, obj, *om->model, &item);
+    Status s = cmd.parse(**reader, obj, line_ctx, &item);
     if (!s.ok()) return ReportError(s);
     items.push_back(std::move(item));
   }

@@ -21,6 +21,17 @@ namespace mnemo {
 struct InputItem {
   nlohmann::json id;  // string or number, echoed back as given
   Request request;
+  // The prompt as the chat template rendered it (or the conversation a chat backend renders),
+  // echoed in the output; null without --apply-chat-template.
+  nlohmann::json chat_prompt;
+};
+
+// What a line parser reads a line against: the model and, with --apply-chat-template, the
+// resolved format and the options (system instruction).
+struct LineContext {
+  const Model& model;
+  const chat::ChatFormat* chat = nullptr;
+  const chat::ChatOptions* chat_options = nullptr;
 };
 
 // Typed field access for one JSONL line; every error is "<file>:<line>: field '<f>' ...".
@@ -77,9 +88,10 @@ struct RequestFileCommand {
   uint64_t capability;      // MN_CAP_*
   const char* cannot;       // "cannot generate": what the error says of a backend without it
   const char* noun;         // "generations": the summary's count
-  Status (*parse)(const JsonlReader& reader, const nlohmann::json& obj, const Model& model,
+  Status (*parse)(const JsonlReader& reader, const nlohmann::json& obj, const LineContext& ctx,
                   InputItem* item);
   nlohmann::ordered_json (*render)(const InputItem&, const Response&);
+  bool chat = false;  // takes --apply-chat-template and --system-instruction
 };
 int RunRequestFileCommand(const RequestFileCommand& cmd, int argc, char** argv);
 

@@ -127,7 +127,8 @@ const std::set<std::string> kTaskKeys = {"task",
                                          "include",
                                          "dataset_format",
                                          "dataset_columns",
-                                         "process_results"};
+                                         "process_results",
+                                         "gen_prefix"};
 // Keys lm-eval has that mnemo refuses with a reason.
 const std::map<std::string, std::string> kUnsupportedKeys = {
     {"process_docs", "arbitrary Python preprocessing of documents"},
@@ -136,7 +137,6 @@ const std::map<std::string, std::string> kUnsupportedKeys = {
     {"doc_to_image", "multimodal inputs"},
     {"doc_to_audio", "multimodal inputs"},
     {"unsafe_code", "executing model-written code"},
-    {"gen_prefix", "assistant generation prefixes (chat templates are off)"},
 };
 // The !function hooks mnemo implements natively.
 const std::set<std::string> kBuiltins = {"preprocess_wikitext.wikitext_detokenizer",
@@ -307,6 +307,8 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "description", &t->description));
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "target_delimiter", &t->target_delimiter));
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "fewshot_delimiter", &t->fewshot_delimiter));
+  MNEMO_RETURN_IF_ERROR(GetString(c, j, "gen_prefix", &t->gen_prefix));
+  t->fewshot_gen_prefix = t->gen_prefix;
   for (const char* k :
        {"doc_to_text", "doc_to_target", "doc_to_choice", "doc_to_decontamination_query"}) {
     nlohmann::json v = j.contains(k) ? j[k] : nlohmann::json();
@@ -350,6 +352,9 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
         (k == "doc_to_text"     ? t->fewshot_doc_to_text
          : k == "doc_to_target" ? t->fewshot_doc_to_target
                                 : t->fewshot_doc_to_choice) = v;
+      } else if (k == "gen_prefix") {
+        if (!it.value().is_string()) return c.Err(key, "must be a string");
+        t->fewshot_gen_prefix = it.value().get<std::string>();
       } else if (k == "target_delimiter" || k == "fewshot_delimiter") {
         if (!it.value().is_string()) return c.Err(key, "must be a string");
         (k == "target_delimiter" ? t->fewshot_target_delimiter : t->fewshot_fewshot_delimiter) =
@@ -357,7 +362,8 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
       } else {
         return c.Err(key,
                      "not supported (fewshot_config takes sampler, split, doc_to_text, "
-                     "doc_to_target, doc_to_choice, target_delimiter, fewshot_delimiter)");
+                     "doc_to_target, doc_to_choice, gen_prefix, target_delimiter, "
+                     "fewshot_delimiter)");
       }
     }
   }

@@ -68,6 +68,9 @@ struct TaskConfig {
   std::string fewshot_sampler = "default";  // default | first_n
   nlohmann::json fewshot_doc_to_text, fewshot_doc_to_target, fewshot_doc_to_choice;
   std::optional<std::string> fewshot_target_delimiter, fewshot_fewshot_delimiter;
+  // The text the assistant's answer starts with (a field name or a template), and the few-shot
+  // examples' (fewshot_config.gen_prefix, else the task's). Empty = none, as in lm-eval.
+  std::string gen_prefix, fewshot_gen_prefix;
   int num_fewshot = 0;
   OutputType output_type = OutputType::kGenerateUntil;
   std::string process_results;  // builtin name or empty

@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "harness/core/log.h"
+#include "harness/core/sha256.h"
 #include "tasks/eval/aggregate.h"
 #include "tasks/eval/task_data.h"
 #include "tasks/filters/filters.h"
@@ -44,6 +45,7 @@ struct DocPlan {
   nlohmann::json target;
   std::string target_text;
   std::string rolling_text;
+  std::string messages_json;  // the conversation, when the backend renders chat
   nlohmann::json arguments = nlohmann::json::array();
   std::string error;  // request building failed for this document
 };
@@ -134,6 +136,38 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
   out.config = cfg.raw;
   out.config["num_fewshot"] = out.num_fewshot;
 
+  // The chat format, resolved for this model before any document is read.
+  std::optional<chat::ChatFormat> chat;
+  TokenizeRule rule;
+  const bool plain_text_only = cfg.output_type == OutputType::kLoglikelihoodRolling;
+  if (options_.chat.apply && !plain_text_only) {
+    auto f = chat::ChatFormat::Resolve(options_.chat, *model_);
+    if (!f.ok()) return Status(f.status().code(), where + ": " + f.status().message());
+    chat = std::move(f).value();
+    if (chat->backend_renders() && cfg.output_type != OutputType::kGenerateUntil)
+      return Status::Unsupported(
+          where + " needs " + OutputTypeName(cfg.output_type) +
+          " requests; a chat endpoint returns no log-probabilities of a prompt it renders "
+          "itself (open the model without chat mode so mnemo renders the template)");
+    rule.chat = !chat->backend_renders();
+    rule.bos_text = chat->bos_text();
+  }
+  if (options_.chat.apply || !options_.chat.system_instruction.empty()) {
+    out.chat = chat ? chat->ResultsJson() : nlohmann::json::object();
+    if (!chat) out.chat["chat_template"] = nullptr;  // rolling loglikelihood: lm-eval too
+    const std::string& si = options_.chat.system_instruction;
+    out.chat["system_instruction"] = si.empty() ? nlohmann::json() : nlohmann::json(si);
+    out.chat["system_instruction_sha"] =
+        si.empty() ? nlohmann::json() : nlohmann::json(Sha256Hex(si));
+    out.chat["fewshot_as_multiturn"] = options_.chat.multiturn();
+  }
+  // lm-eval's construct_requests: with a chat template the choices follow the assistant's
+  // opening directly, unless a gen_prefix that does not end in whitespace comes before them.
+  const std::string target_delimiter =
+      !chat || (!cfg.gen_prefix.empty() && !EndsWithWhitespace(cfg.gen_prefix))
+          ? cfg.target_delimiter
+          : std::string();
+
   auto all_docs = LoadSplit(cfg, cfg.EvalSplit());
   if (!all_docs.ok()) return all_docs.status();
   out.n_docs_total = all_docs->size();
@@ -166,7 +200,7 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
   bool mutual_info = Needs(metrics, "acc_mutual_info");
   // One SCORE request with lm-eval's context/continuation split, left-truncated to the model.
   auto add_score = [&](const std::string& ctx, const std::string& cont, DocPlan* p) -> Status {
-    auto enc = EncodePair(*model_, ctx, cont);
+    auto enc = EncodePair(*model_, ctx, cont, rule);
     if (!enc.ok()) return enc.status();
     TruncateLeft(&enc.value(), info.n_ctx);
     Request r;
@@ -183,9 +217,26 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
     const std::string doc_where = where + ", document " + std::to_string(d);
     auto fail = [&](const Status& s) { return Status(s.code(), doc_where + ": " + s.message()); };
     if (cfg.output_type != OutputType::kLoglikelihoodRolling) {
-      auto ctx = task.FewshotContext(docs[d], out.num_fewshot, fewshot_docs, &rnd);
-      if (!ctx.ok()) return fail(ctx.status());
-      p.context = std::move(ctx).value();
+      auto msgs = task.PromptMessages(docs[d], out.num_fewshot, fewshot_docs, &rnd,
+                                      options_.chat.system_instruction);
+      if (!msgs.ok()) return fail(msgs.status());
+      if (!chat) {
+        p.context = MessagesToText(*msgs);
+      } else if (d >= first) {  // other shards' documents need only the RNG
+        // lm-eval's fewshot_context: the turns as they are, or collapsed into one user turn.
+        std::vector<PromptMessage> turns =
+            options_.chat.multiturn() ? std::move(msgs).value() : MultiturnToSingleturn(*msgs);
+        const bool continue_final = !turns.empty() && turns.back().role == "assistant";
+        nlohmann::json conversation = MessagesToChatJson(turns);
+        if (chat->backend_renders()) {
+          p.messages_json = conversation.dump();
+          p.context = p.messages_json;
+        } else {
+          auto rendered = chat->Render(conversation, !continue_final);
+          if (!rendered.ok()) return fail(rendered.status());
+          p.context = std::move(rendered).value();
+        }
+      }
     }
     if (d < first) continue;  // another shard's document: only the RNG advances
     auto target = task.DocToTarget(docs[d]);
@@ -197,9 +248,9 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
         if (!choices.ok()) return fail(choices.status());
         p.choices = std::move(choices).value();
         std::vector<std::pair<std::string, std::string>> pairs;
-        for (const auto& c : p.choices) pairs.emplace_back(p.context, cfg.target_delimiter + c);
+        for (const auto& c : p.choices) pairs.emplace_back(p.context, target_delimiter + c);
         if (mutual_info)
-          for (const auto& c : p.choices) pairs.emplace_back("", cfg.target_delimiter + c);
+          for (const auto& c : p.choices) pairs.emplace_back("", target_delimiter + c);
         for (const auto& [ctx, cont] : pairs) {
           Status s = add_score(ctx, cont, &p);
           if (!s.ok()) return fail(s);
@@ -237,9 +288,16 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
         auto tt = task.TargetText(docs[d]);
         if (!tt.ok()) return fail(tt.status());
         p.target_text = *tt;
-        auto toks = model_->Tokenize(p.context, /*add_special=*/true);
-        if (!toks.ok()) return fail(toks.status());
-        std::vector<int32_t> prompt = std::move(toks).value();
+        std::vector<int32_t> prompt;
+        if (p.messages_json.empty()) {
+          auto toks = rule.Tokenize(*model_, p.context);
+          if (!toks.ok()) return fail(toks.status());
+          prompt = std::move(toks).value();
+        }
+        std::vector<std::string> until = cfg.until;
+        if (chat)  // generation ends with the assistant's turn, as at the model's own EOT token
+          for (const auto& s : chat->end_of_turn())
+            if (std::find(until.begin(), until.end(), s) == until.end()) until.push_back(s);
         // HFLM's rule: keep the last (max_length - max_gen_toks) context tokens.
         size_t keep = info.n_ctx > cfg.max_gen_toks ? info.n_ctx - cfg.max_gen_toks : 1;
         if (prompt.size() > keep)
@@ -248,18 +306,21 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
           Request q;
           q.kind = MN_REQ_GENERATE;
           q.context = prompt;
+          q.messages_json = p.messages_json;
           q.gen.max_tokens = cfg.max_gen_toks;
           q.gen.greedy = !cfg.do_sample || cfg.temperature == 0.0f;
           q.gen.temperature = cfg.temperature;
           q.gen.top_p = cfg.top_p;
           q.gen.top_k = cfg.top_k;
           q.gen.seed = options_.generation_seed + d * static_cast<uint64_t>(cfg.repeats) + r;
-          q.gen.stop = cfg.until;
+          q.gen.stop = until;
           q.gen.stop_at_eos = true;
           requests.push_back(std::move(q));
         }
-        p.arguments.push_back({p.context,
-                               {{"until", cfg.until},
+        nlohmann::json shown = p.messages_json.empty() ? nlohmann::json(p.context)
+                                                       : nlohmann::json::parse(p.messages_json);
+        p.arguments.push_back({shown,
+                               {{"until", until},
                                 {"max_gen_toks", cfg.max_gen_toks},
                                 {"do_sample", cfg.do_sample},
                                 {"temperature", cfg.temperature}}});

@@ -19,6 +19,7 @@
 #include "harness/plugins/backend_client.h"
 #include "harness/scheduler/scheduler.h"
 #include "harness/store/run_store.h"
+#include "tasks/chat/chat_format.h"
 #include "tasks/eval/aggregate.h"
 #include "tasks/eval/task.h"
 
@@ -36,6 +37,8 @@ struct EvalOptions {
   // job_shards row, even for 0/1). Few-shot examples and generation seeds are those of the
   // whole run, so every sample equals the whole run's.
   std::optional<ShardSpec> shard;
+  // --apply-chat-template, --system-instruction, --fewshot-as-multiturn (lm-eval's).
+  chat::ChatOptions chat;
 };
 
 // The documents [first, second) of `n_docs` (after --limit) that shard `shard` evaluates:
@@ -70,6 +73,10 @@ struct TaskResult {
   // "higher_is_better"}...], "filters": [names in order], "bootstrap_iters", "docs": n_docs of the
   // whole task, "shard_docs": [first, end)}.
   nlohmann::json plan;
+  // lm-eval's chat fields when a template or system instruction was applied, else null:
+  // ChatFormat::ResultsJson() plus "system_instruction", "system_instruction_sha",
+  // "fewshot_as_multiturn".
+  nlohmann::json chat;
 };
 
 // The key of a task's per-sample values: (metric, filter).

@@ -109,6 +109,18 @@ nlohmann::ordered_json ResultsJson(const std::vector<TaskResult>& tasks,
     j["n-samples"][t.task] = {{"original", t.n_docs_total}, {"effective", t.n_docs}};
   }
   j["config"] = run_config;
+  // lm-eval's top-level chat fields (null when no template was applied); mnemo's say which
+  // template and who rendered it. One model per results file, so the first task's stand for all.
+  j["chat_template"] = nullptr;
+  j["chat_template_sha"] = nullptr;
+  j["system_instruction"] = nullptr;
+  j["system_instruction_sha"] = nullptr;
+  j["fewshot_as_multiturn"] = false;
+  for (const auto& t : tasks) {
+    if (t.chat.is_null()) continue;
+    for (auto it = t.chat.begin(); it != t.chat.end(); ++it) j[it.key()] = it.value();
+    break;
+  }
   return j;
 }
 

@@ -220,6 +220,11 @@ Result<std::unique_ptr<Task>> Task::Create(TaskConfig config) {
   MNEMO_RETURN_IF_ERROR(
       t->Compile(c.fewshot_doc_to_choice.is_null() ? c.doc_to_choice : c.fewshot_doc_to_choice,
                  "fewshot_config.doc_to_choice", &t->fs_choice_));
+  if (!c.gen_prefix.empty())
+    MNEMO_RETURN_IF_ERROR(t->Compile(c.gen_prefix, "gen_prefix", &t->prefix_));
+  if (!c.fewshot_gen_prefix.empty())
+    MNEMO_RETURN_IF_ERROR(
+        t->Compile(c.fewshot_gen_prefix, "fewshot_config.gen_prefix", &t->fs_prefix_));
   if (!c.description.empty()) {
     auto d = jinja::Template::Parse(c.description);
     if (!d.ok())
@@ -336,15 +341,39 @@ Result<std::string> Task::TargetText(const nlohmann::json& doc, bool fewshot) co
   return a->is_string() ? a->get<std::string>() : a->dump();
 }
 
-Result<std::string> Task::FewshotContext(const nlohmann::json& doc, int num_fewshot,
-                                         const std::vector<nlohmann::json>& fewshot_docs,
-                                         PyRandom* rnd) const {
-  std::string out;
+Result<std::string> Task::GenPrefix(const nlohmann::json& doc, bool fewshot) const {
+  const Field& f = fewshot ? fs_prefix_ : prefix_;
+  if (f.spec.is_null()) return std::string();
+  auto v = Apply(f, doc, fewshot ? "fewshot_config.gen_prefix" : "gen_prefix");
+  if (!v.ok()) return v.status();
+  return v->is_string() ? v->get<std::string>() : v->dump();
+}
+
+Result<std::vector<PromptMessage>> Task::PromptMessages(
+    const nlohmann::json& doc, int num_fewshot, const std::vector<nlohmann::json>& fewshot_docs,
+    PyRandom* rnd, const std::string& system_instruction) const {
+  std::vector<PromptMessage> out;
+  std::string description;
   if (description_) {
     auto d = description_->Render(doc);
     if (!d.ok()) return d.status();
-    out += *d;
+    description = std::move(d).value();
   }
+  std::string system = MaybeDelimit(system_instruction, description, config_.fewshot_delimiter);
+  if (!system.empty()) out.push_back({"system", std::move(system), ""});
+  // lm-eval's build_qa_turn: the question, then the answer (with the gen_prefix before it) or
+  // the gen_prefix alone.
+  auto qa_turn = [&out](const std::string& q, const std::optional<std::string>& answer,
+                        const std::string& gen_prefix, const std::string& tgt_delim,
+                        const std::string& few_delim) {
+    const bool delimit = answer ? gen_prefix.empty() || RequiresDelimiter(q, gen_prefix)
+                                : !gen_prefix.empty() && RequiresDelimiter(q, gen_prefix);
+    out.push_back({"user", q, delimit ? tgt_delim : ""});
+    if (answer)
+      out.push_back({"assistant", MaybeDelimit(gen_prefix, *answer, " "), few_delim});
+    else if (!gen_prefix.empty())
+      out.push_back({"assistant", gen_prefix, ""});
+  };
   if (num_fewshot > 0) {
     const size_t n = static_cast<size_t>(num_fewshot);
     std::vector<const nlohmann::json*> chosen;
@@ -393,12 +422,15 @@ Result<std::string> Task::FewshotContext(const nlohmann::json& doc, int num_fews
       auto a = DocToTarget(*fs, true);
       if (!a.ok()) return a.status();
       bool has_answer = !a->is_null() && !(a->is_string() && a->get<std::string>().empty());
-      out += qtext;
+      std::optional<std::string> answer;
       if (has_answer) {
         auto at = TargetText(*fs, true);
         if (!at.ok()) return at.status();
-        out += tgt_delim + *at + few_delim;
+        answer = std::move(at).value();
       }
+      auto prefix = GenPrefix(*fs, true);
+      if (!prefix.ok()) return prefix.status();
+      qa_turn(qtext, answer, *prefix, tgt_delim, few_delim);
     }
   }
   auto q = DocToText(doc, false);
@@ -409,8 +441,18 @@ Result<std::string> Task::FewshotContext(const nlohmann::json& doc, int num_fews
         "': doc_to_text gives a choice index (multiple-input tasks such as "
         "Winogrande are not supported)");
   }
-  out += q->get<std::string>();
+  auto prefix = GenPrefix(doc);
+  if (!prefix.ok()) return prefix.status();
+  qa_turn(q->get<std::string>(), std::nullopt, *prefix, config_.target_delimiter, "");
   return out;
+}
+
+Result<std::string> Task::FewshotContext(const nlohmann::json& doc, int num_fewshot,
+                                         const std::vector<nlohmann::json>& fewshot_docs,
+                                         PyRandom* rnd) const {
+  auto m = PromptMessages(doc, num_fewshot, fewshot_docs, rnd);
+  if (!m.ok()) return m.status();
+  return MessagesToText(*m);
 }
 
 }  // namespace mnemo

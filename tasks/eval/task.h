@@ -15,6 +15,7 @@
 
 #include "harness/core/status.h"
 #include "tasks/config/task_config.h"
+#include "tasks/eval/prompt.h"
 #include "tasks/jinja/template.h"
 #include "tasks/python/pyrandom.h"
 
@@ -38,12 +39,21 @@ class Task {
   // and generation golds.
   Result<std::string> TargetText(const nlohmann::json& doc, bool fewshot = false) const;
 
-  // description + few-shot examples + doc_to_text(doc). `fewshot_docs` is the few-shot split;
-  // `rnd` is the task's sampler RNG (Python's random.Random(1234) by default), advanced by
-  // this call exactly as lm-eval's sampler advances it.
+  // lm-eval's fewshot_context before rendering: a system message (system_instruction and the
+  // description, joined by the few-shot delimiter), a user/assistant pair per few-shot example,
+  // the document's question, and an assistant message holding its gen_prefix if the task has
+  // one (build_qa_turn). `fewshot_docs` is the few-shot split; `rnd` is the task's sampler RNG
+  // (Python's random.Random(1234) by default), advanced by this call exactly as lm-eval's
+  // sampler advances it.
+  Result<std::vector<PromptMessage>> PromptMessages(
+      const nlohmann::json& doc, int num_fewshot, const std::vector<nlohmann::json>& fewshot_docs,
+      PyRandom* rnd, const std::string& system_instruction = "") const;
+  // The plain-text prompt: MessagesToText(PromptMessages(...)).
   Result<std::string> FewshotContext(const nlohmann::json& doc, int num_fewshot,
                                      const std::vector<nlohmann::json>& fewshot_docs,
                                      PyRandom* rnd) const;
+  // lm-eval's doc_to_prefix: the document's gen_prefix ("" = none).
+  Result<std::string> GenPrefix(const nlohmann::json& doc, bool fewshot = false) const;
 
   // Builtin hook: lm-eval's preprocess_wikitext.wikitext_detokenizer.
   static std::string WikitextDetokenize(const std::string& page);
@@ -58,7 +68,7 @@ class Task {
   Result<nlohmann::json> Apply(const Field& f, const nlohmann::json& doc, const char* what) const;
 
   TaskConfig config_;
-  Field text_, target_, choice_, fs_text_, fs_target_, fs_choice_;
+  Field text_, target_, choice_, fs_text_, fs_target_, fs_choice_, prefix_, fs_prefix_;
   std::optional<jinja::Template> description_;
 };
 

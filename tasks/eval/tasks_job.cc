@@ -67,6 +67,7 @@ nlohmann::json TasksJob::Plan() const {
                       {"fewshot_seed", options_.fewshot_seed}};
   if (options_.num_fewshot) j["num_fewshot"] = *options_.num_fewshot;
   if (options_.shard) j["shard"] = options_.shard->ToString();
+  j.update(options_.chat.ToJson());
   return j;
 }
 
@@ -111,7 +112,10 @@ void TasksJob::Summarise(const std::string& model_name, JobOutcome* out) const {
 Result<std::unique_ptr<JobDriver>> ParseTasksJob(const nlohmann::json& job,
                                                  const JobParseContext& ctx) {
   MNEMO_RETURN_IF_ERROR(
-      ctx.CheckKeys(job, {"kind", "tasks", "num_fewshot", "limit", "task_dirs", "shard"}, "tasks"));
+      ctx.CheckKeys(job,
+                    {"kind", "tasks", "num_fewshot", "limit", "task_dirs", "shard",
+                     "apply_chat_template", "system_instruction", "fewshot_as_multiturn"},
+                    "tasks"));
   if (!job.contains("tasks") || !job["tasks"].is_array() || job["tasks"].empty())
     return ctx.Error("tasks", "must be a non-empty list of task, group or tag names");
   std::vector<std::string> requested;
@@ -130,6 +134,10 @@ Result<std::unique_ptr<JobDriver>> ParseTasksJob(const nlohmann::json& job,
       return ctx.Error("limit", "must be a non-negative integer");
     opt.limit = job["limit"].get<size_t>();
   }
+  std::string bad_key;
+  auto chat = chat::ChatOptions::FromJson(job, &bad_key);
+  if (!chat.ok()) return ctx.Error(bad_key, chat.status().message());
+  opt.chat = std::move(chat).value();
   TaskRegistry registry;
   if (job.contains("task_dirs")) {
     if (!job["task_dirs"].is_array()) return ctx.Error("task_dirs", "must be a list of folders");
@@ -175,6 +183,8 @@ Status RunTaskJobs(RunStore* store, int64_t run_id, const ModelRecord& model, Op
     job.config["model_name"] = model_name;
     job.config["source_path"] = cfg.source_path;
     job.config["version"] = cfg.version;
+    // How prompts were formatted: part of what the results are (and of a shard's fingerprint).
+    if (nlohmann::json chat = options.chat.ToJson(); !chat.empty()) job.config["chat"] = chat;
     if (store != nullptr) MNEMO_RETURN_IF_ERROR(store->BeginJob(&job));
     if (store != nullptr && options.shard) {
       JobShardRecord shard;
@@ -208,6 +218,10 @@ Status RunTaskJobs(RunStore* store, int64_t run_id, const ModelRecord& model, Op
         rec.doc_index = smp.value("doc_id", 0);
         rec.data = smp;
         samples.push_back(std::move(rec));
+      }
+      if (!r->chat.is_null()) {  // the template as resolved for this model, with its hash
+        job.config["chat_format"] = r->chat;
+        MNEMO_RETURN_IF_ERROR(store->SetJobConfig(job.id, job.config));
       }
       std::vector<MetricRecord> metrics;
       for (const auto& m : r->metrics)

@@ -64,8 +64,8 @@ cases = [
      '#include "tasks/config/task_config.h"',
      "datasets/io/jsonl_reader.cc:1: includes tasks/config/task_config.h"),
     ("a cycle between two folders of one engine", "tasks/jinja/lexer.cc",
-     '#include "tasks/eval/task.h"',
-     "include cycle between folders tasks/eval, tasks/jinja"),
+     '#include "tasks/chat/chat_template.h"',
+     "include cycle between folders tasks/chat, tasks/jinja"),
 ]
 for name, rel, line, needle in cases:
     if not os.path.isfile(os.path.join(ROOT, rel)):

@@ -51,3 +51,9 @@ mn_add_test(openai_chat_test
   LABELS openai TIMEOUT 120)
 add_dependencies(openai_chat_test mnemo_backend_openai)
 
+# --apply-chat-template rendered by mnemo (llamacpp) and by llama-server (openai chat mode).
+mn_add_test(openai_chat_eval_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/openai_chat_eval_test.cc
+  LINK mnemo_datasets nlohmann_json::nlohmann_json
+  LABELS openai TIMEOUT 180)
+add_dependencies(openai_chat_eval_test mnemo mnemo_backend_openai mnemo_backend_llamacpp)

@@ -41,3 +41,13 @@ if(TARGET llama AND _llama_prefix)
                    "${_llama_prefix}; the llama.cpp comparison is not built")
   endif()
 endif()
+
+# Chat-formatted evaluation on the fixture through the llama.cpp plugin, against
+# llama_chat_apply_template (the reference wrapper above).
+if(TARGET chat_template_test AND TARGET mnemo_backend_llamacpp)
+  mn_add_test(chat_eval_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/chat_eval_test.cc ${CMAKE_CURRENT_LIST_DIR}/llama_reference.cc
+    LINK mnemo_tasks mnemo_plugins ${_llama_common_lib} llama
+    LABELS integration TIMEOUT 300)
+  add_dependencies(chat_eval_test mnemo_backend_llamacpp)
+endif()

@@ -248,7 +248,7 @@ TEST(TaskConfigTest, UnsupportedConstructsAreRefusedByName) {
       {"process_docs: !function utils.process_docs\n", "process_docs", "preprocessing"},
       {"use_prompt: promptsource:GPT-3 Style\n", "use_prompt", "promptsource"},
       {"doc_to_image: image\n", "doc_to_image", "multimodal"},
-      {"gen_prefix: \"Answer:\"\n", "gen_prefix", "prefix"},
+      {"doc_to_audio: audio\n", "doc_to_audio", "multimodal"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.key);

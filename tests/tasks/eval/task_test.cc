@@ -21,9 +21,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
+#include "tasks/config/task_config.h"
 #include "tasks/eval/task_data.h"
 #include "tasks/jinja/pyvalue.h"
 
@@ -327,6 +329,74 @@ TEST(FewshotContextTest, TooFewExamplesIsAnError) {
   auto ctx = task->FewshotContext(doc, 2, pool, &rnd);
   ASSERT_FALSE(ctx.ok());
   EXPECT_NE(ctx.status().message().find("first_n_same_split"), std::string::npos);
+}
+
+// ---- Prompt messages: system instruction, gen_prefix, chat turns ----
+
+// data/lmeval_prompt_messages.json was written by lm-eval's own build_qa_turn,
+// multiturn_to_singleturn and maybe_delimit (data/lmeval_prompt_messages.py, lm-eval 4e7e0d47)
+// for first_n few-shot examples of the qa.jsonl documents, with and without a system instruction, a
+// description and a gen_prefix (ending in whitespace or not).
+TEST(PromptMessagesTest, MatchLmEvalsOwnCode) {
+  std::ifstream in(kData + "/lmeval_prompt_messages.json");
+  ASSERT_TRUE(in) << "lmeval_prompt_messages.json";
+  const json cases = json::parse(in);
+  ASSERT_EQ(cases.size(), 8u);
+  TaskConfig base;
+  GroupConfig group;
+  bool is_group = false;
+  ASSERT_TRUE(LoadTaskFile(kData + "/task/first_n_same_split.yaml", &base, &group, &is_group).ok());
+  auto docs = LoadSplit(base, base.EvalSplit());
+  ASSERT_TRUE(docs.ok());
+  for (const json& c : cases) {
+    SCOPED_TRACE(c.dump().substr(0, 120));
+    TaskConfig cfg = base;
+    cfg.description = c["description"].get<std::string>();
+    cfg.gen_prefix = cfg.fewshot_gen_prefix = c["gen_prefix"].get<std::string>();
+    auto task = Task::Create(cfg);
+    ASSERT_TRUE(task.ok()) << task.status().ToString();
+    PyRandom rnd(1234);
+    auto msgs = (*task)->PromptMessages((*docs)[c["doc"].get<size_t>()], 2, *docs, &rnd,
+                                        c["system_instruction"].get<std::string>());
+    ASSERT_TRUE(msgs.ok()) << msgs.status().ToString();
+    json got = json::array();
+    for (const auto& m : *msgs) got.push_back({m.role, m.content, m.delimiter});
+    EXPECT_EQ(got, c["messages"]);
+    EXPECT_EQ(MessagesToText(*msgs), c["plain"].get<std::string>());
+    EXPECT_EQ(MessagesToChatJson(*msgs), c["multi"]);
+    EXPECT_EQ(MessagesToChatJson(MultiturnToSingleturn(*msgs)), c["single"]);
+  }
+}
+
+TEST(PromptMessagesTest, GenPrefixIsAFieldOrATemplate) {
+  auto task = LoadTask(kData + "/task/first_n_same_split.yaml");
+  ASSERT_NE(task, nullptr);
+  TaskConfig cfg = task->config();
+  cfg.gen_prefix = "{{question[:4]}} ->";
+  cfg.fewshot_gen_prefix = "answer";  // a feature name: the document's value
+  auto t = Task::Create(cfg);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  json doc = {{"question", "Why?"}, {"choices", {"x"}}, {"answer", 0}};
+  auto p = (*t)->GenPrefix(doc);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(*p, "Why? ->");
+  auto f = (*t)->GenPrefix(doc, /*fewshot=*/true);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(*f, "0");
+}
+
+TEST(PromptMessagesTest, LmEvalsDelimiterRules) {
+  EXPECT_EQ(MaybeDelimit("Answer:", "four", " "), "Answer: four");
+  EXPECT_EQ(MaybeDelimit("A: ", "four", " "), "A: four");
+  EXPECT_EQ(MaybeDelimit("A:", "\u00a0x", " "), "A:\u00a0x");  // Python's isspace: NBSP too
+  EXPECT_EQ(MaybeDelimit("", "x", " "), "x");
+  EXPECT_EQ(MaybeDelimit("x", "", " "), "x");
+  EXPECT_FALSE(RequiresDelimiter("", "x"));
+  EXPECT_TRUE(RequiresDelimiter("q?", "Answer:"));
+  EXPECT_FALSE(RequiresDelimiter("q?\n", "Answer:"));
+  EXPECT_TRUE(EndsWithWhitespace("a\u3000"));
+  EXPECT_FALSE(EndsWithWhitespace("a"));
+  EXPECT_FALSE(EndsWithWhitespace(""));
 }
 
 // ---- doc_to_text / doc_to_target / doc_to_choice ----
