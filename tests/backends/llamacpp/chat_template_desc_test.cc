@@ -13,9 +13,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "gguf.h"
 #include "llama.h"
 #include "tests/backends/llamacpp/llamacpp_test_util.h"
+#include "tests/support/gguf_copy.h"
 #include "tests/support/test_util.h"
 
 namespace mnemo::llamacpp_test {
@@ -53,28 +53,6 @@ LlamaTruth ReadWithLlama(const std::string& path) {
   return t;
 }
 
-// A copy of `from` at `to` with extra string metadata and an end-of-turn token id, through gguf's C
-// API: the new metadata (gguf_write_to_file, only_meta), then the original tensor data section
-// appended unchanged (the tensors' offsets are relative to it), as gguf.h describes.
-bool CopyWithTemplates(const std::string& from, const std::string& to,
-                       const std::vector<std::pair<std::string, std::string>>& kv, uint32_t eot) {
-  gguf_init_params params = {/*no_alloc=*/true, /*ctx=*/nullptr};
-  gguf_context* ctx = gguf_init_from_file(from.c_str(), params);
-  if (ctx == nullptr) return false;
-  const size_t data_offset = gguf_get_data_offset(ctx);
-  for (const auto& [key, value] : kv) gguf_set_val_str(ctx, key.c_str(), value.c_str());
-  gguf_set_val_u32(ctx, "tokenizer.ggml.eot_token_id", eot);
-  bool ok = gguf_write_to_file(ctx, to.c_str(), /*only_meta=*/true);
-  gguf_free(ctx);
-  if (!ok) return false;
-  const std::string original = testing_util::ReadFile(from);
-  if (original.size() < data_offset) return false;
-  std::ofstream out(to, std::ios::binary | std::ios::app);
-  out.write(original.data() + data_offset,
-            static_cast<std::streamsize>(original.size() - data_offset));
-  return static_cast<bool>(out);
-}
-
 class ChatTemplateDescTest : public ::testing::Test {
  protected:
   // Fingerprints of the copies go to a scratch cache, not the user's.
@@ -100,10 +78,11 @@ TEST_F(ChatTemplateDescTest, ReportsTheTemplatesWrittenIntoTheFile) {
   const std::string main_template = LongTemplate("default");
   const std::string tool_template = LongTemplate("tool_use") + "{{ tools | tojson }}";
   const std::string copy = files_.File("templated.gguf");
-  ASSERT_TRUE(CopyWithTemplates(ModelPath(), copy,
-                                {{"tokenizer.chat_template", main_template},
-                                 {"tokenizer.chat_template.tool_use", tool_template}},
-                                /*eot=*/3));
+  ASSERT_TRUE(
+      testing_util::CopyGgufWithMetadata(ModelPath(), copy,
+                                         {{"tokenizer.chat_template", main_template},
+                                          {"tokenizer.chat_template.tool_use", tool_template}},
+                                         /*eot=*/3));
   LlamaTruth truth = ReadWithLlama(copy);
   ASSERT_EQ(truth.chat_template, main_template);  // llama.cpp reads the copy as written
   ASSERT_EQ(truth.eot, 3);

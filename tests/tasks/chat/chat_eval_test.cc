@@ -7,8 +7,13 @@
 //  * the rendered prompt's tokens are the plain prompt's with one BOS: the BOS text is parsed
 //    as the BOS token, never doubled;
 //  * the results carry lm-eval's chat fields; a model without a template, an unknown name and a
-//    template the engine cannot run are refused before any request, naming what is wrong.
+//    template the engine cannot run are refused before any request, naming what is wrong;
+//  * a GGUF carrying templates (written with gguf's API) is rendered with its own template,
+//    its named one shadows a built-in of that name, and its end-of-turn token (as text) joins
+//    the stop strings.
 #include <gtest/gtest.h>
+
+#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -17,10 +22,12 @@
 
 #include "datasets/io/jsonl_reader.h"
 #include "harness/core/sha256.h"
+#include "tasks/chat/named_templates.h"
 #include "tasks/config/task_config.h"
 #include "tasks/eval/evaluator.h"
 #include "tasks/request_builder.h"
 #include "tests/support/backend_fixture.h"
+#include "tests/support/gguf_copy.h"
 #include "tests/support/test_util.h"
 #include "tests/tasks/chat/llama_reference.h"
 
@@ -203,6 +210,56 @@ TEST(ChatEvalTest, RefusalsNameWhatIsWrongBeforeAnyRequest) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kUnsupported) << bad.status().ToString();
   EXPECT_NE(bad.status().message().find("wordwrap"), std::string::npos) << bad.status().message();
+}
+
+// A GGUF that carries templates (a copy of the fixture written with gguf's API): with no name
+// the model's own template renders (through the ABI), a name picks the model's named template
+// before a built-in one, and the model's end-of-turn token ends generation.
+TEST(ChatEvalTest, TheModelsOwnTemplatesComeThroughTheAbi) {
+  if (!HavePlugin()) GTEST_SKIP() << "no llama.cpp plugin";
+  TempDir dir, cache;
+  setenv("MNEMO_CACHE", cache.path().c_str(), 1);  // the copy's fingerprint stays out of ~/.cache
+  const chat::NamedTemplate* gemma = chat::FindNamedTemplate("gemma");
+  const chat::NamedTemplate* chatml = chat::FindNamedTemplate("chatml");
+  ASSERT_TRUE(gemma != nullptr && chatml != nullptr);
+  const std::string copy = dir.File("templated.gguf");
+  ASSERT_TRUE(testing_util::CopyGgufWithMetadata(
+      kFinal, copy,
+      {{"tokenizer.chat_template", gemma->source},
+       {"tokenizer.chat_template.gemma", chatml->source}},  // shadows the built-in name
+      /*eot=*/3));
+  auto task = GeoTask(dir);
+  ASSERT_NE(task, nullptr);
+  auto templated = testing_util::OpenTestBackend("llamacpp", copy, 2);
+  auto plain = testing_util::OpenTestBackend("llamacpp", kFinal, 2);
+  chat::ChatOptions own;
+  own.apply = true;
+  auto a = RunChat(templated, *task, own, 3);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  auto b = RunChat(plain, *task, Gemma(), 3);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  ASSERT_EQ(a->samples.size(), b->samples.size());
+  for (size_t i = 0; i < a->samples.size(); ++i) {
+    EXPECT_EQ(a->samples[i]["arguments"], b->samples[i]["arguments"]);
+    EXPECT_EQ(a->samples[i]["resps"], b->samples[i]["resps"]);
+  }
+  EXPECT_EQ(a->chat["chat_template_source"], "model");
+  EXPECT_EQ(a->chat["chat_template_name"], "default");
+  EXPECT_EQ(a->chat["chat_template_sha"], Sha256Hex(gemma->source));
+
+  // "gemma" names the model's template first: ChatML here.
+  auto c = RunChat(templated, *task, Gemma(), 1);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->chat["chat_template_source"], "model");
+  EXPECT_EQ(c->samples[0]["arguments"][0][0].get<std::string>().rfind("<|im_start|>user\n", 0), 0u);
+
+  // The model's end-of-turn token, as text, is a stop string: "<unk>" (id 3) here.
+  auto format = chat::ChatFormat::Resolve(own, *templated.model);
+  ASSERT_TRUE(format.ok());
+  auto eot = templated.model->Detokenize({3}, false, /*render_special=*/true);
+  ASSERT_TRUE(eot.ok());
+  EXPECT_EQ(format->end_of_turn(), std::vector<std::string>{*eot});
+  unsetenv("MNEMO_CACHE");
 }
 
 TEST(ChatEvalTest, GenPrefixIsContinuedAndKeepsTheDelimiter) {
