@@ -20,7 +20,7 @@ log() { echo "[setup] $*" >&2; }
 
 pkgs=(build-essential cmake ninja-build pkg-config git ca-certificates
       libtbb-dev libboost-program-options-dev nlohmann-json3-dev libsentencepiece-dev
-      libre2-dev libsqlite3-dev libfmt-dev libgtest-dev libgmock-dev libxxhash-dev
+      libre2-dev libpcre2-dev libsqlite3-dev libfmt-dev libgtest-dev libgmock-dev libxxhash-dev
       libzstd-dev zlib1g-dev libyaml-cpp-dev sqlite3 zstd ripgrep libcurl4-openssl-dev)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 # The report test opens the HTML report in headless Chromium; the Slurm test runs a local

@@ -1,10 +1,13 @@
 #include "tasks/python/py_regex.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <re2/re2.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "tasks/python/py_text.h"
@@ -378,17 +381,125 @@ Result<TranslatedPattern> TranslatePyPattern(std::string_view p) {
 
 }  // namespace internal
 
+namespace {
+
+// Python's lookaround openers, outside character classes and escapes. `pcre_pattern`, when
+// non-null, receives the pattern with \Z (end of text in Python) spelled \z for PCRE2.
+bool HasLookaround(std::string_view p, std::string* pcre_pattern) {
+  bool found = false, in_class = false;
+  std::string out;
+  for (size_t i = 0; i < p.size(); ++i) {
+    char c = p[i];
+    if (c == '\\' && i + 1 < p.size()) {
+      out += c;
+      out += (!in_class && p[i + 1] == 'Z') ? 'z' : p[i + 1];
+      ++i;
+      continue;
+    }
+    out += c;
+    if (in_class) {
+      if (c == ']') in_class = false;
+    } else if (c == '[') {
+      in_class = true;
+      // A leading ']' (after an optional '^') is literal in Python.
+      if (i + 1 < p.size() && p[i + 1] == '^') out += p[++i];
+      if (i + 1 < p.size() && p[i + 1] == ']') out += p[++i];
+    } else if (c == '(' && p.substr(i + 1, 2) == "?=") {
+      found = true;
+    } else if (c == '(' && p.substr(i + 1, 2) == "?!") {
+      found = true;
+    } else if (c == '(' && (p.substr(i + 1, 3) == "?<=" || p.substr(i + 1, 3) == "?<!")) {
+      found = true;
+    }
+  }
+  if (pcre_pattern != nullptr) *pcre_pattern = std::move(out);
+  return found;
+}
+
+// An exact RE2 form of a lookaround pattern (tests/tasks/python/data/lookaround_cases.py checks
+// each against python3.11). Python's match is the rewrite's group 1; `lookbehind`, when set, is
+// the literal a consumed (?<=...) stood for.
+struct Rewrite {
+  std::string py_pattern;  // Python syntax, no lookaround
+  std::string lookbehind;
+};
+
+std::optional<Rewrite> ExactRewrite(std::string_view p) {
+  // (?<=L)(.*)(?=.) with L a literal: L(.*). finds the same matches in the same order, since
+  // the greedy group ends one character before the end of its line, and the consumed L and
+  // final character hold no start of another match; except that when the text before the
+  // match end ends with L, Python also finds an empty match there (the Scan adds it).
+  const std::string_view head = "(?<=", tail = ")(.*)(?=.)";
+  if (p.size() > head.size() + tail.size() && p.substr(0, head.size()) == head &&
+      p.substr(p.size() - tail.size()) == tail) {
+    std::string_view lit = p.substr(head.size(), p.size() - head.size() - tail.size());
+    if (lit.find_first_of("\\.^$*+?{}[]|()\n") == std::string_view::npos) {
+      return Rewrite{std::string(lit) + "(.*).", std::string(lit)};
+    }
+  }
+  // ^(.*?)(?=\n|$): the lazy group stops at the first "\n" or the end, where `.` stops too.
+  if (p == "^(.*?)(?=\\n|$)") return Rewrite{"^(.*)", ""};
+  // ([A-E])(?= şıkkıdır| şıkkı) (turkishmmlu): the consumed suffix holds no A-E.
+  if (p == "([A-E])(?= \u015f\u0131kk\u0131d\u0131r| \u015f\u0131kk\u0131)") {
+    return Rewrite{"([A-E])(?: \u015f\u0131kk\u0131d\u0131r| \u015f\u0131kk\u0131)", ""};
+  }
+  return std::nullopt;
+}
+
+constexpr uint32_t kPcreMatchLimit = 10'000'000;
+constexpr uint32_t kPcreDepthLimit = 100'000;
+
+}  // namespace
+
 struct PyRegex::Impl {
   std::string pattern;
   std::unique_ptr<re2::RE2> re;
   internal::TranslatedPattern t;
+  bool rewritten = false;  // re runs an ExactRewrite; Python's whole match is its group 1
+  std::string lookbehind;  // the rewrite's consumed lookbehind literal, if any
+  // PCRE2, for lookaround patterns without a rewrite (then re is null).
+  pcre2_code* pcre = nullptr;
+  pcre2_match_context* pcre_mctx = nullptr;
+  int pcre_groups = 0;
+  ~Impl() {
+    if (pcre_mctx != nullptr) pcre2_match_context_free(pcre_mctx);
+    if (pcre != nullptr) pcre2_code_free(pcre);
+  }
 };
 
+namespace {
+
+// Compiles `pcre_pattern` (for `pattern`) with Python's str-pattern options.
+Result<pcre2_code*> CompilePcre(const std::string& pattern, const std::string& pcre_pattern);
+
+}  // namespace
+
 Result<PyRegex> PyRegex::Compile(std::string_view pattern) {
-  auto t = internal::TranslatePyPattern(pattern);
-  if (!t.ok()) return t.status();
   auto impl = std::make_shared<Impl>();
   impl->pattern = std::string(pattern);
+  std::string pcre_pattern;
+  std::string_view source = pattern;
+  std::optional<Rewrite> rewrite;
+  if (HasLookaround(pattern, &pcre_pattern)) {
+    rewrite = ExactRewrite(pattern);
+    if (!rewrite) {
+      auto code = CompilePcre(impl->pattern, pcre_pattern);
+      if (!code.ok()) return code.status();
+      impl->pcre = code.value();
+      uint32_t groups = 0;
+      pcre2_pattern_info(impl->pcre, PCRE2_INFO_CAPTURECOUNT, &groups);
+      impl->pcre_groups = static_cast<int>(groups);
+      impl->pcre_mctx = pcre2_match_context_create(nullptr);
+      pcre2_set_match_limit(impl->pcre_mctx, kPcreMatchLimit);
+      pcre2_set_depth_limit(impl->pcre_mctx, kPcreDepthLimit);
+      return PyRegex(std::move(impl));
+    }
+    source = rewrite->py_pattern;
+    impl->rewritten = true;
+    impl->lookbehind = rewrite->lookbehind;
+  }
+  auto t = internal::TranslatePyPattern(source);
+  if (!t.ok()) return t.status();
   impl->t = std::move(t).value();
   re2::RE2::Options opt;
   opt.set_log_errors(false);
@@ -401,22 +512,80 @@ Result<PyRegex> PyRegex::Compile(std::string_view pattern) {
   return PyRegex(std::move(impl));
 }
 
+namespace {
+
+Result<pcre2_code*> CompilePcre(const std::string& pattern, const std::string& pcre_pattern) {
+  pcre2_compile_context* cctx = pcre2_compile_context_create(nullptr);
+  pcre2_set_newline(cctx, PCRE2_NEWLINE_LF);  // Python: only "\n" ends a line
+  int err = 0;
+  PCRE2_SIZE err_off = 0;
+  // UCP: Unicode \d \w \s \b as in Python's str patterns; ALT_BSUX: \uXXXX and two-digit \xXX.
+  const uint32_t options = PCRE2_UTF | PCRE2_UCP | PCRE2_ALT_BSUX | PCRE2_MATCH_INVALID_UTF;
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pcre_pattern.data()),
+                                   pcre_pattern.size(), options, &err, &err_off, cctx);
+  pcre2_compile_context_free(cctx);
+  if (code == nullptr) {
+    PCRE2_UCHAR msg[256];
+    pcre2_get_error_message(err, msg, sizeof msg);
+    return Status::InvalidArgument(
+        "regex pattern '" + pattern + "' (a lookaround, run on PCRE2) cannot be compiled: " +
+        reinterpret_cast<const char*>(msg) + " at position " + std::to_string(err_off));
+  }
+  return code;
+}
+
+}  // namespace
+
 const std::string& PyRegex::pattern() const {
   return impl_->pattern;
 }
 int PyRegex::num_groups() const {
+  if (impl_->pcre != nullptr) return impl_->pcre_groups;
   return static_cast<int>(impl_->t.user_groups.size());
 }
 
 template <typename F>
 void PyRegex::Scan(std::string_view text, F on_match) const {
+  const size_t npos = std::string::npos;
+  auto next_char = [&](size_t pos) {
+    ++pos;
+    while (pos < text.size() && (static_cast<unsigned char>(text[pos]) & 0xC0) == 0x80) ++pos;
+    return pos;
+  };
+  if (impl_->pcre != nullptr) {
+    // Python's scan: after an empty match the next search starts there, but may not match
+    // empty there (PCRE2_NOTEMPTY_ATSTART).
+    pcre2_match_data* md = pcre2_match_data_create_from_pattern(impl_->pcre, nullptr);
+    std::vector<Span> spans(impl_->pcre_groups + 1);
+    size_t pos = 0;
+    uint32_t flags = 0;
+    while (pos <= text.size()) {
+      int rc = pcre2_match(impl_->pcre, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), pos,
+                           flags, md, impl_->pcre_mctx);
+      if (rc <= 0) break;  // no match, or the match limit (the scan stops there)
+      const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
+      for (size_t k = 0; k < spans.size(); ++k) {
+        if (k < static_cast<size_t>(rc) && ov[2 * k] != PCRE2_UNSET) {
+          spans[k] = {ov[2 * k], ov[2 * k + 1]};
+        } else {
+          spans[k] = {npos, npos};
+        }
+      }
+      on_match(spans);
+      pos = spans[0].end;
+      flags = spans[0].begin == spans[0].end ? PCRE2_NOTEMPTY_ATSTART : 0;
+    }
+    pcre2_match_data_free(md);
+    return;
+  }
   const re2::RE2& re = *impl_->re;
   const int nsub = re.NumberOfCapturingGroups() + 1;
   std::vector<re2::StringPiece> sub(nsub);
   const re2::StringPiece whole(text.data(), text.size());
+  // An ExactRewrite's group 1 is Python's group 1 and also its whole match.
+  const bool rw = impl_->rewritten;
   const auto& user = impl_->t.user_groups;
   std::vector<Span> spans(user.size() + 1);
-  const size_t npos = std::string::npos;
   size_t pos = 0;
   while (pos <= text.size()) {
     if (!re.Match(whole, pos, text.size(), re2::RE2::UNANCHORED, sub.data(), nsub)) break;
@@ -427,7 +596,8 @@ void PyRegex::Scan(std::string_view text, F on_match) const {
     };
     bool cut = false;  // a Python `$` matched before the final "\n"
     for (int g : impl_->t.sentinel_groups) cut = cut || sub[g].data() != nullptr;
-    spans[0] = span_of(sub[0]);
+    const Span engine = span_of(sub[0]);
+    spans[0] = rw ? span_of(sub[user[0]]) : engine;
     for (size_t k = 0; k < user.size(); ++k) spans[k + 1] = span_of(sub[user[k]]);
     if (cut) {
       for (Span& s : spans) {
@@ -435,12 +605,19 @@ void PyRegex::Scan(std::string_view text, F on_match) const {
       }
     }
     on_match(spans);
-    size_t end = spans[0].end;
-    if (spans[0].begin == end) {
+    const std::string& lb = impl_->lookbehind;
+    const size_t e = spans[0].end;
+    if (!lb.empty() && spans[0].begin != e && e >= lb.size() &&
+        text.substr(e - lb.size(), lb.size()) == lb) {
+      // Python's empty match right after this one: its lookbehind sees L again.
+      for (Span& s : spans) s = {e, e};
+      on_match(spans);
+    }
+    size_t end = engine.end;
+    if (engine.begin == end) {
       // Empty match: the next one must start further on (by one character).
       if (end >= text.size()) break;
-      pos = end + 1;
-      while (pos < text.size() && (static_cast<unsigned char>(text[pos]) & 0xC0) == 0x80) ++pos;
+      pos = next_char(end);
     } else {
       pos = end;
     }
@@ -449,7 +626,7 @@ void PyRegex::Scan(std::string_view text, F on_match) const {
 
 std::vector<std::vector<std::string>> PyRegex::FindAll(std::string_view text) const {
   std::vector<std::vector<std::string>> out;
-  const size_t ng = impl_->t.user_groups.size();
+  const size_t ng = static_cast<size_t>(num_groups());
   Scan(text, [&](const std::vector<Span>& spans) {
     std::vector<std::string> item;
     auto str = [&](const Span& s) {
@@ -479,6 +656,13 @@ std::string PyRegex::Sub(std::string_view text, std::string_view replacement) co
 }
 
 bool PyRegex::Search(std::string_view text) const {
+  if (impl_->pcre != nullptr) {
+    pcre2_match_data* md = pcre2_match_data_create_from_pattern(impl_->pcre, nullptr);
+    int rc = pcre2_match(impl_->pcre, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, 0,
+                         md, impl_->pcre_mctx);
+    pcre2_match_data_free(md);
+    return rc > 0;
+  }
   return re2::RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *impl_->re);
 }
 

@@ -6,8 +6,18 @@
 //   - `$` without (?m) also matches before a final "\n", as in Python; \Z means \z;
 //   - \uXXXX, \UXXXXXXXX and octal escapes; {,n} means {0,n}; a leading ']' in a class is
 //     literal; (?#...) comments are dropped.
-// Not supported (a clear error naming the pattern): lookarounds, backreferences, conditionals,
-// atomic groups and possessive quantifiers, \N{...}, the x and L flags.
+// Not supported (a clear error naming the pattern): backreferences, conditionals, atomic groups
+// and possessive quantifiers, \N{...}, the x and L flags.
+// Lookarounds ((?=, (?!, (?<=, (?<!), which RE2 lacks, go one of two ways (the lm-eval patterns
+// and which way each takes are listed in docs/eval-and-tasks.md):
+//   - a pattern with an exact RE2 rewrite (the lookbehind consumed, the lookahead consumed when
+//     what it consumes can hold no further match) runs on RE2, with the match span put back to
+//     what Python reports and Python's extra empty matches re-created;
+//   - any other pattern with a lookaround runs on PCRE2 (UTF, UCP, Python's scan after empty
+//     matches), with a match and depth limit; a scan that hits the limit stops there (the matches
+//     found so far are kept). PCRE2's differences from Python's re: \s lacks U+001C..U+001F,
+//     \w may differ on a few numeric code points, {,n} is literal, \U is not supported.
+// A pattern without a lookaround never reaches PCRE2.
 // Known remaining differences, all found by fuzzing against python3.11 and all needing a pattern
 // that can match the empty string or an odd use of `$`:
 //   - after an empty match Python retries at the same position for a non-empty match through a

@@ -7,6 +7,9 @@ foreach(_t pyrandom_test py_text_test py_regex_test)
     LABELS unit)
 endforeach()
 
+target_compile_definitions(py_regex_test PRIVATE
+  MNEMO_PY_LOOKAROUND_CASES="${CMAKE_CURRENT_LIST_DIR}/data/lookaround_cases.jsonl")
+
 # str_cases.jsonl (CPython's answers for tricky inputs) against py_text and the Jinja renderer.
 mn_add_test(py_str_cases_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/py_str_cases_test.cc
@@ -27,4 +30,8 @@ add_test(NAME py_str_cases_regen
          COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/regen_check.py
                  ${PROJECT_SOURCE_DIR}/scripts/gen_py_str_cases.py
                  ${CMAKE_CURRENT_LIST_DIR}/str_cases.jsonl)
-set_tests_properties(py_unicode_tables_regen py_str_cases_regen PROPERTIES LABELS unit TIMEOUT 120)
+add_test(NAME py_lookaround_cases_regen
+         COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/regen_check.py
+                 ${CMAKE_CURRENT_LIST_DIR}/data/lookaround_cases.py
+                 ${CMAKE_CURRENT_LIST_DIR}/data/lookaround_cases.jsonl)
+set_tests_properties(py_unicode_tables_regen py_str_cases_regen py_lookaround_cases_regen PROPERTIES LABELS unit TIMEOUT 120)
