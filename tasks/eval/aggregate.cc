@@ -28,6 +28,10 @@ const std::map<std::string, MetricInfo>& Known() {
       {"word_perplexity", {{O::kLoglikelihoodRolling}, false}},
       {"byte_perplexity", {{O::kLoglikelihoodRolling}, false}},
       {"bits_per_byte", {{O::kLoglikelihoodRolling}, false}},
+      // lm-eval registers ter with higher_is_better=True too (its docstring says lower).
+      {"bleu", {{O::kGenerateUntil}, true}},
+      {"chrf", {{O::kGenerateUntil}, true}},
+      {"ter", {{O::kGenerateUntil}, true}},
   };
   return k;
 }
@@ -55,6 +59,22 @@ MetricSample MetricSample::Pair(int64_t gold, int64_t pred) {
   return s;
 }
 
+MetricSample MetricSample::Translation(const nlohmann::json& gold, std::string pred) {
+  auto text = [](const nlohmann::json& v) {
+    return v.is_string() ? v.get<std::string>() : v.dump();
+  };
+  MetricSample s;
+  s.kind = Kind::kTranslation;
+  s.refs_listed = gold.is_array();
+  if (s.refs_listed) {
+    for (const auto& r : gold) s.translation.refs.push_back(text(r));
+  } else {
+    s.translation.refs.push_back(text(gold));
+  }
+  s.translation.pred = std::move(pred);
+  return s;
+}
+
 nlohmann::json MetricSample::ToJson() const {
   switch (kind) {
     case Kind::kScalar:
@@ -65,6 +85,10 @@ nlohmann::json MetricSample::ToJson() const {
       return {pair.gold, pair.pred};
     case Kind::kBrier:
       return {brier.gold, brier.probs};
+    case Kind::kTranslation:
+      if (!refs_listed && translation.refs.size() == 1)
+        return nlohmann::json::array({translation.refs[0], translation.pred});
+      return nlohmann::json::array({translation.refs, translation.pred});
   }
   return nullptr;
 }
@@ -83,6 +107,9 @@ void MetricValues::Add(const MetricSample& s) {
       break;
     case MetricSample::Kind::kBrier:
       items_.brier.push_back(s.brier);
+      break;
+    case MetricSample::Kind::kTranslation:
+      items_.translation.push_back(s.translation);
       break;
   }
 }

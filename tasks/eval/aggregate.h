@@ -14,17 +14,22 @@
 
 namespace mnemo {
 
-// One document's value of one metric: a number, an (ll, count) pair, a (gold, pred) pair or
-// a Brier item, as lm-eval's process_results returns them.
+// One document's value of one metric: a number, an (ll, count) pair, a (gold, pred) pair, a
+// Brier item or a (references, prediction) item, as lm-eval's process_results returns them.
 struct MetricSample {
-  enum class Kind { kScalar, kWeighted, kPair, kBrier } kind = Kind::kScalar;
+  enum class Kind { kScalar, kWeighted, kPair, kBrier, kTranslation } kind = Kind::kScalar;
   double x = 0;
   LlCount weighted{0, 0};
   GoldPred pair{0, 0};
   BrierItem brier;
+  TranslationItem translation;
+  bool refs_listed = false;  // the gold was a list (else one reference, stored as a string)
   static MetricSample Scalar(double v);
   static MetricSample Weighted(double ll, int64_t count);
   static MetricSample Pair(int64_t gold, int64_t pred);
+  // bleu/chrf/ter's passthrough item [gold, pred]: `gold` a string (one reference) or a list of
+  // references; any other JSON value is one reference, its text as TargetText gives it.
+  static MetricSample Translation(const nlohmann::json& gold, std::string pred);
   nlohmann::json ToJson() const;
 };
 

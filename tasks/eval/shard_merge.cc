@@ -46,6 +46,16 @@ Result<MetricSample> SampleFromJson(Aggregation agg, const nlohmann::json& v) {
         return s;
       }
       break;
+    case Aggregation::kBleu:
+    case Aggregation::kChrf:
+    case Aggregation::kTer:
+      // [gold, pred]: gold one reference or a list of them.
+      if (v.is_array() && v.size() == 2 && v[1].is_string() &&
+          (v[0].is_string() ||
+           (v[0].is_array() && std::all_of(v[0].begin(), v[0].end(),
+                                           [](const nlohmann::json& r) { return r.is_string(); }))))
+        return MetricSample::Translation(v[0], v[1].get<std::string>());
+      break;
   }
   return Status::InvalidArgument("a sample's value " + v.dump() + " is not what aggregation '" +
                                  AggregationName(agg) + "' takes");

@@ -1,13 +1,50 @@
 #include "tasks/metrics/aggregation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <string>
+#include <utility>
 
+#include "tasks/metrics/bleu.h"
+#include "tasks/metrics/chrf.h"
+#include "tasks/metrics/ter.h"
 #include "tasks/stats/bootstrap.h"
 #include "tasks/stats/mean.h"
 
 namespace mnemo {
+
+namespace {
+
+using TranslationAggregation = Result<double> (*)(const std::vector<TranslationItem>&);
+
+TranslationAggregation TranslationFn(Aggregation a) {
+  if (a == Aggregation::kBleu) return &BleuAggregation;
+  if (a == Aggregation::kChrf) return &ChrfAggregation;
+  return &TerAggregation;
+}
+
+// The corpus score of a replicate: lm-eval calls the aggregation on rnd.choices(items).
+class TranslationStatistic : public ReplicateStatistic {
+ public:
+  TranslationStatistic(TranslationAggregation fn,
+                       std::shared_ptr<const std::vector<TranslationItem>> items)
+      : fn_(fn), items_(std::move(items)) {}
+  double Compute(const uint32_t* idx, size_t n) override {
+    replicate_.clear();
+    for (size_t i = 0; i < n; ++i) replicate_.push_back((*items_)[idx[i]]);
+    auto r = fn_(replicate_);
+    return r.ok() ? *r : std::numeric_limits<double>::quiet_NaN();
+  }
+
+ private:
+  TranslationAggregation fn_;
+  std::shared_ptr<const std::vector<TranslationItem>> items_;
+  std::vector<TranslationItem> replicate_;
+};
+
+}  // namespace
 
 Result<AggregateResult> Aggregate(Aggregation a, const MetricItems& items, int bootstrap_iters,
                                   bool parallel) {
@@ -28,6 +65,11 @@ Result<AggregateResult> Aggregate(Aggregation a, const MetricItems& items, int b
       break;
     case Aggregation::kBrierScore:
       r.n = items.brier.size();
+      break;
+    case Aggregation::kBleu:
+    case Aggregation::kChrf:
+    case Aggregation::kTer:
+      r.n = items.translation.size();
       break;
   }
   if (r.n == 0) {
@@ -74,6 +116,23 @@ Result<AggregateResult> Aggregate(Aggregation a, const MetricItems& items, int b
       auto b = BrierScore(items.brier);
       if (!b.ok()) return b.status();
       r.value = *b;
+      break;
+    }
+    case Aggregation::kBleu:
+    case Aggregation::kChrf:
+    case Aggregation::kTer: {
+      const TranslationAggregation fn = TranslationFn(a);
+      auto v = fn(items.translation);
+      if (!v.ok()) return v.status();
+      r.value = *v;
+      if (want_se) {
+        auto shared = std::make_shared<const std::vector<TranslationItem>>(items.translation);
+        StatisticFactory make = [fn, shared] {
+          return std::make_unique<TranslationStatistic>(fn, shared);
+        };
+        r.stderr = BootstrapStderr(r.n, std::min(bootstrap_iters, kTranslationBootstrapIters), make,
+                                   parallel);
+      }
       break;
     }
   }

@@ -5,6 +5,8 @@
 //   mean                            sample SD (Bessel) / sqrt(n)
 //   median, perplexity, f1, mcc     bootstrap (tasks/stats/bootstrap.h), `bootstrap_iters`
 //   iterations weighted_perplexity, bits_per_byte, brier_score   none ("N/A")
+//   bleu, chrf, ter                 bootstrap with min(bootstrap_iters, 100) iterations
+//                                   (evaluator_utils.py caps them: a corpus score per replicate)
 // and none at all when bootstrap_iters <= 0 or n <= 1.
 //
 // Group (lm-eval's aggregate_metric_list with aggregation mean):
@@ -30,12 +32,13 @@ namespace mnemo {
 
 // Per-document items of one metric; the aggregation reads the member its kind needs:
 // values (mean, median, perplexity), weighted (weighted_perplexity, bits_per_byte),
-// pairs (f1, mcc), brier (brier_score).
+// pairs (f1, mcc), brier (brier_score), translation (bleu, chrf, ter).
 struct MetricItems {
   std::vector<double> values;
   std::vector<LlCount> weighted;
   std::vector<GoldPred> pairs;
   std::vector<BrierItem> brier;
+  std::vector<TranslationItem> translation;
 };
 
 struct AggregateResult {
@@ -45,8 +48,10 @@ struct AggregateResult {
 };
 
 inline constexpr int kDefaultBootstrapIters = 100000;
+// lm-eval's bootstrap cap for the corpus translation scores.
+inline constexpr int kTranslationBootstrapIters = 100;
 
-// Errors: no items, or f1 labels that are not binary.
+// Errors: no items, f1 labels that are not binary, or a translation item without references.
 Result<AggregateResult> Aggregate(Aggregation a, const MetricItems& items,
                                   int bootstrap_iters = kDefaultBootstrapIters,
                                   bool parallel = true);

@@ -241,4 +241,17 @@ StatisticFactory MccStatistic(const std::vector<GoldPred>& items) {
   return [cd] { return std::make_unique<MccStat>(cd); };
 }
 
+void SacreFormat(const std::vector<TranslationItem>& items, std::vector<std::string>* hyps,
+                 std::vector<std::vector<std::string>>* ref_streams) {
+  hyps->clear();
+  ref_streams->clear();
+  size_t streams = items.empty() ? 0 : items[0].refs.size();
+  for (const auto& it : items) streams = std::min(streams, it.refs.size());
+  ref_streams->resize(streams);
+  for (const auto& it : items) {
+    hyps->push_back(it.pred);
+    for (size_t k = 0; k < streams; ++k) (*ref_streams)[k].push_back(it.refs[k]);
+  }
+}
+
 }  // namespace mnemo

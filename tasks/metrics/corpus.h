@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -60,6 +61,17 @@ StatisticFactory MccStatistic(const std::vector<GoldPred>& items);
 // [-k, -1] indexes from the end as numpy does. Agreement with lm-eval is to rounding only:
 // numpy's exp (in softmax) may differ from libm's in the last bit.
 Result<double> BrierScore(const std::vector<BrierItem>& items);
+
+// A (references, prediction) pair, as the bleu, chrf and ter metrics emit them (a single
+// reference is a list of one).
+struct TranslationItem {
+  std::vector<std::string> refs;
+  std::string pred;
+};
+// lm-eval's _sacreformat: the items as sacrebleu's (hypotheses, reference streams). Like its
+// zip(*refs), the number of streams is the smallest reference count of any item.
+void SacreFormat(const std::vector<TranslationItem>& items, std::vector<std::string>* hyps,
+                 std::vector<std::vector<std::string>>* ref_streams);
 
 // numpy's pairwise summation of a contiguous float64 array (np.sum / np.mean).
 double NumpySum(const double* x, size_t n);

@@ -18,6 +18,9 @@ Result<Aggregation> ParseAggregation(std::string_view name) {
   if (name == "f1") return Aggregation::kF1;
   if (name == "matthews_corrcoef" || name == "mcc") return Aggregation::kMcc;
   if (name == "brier_score") return Aggregation::kBrierScore;
+  if (name == "bleu") return Aggregation::kBleu;
+  if (name == "chrf") return Aggregation::kChrf;
+  if (name == "ter") return Aggregation::kTer;
   return Status::InvalidArgument("unknown aggregation '" + std::string(name) + "'");
 }
 
@@ -39,6 +42,12 @@ const char* AggregationName(Aggregation a) {
       return "matthews_corrcoef";
     case Aggregation::kBrierScore:
       return "brier_score";
+    case Aggregation::kBleu:
+      return "bleu";
+    case Aggregation::kChrf:
+      return "chrf";
+    case Aggregation::kTer:
+      return "ter";
   }
   return "?";
 }
@@ -51,6 +60,9 @@ Aggregation DefaultAggregationFor(std::string_view metric) {
   if (metric == "f1") return Aggregation::kF1;
   if (metric == "mcc") return Aggregation::kMcc;
   if (metric == "brier_score") return Aggregation::kBrierScore;
+  if (metric == "bleu") return Aggregation::kBleu;
+  if (metric == "chrf") return Aggregation::kChrf;
+  if (metric == "ter") return Aggregation::kTer;
   return Aggregation::kMean;  // acc, acc_norm, acc_bytes, acc_mutual_info, exact_match, ...
 }
 
@@ -72,7 +84,8 @@ std::optional<Aggregation> AggregationForJobMetric(const nlohmann::json& job_con
 
 bool IsBootstrapped(Aggregation a) {
   return a == Aggregation::kMedian || a == Aggregation::kPerplexity || a == Aggregation::kF1 ||
-         a == Aggregation::kMcc;
+         a == Aggregation::kMcc || a == Aggregation::kBleu || a == Aggregation::kChrf ||
+         a == Aggregation::kTer;
 }
 
 bool IsRecomputable(Aggregation a) {
@@ -83,6 +96,9 @@ bool IsRecomputable(Aggregation a) {
 std::optional<SampleValue> SampleValueOf(const nlohmann::json& data, std::string_view metric,
                                          Aggregation agg) {
   if (!data.is_object()) return std::nullopt;
+  // A translation item is texts, never a per-document number.
+  if (agg == Aggregation::kBleu || agg == Aggregation::kChrf || agg == Aggregation::kTer)
+    return std::nullopt;
   auto it = data.find(std::string(metric));
   if (it == data.end()) return std::nullopt;
   const nlohmann::json& v = *it;

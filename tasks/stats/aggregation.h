@@ -29,15 +29,19 @@ enum class Aggregation {
   kF1,
   kMcc,
   kBrierScore,
+  kBleu,  // corpus scores over (references, prediction) items
+  kChrf,
+  kTer,
 };
 
 // lm-eval's registry names: mean, median, perplexity, weighted_perplexity, bits_per_byte, f1,
-// matthews_corrcoef (also "mcc"), brier_score. Anything else (a custom !function) is an error.
+// matthews_corrcoef (also "mcc"), brier_score, bleu, chrf, ter. Anything else (a custom !function)
+// is an error.
 Result<Aggregation> ParseAggregation(std::string_view name);
 const char* AggregationName(Aggregation a);
 // The aggregation lm-eval registers for a builtin metric (acc -> mean, word_perplexity ->
-// weighted_perplexity, mcc -> matthews_corrcoef, ...); unknown metrics get mean, as lm-eval
-// falls back to mean with a warning.
+// weighted_perplexity, mcc -> matthews_corrcoef, bleu -> bleu, ...); unknown metrics get mean, as
+// lm-eval falls back to mean with a warning.
 Aggregation DefaultAggregationFor(std::string_view metric);
 // The aggregation of `metric` in a task job: the job config's metric_list entry when it names
 // one, else DefaultAggregationFor(metric). nullopt for an aggregation mnemo does not know (a
@@ -47,7 +51,8 @@ std::optional<Aggregation> AggregationForJobMetric(const nlohmann::json& job_con
 // Whether lm-eval bootstraps this aggregation's stderr.
 bool IsBootstrapped(Aggregation a);
 // Whether the score can be recomputed from per-document SampleValues (mean, median and the
-// perplexities; not f1, mcc or brier_score, whose items are pairs or vectors).
+// perplexities; not f1, mcc, brier_score, bleu, chrf or ter, whose items are pairs, vectors or
+// texts).
 bool IsRecomputable(Aggregation a);
 
 struct SampleValue {
