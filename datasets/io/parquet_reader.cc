@@ -22,10 +22,11 @@ bool IsParquetPath(const std::string& path) {
 
 Status ParquetUnavailable(const std::string& path) {
   return Status::Unsupported(path +
-                             ": Parquet corpora need DuckDB, and this mnemo was built without "
-                             "it; run scripts/setup.sh (it provisions DuckDB into ~/.cache/mnemo) "
-                             "or configure with -DMNEMO_DUCKDB_PREFIX=<prefix with "
-                             "lib/libduckdb.so and include/duckdb.h>, then rebuild");
+                             ": Parquet files need DuckDB, and this mnemo was built without "
+                             "it; run scripts/setup.sh or scripts/provision-duckdb.sh (they "
+                             "provision DuckDB into ~/.cache/mnemo) and configure with "
+                             "-DMNEMO_DUCKDB_PREFIX=<prefix with lib/libduckdb.so and "
+                             "include/duckdb.h>, then rebuild");
 }
 
 #ifndef MNEMO_HAVE_DUCKDB
@@ -35,6 +36,10 @@ bool ParquetAvailable() {
 }
 
 Result<std::vector<ParquetRowGroup>> ParquetRowGroups(const std::string& path) {
+  return ParquetUnavailable(path);
+}
+
+Result<std::vector<nlohmann::json>> ParquetJsonRows(const std::string& path, size_t) {
   return ParquetUnavailable(path);
 }
 
@@ -312,6 +317,42 @@ Result<std::vector<ParquetRowGroup>> ParquetRowGroups(const std::string& path) {
   s = con.Open();
   if (!s.ok()) return s;
   return RowGroups(con.get(), path, source);
+}
+
+Result<std::vector<nlohmann::json>> ParquetJsonRows(const std::string& path, size_t limit) {
+  std::string source;
+  Status s = ParquetSource(path, &source);
+  if (!s.ok()) return s;
+  Connection con;
+  s = con.Open();
+  if (!s.ok()) return s;
+  // A row referred to by its table's alias is a struct of its columns; to_json nests it.
+  std::string sql = "SELECT CAST(to_json(t) AS VARCHAR) FROM read_parquet(" + source + ") AS t";
+  if (limit != 0) sql += " LIMIT " + std::to_string(limit);
+  QueryResult r;
+  s = Query(con.get(), path, sql, &r);
+  if (!s.ok()) return s;
+  std::vector<nlohmann::json> rows;
+  for (;;) {
+    duckdb_data_chunk chunk = duckdb_fetch_chunk(r.r);
+    if (chunk == nullptr) break;
+    StringColumn col;
+    col.Bind(chunk, 0);
+    const idx_t n = duckdb_data_chunk_get_size(chunk);
+    std::string text;
+    for (idx_t i = 0; i < n; ++i) {
+      nlohmann::json j =
+          col.Get(i, &text) ? nlohmann::json::parse(text, nullptr, false) : nlohmann::json();
+      if (!j.is_object()) {
+        duckdb_destroy_data_chunk(&chunk);
+        return Status::Internal(path + ": row " + std::to_string(rows.size() + 1) +
+                                " did not convert to a JSON object");
+      }
+      rows.push_back(std::move(j));
+    }
+    duckdb_destroy_data_chunk(&chunk);
+  }
+  return rows;
 }
 
 struct ParquetReader::Impl {

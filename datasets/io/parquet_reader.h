@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "harness/core/status.h"
 
 namespace mnemo {
@@ -58,6 +60,12 @@ struct ParquetRow {
   bool has_source = false;
   std::string source;
 };
+
+// Every row of `path`, in file order, as a JSON object with a field per column in its natural
+// JSON type (numbers, booleans, strings, null; lists as arrays, structs as objects: DuckDB's
+// to_json), at most `limit` rows (0 = all). For small tables (task data): the rows are held in
+// memory. Errors name the file: not found, not Parquet, or no DuckDB.
+Result<std::vector<nlohmann::json>> ParquetJsonRows(const std::string& path, size_t limit = 0);
 
 class ParquetReader {
  public:

@@ -18,7 +18,7 @@ namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
 int RunEvalCommand(int argc, char** argv) {
-  std::string model_spec, tasks_arg, db, output, limit_arg = "0", shard_arg;
+  std::string model_spec, tasks_arg, db, output, limit_arg = "0", shard_arg, data_root;
   std::vector<std::string> task_dirs;
   int num_fewshot = -1;
   int bootstrap_iters = 100000;
@@ -36,11 +36,15 @@ int RunEvalCommand(int argc, char** argv) {
       "override every task's number of few-shot examples")(
       "limit", po::value<std::string>(&limit_arg)->default_value("0"),
       "the first N documents of each task (0 = all), or a share of them as lm-eval: 0 < X < 1 "
-      "takes ceil(X * documents)")(
-      "task-dir", po::value<std::vector<std::string>>(&task_dirs)->composing(),
-      "extra folder of task YAMLs (repeatable)")("db", po::value<std::string>(&db),
-                                                 "run store: every result is cached there "
-                                                 "(default: ~/.cache/mnemo/runs/MODEL.db)")(
+      "takes ceil(X * documents)")("task-dir",
+                                   po::value<std::vector<std::string>>(&task_dirs)->composing(),
+                                   "extra folder of task YAMLs (repeatable)")(
+      "data-root", po::value<std::string>(&data_root),
+      "folder of Hugging Face dataset snapshots: a task's dataset_path NAME that is no local "
+      "path is read from DIR/NAME (huggingface-cli download --local-dir DIR/NAME)")(
+      "db", po::value<std::string>(&db),
+      "run store: every result is cached there "
+      "(default: ~/.cache/mnemo/runs/MODEL.db)")(
       "output,o", po::value<std::string>(&output),
       "results JSON in lm-eval's layout (samples_<task>.jsonl beside it; '-': the JSON on "
       "stdout, the table on stderr)")(
@@ -55,12 +59,12 @@ int RunEvalCommand(int argc, char** argv) {
   AddChatOptions(&desc, &chat_flags, /*fewshot=*/true);
   po::variables_map vm;
   int code = 0;
-  if (!ParseCommandLine(
-          argc, argv,
-          "usage: mnemo eval --model llamacpp:PATH --tasks A,B [--num-fewshot N] "
-          "[--limit N|X] [--task-dir DIR] [--db PATH] [--output results.json] [--shard i/N] "
-          "[--apply-chat-template [NAME]] [--system-instruction TEXT]",
-          desc, nullptr, &vm, &code))
+  if (!ParseCommandLine(argc, argv,
+                        "usage: mnemo eval --model llamacpp:PATH --tasks A,B [--num-fewshot N] "
+                        "[--limit N|X] [--task-dir DIR] [--data-root DIR] [--db PATH] "
+                        "[--output results.json] [--shard i/N] "
+                        "[--apply-chat-template [NAME]] [--system-instruction TEXT]",
+                        desc, nullptr, &vm, &code))
     return code;
   auto limit = ParseDocLimit(limit_arg);
   if (!limit.ok()) return ReportError(limit.status());
@@ -69,6 +73,7 @@ int RunEvalCommand(int argc, char** argv) {
   InstallInterruptHandler();
   TaskRegistry registry;
   for (const auto& d : task_dirs) registry.AddDir(d);
+  if (!data_root.empty()) registry.SetDataRoot(fs::absolute(data_root).lexically_normal().string());
   std::vector<std::string> requested = SplitComma(tasks_arg);
   EvalOptions opt;
   if (num_fewshot >= 0) opt.num_fewshot = num_fewshot;
@@ -113,6 +118,7 @@ int RunEvalCommand(int argc, char** argv) {
                                {"fewshot_seed", fewshot_seed}};
   if (num_fewshot >= 0) run_config["num_fewshot"] = num_fewshot;
   if (shard) run_config["shard"] = shard->ToString();
+  if (!data_root.empty()) run_config["data_root"] = fs::absolute(data_root).string();
   run_config.update(chat->ToJson());
   auto session = RunSession::Begin(store->get(), "eval " + tasks_arg, run_config, fewshot_seed);
   if (!session.ok()) return ReportError(session.status());
@@ -135,7 +141,11 @@ int RunEvalCommand(int argc, char** argv) {
                    m.filter.c_str(), FormatMetric(m.value).c_str(),
                    FormatStderr(m.stderr_value).c_str(), static_cast<long long>(m.n));
   };
-  for (const auto& g : tasks->groups()) print(g.group, g.metrics);
+  for (const auto& g : tasks->groups()) {  // groups first, parents before their subgroups
+    print(g.group, g.metrics);
+    if (!g.missing.empty())
+      std::fprintf(table, "%-20s not scored: %s\n", g.group.c_str(), g.missing.c_str());
+  }
   for (const auto& r : results) print(r.task, r.metrics);
   if (!output.empty()) {
     nlohmann::json cfg = run_config;

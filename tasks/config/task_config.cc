@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <set>
 
+#include "tasks/hooks/hook_registry.h"
+
 namespace mnemo {
 namespace fs = std::filesystem;
 
@@ -43,6 +45,8 @@ nlohmann::json ScalarToJson(const YAML::Node& n) {
   const std::string& v = n.Scalar();
   const std::string& tag = n.Tag();
   if (tag == "!function") return "!function:" + v;
+  // mnemo's own tag: a built-in hook by id (tasks/hooks/hook_registry.h).
+  if (tag == "!builtin") return "!builtin:" + v;
   if (tag == "!" || (!tag.empty() && tag != "?")) return v;  // quoted or explicitly typed
   if (v.empty() || v == "~" || v == "null" || v == "Null" || v == "NULL") return nullptr;
   if (v == "true" || v == "True" || v == "TRUE") return true;
@@ -128,40 +132,44 @@ const std::set<std::string> kTaskKeys = {"task",
                                          "dataset_format",
                                          "dataset_columns",
                                          "process_results",
+                                         "process_docs",
                                          "gen_prefix"};
 // Keys lm-eval has that mnemo refuses with a reason.
 const std::map<std::string, std::string> kUnsupportedKeys = {
-    {"process_docs", "arbitrary Python preprocessing of documents"},
-    {"custom_dataset", "a Python dataset factory"},
-    {"use_prompt", "promptsource templates"},
-    {"doc_to_image", "multimodal inputs"},
-    {"doc_to_audio", "multimodal inputs"},
+    {"custom_dataset", "a Python dataset factory"},  {"use_prompt", "promptsource templates"},
+    {"doc_to_image", "multimodal inputs"},           {"doc_to_audio", "multimodal inputs"},
     {"unsafe_code", "executing model-written code"},
 };
-// The !function hooks mnemo implements natively.
-const std::set<std::string> kBuiltins = {"preprocess_wikitext.wikitext_detokenizer",
-                                         "preprocess_wikitext.process_results"};
 
 struct Ctx {
   std::string file;
+  // The file that set each top-level key (an `include`d one for inherited keys): lm-eval
+  // imports a `!function` module from beside the YAML that names it.
+  std::map<std::string, std::string> key_files;
+  const std::string& FileOf(const std::string& key) const {
+    auto it = key_files.find(key.substr(0, key.find('.')));
+    return it == key_files.end() ? file : it->second;
+  }
   Status Err(const std::string& key, const std::string& what) const {
     return Status::InvalidArgument(file + ": key '" + key + "': " + what);
   }
 };
 
-// Resolves `!function` values: builtins become "!builtin:NAME", the rest are refused.
+// Resolves hook values (tasks/hooks/hook_registry.h): `!function MODULE.FUNCTION` is checked
+// against the module file beside the YAML that names it, `!builtin ID` names a built-in
+// directly; both become "!builtin:ID". A hook with no built-in is refused.
 Status ResolveFunction(const Ctx& c, const std::string& key, nlohmann::json* v) {
   if (!v->is_string()) return Status::Ok();
-  std::string s = v->get<std::string>();
-  if (s.rfind("!function:", 0) != 0) return Status::Ok();
-  std::string name = s.substr(10);
-  if (kBuiltins.count(name) == 0) {
-    return c.Err(key, "'!function " + name +
-                          "' is a Python hook mnemo cannot run (builtins: "
-                          "preprocess_wikitext.wikitext_detokenizer, "
-                          "preprocess_wikitext.process_results)");
-  }
-  *v = "!builtin:" + name;
+  const std::string s = v->get<std::string>();
+  Result<const hooks::BuiltinHook*> h = nullptr;
+  if (s.rfind("!function:", 0) == 0)
+    h = hooks::ResolveFunction(c.FileOf(key), key, s.substr(10));
+  else if (s.rfind("!builtin:", 0) == 0)
+    h = hooks::ResolveBuiltin(c.FileOf(key), key, s.substr(9));
+  else
+    return Status::Ok();
+  if (!h.ok()) return h.status();
+  *v = "!builtin:" + (*h)->id;
   return Status::Ok();
 }
 
@@ -173,27 +181,37 @@ Status GetString(const Ctx& c, const nlohmann::json& j, const char* key, std::st
   // A `!function` hook where plain text is expected must not be read as the text "!function:...".
   if (out->rfind("!function:", 0) == 0)
     return c.Err(key, "'!function " + out->substr(10) + "' is a Python hook mnemo cannot run");
+  if (out->rfind("!builtin:", 0) == 0)
+    return c.Err(key, "'!builtin " + out->substr(9) + "' is a hook; this key takes text");
   return Status::Ok();
 }
 
-Result<nlohmann::json> LoadWithIncludes(const std::string& path, int depth) {
+// `key_files`, when given, gets the file that set each top-level key (Ctx::key_files).
+Result<nlohmann::json> LoadWithIncludes(const std::string& path, int depth,
+                                        std::map<std::string, std::string>* key_files = nullptr) {
   if (depth > 8) return Status::InvalidArgument(path + ": 'include' nests too deeply");
   auto j = LoadYamlAsJson(path);
   if (!j.ok()) return j.status();
   if (!j->is_object())
     return Status::InvalidArgument(path + ": a task file must be a YAML mapping");
+  auto note_keys = [&] {
+    if (key_files)
+      for (auto it = j->begin(); it != j->end(); ++it) (*key_files)[it.key()] = path;
+  };
   if (j->contains("include")) {
     const auto& inc = (*j)["include"];
     if (!inc.is_string())
       return Status::InvalidArgument(path + ": key 'include': must be a file name");
     fs::path base = fs::path(path).parent_path() / inc.get<std::string>();
-    auto parent = LoadWithIncludes(base.string(), depth + 1);
+    auto parent = LoadWithIncludes(base.string(), depth + 1, key_files);
     if (!parent.ok()) return parent.status();
+    note_keys();
     nlohmann::json merged = std::move(parent).value();
     for (auto it = j->begin(); it != j->end(); ++it) merged[it.key()] = it.value();
     merged.erase("include");
     return merged;
   }
+  note_keys();
   return j;
 }
 
@@ -249,6 +267,7 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
         t->tags.push_back(x.is_string() ? x.get<std::string>() : x.dump());
   }
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "dataset_path", &t->dataset_path));
+  MNEMO_RETURN_IF_ERROR(GetString(c, j, "dataset_name", &t->dataset_name));
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "dataset_format", &t->dataset_format));
   if (j.contains("dataset_columns")) {
     const auto& cols = j["dataset_columns"];
@@ -263,8 +282,13 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
     const auto& kw = j["dataset_kwargs"];
     if (!kw.is_object()) return c.Err("dataset_kwargs", "must be a mapping");
     for (auto it = kw.begin(); it != kw.end(); ++it) {
-      if (it.key() != "data_files")
-        return c.Err("dataset_kwargs." + it.key(), "not supported (only data_files)");
+      if (it.key() != "data_files" && it.key() != "field")
+        return c.Err("dataset_kwargs." + it.key(), "not supported (only data_files and field)");
+    }
+    if (kw.contains("field")) {  // HF's json loader: the records are the list under this key
+      if (!kw["field"].is_string() || kw["field"].get<std::string>().empty())
+        return c.Err("dataset_kwargs.field", "must be the key of the JSON file's records");
+      t->data_field = kw["field"].get<std::string>();
     }
     if (kw.contains("data_files")) {
       const auto& df = kw["data_files"];
@@ -292,14 +316,22 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
                    "is required with dataset_path '" + t->dataset_path + "'");
     fs::path p(t->dataset_path);
     if (p.is_relative()) p = fs::path(t->base_dir) / p;
-    t->dataset_path = p.lexically_normal().string();
-    if (!fs::exists(p)) {
-      return c.Err("dataset_path", "'" + t->dataset_path +
+    const bool hub_name = fs::path(t->dataset_path).is_relative() &&
+                          t->dataset_path.rfind("./", 0) != 0 &&
+                          t->dataset_path.rfind("../", 0) != 0;
+    if (!fs::exists(p) && hub_name && !t->data_root.empty()) {
+      // A Hub name: its snapshot folder under the data root; task_data.cc finds the splits.
+      p = fs::path(t->data_root) / t->dataset_path;
+    } else if (!fs::exists(p)) {
+      return c.Err("dataset_path", "'" + p.lexically_normal().string() +
                                        "' is not a local file or folder (mnemo never downloads "
-                                       "datasets; point dataset_kwargs.data_files at local files)");
+                                       "datasets; point dataset_kwargs.data_files at local "
+                                       "files, or give --data-root DIR (a run config's "
+                                       "\"data_root\") holding DIR/" +
+                                       t->dataset_path + ")");
     }
+    t->dataset_path = p.lexically_normal().string();
   }
-  if (t->dataset_path == "parquet") return c.Err("dataset_path", "parquet files are not supported");
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "training_split", &t->training_split));
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "validation_split", &t->validation_split));
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "test_split", &t->test_split));
@@ -330,6 +362,13 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
     if (!v.is_string() || v.get<std::string>().rfind("!builtin:", 0) != 0)
       return c.Err("process_results", "only mnemo's builtin hooks are supported");
     t->process_results = v.get<std::string>().substr(9);
+  }
+  if (j.contains("process_docs") && !j["process_docs"].is_null()) {
+    nlohmann::json v = j["process_docs"];
+    MNEMO_RETURN_IF_ERROR(ResolveFunction(c, "process_docs", &v));
+    if (!v.is_string() || v.get<std::string>().rfind("!builtin:", 0) != 0)
+      return c.Err("process_docs", "must be a `!function` hook (a Python function of the dataset)");
+    t->process_docs = v.get<std::string>().substr(9);
   }
   if (j.contains("fewshot_config") && !j["fewshot_config"].is_null()) {
     const auto& fc = j["fewshot_config"];
@@ -466,17 +505,20 @@ Status ParseGroup(const Ctx& c, const nlohmann::json& j, GroupConfig* g) {
   }
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "group", &g->group));
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "group_alias", &g->alias));
-  const auto& tasks = j["task"];
+  // lm-eval's GroupConfig: `task` may be one name, and aggregate_metric_list one mapping.
+  nlohmann::json tasks = j.contains("task") ? j["task"] : nlohmann::json();
+  if (tasks.is_string()) tasks = nlohmann::json::array({tasks});
   if (!tasks.is_array() || tasks.empty())
-    return c.Err("task", "must be a non-empty list of task names");
+    return c.Err("task", "must be a non-empty list of task, group or tag names");
   for (const auto& x : tasks) {
     if (!x.is_string())
       return c.Err("task",
                    "inline task definitions inside a group are not supported; list task names");
     g->tasks.push_back(x.get<std::string>());
   }
-  if (j.contains("aggregate_metric_list")) {
-    const auto& list = j["aggregate_metric_list"];
+  if (j.contains("aggregate_metric_list") && !j["aggregate_metric_list"].is_null()) {
+    nlohmann::json list = j["aggregate_metric_list"];
+    if (list.is_object()) list = nlohmann::json::array({list});
     if (!list.is_array()) return c.Err("aggregate_metric_list", "must be a list");
     for (size_t i = 0; i < list.size(); ++i) {
       const auto& m = list[i];
@@ -494,13 +536,20 @@ Status ParseGroup(const Ctx& c, const nlohmann::json& j, GroupConfig* g) {
           return c.Err(key + ".weight_by_size", "must be true or false");
         a.weight_by_size = m["weight_by_size"].get<bool>();
       }
-      if (m.contains("filter_list")) {
+      if (m.contains("filter_list") && !m["filter_list"].is_null()) {
         a.filters.clear();
+        a.filter_list_given = true;
         const auto& fl = m["filter_list"];
-        if (fl.is_string())
+        if (fl.is_string()) {
           a.filters.push_back(fl.get<std::string>());
-        else if (fl.is_array())
-          for (const auto& f : fl) a.filters.push_back(f.get<std::string>());
+        } else if (fl.is_array()) {
+          for (const auto& f : fl) {
+            if (!f.is_string()) return c.Err(key + ".filter_list", "must list filter names");
+            a.filters.push_back(f.get<std::string>());
+          }
+        } else {
+          return c.Err(key + ".filter_list", "must be a filter name or a list of them");
+        }
       }
       g->aggregates.push_back(std::move(a));
     }
@@ -525,9 +574,10 @@ Result<nlohmann::json> LoadYamlAsJson(const std::string& path) {
 }
 
 Status LoadTaskFile(const std::string& path, TaskConfig* task, GroupConfig* group, bool* is_group) {
-  auto j = LoadWithIncludes(path, 0);
+  std::map<std::string, std::string> key_files;
+  auto j = LoadWithIncludes(path, 0, &key_files);
   if (!j.ok()) return j.status();
-  Ctx c{path};
+  Ctx c{path, std::move(key_files)};
   *is_group = j->contains("group") && !j->contains("task_alias") && (*j)["task"].is_array();
   if (*is_group) {
     group->source_path = path;

@@ -1,20 +1,24 @@
 // Task definitions: lm-evaluation-harness's YAML task format is mnemo's native format.
 //
 // A task file is an lm-eval task YAML whose data is local. The supported subset: task,
-// task_alias, tag, dataset_path (a local file or folder, or one of lm-eval's builtin loaders
-// "json"/"csv"/"text" with dataset_kwargs.data_files), dataset_name (ignored for local data),
-// dataset_kwargs.data_files, {training,validation,test,fewshot}_split, description,
-// doc_to_text/doc_to_target/doc_to_choice (field names, Jinja templates, lists), target_delimiter,
-// fewshot_delimiter, fewshot_config (sampler default|first_n, split, doc_to_* overrides),
+// task_alias, tag, dataset_path (a local file or folder, one of lm-eval's builtin loaders
+// "json"/"csv"/"text" with dataset_kwargs.data_files, or a Hub name under the data root, see
+// tasks/eval/task_data.h), dataset_name (the config: a subfolder of a snapshot folder),
+// dataset_kwargs.data_files and .field (the key of a JSON file's records),
+// {training,validation,test,fewshot}_split, description, doc_to_text/doc_to_target/
+// doc_to_choice (field names, Jinja templates, lists), target_delimiter, fewshot_delimiter,
+// fewshot_config (sampler default|first_n, split, doc_to_* overrides),
 // num_fewshot, output_type, generation_kwargs, repeats, filter_list, metric_list,
 // should_decontaminate, doc_to_decontamination_query, metadata, include (merged, relative to
-// the file). mnemo adds `dataset_format` (jsonl, json, csv, tsv, text, wikitext_articles) when
-// the extension does not say, and `dataset_columns` for CSV files without a header row (MMLU's
-// own files: question, A, B, C, D, answer).
+// the file). mnemo adds `dataset_format` (jsonl, json, parquet, csv, tsv, text,
+// wikitext_articles) when the extension does not say, and `dataset_columns` for CSV files
+// without a header row (MMLU's own files: question, A, B, C, D, answer).
 //
-// Anything else — `!function` hooks other than mnemo's builtins, process_docs, use_prompt,
-// doc_to_image, unsafe code — is refused with the YAML path and the construct named, never
-// ignored. Groups are YAMLs with `group:` and `task: [...]`.
+// `!function MODULE.FUNCTION` hooks (doc_to_*, process_docs, process_results) run as mnemo's
+// built-ins when the module file beside the YAML is one they were written for
+// (tasks/hooks/hook_registry.h); `!builtin ID` names one in mnemo's own YAMLs.
+// Anything else — other hooks, use_prompt, doc_to_image, unsafe code — is refused with the YAML
+// path and the construct named, never ignored. Groups are YAMLs with `group:` and `task: [...]`.
 #ifndef MNEMO_TASKS_CONFIG_TASK_CONFIG_H_
 #define MNEMO_TASKS_CONFIG_TASK_CONFIG_H_
 
@@ -53,14 +57,19 @@ struct TaskConfig {
   std::string base_dir;     // its folder: relative data paths resolve here
 
   // Data.
-  std::string dataset_path;                       // local file/folder or builtin loader name
+  std::string dataset_path;  // local file/folder or builtin loader name
+  std::string dataset_name;  // the Hub config: a snapshot's subfolder
+  // A folder of Hub dataset snapshots (--data-root), set by the caller before LoadTaskFile
+  // (TaskRegistry::SetDataRoot): a dataset_path that is no local path names DIR/dataset_path.
+  std::string data_root;
+  std::string data_field;                         // dataset_kwargs.field: JSON records' key
   std::map<std::string, std::string> data_files;  // split -> file (absolute)
   std::string dataset_format;                     // empty = from the file extension
   std::vector<std::string> dataset_columns;       // CSV/TSV without a header row: the names
   std::string training_split, validation_split, test_split, fewshot_split;
 
   // Prompting. Each doc_to_* is a JSON value: a string (field name or template), an
-  // integer, or a list; null when absent. Builtin functions are strings "!builtin:NAME".
+  // integer, or a list; null when absent. Built-in hooks are strings "!builtin:ID".
   std::string description;
   nlohmann::json doc_to_text, doc_to_target, doc_to_choice;
   std::string target_delimiter = " ";
@@ -73,7 +82,8 @@ struct TaskConfig {
   std::string gen_prefix, fewshot_gen_prefix;
   int num_fewshot = 0;
   OutputType output_type = OutputType::kGenerateUntil;
-  std::string process_results;  // builtin name or empty
+  std::string process_results;  // built-in hook id or empty
+  std::string process_docs;     // built-in hook id or empty (tasks/hooks/hook_registry.h)
 
   // Generation.
   std::vector<std::string> until;
@@ -98,6 +108,8 @@ struct TaskConfig {
   std::string FewshotSplit() const;
 };
 
+// A group YAML (lm-eval's GroupConfig). `tasks` are names of tasks, groups or tags, as
+// written (a single string becomes a one-item list); TaskRegistry resolves them into a tree.
 struct GroupConfig {
   std::string group;
   std::string alias;
@@ -108,6 +120,9 @@ struct GroupConfig {
     std::string aggregation = "mean";
     bool weight_by_size = true;
     std::vector<std::string> filters = {"none"};
+    // Whether the YAML gave filter_list. Without one, lm-eval aggregates every filter the leaf
+    // tasks report for the metric (sorted), and `filters` is not used.
+    bool filter_list_given = false;
   };
   std::vector<Aggregate> aggregates;
   double version = 0.0;

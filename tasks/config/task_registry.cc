@@ -58,6 +58,7 @@ void TaskRegistry::Scan() {
     std::sort(files.begin(), files.end());
     for (const auto& f : files) {
       TaskConfig t;
+      t.data_root = data_root_;
       GroupConfig g;
       bool is_group = false;
       Status s = LoadTaskFile(f.string(), &t, &g, &is_group);
@@ -89,9 +90,11 @@ Result<std::vector<std::string>> TaskRegistry::Resolve(
       if (seen.insert(name).second) out.push_back(name);
       return Status::Ok();
     }
-    auto g = groups_.find(name);
-    if (g != groups_.end()) {
-      for (const auto& t : g->second.tasks) MNEMO_RETURN_IF_ERROR(add(t, depth + 1));
+    if (groups_.count(name)) {
+      auto leaves = GroupLeaves(name);
+      if (!leaves.ok()) return leaves.status();
+      for (const auto& t : *leaves)
+        if (seen.insert(t).second) out.push_back(t);
       return Status::Ok();
     }
     auto tag = tags_.find(name);
@@ -121,6 +124,74 @@ Result<std::vector<std::string>> TaskRegistry::Resolve(
     }
     for (const auto& m : matched) MNEMO_RETURN_IF_ERROR(add(m, 0));
   }
+  return out;
+}
+
+Result<std::vector<std::string>> TaskRegistry::GroupChildren(const std::string& group) const {
+  auto g = groups_.find(group);
+  if (g == groups_.end()) return Status::NotFound("unknown group '" + group + "'");
+  std::vector<std::string> out;
+  auto push = [&out](const std::string& n) {
+    if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+  };
+  for (const auto& name : g->second.tasks) {
+    if (tasks_.count(name) || groups_.count(name)) {
+      push(name);
+      continue;
+    }
+    auto tag = tags_.find(name);
+    if (tag == tags_.end()) {
+      std::string msg = "group '" + group + "' (" + g->second.source_path + ") lists '" + name +
+                        "', which is no task, group or tag" + DidYouMean(name, AllNames());
+      for (const auto& p : problems_) msg += "\n  a task file failed to load: " + p.message();
+      return Status::NotFound(msg);
+    }
+    std::vector<std::string> sorted = tag->second;
+    std::sort(sorted.begin(), sorted.end());
+    for (const auto& t : sorted) push(t);
+  }
+  return out;
+}
+
+namespace {
+// Depth-first walk below `group`; `path` holds the groups being visited, for naming a cycle.
+Status WalkGroup(const TaskRegistry& r, const std::string& group, std::vector<std::string>* path,
+                 const std::function<void(const std::string&, bool)>& visit) {
+  auto at = std::find(path->begin(), path->end(), group);
+  if (at != path->end()) {
+    std::string cycle;
+    for (auto it = at; it != path->end(); ++it) cycle += *it + " -> ";
+    return Status::InvalidArgument("group '" + group + "' contains itself: " + cycle + group);
+  }
+  auto children = r.GroupChildren(group);
+  if (!children.ok()) return children.status();
+  visit(group, true);
+  path->push_back(group);
+  for (const auto& c : *children) {
+    if (r.groups().count(c) && !r.tasks().count(c)) {
+      MNEMO_RETURN_IF_ERROR(WalkGroup(r, c, path, visit));
+    } else {
+      visit(c, false);
+    }
+  }
+  path->pop_back();
+  return Status::Ok();
+}
+}  // namespace
+
+Result<std::vector<std::string>> TaskRegistry::GroupLeaves(const std::string& group) const {
+  std::vector<std::string> out, path;
+  MNEMO_RETURN_IF_ERROR(WalkGroup(*this, group, &path, [&](const std::string& n, bool is_group) {
+    if (!is_group) out.push_back(n);
+  }));
+  return out;
+}
+
+Result<std::vector<std::string>> TaskRegistry::GroupTree(const std::string& group) const {
+  std::vector<std::string> out, path;
+  MNEMO_RETURN_IF_ERROR(WalkGroup(*this, group, &path, [&](const std::string& n, bool is_group) {
+    if (is_group && std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+  }));
   return out;
 }
 

@@ -18,6 +18,9 @@ class TaskRegistry {
  public:
   TaskRegistry();  // the default folders
   void AddDir(const std::string& dir);
+  // The folder of Hub dataset snapshots every task's Hub-named dataset_path is found under
+  // (TaskConfig::data_root; --data-root). Empty: none. Takes effect at the next Scan.
+  void SetDataRoot(const std::string& dir) { data_root_ = dir; }
   const std::vector<std::string>& dirs() const { return dirs_; }
 
   // Scans every folder (recursively, *.yaml and *.yml).
@@ -34,6 +37,17 @@ class TaskRegistry {
   // to `mnemo tasks`, and naming any YAML that failed to load.
   Result<std::vector<std::string>> Resolve(const std::vector<std::string>& names) const;
 
+  // A group's direct children as lm-eval builds them (lm_eval/tasks/_factory.py): a task or a
+  // group by name, a tag as its tasks in sorted order; a child named twice is kept once, at its
+  // first place. Errors: an unknown group or child name.
+  Result<std::vector<std::string>> GroupChildren(const std::string& group) const;
+  // The tasks under a group, depth first, as lm-eval's Group.get_all_tasks: a task under two
+  // subgroups comes twice (and counts twice in the group's aggregate, as there). A group that
+  // contains itself is an error naming the cycle ("a -> b -> a").
+  Result<std::vector<std::string>> GroupLeaves(const std::string& group) const;
+  // The group and every group under it, each once, parents before their children.
+  Result<std::vector<std::string>> GroupTree(const std::string& group) const;
+
   // Every task, group and tag name, sorted.
   std::vector<std::string> AllNames() const;
   // The names of AllNames() that the fnmatch pattern matches, sorted.
@@ -41,6 +55,7 @@ class TaskRegistry {
 
  private:
   std::vector<std::string> dirs_;
+  std::string data_root_;
   std::map<std::string, TaskConfig> tasks_;
   std::map<std::string, GroupConfig> groups_;
   std::map<std::string, std::vector<std::string>> tags_;

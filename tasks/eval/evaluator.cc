@@ -41,8 +41,12 @@ struct DocPlan {
   size_t first = 0;  // index of its first request
   size_t n = 0;      // requests: choices (+ unconditional), 1, or repeats
   std::string context;
+  // A multiple-input document's contexts, one per choice (lm-eval's multiple_input); empty
+  // otherwise.
+  std::vector<std::string> contexts;
   std::vector<std::string> choices;
   nlohmann::json target;
+  nlohmann::json gold;  // what the choices are scored against: target, or doc_to_text's index
   std::string target_text;
   std::string rolling_text;
   std::string messages_json;  // the conversation, when the backend renders chat
@@ -168,7 +172,9 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
           ? cfg.target_delimiter
           : std::string();
 
-  auto all_docs = LoadSplit(cfg, cfg.EvalSplit());
+  auto loaded = LoadSplit(cfg, cfg.EvalSplit());
+  if (!loaded.ok()) return loaded.status();
+  auto all_docs = task.ProcessDocs(std::move(loaded).value());  // lm-eval's process_docs
   if (!all_docs.ok()) return all_docs.status();
   out.n_docs_total = all_docs->size();
   std::vector<nlohmann::json> docs = std::move(all_docs).value();
@@ -187,7 +193,9 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
   }
   std::vector<nlohmann::json> fewshot_docs;
   if (out.num_fewshot > 0) {
-    auto fs = LoadSplit(cfg, cfg.FewshotSplit());
+    auto fs_loaded = LoadSplit(cfg, cfg.FewshotSplit());
+    if (!fs_loaded.ok()) return fs_loaded.status();
+    auto fs = task.ProcessDocs(std::move(fs_loaded).value());
     if (!fs.ok()) return fs.status();
     fewshot_docs = std::move(fs).value();
   }
@@ -217,38 +225,63 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
     const std::string doc_where = where + ", document " + std::to_string(d);
     auto fail = [&](const Status& s) { return Status(s.code(), doc_where + ": " + s.message()); };
     if (cfg.output_type != OutputType::kLoglikelihoodRolling) {
-      auto msgs = task.PromptMessages(docs[d], out.num_fewshot, fewshot_docs, &rnd,
-                                      options_.chat.system_instruction);
-      if (!msgs.ok()) return fail(msgs.status());
-      if (!chat) {
-        p.context = MessagesToText(*msgs);
-      } else if (d >= first) {  // other shards' documents need only the RNG
-        // lm-eval's fewshot_context: the turns as they are, or collapsed into one user turn.
-        std::vector<PromptMessage> turns =
-            options_.chat.multiturn() ? std::move(msgs).value() : MultiturnToSingleturn(*msgs);
-        const bool continue_final = !turns.empty() && turns.back().role == "assistant";
-        nlohmann::json conversation = MessagesToChatJson(turns);
-        if (chat->backend_renders()) {
-          p.messages_json = conversation.dump();
-          p.context = p.messages_json;
-        } else {
-          auto rendered = chat->Render(conversation, !continue_final);
-          if (!rendered.ok()) return fail(rendered.status());
-          p.context = std::move(rendered).value();
+      auto prompts = task.PromptContexts(docs[d], out.num_fewshot, fewshot_docs, &rnd,
+                                         options_.chat.system_instruction);
+      if (!prompts.ok()) return fail(prompts.status());
+      const bool multiple_input = task.MultipleInput(docs[d]);
+      if (multiple_input && cfg.output_type != OutputType::kMultipleChoice)
+        return fail(Status::InvalidArgument(
+            "doc_to_text gives a choice index (a multiple-input document), which only "
+            "output_type multiple_choice can score"));
+      std::vector<std::string> texts;
+      for (auto& msgs : *prompts) {
+        if (!chat) {
+          texts.push_back(MessagesToText(msgs));
+        } else if (d >= first) {  // other shards' documents need only the RNG
+          // lm-eval's fewshot_context (and multiple_input_context, per choice): the turns as
+          // they are, or collapsed into one user turn.
+          std::vector<PromptMessage> turns =
+              options_.chat.multiturn() ? std::move(msgs) : MultiturnToSingleturn(msgs);
+          const bool continue_final = !turns.empty() && turns.back().role == "assistant";
+          nlohmann::json conversation = MessagesToChatJson(turns);
+          if (chat->backend_renders()) {
+            p.messages_json = conversation.dump();
+            texts.push_back(p.messages_json);
+          } else {
+            auto rendered = chat->Render(conversation, !continue_final);
+            if (!rendered.ok()) return fail(rendered.status());
+            texts.push_back(std::move(rendered).value());
+          }
         }
       }
+      if (multiple_input)
+        p.contexts = std::move(texts);
+      else if (!texts.empty())
+        p.context = std::move(texts.front());
     }
     if (d < first) continue;  // another shard's document: only the RNG advances
     auto target = task.DocToTarget(docs[d]);
     if (!target.ok()) return fail(target.status());
     p.target = *target;
+    p.gold = *target;
     switch (cfg.output_type) {
       case OutputType::kMultipleChoice: {
         auto choices = task.DocToChoice(docs[d]);
         if (!choices.ok()) return fail(choices.status());
         p.choices = std::move(choices).value();
         std::vector<std::pair<std::string, std::string>> pairs;
-        for (const auto& c : p.choices) pairs.emplace_back(p.context, target_delimiter + c);
+        if (!p.contexts.empty()) {
+          // lm-eval's multiple input: each choice is a context, the target the shared
+          // continuation; the gold is doc_to_text's index.
+          auto gold = task.DocToText(docs[d]);
+          if (!gold.ok()) return fail(gold.status());
+          p.gold = *gold;
+          const std::string cont =
+              target->is_string() ? target->get<std::string>() : target->dump();
+          for (const auto& ctx : p.contexts) pairs.emplace_back(ctx, target_delimiter + cont);
+        } else {
+          for (const auto& c : p.choices) pairs.emplace_back(p.context, target_delimiter + c);
+        }
         if (mutual_info)
           for (const auto& c : p.choices) pairs.emplace_back("", target_delimiter + c);
         for (const auto& [ctx, cont] : pairs) {
@@ -437,7 +470,7 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
           for (size_t k = 0; k < nc; ++k)
             n_tokens.push_back(requests[p.first + k].continuation.size());
           s["continuation_tokens"] = n_tokens;
-          auto gold = ChoiceGold::FromJson(p.target, p.choices);
+          auto gold = ChoiceGold::FromJson(p.gold, p.choices);
           if (!gold.ok())
             return Status::InvalidArgument(where + ", document " + std::to_string(d) + ": " +
                                            gold.status().message());
@@ -491,6 +524,11 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
                      MetricSample::Scalar(matchers.at("exact_match").Score(pred, p.target_text)));
             } else if (m.metric == "f1") {
               record(m, MetricSample::Scalar(SquadTokenF1(pred, p.target_text)));
+            } else if (m.metric == "bleu" || m.metric == "chrf" || m.metric == "ter") {
+              // lm-eval's passthrough item [gold, result]: every target of a list, else the
+              // target's text (a doc_to_choice index resolved).
+              record(m, MetricSample::Translation(
+                            p.target.is_array() ? p.target : nlohmann::json(p.target_text), pred));
             }
           }
           break;

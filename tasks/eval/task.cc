@@ -4,6 +4,7 @@
 #include <functional>
 #include <string_view>
 
+#include "tasks/hooks/hook_registry.h"
 #include "tasks/jinja/py_string_literal.h"
 
 namespace mnemo {
@@ -16,8 +17,6 @@ bool IsDigits(const std::string& s) {
     if (!std::isdigit(c)) return false;
   return true;
 }
-
-const char* kDetokenizer = "!builtin:preprocess_wikitext.wikitext_detokenizer";
 
 // Whether text[i] starts a prefixed string literal: u'..', r'..' (either case).
 bool StringPrefix(const std::string& text, size_t i) {
@@ -109,82 +108,7 @@ Result<nlohmann::json> ParsePythonLiteral(const std::string& text) {
 }
 
 std::string Task::WikitextDetokenize(const std::string& page) {
-  // lm-eval's preprocess_wikitext.wikitext_detokenizer, step by step. Each step is one linear
-  // pass building a new string (in-place replaces were quadratic and std::regex slow: this
-  // dominated the decontamination audit's start-up); the regex steps are matched by hand with
-  // the regexes' std::regex (ECMAScript, "C" locale) semantics.
-  std::string s = page, t;
-  auto replace_all = [&](const std::string& a, const std::string& b) {
-    size_t pos = s.find(a);
-    if (pos == std::string::npos) return;
-    t.clear();
-    size_t from = 0;
-    for (; pos != std::string::npos; pos = s.find(a, from)) {
-      t.append(s, from, pos - from).append(b);
-      from = pos + a.size();
-    }
-    t.append(s, from, std::string::npos);
-    s.swap(t);
-  };
-  // re.sub(r"/' [0-9]/", r"/'[0-9]/"): a literal pattern (slashes, quote, space, a digit).
-  auto slash_digit = [&] {
-    t.clear();
-    size_t from = 0;
-    for (size_t pos = s.find("/' "); pos != std::string::npos; pos = s.find("/' ", pos + 1)) {
-      if (pos + 4 < s.size() && s[pos + 3] >= '0' && s[pos + 3] <= '9' && s[pos + 4] == '/') {
-        t.append(s, from, pos - from).append("/'[0-9]/");
-        from = pos + 5;
-        pos += 4;
-      }
-    }
-    t.append(s, from, std::string::npos);
-    s.swap(t);
-  };
-  // re.sub(r"O\s*([^C]*?)\s*C", r"O\1C") for an opening/closing pair O, C: each match runs
-  // from the leftmost O to the first C after it, and its group is the text between with the
-  // whitespace (\s: isspace in the "C" locale) at both ends removed. With no C after an O,
-  // no later O matches either.
-  auto is_space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
-  auto pair = [&](char open, char close) {
-    t.clear();
-    size_t from = 0;
-    for (size_t i = s.find(open); i != std::string::npos; i = s.find(open, from)) {
-      const size_t j = s.find(close, i + 1);
-      if (j == std::string::npos) break;
-      size_t a = i + 1, b = j;
-      while (a < b && is_space(s[a])) ++a;
-      while (b > a && is_space(s[b - 1])) --b;
-      t.append(s, from, i - from).append(1, open).append(s, a, b - a).append(1, close);
-      from = j + 1;
-    }
-    t.append(s, from, std::string::npos);
-    s.swap(t);
-  };
-  replace_all("s '", "s'");
-  slash_digit();
-  replace_all(" @-@ ", "-");
-  replace_all(" @,@ ", ",");
-  replace_all(" @.@ ", ".");
-  replace_all(" : ", ": ");
-  replace_all(" ; ", "; ");
-  replace_all(" . ", ". ");
-  replace_all(" ! ", "! ");
-  replace_all(" ? ", "? ");
-  replace_all(" , ", ", ");
-  pair('(', ')');
-  pair('[', ']');
-  pair('{', '}');
-  pair('"', '"');
-  pair('\'', '\'');
-  replace_all("= = = =", "====");
-  replace_all("= = =", "===");
-  replace_all("= =", "==");
-  replace_all(" \xC2\xB0 ", "\xC2\xB0");
-  replace_all(" \n", "\n");
-  replace_all("\n ", "\n");
-  replace_all(" N ", " 1 ");
-  replace_all(" 's", "'s");
-  return s;
+  return hooks::WikitextDetokenize(page);
 }
 
 Status Task::Compile(const nlohmann::json& spec, const std::string& key, Field* out) {
@@ -249,11 +173,13 @@ Result<nlohmann::json> Task::Apply(const Field& f, const nlohmann::json& doc,
     return vals;
   }
   const std::string& s = spec.get<std::string>();
-  if (s == kDetokenizer) {
-    if (!doc.contains("page") || !doc["page"].is_string())
-      return Status::InvalidArgument(std::string(what) +
-                                     ": wikitext_detokenizer needs a string field 'page'");
-    return nlohmann::json(WikitextDetokenize(doc["page"].get<std::string>()));
+  if (s.rfind("!builtin:", 0) == 0) {  // a built-in hook (tasks/hooks), resolved at load
+    const hooks::BuiltinHook* h = hooks::FindBuiltin(s.substr(9));
+    if (h == nullptr || !h->doc_fn)
+      return Status::Internal(std::string(what) + ": '" + s.substr(9) + "' is no document hook");
+    auto v = h->doc_fn(doc);
+    if (!v.ok()) return Status(v.status().code(), std::string(what) + ": " + v.status().message());
+    return v;
   }
   if (doc.is_object() && doc.contains(s)) return doc[s];  // a feature name
   if (!f.tmpl) return Status::Internal(std::string(what) + " template was not compiled");
@@ -290,7 +216,7 @@ Result<nlohmann::json> Task::DocToTarget(const nlohmann::json& doc, bool fewshot
   nlohmann::json out = std::move(v).value();
   // A rendered template (not a direct feature) follows lm-eval's string post-processing.
   bool templated =
-      f.spec.is_string() && !(doc.is_object() && doc.contains(f.spec.get<std::string>()));
+      f.tmpl.has_value() && !(doc.is_object() && doc.contains(f.spec.get<std::string>()));
   if (out.is_string() && templated) {
     std::string s = out.get<std::string>();
     if (IsDigits(s) && !config_.doc_to_choice.is_null()) return nlohmann::json(std::stoll(s));
@@ -349,7 +275,7 @@ Result<std::string> Task::GenPrefix(const nlohmann::json& doc, bool fewshot) con
   return v->is_string() ? v->get<std::string>() : v->dump();
 }
 
-Result<std::vector<PromptMessage>> Task::PromptMessages(
+Result<std::vector<std::vector<PromptMessage>>> Task::PromptContexts(
     const nlohmann::json& doc, int num_fewshot, const std::vector<nlohmann::json>& fewshot_docs,
     PyRandom* rnd, const std::string& system_instruction) const {
   std::vector<PromptMessage> out;
@@ -363,16 +289,26 @@ Result<std::vector<PromptMessage>> Task::PromptMessages(
   if (!system.empty()) out.push_back({"system", std::move(system), ""});
   // lm-eval's build_qa_turn: the question, then the answer (with the gen_prefix before it) or
   // the gen_prefix alone.
-  auto qa_turn = [&out](const std::string& q, const std::optional<std::string>& answer,
-                        const std::string& gen_prefix, const std::string& tgt_delim,
-                        const std::string& few_delim) {
+  auto qa_turn = [](std::vector<PromptMessage>* to, const std::string& q,
+                    const std::optional<std::string>& answer, const std::string& gen_prefix,
+                    const std::string& tgt_delim, const std::string& few_delim) {
     const bool delimit = answer ? gen_prefix.empty() || RequiresDelimiter(q, gen_prefix)
                                 : !gen_prefix.empty() && RequiresDelimiter(q, gen_prefix);
-    out.push_back({"user", q, delimit ? tgt_delim : ""});
+    to->push_back({"user", q, delimit ? tgt_delim : ""});
     if (answer)
-      out.push_back({"assistant", MaybeDelimit(gen_prefix, *answer, " "), few_delim});
+      to->push_back({"assistant", MaybeDelimit(gen_prefix, *answer, " "), few_delim});
     else if (!gen_prefix.empty())
-      out.push_back({"assistant", gen_prefix, ""});
+      to->push_back({"assistant", gen_prefix, ""});
+  };
+  // A choice index as doc_to_text gives it for a multiple-input document: the choice it names.
+  auto indexed_choice = [this](const nlohmann::json& d, int64_t i,
+                               bool fewshot) -> Result<std::string> {
+    auto c = DocToChoice(d, fewshot);
+    if (!c.ok()) return c.status();
+    if (i < 0 || i >= static_cast<int64_t>(c->size()))
+      return Status::InvalidArgument("doc_to_text index " + std::to_string(i) + " is outside the " +
+                                     std::to_string(c->size()) + " choices");
+    return (*c)[static_cast<size_t>(i)];
   };
   if (num_fewshot > 0) {
     const size_t n = static_cast<size_t>(num_fewshot);
@@ -412,10 +348,10 @@ Result<std::vector<PromptMessage>> Task::PromptMessages(
       auto q = DocToText(*fs, true);
       if (!q.ok()) return q.status();
       std::string qtext;
-      if (q->is_number_integer()) {
-        auto c = DocToChoice(*fs, true);
+      if (q->is_number_integer()) {  // multiple input: the gold choice is the question
+        auto c = indexed_choice(*fs, q->get<int64_t>(), true);
         if (!c.ok()) return c.status();
-        qtext = c->at(static_cast<size_t>(q->get<int64_t>()));
+        qtext = std::move(c).value();
       } else {
         qtext = q->get<std::string>();
       }
@@ -430,20 +366,61 @@ Result<std::vector<PromptMessage>> Task::PromptMessages(
       }
       auto prefix = GenPrefix(*fs, true);
       if (!prefix.ok()) return prefix.status();
-      qa_turn(qtext, answer, *prefix, tgt_delim, few_delim);
+      qa_turn(&out, qtext, answer, *prefix, tgt_delim, few_delim);
     }
   }
   auto q = DocToText(doc, false);
   if (!q.ok()) return q.status();
-  if (q->is_number_integer()) {
-    return Status::InvalidArgument(
-        "task '" + config_.task +
-        "': doc_to_text gives a choice index (multiple-input tasks such as "
-        "Winogrande are not supported)");
-  }
   auto prefix = GenPrefix(doc);
   if (!prefix.ok()) return prefix.status();
-  qa_turn(q->get<std::string>(), std::nullopt, *prefix, config_.target_delimiter, "");
+  if (q->is_number_integer()) {
+    // lm-eval's multiple_input_context: the shared turns, then each choice as the question,
+    // with no target delimiter (the continuation carries it).
+    if (config_.doc_to_choice.is_null())
+      return Status::InvalidArgument("task '" + config_.task +
+                                     "': doc_to_text gives a choice index but the task has no "
+                                     "doc_to_choice");
+    auto choices = DocToChoice(doc);
+    if (!choices.ok()) return choices.status();
+    std::vector<std::vector<PromptMessage>> contexts;
+    for (const auto& c : *choices) {
+      contexts.push_back(out);
+      qa_turn(&contexts.back(), c, std::nullopt, *prefix, "", "");
+    }
+    return contexts;
+  }
+  qa_turn(&out, q->get<std::string>(), std::nullopt, *prefix, config_.target_delimiter, "");
+  return std::vector<std::vector<PromptMessage>>{std::move(out)};
+}
+
+Result<std::vector<PromptMessage>> Task::PromptMessages(
+    const nlohmann::json& doc, int num_fewshot, const std::vector<nlohmann::json>& fewshot_docs,
+    PyRandom* rnd, const std::string& system_instruction) const {
+  auto contexts = PromptContexts(doc, num_fewshot, fewshot_docs, rnd, system_instruction);
+  if (!contexts.ok()) return contexts.status();
+  if (MultipleInput(doc))
+    return Status::InvalidArgument("task '" + config_.task +
+                                   "' is a multiple-input task (doc_to_text gives a choice "
+                                   "index): it has one prompt per choice (PromptContexts)");
+  return std::move(contexts->front());
+}
+
+bool Task::MultipleInput(const nlohmann::json& doc) const {
+  if (config_.doc_to_choice.is_null()) return false;
+  auto q = DocToText(doc, false);
+  return q.ok() && q->is_number_integer();
+}
+
+Result<std::vector<nlohmann::json>> Task::ProcessDocs(std::vector<nlohmann::json> docs) const {
+  if (config_.process_docs.empty()) return docs;
+  const hooks::BuiltinHook* h = hooks::FindBuiltin(config_.process_docs);
+  if (h == nullptr || !h->docs_fn)
+    return Status::Internal(config_.source_path + ": process_docs '" + config_.process_docs +
+                            "' is no process_docs hook");
+  auto out = h->docs_fn(std::move(docs));
+  if (!out.ok())
+    return Status(out.status().code(), config_.source_path + ": task '" + config_.task +
+                                           "': process_docs: " + out.status().message());
   return out;
 }
 

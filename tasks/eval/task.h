@@ -48,6 +48,20 @@ class Task {
   Result<std::vector<PromptMessage>> PromptMessages(
       const nlohmann::json& doc, int num_fewshot, const std::vector<nlohmann::json>& fewshot_docs,
       PyRandom* rnd, const std::string& system_instruction = "") const;
+  // lm-eval's fewshot_context in full: one message list, or for a multiple-input document
+  // (MultipleInput) one per choice, as multiple_input_context builds them: the shared system and
+  // few-shot turns (a few-shot example's question is its gold choice), then the choice as the
+  // question with no target delimiter. PromptMessages refuses multiple-input documents.
+  Result<std::vector<std::vector<PromptMessage>>> PromptContexts(
+      const nlohmann::json& doc, int num_fewshot, const std::vector<nlohmann::json>& fewshot_docs,
+      PyRandom* rnd, const std::string& system_instruction = "") const;
+  // lm-eval's multiple_input (WinoGrande): doc_to_text gives an int (the gold choice's index)
+  // and the task has doc_to_choice (the contexts); doc_to_target is the shared continuation.
+  // lm-eval decides it on the first evaluated document, mnemo per document.
+  bool MultipleInput(const nlohmann::json& doc) const;
+  // lm-eval's process_docs on a split's documents (every split, few-shot too), through the
+  // task's built-in hook; unchanged when it has none.
+  Result<std::vector<nlohmann::json>> ProcessDocs(std::vector<nlohmann::json> docs) const;
   // The plain-text prompt: MessagesToText(PromptMessages(...)).
   Result<std::string> FewshotContext(const nlohmann::json& doc, int num_fewshot,
                                      const std::vector<nlohmann::json>& fewshot_docs,
@@ -55,7 +69,7 @@ class Task {
   // lm-eval's doc_to_prefix: the document's gen_prefix ("" = none).
   Result<std::string> GenPrefix(const nlohmann::json& doc, bool fewshot = false) const;
 
-  // Builtin hook: lm-eval's preprocess_wikitext.wikitext_detokenizer.
+  // Built-in hook: lm-eval's preprocess_wikitext.wikitext_detokenizer (hooks::WikitextDetokenize).
   static std::string WikitextDetokenize(const std::string& page);
 
  private:

@@ -6,6 +6,7 @@
 #include "datasets/io/block_reader.h"
 #include "datasets/io/jsonl_reader.h"
 #include "datasets/io/line_reader.h"
+#include "datasets/io/parquet_reader.h"
 
 namespace mnemo {
 namespace fs = std::filesystem;
@@ -25,6 +26,7 @@ std::string FormatOf(const TaskConfig& task, const std::string& file) {
   if (!task.dataset_format.empty()) return task.dataset_format;
   if (task.dataset_path == "csv") return "csv";
   if (task.dataset_path == "text") return "text";
+  if (task.dataset_path == "parquet" || IsParquetPath(file)) return "parquet";
   std::string ext = fs::path(StripCompression(file)).extension().string();
   if (ext == ".jsonl" || ext == ".ndjson") return "jsonl";
   if (ext == ".json") return "json";
@@ -60,14 +62,22 @@ Result<std::string> ReadAll(const std::string& path) {
   return out;
 }
 
-Result<std::vector<nlohmann::json>> LoadJson(const std::string& path, size_t limit) {
+Result<std::vector<nlohmann::json>> LoadJson(const std::string& path, const std::string& field,
+                                             size_t limit) {
   auto all = ReadAll(path);
   if (!all.ok()) return all.status();
-  // HF's "json" loader accepts JSON Lines too; decide by the first character.
+  // HF's "json" loader accepts JSON Lines too; decide by the first character. With `field`
+  // the file is one object whose records are the list under that key (BBH's {"examples": }).
   size_t first = all->find_first_not_of(" \t\r\n");
-  if (first != std::string::npos && (*all)[first] == '[') {
+  if (!field.empty() || (first != std::string::npos && (*all)[first] == '[')) {
     nlohmann::json j = nlohmann::json::parse(*all, nullptr, false);
     if (j.is_discarded()) return Status::InvalidArgument(path + ": not valid JSON");
+    if (!field.empty()) {
+      if (!j.is_object() || !j.contains(field) || !j[field].is_array())
+        return Status::InvalidArgument(path + ": no list of records under the key '" + field +
+                                       "' (dataset_kwargs.field)");
+      j = std::move(j[field]);
+    }
     std::vector<nlohmann::json> docs;
     for (size_t i = 0; i < j.size() && (limit == 0 || docs.size() < limit); ++i) {
       if (!j[i].is_object())
@@ -177,6 +187,74 @@ Result<std::vector<nlohmann::json>> LoadWikitext(const std::string& path, size_t
   return docs;
 }
 
+// Split file extensions, in the order one is preferred when a folder has several.
+constexpr const char* kSplitExts[] = {".jsonl", ".json",     ".csv",       ".tsv",
+                                      ".txt",   ".jsonl.gz", ".jsonl.zst", ".parquet"};
+
+std::string ExtList() {
+  std::string s;
+  for (const char* e : kSplitExts) s += (s.empty() ? "{" : ",") + std::string(e);
+  return s + "}";
+}
+
+bool EndsWith(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// `split` in `dir` as a Hub snapshot names it: DIR/SPLIT.EXT, else its shards DIR/SPLIT-*.EXT
+// (test-00000-of-00002.parquet, ...; name order) for the first EXT that has any. Appends the
+// patterns looked at to *tried.
+std::vector<std::string> SplitFilesIn(const fs::path& dir, const std::string& split,
+                                      std::vector<std::string>* tried) {
+  std::error_code ec;
+  tried->push_back((dir / split).string() + ExtList());
+  tried->push_back((dir / split).string() + "-*" + ExtList());
+  if (!fs::is_directory(dir, ec)) return {};
+  for (const char* ext : kSplitExts) {
+    fs::path p = dir / (split + ext);
+    if (fs::is_regular_file(p, ec)) return {p.string()};
+  }
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.is_regular_file(ec)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  for (const char* ext : kSplitExts) {
+    std::vector<std::string> out;
+    for (const auto& n : names)
+      if (n.size() > split.size() + 1 + std::char_traits<char>::length(ext) &&
+          n.compare(0, split.size() + 1, split + "-") == 0 && EndsWith(n, ext))
+        out.push_back((dir / n).string());
+    if (!out.empty()) return out;
+  }
+  return {};
+}
+
+// The refs/convert/parquet layout: every DIR/*.parquet (the split's shards, name order).
+std::vector<std::string> ParquetShardDir(const fs::path& dir, std::vector<std::string>* tried) {
+  tried->push_back((dir / "*.parquet").string());
+  std::error_code ec;
+  std::vector<std::string> out;
+  if (!fs::is_directory(dir, ec)) return out;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.is_regular_file(ec) && IsParquetPath(e.path().string())) out.push_back(e.path().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Result<std::vector<nlohmann::json>> LoadFile(const TaskConfig& task, const std::string& file,
+                                             size_t limit) {
+  std::string fmt = FormatOf(task, file);
+  if (fmt == "jsonl" || fmt == "json") return LoadJson(file, task.data_field, limit);
+  if (fmt == "parquet") return ParquetJsonRows(file, limit);
+  if (fmt == "csv") return LoadCsv(task, file, ',', limit);
+  if (fmt == "tsv") return LoadCsv(task, file, '\t', limit);
+  if (fmt == "text") return LoadText(file, limit);
+  if (fmt == "wikitext_articles") return LoadWikitext(file, limit);
+  return Status::InvalidArgument(task.source_path + ": key 'dataset_format': '" + fmt +
+                                 "' is not one of jsonl, json, parquet, csv, tsv, text, "
+                                 "wikitext_articles");
+}
+
 }  // namespace
 
 bool ParseCsvRecord(const std::string& data, size_t* pos, char sep, std::vector<std::string>* out,
@@ -237,11 +315,11 @@ bool ParseCsvRecord(const std::string& data, size_t* pos, char sep, std::vector<
   return true;
 }
 
-Result<std::string> SplitFile(const TaskConfig& task, const std::string& split) {
+Result<std::vector<std::string>> SplitFiles(const TaskConfig& task, const std::string& split) {
   if (split.empty())
     return Status::InvalidArgument(task.source_path + ": task '" + task.task + "' names no split");
   auto it = task.data_files.find(split);
-  if (it != task.data_files.end()) return it->second;
+  if (it != task.data_files.end()) return std::vector<std::string>{it->second};
   if (!task.data_files.empty()) {
     return Status::NotFound(task.source_path + ": task '" + task.task +
                             "': no data file for split '" + split +
@@ -257,28 +335,53 @@ Result<std::string> SplitFile(const TaskConfig& task, const std::string& split) 
                               task.dataset_path + "' is one file and cannot provide split '" +
                               split + "'");
     }
-    return task.dataset_path;
+    return std::vector<std::string>{task.dataset_path};
   }
-  for (const char* ext : {".jsonl", ".json", ".csv", ".tsv", ".txt", ".jsonl.gz", ".jsonl.zst"}) {
-    fs::path p = fs::path(task.dataset_path) / (split + ext);
-    if (fs::exists(p, ec)) return p.string();
+  std::vector<std::string> tried;
+  const fs::path root(task.dataset_path);
+  const std::string& config = task.dataset_name;
+  std::vector<std::string> files;
+  if (!config.empty() && fs::is_directory(root / config, ec)) {
+    if (files = ParquetShardDir(root / config / split, &tried); !files.empty()) return files;
+    if (files = SplitFilesIn(root / config, split, &tried); !files.empty()) return files;
+  } else {
+    if (!config.empty()) tried.push_back((root / config).string() + "/ (no such folder)");
+    if (files = SplitFilesIn(root, split, &tried); !files.empty()) return files;
+    if (files = SplitFilesIn(root / "data", split, &tried); !files.empty()) return files;
+    if (files = ParquetShardDir(root / "default" / split, &tried); !files.empty()) return files;
   }
-  return Status::NotFound(task.source_path + ": task '" + task.task + "': no file for split '" +
-                          split + "' in '" + task.dataset_path + "'");
+  std::string msg = task.source_path + ": task '" + task.task + "': no file for split '" + split +
+                    "' in '" + task.dataset_path + "'";
+  if (!config.empty()) msg += " (dataset_name '" + config + "')";
+  msg += "; tried:";
+  for (const auto& t : tried) msg += "\n  " + t;
+  return Status::NotFound(msg);
+}
+
+Result<std::string> SplitFile(const TaskConfig& task, const std::string& split) {
+  auto files = SplitFiles(task, split);
+  if (!files.ok()) return files.status();
+  return files->front();
 }
 
 Result<std::vector<nlohmann::json>> LoadSplit(const TaskConfig& task, const std::string& split,
                                               size_t limit) {
-  auto file = SplitFile(task, split);
-  if (!file.ok()) return file.status();
-  std::string fmt = FormatOf(task, *file);
-  if (fmt == "jsonl" || fmt == "json") return LoadJson(*file, limit);
-  if (fmt == "csv") return LoadCsv(task, *file, ',', limit);
-  if (fmt == "tsv") return LoadCsv(task, *file, '\t', limit);
-  if (fmt == "text") return LoadText(*file, limit);
-  if (fmt == "wikitext_articles") return LoadWikitext(*file, limit);
-  return Status::InvalidArgument(task.source_path + ": key 'dataset_format': '" + fmt +
-                                 "' is not one of jsonl, json, csv, tsv, text, wikitext_articles");
+  auto files = SplitFiles(task, split);
+  if (!files.ok()) return files.status();
+  std::vector<nlohmann::json> docs;
+  for (const auto& file : *files) {  // a sharded split: its shards in name order
+    const size_t left = limit == 0 ? 0 : limit - docs.size();
+    auto part = LoadFile(task, file, left);
+    if (!part.ok()) return part.status();
+    if (docs.empty()) {
+      docs = std::move(part).value();
+    } else {
+      docs.insert(docs.end(), std::make_move_iterator(part->begin()),
+                  std::make_move_iterator(part->end()));
+    }
+    if (limit != 0 && docs.size() >= limit) break;
+  }
+  return docs;
 }
 
 }  // namespace mnemo

@@ -1,5 +1,6 @@
 #include "tasks/eval/tasks_job.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 
@@ -30,7 +31,7 @@ std::string TaskConfigFingerprint(const TaskConfig& task, const nlohmann::json& 
   for (const std::string* split :
        {&task.test_split, &task.validation_split, &task.training_split, &task.fewshot_split}) {
     if (split->empty()) continue;
-    if (auto f = SplitFile(task, *split); f.ok()) files.insert(*f);
+    if (auto f = SplitFiles(task, *split); f.ok()) files.insert(f->begin(), f->end());
   }
   auto identity = InputIdentity({files.begin(), files.end()});
   h.Field(identity.ok() ? identity->dump() : identity.status().message());
@@ -113,7 +114,7 @@ Result<std::unique_ptr<JobDriver>> ParseTasksJob(const nlohmann::json& job,
                                                  const JobParseContext& ctx) {
   MNEMO_RETURN_IF_ERROR(
       ctx.CheckKeys(job,
-                    {"kind", "tasks", "num_fewshot", "limit", "task_dirs", "shard",
+                    {"kind", "tasks", "num_fewshot", "limit", "task_dirs", "data_root", "shard",
                      "apply_chat_template", "system_instruction", "fewshot_as_multiturn"},
                     "tasks"));
   if (!job.contains("tasks") || !job["tasks"].is_array() || job["tasks"].empty())
@@ -145,6 +146,11 @@ Result<std::unique_ptr<JobDriver>> ParseTasksJob(const nlohmann::json& job,
       if (!d.is_string()) return ctx.Error("task_dirs", "must be a list of folders");
       registry.AddDir(ctx.resolve(d.get<std::string>()));
     }
+  }
+  if (job.contains("data_root")) {
+    if (!job["data_root"].is_string() || job["data_root"].get<std::string>().empty())
+      return ctx.Error("data_root", "must be a folder of Hugging Face dataset snapshots");
+    registry.SetDataRoot(ctx.resolve(job["data_root"].get<std::string>()));
   }
   // An unknown name: say where in the config it was asked for.
   registry.Scan();
@@ -262,11 +268,26 @@ Status RunTaskJobs(RunStore* store, int64_t run_id, const ModelRecord& model, Op
 Result<std::vector<GroupResult>> GroupResults(const TaskRegistry& registry,
                                               const std::vector<std::string>& requested,
                                               const std::vector<TaskResult>& results) {
+  // Every group asked for (by name or pattern) and every group under it, parents first.
+  std::vector<std::string> names;
+  for (const auto& req : requested) {
+    std::vector<std::string> matched =
+        IsTaskPattern(req) ? registry.Match(req) : std::vector<std::string>{req};
+    for (const auto& m : matched) {
+      if (!registry.groups().count(m) || registry.tasks().count(m)) continue;
+      auto tree = registry.GroupTree(m);
+      if (!tree.ok()) return tree.status();
+      for (const auto& g : *tree)
+        if (std::find(names.begin(), names.end(), g) == names.end()) names.push_back(g);
+    }
+  }
   std::vector<GroupResult> out;
-  for (const auto& name : requested) {
-    auto it = registry.groups().find(name);
-    if (it == registry.groups().end()) continue;
-    auto g = AggregateGroupResult(it->second, results);
+  for (const auto& name : names) {
+    auto children = registry.GroupChildren(name);
+    if (!children.ok()) return children.status();
+    auto leaves = registry.GroupLeaves(name);
+    if (!leaves.ok()) return leaves.status();
+    auto g = AggregateGroupResult(registry.groups().at(name), *children, *leaves, results);
     if (!g.ok()) return g.status();
     out.push_back(std::move(g).value());
   }

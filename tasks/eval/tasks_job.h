@@ -61,7 +61,9 @@ Status RunTaskJobs(RunStore* store, int64_t run_id, const ModelRecord& model, Op
                    const TaskRegistry& registry, const std::vector<std::string>& task_names,
                    const EvalOptions& options, std::vector<TaskResult>* results);
 
-// Groups among `requested` names, aggregated over `results`.
+// Every group among `requested` names (or matched by a pattern there) and every group nested
+// under one, parents first, each aggregated over its leaf tasks' `results`; a group with a leaf
+// that failed or was not run comes back not scored (GroupResult::missing).
 Result<std::vector<GroupResult>> GroupResults(const TaskRegistry& registry,
                                               const std::vector<std::string>& requested,
                                               const std::vector<TaskResult>& results);

@@ -249,7 +249,7 @@ TEST(TaskDataTest, MissingSplitNamesTaskAndSplit) {
 }
 
 TEST(TaskDataTest, UnknownFormatIsRefused) {
-  auto docs = LoadSplit(FileTask(kData + "/docs/qa.jsonl", "parquet"), "test");
+  auto docs = LoadSplit(FileTask(kData + "/docs/qa.jsonl", "arrow"), "test");
   ASSERT_FALSE(docs.ok());
   EXPECT_NE(docs.status().message().find("dataset_format"), std::string::npos);
 }

@@ -13,7 +13,8 @@ foreach(_t task_config_test task_data_test task_test)
 endforeach()
 
 # These load the mock backend plugin (MNEMO_BACKEND_DIR).
-foreach(_t evaluator_test results_json_test lmeval_import_test)
+foreach(_t evaluator_test results_json_test lmeval_import_test groups_test hooks_test
+           translation_metrics_test)
   mn_add_test(${_t}
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/${_t}.cc
     LINK mnemo_tasks mnemo_plugins
@@ -21,3 +22,11 @@ foreach(_t evaluator_test results_json_test lmeval_import_test)
   target_compile_definitions(${_t} PRIVATE ${_eval_test_defs})
   add_dependencies(${_t} mnemo_backend_mock)
 endforeach()
+
+# Task data by Hugging Face name under --data-root, Parquet task data (through DuckDB when the
+# build has it; else the refusal) and JSON records under a key.
+mn_add_test(data_root_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/data_root_test.cc
+  LINK mnemo_tasks mnemo_plugins $<TARGET_NAME_IF_EXISTS:mnemo::duckdb>
+  LABELS unit)
+target_compile_definitions(data_root_test PRIVATE ${_eval_test_defs})

@@ -1,0 +1,90 @@
+// Built-in versions of lm-eval's Python task hooks (`!function MODULE.FUNCTION` in a task YAML).
+//
+// mnemo runs no Python. A hook is accepted only when mnemo has a built-in written for it, and a
+// built-in is chosen by the hook's module and function AND by the module file lm-eval would
+// import: `<folder of the YAML that names it>/MODULE.py` (lm_eval/utils.py import_function).
+// Each built-in lists the SHA-256 of the module files it was written for (lm-eval's at commit
+// 4e7e0d47), so the many tasks naming `utils.process_docs` are told apart, and a changed or
+// missing module file is refused when the task loads, never guessed.
+//
+// `!builtin ID` (a YAML tag of mnemo's own) names a built-in by its id without a module file;
+// mnemo's shipped task YAMLs use it, as they ship no Python.
+//
+// The built-ins (ids):
+//   preprocess_wikitext.wikitext_detokenizer  doc_to_target    lm_eval/tasks/wikitext
+//   preprocess_wikitext.process_results       process_results  (the evaluator counts words and
+//                                                              bytes on the original page)
+//   hellaswag/utils.process_docs              process_docs     lm_eval/tasks/hellaswag
+//   preprocess_winogrande.doc_to_text         doc_to_text      lm_eval/tasks/winogrande
+//   preprocess_winogrande.doc_to_target       doc_to_target
+//   preprocess_winogrande.doc_to_choice       doc_to_choice
+//
+// Thread-safety: the registry is immutable; every function here is thread-safe.
+#ifndef MNEMO_TASKS_HOOKS_HOOK_REGISTRY_H_
+#define MNEMO_TASKS_HOOKS_HOOK_REGISTRY_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/core/status.h"
+
+namespace mnemo {
+namespace hooks {
+
+enum class HookKind { kProcessDocs, kDocToText, kDocToTarget, kDocToChoice, kProcessResults };
+const char* HookKindName(HookKind k);
+
+// doc -> value (doc_to_text / doc_to_target / doc_to_choice).
+using DocFn = std::function<Result<nlohmann::json>(const nlohmann::json& doc)>;
+// The documents of a split -> the processed documents (process_docs).
+using DocsFn = std::function<Result<std::vector<nlohmann::json>>(std::vector<nlohmann::json>)>;
+
+struct BuiltinHook {
+  std::string id;        // what a TaskConfig holds after "!builtin:"
+  std::string module;    // "utils" for `!function utils.process_docs`
+  std::string function;  // "process_docs"
+  HookKind kind;
+  std::vector<std::string> module_sha256;  // lowercase hex of the module files it implements
+  std::string origin;                      // "lm_eval/tasks/hellaswag/utils.py at 4e7e0d47"
+  DocFn doc_fn;                            // doc_to_* kinds
+  DocsFn docs_fn;                          // process_docs
+  // process_results has neither: the evaluator implements it where the metric is computed.
+};
+
+// Every built-in, in the order of the table above.
+const std::vector<BuiltinHook>& BuiltinHooks();
+// By id; null when there is none.
+const BuiltinHook* FindBuiltin(const std::string& id);
+
+// The kind of hook a task key takes: process_docs, doc_to_text, ..., process_results; also
+// "fewshot_config.doc_to_text" etc. False for keys that take no hook.
+bool KindOfKey(const std::string& key, HookKind* kind);
+
+// Resolves `!function NAME` written under `key` in `yaml_path`: hashes
+// `<dir of yaml_path>/<module>.py` and finds the built-in for that module, function and file.
+// Refused (InvalidArgument, "YAML: key 'KEY': ...") when the module file is missing, when its hash
+// is not one a built-in was written for (naming the path and the hash), when no built-in has the
+// module and function, or when the hook is of another kind than the key takes.
+Result<const BuiltinHook*> ResolveFunction(const std::string& yaml_path, const std::string& key,
+                                           const std::string& name);
+// Resolves `!builtin ID` under `key`: the id must exist and be of the key's kind.
+Result<const BuiltinHook*> ResolveBuiltin(const std::string& yaml_path, const std::string& key,
+                                          const std::string& id);
+
+// Hugging Face datasets' `Dataset.map(f)` for a function returning a dict: every document keeps
+// its columns, the returned ones are added or overwritten. `f` must give a JSON object.
+Result<std::vector<nlohmann::json>> MapDocs(std::vector<nlohmann::json> docs, const DocFn& f);
+
+// The built-ins' own functions, for tests and for callers outside task loading.
+// lm-eval's preprocess_wikitext.wikitext_detokenizer on one page.
+std::string WikitextDetokenize(const std::string& page);
+// lm-eval's hellaswag utils.preprocess (strip, " [title]" -> ". ", drop "[...]", "  " -> " ").
+std::string HellaswagPreprocess(const std::string& text);
+
+}  // namespace hooks
+}  // namespace mnemo
+
+#endif  // MNEMO_TASKS_HOOKS_HOOK_REGISTRY_H_
