@@ -394,6 +394,17 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
       } else if (k == "gen_prefix") {
         if (!it.value().is_string()) return c.Err(key, "must be a string");
         t->fewshot_gen_prefix = it.value().get<std::string>();
+      } else if (k == "samples") {
+        const nlohmann::json& v = it.value();
+        if (v.is_string() && v.get<std::string>().rfind("!function:", 0) == 0)
+          return c.Err(key, "'!function " + v.get<std::string>().substr(10) +
+                                "' is a Python hook mnemo cannot run; write the examples as a "
+                                "list");
+        if (!v.is_array()) return c.Err(key, "must be a list of documents");
+        for (size_t i = 0; i < v.size(); ++i)
+          if (!v[i].is_object())
+            return c.Err(key + "[" + std::to_string(i) + "]", "must be a mapping (a document)");
+        t->fewshot_samples = v;
       } else if (k == "target_delimiter" || k == "fewshot_delimiter") {
         if (!it.value().is_string()) return c.Err(key, "must be a string");
         (k == "target_delimiter" ? t->fewshot_target_delimiter : t->fewshot_fewshot_delimiter) =
@@ -401,7 +412,7 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
       } else {
         return c.Err(key,
                      "not supported (fewshot_config takes sampler, split, doc_to_text, "
-                     "doc_to_target, doc_to_choice, gen_prefix, target_delimiter, "
+                     "doc_to_target, doc_to_choice, gen_prefix, samples, target_delimiter, "
                      "fewshot_delimiter)");
       }
     }

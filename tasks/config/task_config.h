@@ -80,6 +80,9 @@ struct TaskConfig {
   // The text the assistant's answer starts with (a field name or a template), and the few-shot
   // examples' (fewshot_config.gen_prefix, else the task's). Empty = none, as in lm-eval.
   std::string gen_prefix, fewshot_gen_prefix;
+  // fewshot_config.samples: the few-shot examples written in the YAML (a list of documents), used
+  // when no few-shot split is named (lm-eval's fewshot_docs); null when absent.
+  nlohmann::json fewshot_samples;
   int num_fewshot = 0;
   OutputType output_type = OutputType::kGenerateUntil;
   std::string process_results;  // built-in hook id or empty

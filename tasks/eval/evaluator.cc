@@ -192,7 +192,10 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
     out.n_docs = end - first;
   }
   std::vector<nlohmann::json> fewshot_docs;
-  if (out.num_fewshot > 0) {
+  if (out.num_fewshot > 0 && cfg.fewshot_split.empty() && cfg.fewshot_samples.is_array()) {
+    // lm-eval's fewshot_docs: a named few-shot split first, else the YAML's samples as written.
+    fewshot_docs = cfg.fewshot_samples.get<std::vector<nlohmann::json>>();
+  } else if (out.num_fewshot > 0) {
     auto fs_loaded = LoadSplit(cfg, cfg.FewshotSplit());
     if (!fs_loaded.ok()) return fs_loaded.status();
     auto fs = task.ProcessDocs(std::move(fs_loaded).value());

@@ -16,10 +16,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <yaml-cpp/yaml.h>
 
 #include "backends/mock/fake_model.h"
 #include "harness/plugins/backend_client.h"
@@ -435,6 +439,43 @@ TEST(EvaluatorTest, SampleRecordsHaveLmEvalsLayout) {
   auto gen = Evaluate(kData + "/eval/generate.yaml");
   ASSERT_TRUE(gen.ok()) << gen.status().ToString();
   EXPECT_EQ(gen->samples[0]["filtered_resps"], json::array({"0"}));
+}
+
+// lm-eval's unchanged gsm8k-cot.yaml: its 8 examples are written in the YAML
+// (fewshot_config.samples, first_n) and there is no few-shot split, so lm-eval's fewshot_docs
+// returns the samples as written. The expected prompt is built here from the YAML read by
+// yaml-cpp and lm-eval's plain-text rule: "Q: q\nA:" + target_delimiter + target +
+// fewshot_delimiter per example, then the question.
+TEST(EvaluatorTest, InlineFewshotSamplesAreTheExamples) {
+  testing_util::TempDir root;
+  const std::string ds = root.path() + "/openai/gsm8k/main";
+  std::filesystem::create_directories(ds);
+  std::ifstream rows(kRoot + "/datasets/data/gsm8k/test.jsonl");
+  std::string first;
+  std::getline(rows, first);
+  testing_util::WriteFile(ds + "/test.jsonl", first + "\n");
+  TaskConfig cfg;
+  cfg.data_root = root.path();
+  GroupConfig group;
+  bool is_group = false;
+  const std::string yaml = kData + "/data_root/gsm8k-cot.yaml";
+  ASSERT_TRUE(LoadTaskFile(yaml, &cfg, &group, &is_group).ok());
+  auto task = Task::Create(cfg);
+  ASSERT_TRUE(task.ok()) << task.status().ToString();
+  Mock m = OpenMock();
+  Evaluator ev(m.model.get(), m.instance.get(), nullptr, Quiet(1));
+  auto r = ev.Run(**task);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_FALSE(r->samples.empty());
+  YAML::Node y = YAML::LoadFile(yaml);
+  ASSERT_EQ(y["fewshot_config"]["samples"].size(), 8u);
+  std::string want;
+  for (const auto& s : y["fewshot_config"]["samples"])
+    want +=
+        "Q: " + s["question"].as<std::string>() + "\nA: " + s["target"].as<std::string>() + "\n\n";
+  want += "Q: " + nlohmann::json::parse(first)["question"].get<std::string>() + "\nA:";
+  EXPECT_EQ(r->samples[0]["arguments"][0][0].get<std::string>(), want);
+  EXPECT_EQ(r->num_fewshot, 8);
 }
 
 TEST(EvaluatorTest, NumFewshotOverrideAndLimit) {
