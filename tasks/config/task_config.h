@@ -109,6 +109,9 @@ struct TaskConfig {
   std::string EvalSplit() const;
   // The split few-shot examples come from: fewshot_split, else training, else validation.
   std::string FewshotSplit() const;
+  // Whether the few-shot examples are fewshot_samples rather than a split (lm-eval's
+  // fewshot_docs: a named few-shot split first, else the samples).
+  bool FewshotFromSamples() const { return fewshot_split.empty() && fewshot_samples.is_array(); }
 };
 
 // A group YAML (lm-eval's GroupConfig). `tasks` are names of tasks, groups or tags, as

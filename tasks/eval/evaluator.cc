@@ -192,7 +192,7 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
     out.n_docs = end - first;
   }
   std::vector<nlohmann::json> fewshot_docs;
-  if (out.num_fewshot > 0 && cfg.fewshot_split.empty() && cfg.fewshot_samples.is_array()) {
+  if (out.num_fewshot > 0 && cfg.FewshotFromSamples()) {
     // lm-eval's fewshot_docs: a named few-shot split first, else the YAML's samples as written.
     fewshot_docs = cfg.fewshot_samples.get<std::vector<nlohmann::json>>();
   } else if (out.num_fewshot > 0) {

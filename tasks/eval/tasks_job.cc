@@ -6,6 +6,7 @@
 
 #include "datasets/io/corpus_pieces.h"
 #include "harness/core/hash.h"
+#include "harness/core/log.h"
 #include "harness/scheduler/scheduler.h"
 #include "tasks/eval/task.h"
 #include "tasks/eval/task_data.h"
@@ -53,11 +54,31 @@ Result<std::unique_ptr<TasksJob>> TasksJob::Create(TaskRegistry registry,
   t->registry_.Scan();
   auto names = t->registry_.Resolve(t->requested_);
   if (!names.ok()) return names.status();
+  std::string missing;
   for (const auto& n : *names) {
-    auto task = Task::Create(t->registry_.tasks().at(n));
+    const TaskConfig& cfg = t->registry_.tasks().at(n);
+    auto task = Task::Create(cfg);
     if (!task.ok()) return task.status();
+    // The files LoadSplit will read: the evaluated split, and the few-shot one when examples are
+    // drawn from a split.
+    std::vector<std::string> splits = {cfg.EvalSplit()};
+    if (options.num_fewshot.value_or(cfg.num_fewshot) > 0 && !cfg.FewshotFromSamples())
+      splits.push_back(cfg.FewshotSplit());
+    Status found = Status::Ok();
+    for (const auto& split : splits)
+      if (auto files = SplitFiles(cfg, split); !files.ok() && found.ok()) found = files.status();
+    if (found.ok()) {
+      t->names_.push_back(n);
+    } else {
+      t->missing_.emplace_back(n, found.message());
+      missing += "\n  " + n + ": " + found.message();
+    }
   }
-  t->names_ = std::move(names).value();
+  if (t->names_.empty()) return Status::NotFound("no requested task has its data:" + missing);
+  if (!t->missing_.empty())
+    Log(LogLevel::kWarn,
+        std::to_string(t->missing_.size()) + " of " + std::to_string(names->size()) +
+            " tasks lack their data and will not run (the others will):" + missing);
   return t;
 }
 
@@ -87,6 +108,13 @@ Status TasksJob::RunForModel(const RunContext& ctx, const JobModel& model, JobOu
   groups_.clear();
   Status s = RunTaskJobs(ctx.store, ctx.run_id, model.record, model.opened, registry_, names_, opt,
                          &results_);
+  if (s.ok() && !missing_.empty()) {
+    std::string list;
+    for (const auto& [task, why] : missing_) list += "\n  " + task + ": " + why;
+    s = Status::NotFound("tasks without their data did not run (" +
+                         std::to_string(missing_.size()) + " of " +
+                         std::to_string(missing_.size() + names_.size()) + "):" + list);
+  }
   auto groups = GroupResults(registry_, requested_, results_);
   if (groups.ok()) {
     groups_ = std::move(groups).value();

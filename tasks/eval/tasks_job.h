@@ -24,8 +24,11 @@ namespace mnemo {
 
 class TasksJob : public JobDriver {
  public:
-  // Resolves `requested` (tasks, groups, tags) in `registry` and builds every task, so a bad
-  // task fails before any model is loaded.
+  // Resolves `requested` (tasks, groups, tags) in `registry`, builds every task and finds every
+  // task's data files, so a bad task fails before any model is loaded. A task whose data is
+  // missing (a split no file holds) is set aside and named with the paths it needs: the others
+  // run, and RunForModel fails at the end naming it (a group over it is not scored). With no
+  // task left, Create fails.
   static Result<std::unique_ptr<TasksJob>> Create(TaskRegistry registry,
                                                   std::vector<std::string> requested,
                                                   EvalOptions options);
@@ -38,6 +41,8 @@ class TasksJob : public JobDriver {
   void Summarise(const std::string& model_name, JobOutcome* out) const override;
 
   const std::vector<std::string>& task_names() const { return names_; }
+  // Tasks set aside for missing data: (task, what is missing and where it was looked for).
+  const std::vector<std::pair<std::string, std::string>>& missing_data() const { return missing_; }
   // What the last RunForModel produced: every finished task, and the requested groups.
   const std::vector<TaskResult>& results() const { return results_; }
   const std::vector<GroupResult>& groups() const { return groups_; }
@@ -45,8 +50,9 @@ class TasksJob : public JobDriver {
  private:
   TasksJob() = default;
   TaskRegistry registry_;
-  std::vector<std::string> requested_;  // as requested (tasks, groups, tags)
-  std::vector<std::string> names_;      // resolved task names
+  std::vector<std::string> requested_;                        // as requested (tasks, groups, tags)
+  std::vector<std::string> names_;                            // resolved task names that will run
+  std::vector<std::pair<std::string, std::string>> missing_;  // set aside: no data
   EvalOptions options_;
   std::vector<TaskResult> results_;
   std::vector<GroupResult> groups_;
