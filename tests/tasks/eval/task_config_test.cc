@@ -267,8 +267,13 @@ TEST(TaskConfigTest, UnknownKeyIsRefused) {
   ExpectRefused(l, dir.File("task.yaml"), {"'num_fewshots'", "unknown key"});
   Loaded g = LoadText(dir, Minimal(dir) + "generation_kwargs:\n  max_tokens: 5\n");
   ExpectRefused(g, dir.File("task.yaml"), {"generation_kwargs.max_tokens"});
-  Loaded f = LoadText(dir, Minimal(dir) + "fewshot_config:\n  samples: []\n");
-  ExpectRefused(f, dir.File("task.yaml"), {"fewshot_config.samples"});
+  Loaded f = LoadText(dir, Minimal(dir) + "fewshot_config:\n  fewshot_indices: [1]\n");
+  ExpectRefused(f, dir.File("task.yaml"), {"fewshot_config.fewshot_indices", "not supported"});
+  Loaded s = LoadText(dir, Minimal(dir) + "fewshot_config:\n  samples: [1]\n");
+  ExpectRefused(s, dir.File("task.yaml"), {"fewshot_config.samples[0]", "mapping"});
+  Loaded h = LoadText(
+      dir, Minimal(dir) + "fewshot_config:\n  samples: !function u.list_fewshot_samples\n");
+  ExpectRefused(h, dir.File("task.yaml"), {"fewshot_config.samples", "u.list_fewshot_samples"});
 }
 
 TEST(TaskConfigTest, WrongTypesAreRefusedNamingTheKey) {
