@@ -126,11 +126,8 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
     }
     MNEMO_RETURN_IF_ERROR(CheckMetricFits(m, cfg.output_type, cfg.source_path));
   }
-  auto chains =
-      ParseFilterList(cfg.raw.contains("filter_list") ? cfg.raw["filter_list"] : nlohmann::json());
-  if (!chains.ok())
-    return Status::InvalidArgument(cfg.source_path +
-                                   ": key 'filter_list': " + chains.status().message());
+  auto chains = task.FilterChains();
+  if (!chains.ok()) return chains.status();
 
   TaskResult out;
   out.task = cfg.task;

@@ -127,6 +127,15 @@ Status Task::Compile(const nlohmann::json& spec, const std::string& key, Field* 
   return Status::Ok();
 }
 
+Result<std::vector<FilterChain>> Task::FilterChains() const {
+  auto chains = ParseFilterList(config_.raw.contains("filter_list") ? config_.raw["filter_list"]
+                                                                    : nlohmann::json());
+  if (!chains.ok())
+    return Status::InvalidArgument(config_.source_path +
+                                   ": key 'filter_list': " + chains.status().message());
+  return chains;
+}
+
 Result<std::unique_ptr<Task>> Task::Create(TaskConfig config) {
   std::unique_ptr<Task> t(new Task(std::move(config)));
   const TaskConfig& c = t->config_;
@@ -156,6 +165,7 @@ Result<std::unique_ptr<Task>> Task::Create(TaskConfig config) {
                                      ": key 'description': " + d.status().message());
     t->description_ = std::move(d).value();
   }
+  if (auto chains = t->FilterChains(); !chains.ok()) return chains.status();
   return t;
 }
 

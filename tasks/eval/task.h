@@ -16,6 +16,7 @@
 #include "harness/core/status.h"
 #include "tasks/config/task_config.h"
 #include "tasks/eval/prompt.h"
+#include "tasks/filters/filters.h"
 #include "tasks/jinja/template.h"
 #include "tasks/python/pyrandom.h"
 
@@ -66,6 +67,11 @@ class Task {
   Result<std::string> FewshotContext(const nlohmann::json& doc, int num_fewshot,
                                      const std::vector<nlohmann::json>& fewshot_docs,
                                      PyRandom* rnd) const;
+  // The task's filter_list as filter chains (lm-eval's build_filter_ensemble; {"none": []}
+  // when absent); an error names the file and key. Create checks it, so a filter the task
+  // cannot run is refused when the task loads, before any model or request.
+  Result<std::vector<FilterChain>> FilterChains() const;
+
   // lm-eval's doc_to_prefix: the document's gen_prefix ("" = none).
   Result<std::string> GenPrefix(const nlohmann::json& doc, bool fewshot = false) const;
 
