@@ -147,7 +147,7 @@ struct Ctx {
   // imports a `!function` module from beside the YAML that names it.
   std::map<std::string, std::string> key_files;
   const std::string& FileOf(const std::string& key) const {
-    auto it = key_files.find(key.substr(0, key.find('.')));
+    auto it = key_files.find(key.substr(0, key.find_first_of(".[")));
     return it == key_files.end() ? file : it->second;
   }
   Status Err(const std::string& key, const std::string& what) const {
@@ -494,7 +494,14 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
       if (!f.is_object() || !f.contains("name") || !f["name"].is_string() ||
           !f.contains("filter") || !f["filter"].is_array())
         return c.Err(key, "must be a mapping with a string 'name' and a list 'filter'");
-      t->filters.push_back({f["name"].get<std::string>(), f["filter"]});
+      // A filter class (`function: !function utils.MapRegexFilter`) resolves like any hook.
+      nlohmann::json steps = f["filter"];
+      for (size_t k = 0; k < steps.size(); ++k)
+        if (steps[k].is_object() && steps[k].contains("function"))
+          MNEMO_RETURN_IF_ERROR(ResolveFunction(
+              c, key + ".filter[" + std::to_string(k) + "].function", &steps[k]["function"]));
+      t->raw["filter_list"][i]["filter"] = steps;
+      t->filters.push_back({f["name"].get<std::string>(), steps});
     }
   }
   if (t->filters.empty()) t->filters.push_back({"none", nlohmann::json::array()});

@@ -10,6 +10,7 @@
 #include "tasks/eval/aggregate.h"
 #include "tasks/eval/task_data.h"
 #include "tasks/filters/filters.h"
+#include "tasks/hooks/hook_registry.h"
 #include "tasks/metrics/choice.h"
 #include "tasks/metrics/corpus.h"
 #include "tasks/metrics/generation.h"
@@ -117,9 +118,21 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
   }
   std::vector<MetricSpec> metrics =
       cfg.metrics.empty() ? DefaultMetrics(cfg.output_type) : cfg.metrics;
+  // A process_results hook computes the document's metrics itself (lm-eval's task.process_results);
+  // metric_list then only names them and says how they aggregate.
+  const hooks::BuiltinHook* results_hook =
+      cfg.process_results.empty() ? nullptr : hooks::FindBuiltin(cfg.process_results);
+  if (results_hook != nullptr && !results_hook->results_fn) results_hook = nullptr;
   for (auto& m : metrics) {
     if (m.aggregation.empty()) m.aggregation = DefaultAggregation(m.metric);
     if (!m.higher_is_better_set) m.higher_is_better = DefaultHigherIsBetter(m.metric);
+    if (results_hook != nullptr) {
+      if (m.aggregation.empty())
+        return Status::InvalidArgument(cfg.source_path + ": key 'metric_list': metric '" +
+                                       m.metric + "' of process_results hook '" + results_hook->id +
+                                       "' needs an 'aggregation'");
+      continue;
+    }
     if (m.aggregation.empty()) {
       return Status::InvalidArgument(cfg.source_path + ": key 'metric_list': unknown metric '" +
                                      m.metric + "' (known: " + KnownMetricNames() + ")");
@@ -396,8 +409,9 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
     for (size_t d = first; d < end; ++d)
       for (size_t k = 0; k < plans[d].n; ++k)
         gen_texts[d - first].push_back(responses[plans[d].first + k].text);
+    const std::vector<nlohmann::json> shard_docs(docs.begin() + first, docs.begin() + end);
     for (size_t c = 0; c < chains->size(); ++c) {
-      auto f = (*chains)[c].Apply(gen_texts);
+      auto f = (*chains)[c].Apply(gen_texts, shard_docs);
       if (!f.ok())
         return Status::InvalidArgument(cfg.source_path + ": filter '" + (*chains)[c].name() +
                                        "': " + f.status().message());
@@ -453,85 +467,116 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
         s[m.metric] = v.ToJson();
         names.push_back(m.metric);
       };
-      switch (cfg.output_type) {
-        case OutputType::kMultipleChoice: {
-          ChoiceResponses cr;
-          cr.choices = p.choices;
-          size_t nc = p.choices.size();
-          for (size_t k = 0; k < nc; ++k) {
-            cr.lls.push_back(responses[p.first + k].logprob);
-            cr.is_greedy.push_back(responses[p.first + k].is_greedy);
-          }
-          if (mutual_info)
-            for (size_t k = 0; k < nc; ++k)
-              cr.lls_unconditional.push_back(responses[p.first + nc + k].logprob);
-          // Continuation token counts: what llama.cpp's HellaSwag scorer normalises by.
-          nlohmann::json n_tokens = nlohmann::json::array();
-          for (size_t k = 0; k < nc; ++k)
-            n_tokens.push_back(requests[p.first + k].continuation.size());
-          s["continuation_tokens"] = n_tokens;
-          auto gold = ChoiceGold::FromJson(p.gold, p.choices);
-          if (!gold.ok())
-            return Status::InvalidArgument(where + ", document " + std::to_string(d) + ": " +
-                                           gold.status().message());
-          if (!gold->warning.empty())
-            Log(LogLevel::kWarn, where + ", document " + std::to_string(d) + ": " + gold->warning);
-          auto sc = ScoreChoices(cr, *gold);
-          if (!sc.ok())
-            return Status::InvalidArgument(where + ", document " + std::to_string(d) + ": " +
-                                           sc.status().message());
-          for (const auto& m : metrics) {
-            auto v = ChoiceMetricSample(m.metric, *sc, *gold);
-            if (!v.ok())
-              return Status::InvalidArgument(cfg.source_path + ": " + v.status().message());
-            record(m, *v);
-          }
-          break;
-        }
-        case OutputType::kLoglikelihood: {
-          const Response& r = responses[p.first];
-          for (const auto& m : metrics) {
-            if (m.metric == "perplexity")
-              record(m, MetricSample::Scalar(r.logprob));
-            else if (m.metric == "acc")
-              record(m, MetricSample::Scalar(r.is_greedy ? 1.0 : 0.0));
-          }
-          break;
-        }
-        case OutputType::kLoglikelihoodRolling: {
-          double ll = p.n ? responses[p.first].logprob : 0.0;
-          // lm-eval's wikitext process_results counts on the original page, not the scored text.
-          std::string counted = p.rolling_text;
-          if (cfg.process_results == "preprocess_wikitext.process_results" &&
-              docs[d].contains("page"))
-            counted = docs[d]["page"].get<std::string>();
-          for (const auto& m : metrics) {
-            if (m.metric == "word_perplexity")
-              record(m, MetricSample::Weighted(ll, static_cast<int64_t>(CountWords(counted))));
-            else if (m.metric == "byte_perplexity" || m.metric == "bits_per_byte")
-              record(m, MetricSample::Weighted(ll, static_cast<int64_t>(CountBytes(counted))));
-          }
-          break;
-        }
-        case OutputType::kGenerateUntil: {
+      if (results_hook != nullptr) {
+        hooks::DocResults dr;
+        if (cfg.output_type == OutputType::kGenerateUntil) {
           const FilterValue& fv = filtered[c][d - first];
-          std::string pred = fv.items.empty() ? std::string() : fv.items[0];
+          dr.texts = fv.items;
           s["filtered_resps"] =
-              nlohmann::json::array({fv.scalar ? nlohmann::json(pred) : nlohmann::json(fv.items)});
-          for (const auto& m : metrics) {
-            if (m.metric == "exact_match") {
-              record(m,
-                     MetricSample::Scalar(matchers.at("exact_match").Score(pred, p.target_text)));
-            } else if (m.metric == "f1") {
-              record(m, MetricSample::Scalar(SquadTokenF1(pred, p.target_text)));
-            } else if (m.metric == "bleu" || m.metric == "chrf" || m.metric == "ter") {
-              // lm-eval's passthrough item [gold, result]: every target of a list, else the
-              // target's text (a doc_to_choice index resolved).
-              record(m, MetricSample::Translation(
-                            p.target.is_array() ? p.target : nlohmann::json(p.target_text), pred));
-            }
+              nlohmann::json::array({fv.scalar && !fv.items.empty() ? nlohmann::json(fv.items[0])
+                                                                    : nlohmann::json(fv.items)});
+        } else {
+          for (size_t k = 0; k < p.n; ++k) {
+            dr.lls.push_back(responses[p.first + k].logprob);
+            dr.is_greedy.push_back(responses[p.first + k].is_greedy);
           }
-          break;
+        }
+        auto got = results_hook->results_fn(docs[d], dr);
+        if (!got.ok())
+          return Status::InvalidArgument(where + ", document " + std::to_string(d) +
+                                         ": process_results '" + results_hook->id +
+                                         "': " + got.status().message());
+        for (const auto& m : metrics) {
+          auto it = got->find(m.metric);
+          if (it == got->end())
+            return Status::InvalidArgument(cfg.source_path + ": key 'metric_list': metric '" +
+                                           m.metric + "' is not one process_results hook '" +
+                                           results_hook->id + "' gives");
+          record(m, MetricSample::Scalar(it->second));
+        }
+      } else {
+        switch (cfg.output_type) {
+          case OutputType::kMultipleChoice: {
+            ChoiceResponses cr;
+            cr.choices = p.choices;
+            size_t nc = p.choices.size();
+            for (size_t k = 0; k < nc; ++k) {
+              cr.lls.push_back(responses[p.first + k].logprob);
+              cr.is_greedy.push_back(responses[p.first + k].is_greedy);
+            }
+            if (mutual_info)
+              for (size_t k = 0; k < nc; ++k)
+                cr.lls_unconditional.push_back(responses[p.first + nc + k].logprob);
+            // Continuation token counts: what llama.cpp's HellaSwag scorer normalises by.
+            nlohmann::json n_tokens = nlohmann::json::array();
+            for (size_t k = 0; k < nc; ++k)
+              n_tokens.push_back(requests[p.first + k].continuation.size());
+            s["continuation_tokens"] = n_tokens;
+            auto gold = ChoiceGold::FromJson(p.gold, p.choices);
+            if (!gold.ok())
+              return Status::InvalidArgument(where + ", document " + std::to_string(d) + ": " +
+                                             gold.status().message());
+            if (!gold->warning.empty())
+              Log(LogLevel::kWarn,
+                  where + ", document " + std::to_string(d) + ": " + gold->warning);
+            auto sc = ScoreChoices(cr, *gold);
+            if (!sc.ok())
+              return Status::InvalidArgument(where + ", document " + std::to_string(d) + ": " +
+                                             sc.status().message());
+            for (const auto& m : metrics) {
+              auto v = ChoiceMetricSample(m.metric, *sc, *gold);
+              if (!v.ok())
+                return Status::InvalidArgument(cfg.source_path + ": " + v.status().message());
+              record(m, *v);
+            }
+            break;
+          }
+          case OutputType::kLoglikelihood: {
+            const Response& r = responses[p.first];
+            for (const auto& m : metrics) {
+              if (m.metric == "perplexity")
+                record(m, MetricSample::Scalar(r.logprob));
+              else if (m.metric == "acc")
+                record(m, MetricSample::Scalar(r.is_greedy ? 1.0 : 0.0));
+            }
+            break;
+          }
+          case OutputType::kLoglikelihoodRolling: {
+            double ll = p.n ? responses[p.first].logprob : 0.0;
+            // lm-eval's wikitext process_results counts on the original page, not the scored text.
+            std::string counted = p.rolling_text;
+            if (cfg.process_results == "preprocess_wikitext.process_results" &&
+                docs[d].contains("page"))
+              counted = docs[d]["page"].get<std::string>();
+            for (const auto& m : metrics) {
+              if (m.metric == "word_perplexity")
+                record(m, MetricSample::Weighted(ll, static_cast<int64_t>(CountWords(counted))));
+              else if (m.metric == "byte_perplexity" || m.metric == "bits_per_byte")
+                record(m, MetricSample::Weighted(ll, static_cast<int64_t>(CountBytes(counted))));
+            }
+            break;
+          }
+          case OutputType::kGenerateUntil: {
+            const FilterValue& fv = filtered[c][d - first];
+            std::string pred = fv.items.empty() ? std::string() : fv.items[0];
+            s["filtered_resps"] = nlohmann::json::array(
+                {fv.scalar ? nlohmann::json(pred) : nlohmann::json(fv.items)});
+            for (const auto& m : metrics) {
+              if (m.metric == "exact_match") {
+                record(m,
+                       MetricSample::Scalar(matchers.at("exact_match").Score(pred, p.target_text)));
+              } else if (m.metric == "f1") {
+                record(m, MetricSample::Scalar(SquadTokenF1(pred, p.target_text)));
+              } else if (m.metric == "bleu" || m.metric == "chrf" || m.metric == "ter") {
+                // lm-eval's passthrough item [gold, result]: every target of a list, else the
+                // target's text (a doc_to_choice index resolved).
+                record(m,
+                       MetricSample::Translation(
+                           p.target.is_array() ? p.target : nlohmann::json(p.target_text), pred));
+              }
+            }
+            break;
+          }
         }
       }
       if (!s.contains("filtered_resps")) {

@@ -128,8 +128,9 @@ Status Task::Compile(const nlohmann::json& spec, const std::string& key, Field* 
 }
 
 Result<std::vector<FilterChain>> Task::FilterChains() const {
-  auto chains = ParseFilterList(config_.raw.contains("filter_list") ? config_.raw["filter_list"]
-                                                                    : nlohmann::json());
+  auto chains = ParseFilterList(
+      config_.raw.contains("filter_list") ? config_.raw["filter_list"] : nlohmann::json(),
+      hooks::HookFilters());
   if (!chains.ok())
     return Status::InvalidArgument(config_.source_path +
                                    ": key 'filter_list': " + chains.status().message());

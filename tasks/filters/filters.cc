@@ -19,7 +19,8 @@ class EachFilter : public Filter {
   using Fn = std::string (*)(std::string_view);
   EachFilter(const char* name, Fn fn) : name_(name), fn_(fn) {}
   const char* name() const override { return name_; }
-  Status Apply(std::vector<FilterValue>* docs) const override {
+  Status Apply(std::vector<FilterValue>* docs,
+               const std::vector<nlohmann::json>& /*documents*/) const override {
     for (FilterValue& v : *docs) {
       for (std::string& s : v.items) s = fn_(s);
     }
@@ -34,7 +35,8 @@ class EachFilter : public Filter {
 class TakeFirstFilter : public Filter {
  public:
   const char* name() const override { return "take_first"; }
-  Status Apply(std::vector<FilterValue>* docs) const override {
+  Status Apply(std::vector<FilterValue>* docs,
+               const std::vector<nlohmann::json>& /*documents*/) const override {
     for (size_t d = 0; d < docs->size(); ++d) {
       FilterValue& v = (*docs)[d];
       if (v.items.empty()) return Status::InvalidArgument(DocError(name(), d, "no responses"));
@@ -49,7 +51,8 @@ class TakeFirstKFilter : public Filter {
  public:
   explicit TakeFirstKFilter(size_t k) : k_(k) {}
   const char* name() const override { return "take_first_k"; }
-  Status Apply(std::vector<FilterValue>* docs) const override {
+  Status Apply(std::vector<FilterValue>* docs,
+               const std::vector<nlohmann::json>& /*documents*/) const override {
     for (size_t d = 0; d < docs->size(); ++d) {
       FilterValue& v = (*docs)[d];
       if (v.items.size() < k_) {
@@ -72,7 +75,8 @@ class TakeFirstKFilter : public Filter {
 class MajorityVoteFilter : public Filter {
  public:
   const char* name() const override { return "majority_vote"; }
-  Status Apply(std::vector<FilterValue>* docs) const override {
+  Status Apply(std::vector<FilterValue>* docs,
+               const std::vector<nlohmann::json>& /*documents*/) const override {
     for (size_t d = 0; d < docs->size(); ++d) {
       FilterValue& v = (*docs)[d];
       if (v.items.empty()) return Status::InvalidArgument(DocError(name(), d, "no responses"));
@@ -149,14 +153,16 @@ std::string RegexFilter::Extract(std::string_view response) const {
   return pystr::Strip(m[0]);
 }
 
-Status RegexFilter::Apply(std::vector<FilterValue>* docs) const {
+Status RegexFilter::Apply(std::vector<FilterValue>* docs,
+                          const std::vector<nlohmann::json>& /*documents*/) const {
   for (FilterValue& v : *docs) {
     for (std::string& s : v.items) s = Extract(s);
   }
   return Status::Ok();
 }
 
-Status MapFilter::Apply(std::vector<FilterValue>* docs) const {
+Status MapFilter::Apply(std::vector<FilterValue>* docs,
+                        const std::vector<nlohmann::json>& /*documents*/) const {
   for (FilterValue& v : *docs) {
     for (std::string& s : v.items) {
       auto it = mapping_.find(s);
@@ -166,12 +172,23 @@ Status MapFilter::Apply(std::vector<FilterValue>* docs) const {
   return Status::Ok();
 }
 
-Result<std::shared_ptr<const Filter>> MakeFilter(const nlohmann::json& step) {
+Result<std::shared_ptr<const Filter>> MakeFilter(const nlohmann::json& step,
+                                                 const FilterFactory& hooks) {
   if (!step.is_object() || !step.contains("function") || !step["function"].is_string()) {
     return Status::InvalidArgument("filter step must be an object with a string 'function': " +
                                    step.dump());
   }
   const std::string fn = step["function"].get<std::string>();
+  if (fn.rfind("!builtin:", 0) == 0) {  // a filter class hook, resolved when the task loaded
+    if (!hooks) return Status::InvalidArgument("filter '" + fn.substr(9) + "' is a hook");
+    auto f = hooks(fn, step);
+    if (!f.ok())
+      return Status(f.status().code(), "filter '" + fn.substr(9) + "': " + f.status().message());
+    return f;
+  }
+  if (fn.rfind("!function:", 0) == 0)
+    return Status::InvalidArgument("filter '!function " + fn.substr(10) +
+                                   "' is a Python class mnemo has no built-in for");
   auto arg_error = [&](const char* key, const char* what) {
     return Status::InvalidArgument("filter '" + fn + "': argument '" + key + "' " + what);
   };
@@ -242,7 +259,7 @@ Result<std::shared_ptr<const Filter>> MakeFilter(const nlohmann::json& step) {
   return Status::InvalidArgument("unknown filter function '" + fn + "'");
 }
 
-Result<FilterChain> FilterChain::FromJson(const nlohmann::json& j) {
+Result<FilterChain> FilterChain::FromJson(const nlohmann::json& j, const FilterFactory& hooks) {
   if (!j.is_object()) return Status::InvalidArgument("filter_list entry must be an object");
   if (!j.contains("name") || !j["name"].is_string())
     return Status::InvalidArgument("filter_list entry needs a string 'name': " + j.dump());
@@ -251,7 +268,7 @@ Result<FilterChain> FilterChain::FromJson(const nlohmann::json& j) {
     return Status::InvalidArgument("filter_list entry '" + name + "' needs a 'filter' array");
   std::vector<std::shared_ptr<const Filter>> steps;
   for (size_t i = 0; i < j["filter"].size(); ++i) {
-    auto f = MakeFilter(j["filter"][i]);
+    auto f = MakeFilter(j["filter"][i], hooks);
     if (!f.ok()) {
       return Status(f.status().code(), "filter_list '" + name + "' step " + std::to_string(i) +
                                            ": " + f.status().message());
@@ -266,23 +283,29 @@ FilterChain FilterChain::Default() {
 }
 
 Result<std::vector<FilterValue>> FilterChain::Apply(
-    const std::vector<std::vector<std::string>>& responses) const {
+    const std::vector<std::vector<std::string>>& responses,
+    const std::vector<nlohmann::json>& documents) const {
+  if (!documents.empty() && documents.size() != responses.size())
+    return Status::Internal("filter_list '" + name_ + "': " + std::to_string(responses.size()) +
+                            " response lists for " + std::to_string(documents.size()) +
+                            " documents");
   std::vector<FilterValue> docs(responses.size());
   for (size_t d = 0; d < responses.size(); ++d) docs[d].items = responses[d];
   for (const auto& step : steps_) {
-    Status s = step->Apply(&docs);
+    Status s = step->Apply(&docs, documents);
     if (!s.ok()) return Status(s.code(), "filter_list '" + name_ + "': " + s.message());
   }
   return docs;
 }
 
-Result<std::vector<FilterChain>> ParseFilterList(const nlohmann::json& filter_list) {
+Result<std::vector<FilterChain>> ParseFilterList(const nlohmann::json& filter_list,
+                                                 const FilterFactory& hooks) {
   if (filter_list.is_null()) return std::vector<FilterChain>{FilterChain::Default()};
   if (!filter_list.is_array()) return Status::InvalidArgument("filter_list must be an array");
   std::vector<FilterChain> out;
   std::set<std::string> names;
   for (const auto& entry : filter_list) {
-    auto c = FilterChain::FromJson(entry);
+    auto c = FilterChain::FromJson(entry, hooks);
     if (!c.ok()) return c.status();
     // Results are keyed by filter name, so two chains with one name would overwrite each other.
     if (!names.insert(c->name()).second)

@@ -24,6 +24,7 @@
 #ifndef MNEMO_TASKS_FILTERS_FILTERS_H_
 #define MNEMO_TASKS_FILTERS_FILTERS_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -47,8 +48,11 @@ class Filter {
  public:
   virtual ~Filter() = default;
   virtual const char* name() const = 0;
-  // Transforms every document's value in place; errors name the document index.
-  virtual Status Apply(std::vector<FilterValue>* docs) const = 0;
+  // Transforms every document's value in place; errors name the document index. `documents`
+  // are the documents themselves (lm-eval's Filter.apply(resps, docs)), parallel to `values`, or
+  // empty where a caller has none; a filter that reads them refuses an empty list.
+  virtual Status Apply(std::vector<FilterValue>* values,
+                       const std::vector<nlohmann::json>& documents) const = 0;
 };
 
 class RegexFilter : public Filter {
@@ -60,7 +64,8 @@ class RegexFilter : public Filter {
   // The filtered form of one response.
   std::string Extract(std::string_view response) const;
   const char* name() const override { return "regex"; }
-  Status Apply(std::vector<FilterValue>* docs) const override;
+  Status Apply(std::vector<FilterValue>* values,
+               const std::vector<nlohmann::json>& documents) const override;
 
  private:
   RegexFilter(PyRegex re, int group_select, std::string fallback)
@@ -75,16 +80,24 @@ class MapFilter : public Filter {
   MapFilter(std::map<std::string, std::string> mapping, std::string default_value)
       : mapping_(std::move(mapping)), default_(std::move(default_value)) {}
   const char* name() const override { return "map"; }
-  Status Apply(std::vector<FilterValue>* docs) const override;
+  Status Apply(std::vector<FilterValue>* values,
+               const std::vector<nlohmann::json>& documents) const override;
 
  private:
   std::map<std::string, std::string> mapping_;
   std::string default_;
 };
 
+// Builds a filter class hook's step: `function` is "!builtin:ID" (task loading resolved the
+// `!function` to it, tasks/hooks); `step` is the whole step mapping.
+using FilterFactory = std::function<Result<std::shared_ptr<const Filter>>(
+    const std::string& function, const nlohmann::json& step)>;
+
 // Builds one step from its JSON object, e.g. {"function": "regex", "regex_pattern": "...",
-// "group_select": -1}. Unknown functions and unexpected arguments are errors naming them.
-Result<std::shared_ptr<const Filter>> MakeFilter(const nlohmann::json& step);
+// "group_select": -1}. Unknown functions and unexpected arguments are errors naming them; a
+// "!builtin:" function goes to `hooks` (refused without one).
+Result<std::shared_ptr<const Filter>> MakeFilter(const nlohmann::json& step,
+                                                 const FilterFactory& hooks = nullptr);
 
 // A named pipeline: lm-eval's FilterEnsemble. Copies share the (immutable) steps.
 class FilterChain {
@@ -94,15 +107,17 @@ class FilterChain {
       : name_(std::move(name)), steps_(std::move(steps)) {}
 
   // {"name": "strict-match", "filter": [{"function": "regex", ...}, {"function": "take_first"}]}
-  static Result<FilterChain> FromJson(const nlohmann::json& j);
+  static Result<FilterChain> FromJson(const nlohmann::json& j,
+                                      const FilterFactory& hooks = nullptr);
   // lm-eval's default when a task has no filter_list: "none" = [take_first].
   static FilterChain Default();
 
   const std::string& name() const { return name_; }
   size_t size() const { return steps_.size(); }
-  // responses[d] = document d's responses, in request order.
-  Result<std::vector<FilterValue>> Apply(
-      const std::vector<std::vector<std::string>>& responses) const;
+  // responses[d] = document d's responses, in request order; documents[d] = document d, or
+  // empty where the chain's filters read no documents.
+  Result<std::vector<FilterValue>> Apply(const std::vector<std::vector<std::string>>& responses,
+                                         const std::vector<nlohmann::json>& documents = {}) const;
 
  private:
   std::string name_;
@@ -110,7 +125,8 @@ class FilterChain {
 };
 
 // A task's `filter_list` (a JSON array of chains); absent/null gives {FilterChain::Default()}.
-Result<std::vector<FilterChain>> ParseFilterList(const nlohmann::json& filter_list);
+Result<std::vector<FilterChain>> ParseFilterList(const nlohmann::json& filter_list,
+                                                 const FilterFactory& hooks = nullptr);
 
 // Python's str() of a JSON scalar, for map values.
 std::string PyStrOfJson(const nlohmann::json& v);

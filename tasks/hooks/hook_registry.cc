@@ -25,6 +25,8 @@ const char* HookKindName(HookKind k) {
       return "doc_to_choice";
     case HookKind::kProcessResults:
       return "process_results";
+    case HookKind::kFilter:
+      return "filter";
   }
   return "unknown";
 }
@@ -47,7 +49,11 @@ const BuiltinHook* FindBuiltin(const std::string& id) {
 
 bool KindOfKey(const std::string& key, HookKind* kind) {
   std::string k = key.rfind("fewshot_config.", 0) == 0 ? key.substr(15) : key;
-  if (k == "process_docs")
+  static const std::string kStep = ".function";
+  if (k.rfind("filter_list[", 0) == 0 && k.size() > kStep.size() &&
+      k.compare(k.size() - kStep.size(), kStep.size(), kStep) == 0)
+    *kind = HookKind::kFilter;
+  else if (k == "process_docs")
     *kind = HookKind::kProcessDocs;
   else if (k == "doc_to_text")
     *kind = HookKind::kDocToText;
@@ -140,6 +146,20 @@ Result<const BuiltinHook*> ResolveBuiltin(const std::string& yaml_path, const st
                   "'!builtin " + id + "' is not a mnemo built-in (built-ins: " + KnownIds() + ")");
   MNEMO_RETURN_IF_ERROR(CheckKind(yaml_path, key, "!builtin " + id, *h));
   return h;
+}
+
+FilterFactory HookFilters() {
+  return [](const std::string& function,
+            const nlohmann::json& step) -> Result<std::shared_ptr<const Filter>> {
+    if (function.rfind("!builtin:", 0) != 0)
+      return Status::NotFound("'" + function + "' is no hook");
+    const BuiltinHook* h = FindBuiltin(function.substr(9));
+    if (h == nullptr || !h->filter_fn)
+      return Status::InvalidArgument("'" + function.substr(9) + "' is no filter hook");
+    nlohmann::json args = step;
+    args.erase("function");
+    return h->filter_fn(args);
+  };
 }
 
 Result<std::vector<nlohmann::json>> MapDocs(std::vector<nlohmann::json> docs, const DocFn& f) {

@@ -24,23 +24,49 @@
 #define MNEMO_TASKS_HOOKS_HOOK_REGISTRY_H_
 
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "harness/core/status.h"
+#include "tasks/filters/filters.h"
 
 namespace mnemo {
 namespace hooks {
 
-enum class HookKind { kProcessDocs, kDocToText, kDocToTarget, kDocToChoice, kProcessResults };
+enum class HookKind {
+  kProcessDocs,
+  kDocToText,
+  kDocToTarget,
+  kDocToChoice,
+  kProcessResults,
+  kFilter,  // a filter class named as a filter step's `function` (bbh's utils.MapRegexFilter)
+};
 const char* HookKindName(HookKind k);
 
 // doc -> value (doc_to_text / doc_to_target / doc_to_choice).
 using DocFn = std::function<Result<nlohmann::json>(const nlohmann::json& doc)>;
 // The documents of a split -> the processed documents (process_docs).
 using DocsFn = std::function<Result<std::vector<nlohmann::json>>(std::vector<nlohmann::json>)>;
+
+// One document's results as lm-eval hands them to process_results(doc, results): for
+// generate_until the filtered response (`texts`, one item unless a filter kept a list); for
+// loglikelihood and multiple_choice one (log-likelihood, is_greedy) pair per request, in request
+// order (`lls`, `is_greedy`).
+struct DocResults {
+  std::vector<std::string> texts;
+  std::vector<double> lls;
+  std::vector<bool> is_greedy;
+};
+// process_results: the document's metrics, lm-eval's returned dict {metric: value}.
+using ResultsFn = std::function<Result<std::map<std::string, double>>(const nlohmann::json& doc,
+                                                                      const DocResults& results)>;
+// A filter class: the step's arguments (the step mapping without `function`) -> the filter.
+// Arguments it does not take are refused naming them, as lm-eval's constructor would.
+using FilterFn = std::function<Result<std::shared_ptr<const Filter>>(const nlohmann::json& args)>;
 
 struct BuiltinHook {
   std::string id;        // what a TaskConfig holds after "!builtin:"
@@ -51,7 +77,9 @@ struct BuiltinHook {
   std::string origin;                      // "lm_eval/tasks/hellaswag/utils.py at 4e7e0d47"
   DocFn doc_fn;                            // doc_to_* kinds
   DocsFn docs_fn;                          // process_docs
-  // process_results has neither: the evaluator implements it where the metric is computed.
+  ResultsFn results_fn;                    // process_results (wikitext's has none: the
+                                           // evaluator counts its words and bytes itself)
+  FilterFn filter_fn;                      // filter classes
 };
 
 // Every built-in, in the order of the table above.
@@ -60,7 +88,8 @@ const std::vector<BuiltinHook>& BuiltinHooks();
 const BuiltinHook* FindBuiltin(const std::string& id);
 
 // The kind of hook a task key takes: process_docs, doc_to_text, ..., process_results; also
-// "fewshot_config.doc_to_text" etc. False for keys that take no hook.
+// "fewshot_config.doc_to_text" etc.; a filter step's "filter_list[I].filter[J].function" takes a
+// filter class. False for keys that take no hook.
 bool KindOfKey(const std::string& key, HookKind* kind);
 
 // Resolves `!function NAME` written under `key` in `yaml_path`: hashes
@@ -73,6 +102,10 @@ Result<const BuiltinHook*> ResolveFunction(const std::string& yaml_path, const s
 // Resolves `!builtin ID` under `key`: the id must exist and be of the key's kind.
 Result<const BuiltinHook*> ResolveBuiltin(const std::string& yaml_path, const std::string& key,
                                           const std::string& id);
+
+// The filter factory task loading hands to ParseFilterList: "!builtin:ID" functions are built by
+// the hook's filter_fn.
+FilterFactory HookFilters();
 
 // Hugging Face datasets' `Dataset.map(f)` for a function returning a dict: every document keeps
 // its columns, the returned ones are added or overwritten. `f` must give a JSON object.
