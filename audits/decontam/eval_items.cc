@@ -46,10 +46,17 @@ Result<std::vector<EvalItem>> LoadTaskItems(const std::vector<std::string>& name
   if (!resolved.ok()) return resolved.status();
   std::vector<EvalItem> items;
   for (const auto& name : *resolved) {
+    if (auto f = registry.failed().find(name); f != registry.failed().end()) return f->second;
     const TaskConfig& cfg = registry.tasks().at(name);
+    if (cfg.unsafe_code)
+      return Status::Unsupported(cfg.source_path + ": task '" + name +
+                                 "' has unsafe_code: true; mnemo does not read such tasks");
     auto task = Task::Create(cfg);
     if (!task.ok()) return task.status();
-    auto docs = LoadSplit(cfg, cfg.EvalSplit(), limit);
+    auto loaded = LoadSplit(cfg, cfg.EvalSplit(), limit);
+    if (!loaded.ok()) return loaded.status();
+    // The documents the evaluator scores: after the task's process_docs (lm-eval's).
+    auto docs = (*task)->ProcessDocs(std::move(loaded).value());
     if (!docs.ok()) return docs.status();
     // Rendering is per document and Task's const methods are thread-safe: render in
     // parallel (wikitext's detokeniser regexes dominate the audit's start-up otherwise),

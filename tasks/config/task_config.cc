@@ -133,12 +133,14 @@ const std::set<std::string> kTaskKeys = {"task",
                                          "dataset_columns",
                                          "process_results",
                                          "process_docs",
-                                         "gen_prefix"};
+                                         "gen_prefix",
+                                         "unsafe_code"};
 // Keys lm-eval has that mnemo refuses with a reason.
 const std::map<std::string, std::string> kUnsupportedKeys = {
-    {"custom_dataset", "a Python dataset factory"},  {"use_prompt", "promptsource templates"},
-    {"doc_to_image", "multimodal inputs"},           {"doc_to_audio", "multimodal inputs"},
-    {"unsafe_code", "executing model-written code"},
+    {"custom_dataset", "a Python dataset factory"},
+    {"use_prompt", "promptsource templates"},
+    {"doc_to_image", "multimodal inputs"},
+    {"doc_to_audio", "multimodal inputs"},
 };
 
 struct Ctx {
@@ -256,6 +258,7 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
     if (kTaskKeys.count(it.key()) == 0) return c.Err(it.key(), "unknown key");
   }
   t->raw = j;
+  t->key_files = c.key_files;
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "task", &t->task));
   if (t->task.empty()) return c.Err("task", "is missing");
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "task_alias", &t->alias));
@@ -336,6 +339,15 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "validation_split", &t->validation_split));
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "test_split", &t->test_split));
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "fewshot_split", &t->fewshot_split));
+  if (j.contains("unsafe_code") && !j["unsafe_code"].is_null()) {
+    if (!j["unsafe_code"].is_boolean()) return c.Err("unsafe_code", "must be true or false");
+    // Scored by running the model's code: the rest (custom metrics and filters that would run
+    // it) is not read, and a run refuses the task (TaskConfig::unsafe_code).
+    if (j["unsafe_code"].get<bool>()) {
+      t->unsafe_code = true;
+      return Status::Ok();
+    }
+  }
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "description", &t->description));
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "target_delimiter", &t->target_delimiter));
   MNEMO_RETURN_IF_ERROR(GetString(c, j, "fewshot_delimiter", &t->fewshot_delimiter));
@@ -528,11 +540,24 @@ Status ParseGroup(const Ctx& c, const nlohmann::json& j, GroupConfig* g) {
   if (tasks.is_string()) tasks = nlohmann::json::array({tasks});
   if (!tasks.is_array() || tasks.empty())
     return c.Err("task", "must be a non-empty list of task, group or tag names");
-  for (const auto& x : tasks) {
-    if (!x.is_string())
-      return c.Err("task",
-                   "inline task definitions inside a group are not supported; list task names");
-    g->tasks.push_back(x.get<std::string>());
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    const auto& x = tasks[i];
+    if (x.is_string()) {
+      g->tasks.push_back(x.get<std::string>());
+      continue;
+    }
+    const std::string key = "task[" + std::to_string(i) + "]";
+    if (!x.is_object() || !x.contains("task") || !x["task"].is_string() || x.contains("group"))
+      return c.Err(key,
+                   "must be a task, group or tag name, or a mapping `task: NAME` with keys that "
+                   "replace NAME's (inline groups are not supported)");
+    const std::string name = x["task"].get<std::string>();
+    nlohmann::json keys = x;
+    keys.erase("task");
+    if (g->overrides.count(name))
+      return c.Err(key, "'" + name + "' is listed twice with its own keys");
+    g->tasks.push_back(name);
+    if (!keys.empty()) g->overrides[name] = keys;
   }
   if (j.contains("aggregate_metric_list") && !j["aggregate_metric_list"].is_null()) {
     nlohmann::json list = j["aggregate_metric_list"];
@@ -606,6 +631,33 @@ Status LoadTaskFile(const std::string& path, TaskConfig* task, GroupConfig* grou
   task->source_path = fs::absolute(path).string();
   task->base_dir = fs::absolute(path).parent_path().string();
   return ParseTask(c, *j, task);
+}
+
+Result<TaskConfig> OverrideTask(const TaskConfig& base, const nlohmann::json& overrides,
+                                const std::map<std::string, std::string>& key_files) {
+  Ctx c{base.source_path, base.key_files};
+  nlohmann::json merged = base.raw;
+  std::set<std::string> files;
+  for (auto it = overrides.begin(); it != overrides.end(); ++it) {
+    if (it.key() == "task") continue;
+    merged[it.key()] = it.value();
+    auto f = key_files.find(it.key());
+    if (f != key_files.end()) {
+      c.key_files[it.key()] = f->second;
+      files.insert(f->second);
+    }
+  }
+  std::string from;
+  for (const auto& f : files) from += (from.empty() ? "" : ", ") + f;
+  TaskConfig t;
+  t.data_root = base.data_root;
+  t.source_path = base.source_path;
+  t.base_dir = base.base_dir;
+  Status s = ParseTask(c, merged, &t);
+  if (!s.ok())
+    return Status(s.code(), s.message() + " (with the keys " + overrides.dump() + " that " + from +
+                                " gives task '" + base.task + "')");
+  return t;
 }
 
 }  // namespace mnemo

@@ -104,6 +104,13 @@ struct TaskConfig {
   double version = 0.0;
 
   nlohmann::json raw;  // the merged YAML as JSON, for the results' "configs"
+  // The file that set each top-level key of `raw` (an included one for inherited keys), so a
+  // group's overrides can be re-read with hooks resolved beside the right file (OverrideTask).
+  std::map<std::string, std::string> key_files;
+  // `unsafe_code: true` (HumanEval, MBPP): the task is scored by running the model's code, which
+  // mnemo never does. Such a task loads (it is listed) with only its names and dataset read, and
+  // is refused when a run asks for it (TasksJob::Create), naming why.
+  bool unsafe_code = false;
 
   // The split the task is evaluated on: test, else validation, else training.
   std::string EvalSplit() const;
@@ -121,6 +128,9 @@ struct GroupConfig {
   std::string alias;
   std::string source_path;
   std::vector<std::string> tasks;
+  // lm-eval's inline entries `- task: NAME` with more keys: NAME's config with those keys
+  // replaced (num_fewshot, say), or for a group every task below it. Keyed by child name.
+  std::map<std::string, nlohmann::json> overrides;
   struct Aggregate {
     std::string metric;
     std::string aggregation = "mean";
@@ -137,6 +147,12 @@ struct GroupConfig {
 // Loads a task or group YAML. Exactly one of the outputs is filled (`*is_group` says which).
 // Errors name the file and the YAML key ("tasks/defs/x.yaml: key 'process_docs': ...").
 Status LoadTaskFile(const std::string& path, TaskConfig* task, GroupConfig* group, bool* is_group);
+
+// `base` with the keys of `overrides` replaced (lm-eval's {**base_config, **inline_entry}), read
+// again as one task YAML; `key_files[KEY]` is the group YAML that wrote KEY (hooks resolve beside
+// it; errors name it). The task's name is kept; a `task` key in `overrides` is ignored.
+Result<TaskConfig> OverrideTask(const TaskConfig& base, const nlohmann::json& overrides,
+                                const std::map<std::string, std::string>& key_files);
 
 // Converts a YAML document to JSON. `!function x.y` scalars become "!function:x.y" strings so
 // the task loader can name them. Errors name the file and the line.

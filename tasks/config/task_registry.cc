@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "harness/core/suggest.h"
+#include "tasks/config/task_config.h"
 
 namespace mnemo {
 namespace fs = std::filesystem;
@@ -41,6 +42,7 @@ void TaskRegistry::Scan() {
   groups_.clear();
   tags_.clear();
   problems_.clear();
+  failed_.clear();
   for (const auto& dir : dirs_) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
@@ -64,11 +66,14 @@ void TaskRegistry::Scan() {
       Status s = LoadTaskFile(f.string(), &t, &g, &is_group);
       if (!s.ok()) {
         problems_.push_back(s);
+        if (!is_group && !t.task.empty() && !tasks_.count(t.task))
+          failed_.insert_or_assign(t.task, s);
         continue;
       }
       if (is_group) {
         groups_[g.group] = g;
       } else {
+        failed_.erase(t.task);  // a later folder's good copy replaces an earlier bad one
         for (const auto& tag : t.tags) {
           auto& v = tags_[tag];
           if (std::find(v.begin(), v.end(), t.task) == v.end()) v.push_back(t.task);
@@ -135,7 +140,7 @@ Result<std::vector<std::string>> TaskRegistry::GroupChildren(const std::string& 
     if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
   };
   for (const auto& name : g->second.tasks) {
-    if (tasks_.count(name) || groups_.count(name)) {
+    if (tasks_.count(name) || groups_.count(name) || failed_.count(name)) {
       push(name);
       continue;
     }
@@ -193,6 +198,70 @@ Result<std::vector<std::string>> TaskRegistry::GroupTree(const std::string& grou
     if (is_group && std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
   }));
   return out;
+}
+
+Status TaskRegistry::ApplyGroupOverrides(const std::vector<std::string>& requested) {
+  struct Setting {
+    nlohmann::json keys = nlohmann::json::object();
+    std::map<std::string, std::string> files;  // key -> the group YAML that wrote it
+    std::string via;                           // how the task was reached, for errors
+  };
+  std::map<std::string, Setting> seen;
+  std::function<Status(const std::string&, const Setting&, int)> walk =
+      [&](const std::string& name, const Setting& s, int depth) -> Status {
+    if (depth > 16) return Status::InvalidArgument("group '" + name + "' nests too deeply");
+    if (tasks_.count(name)) {
+      auto [it, fresh] = seen.emplace(name, s);
+      if (!fresh && it->second.keys != s.keys)
+        return Status::InvalidArgument("task '" + name + "' is asked for with two settings, " +
+                                       it->second.keys.dump() + " (" + it->second.via + ") and " +
+                                       s.keys.dump() + " (" + s.via +
+                                       "); results are kept by task name, so run them separately");
+      return Status::Ok();
+    }
+    auto g = groups_.find(name);
+    if (g != groups_.end()) {
+      for (const auto& child : g->second.tasks) {
+        Setting cs;
+        cs.via = (s.via.empty() ? "" : s.via + " -> ") + name;
+        auto o = g->second.overrides.find(child);
+        if (o != g->second.overrides.end())
+          for (auto it = o->second.begin(); it != o->second.end(); ++it) {
+            cs.keys[it.key()] = it.value();
+            cs.files[it.key()] = g->second.source_path;
+          }
+        for (auto it = s.keys.begin(); it != s.keys.end(); ++it) {  // the outer group's win
+          cs.keys[it.key()] = it.value();
+          cs.files[it.key()] = s.files.at(it.key());
+        }
+        MNEMO_RETURN_IF_ERROR(walk(child, cs, depth + 1));
+      }
+      return Status::Ok();
+    }
+    auto tag = tags_.find(name);
+    if (tag != tags_.end()) {
+      for (const auto& t : tag->second) MNEMO_RETURN_IF_ERROR(walk(t, s, depth + 1));
+      return Status::Ok();
+    }
+    return Status::Ok();  // unknown names are Resolve's to report
+  };
+  for (const auto& req : requested) {
+    std::vector<std::string> names =
+        IsTaskPattern(req) ? Match(req) : std::vector<std::string>{req};
+    for (const auto& n : names) {
+      Setting top;
+      top.via = "asked for as '" + n + "'";
+      if (!tasks_.count(n)) top.via.clear();
+      MNEMO_RETURN_IF_ERROR(walk(n, top, 0));
+    }
+  }
+  for (const auto& [name, s] : seen) {
+    if (s.keys.empty()) continue;
+    auto t = OverrideTask(tasks_.at(name), s.keys, s.files);
+    if (!t.ok()) return t.status();
+    tasks_[name] = std::move(t).value();
+  }
+  return Status::Ok();
 }
 
 bool IsTaskPattern(const std::string& name) {

@@ -29,6 +29,10 @@ class TaskRegistry {
   const std::map<std::string, GroupConfig>& groups() const { return groups_; }
   const std::map<std::string, std::vector<std::string>>& tags() const { return tags_; }
   const std::vector<Status>& problems() const { return problems_; }
+  // Tasks whose YAML names them but failed to load (an unsupported hook, say), by task name. A
+  // group lists them as leaves, so a suite runs the rest and names these (TasksJob::Create);
+  // asked for by their own name they are an error, as any unknown task.
+  const std::map<std::string, Status>& failed() const { return failed_; }
 
   // Expands names (tasks, groups, tags) into task names, in order, without duplicates. A
   // name with a wildcard (*, ?, [...]) is an fnmatch pattern, as lm-eval's --tasks: it stands
@@ -39,7 +43,8 @@ class TaskRegistry {
 
   // A group's direct children as lm-eval builds them (lm_eval/tasks/_factory.py): a task or a
   // group by name, a tag as its tasks in sorted order; a child named twice is kept once, at its
-  // first place. Errors: an unknown group or child name.
+  // first place. A task that failed to load (failed()) is a child too. Errors: an unknown group
+  // or child name.
   Result<std::vector<std::string>> GroupChildren(const std::string& group) const;
   // The tasks under a group, depth first, as lm-eval's Group.get_all_tasks: a task under two
   // subgroups comes twice (and counts twice in the group's aggregate, as there). A group that
@@ -47,6 +52,13 @@ class TaskRegistry {
   Result<std::vector<std::string>> GroupLeaves(const std::string& group) const;
   // The group and every group under it, each once, parents before their children.
   Result<std::vector<std::string>> GroupTree(const std::string& group) const;
+
+  // Applies the inline keys of the groups `requested` reaches (GroupConfig::overrides) to the
+  // tasks below them, replacing those tasks' configs here (lm-eval gives the task the group's
+  // settings, and keeps its name). Keys of an outer group win over an inner entry's, as in
+  // lm-eval. A task reached with two different settings (or with and without them) is an error
+  // naming both, since results are kept by task name. Call after Scan, before Resolve.
+  Status ApplyGroupOverrides(const std::vector<std::string>& requested);
 
   // Every task, group and tag name, sorted.
   std::vector<std::string> AllNames() const;
@@ -60,6 +72,7 @@ class TaskRegistry {
   std::map<std::string, GroupConfig> groups_;
   std::map<std::string, std::vector<std::string>> tags_;
   std::vector<Status> problems_;
+  std::map<std::string, Status> failed_;
 };
 
 // Whether a --tasks item is an fnmatch pattern (holds *, ? or [).

@@ -52,11 +52,26 @@ Result<std::unique_ptr<TasksJob>> TasksJob::Create(TaskRegistry registry,
   t->requested_ = std::move(requested);
   t->options_ = options;
   t->registry_.Scan();
+  MNEMO_RETURN_IF_ERROR(t->registry_.ApplyGroupOverrides(t->requested_));
   auto names = t->registry_.Resolve(t->requested_);
   if (!names.ok()) return names.status();
   std::string missing;
   for (const auto& n : *names) {
+    if (auto f = t->registry_.failed().find(n); f != t->registry_.failed().end()) {
+      // A group's task whose YAML mnemo refused: named, and the group's other tasks run.
+      t->missing_.emplace_back(n, f->second.message());
+      missing += "\n  " + n + ": " + f->second.message();
+      continue;
+    }
     const TaskConfig& cfg = t->registry_.tasks().at(n);
+    if (cfg.unsafe_code) {  // listed up front like a missing dataset; the others still run
+      const std::string why =
+          "refused: the task is scored by running the model's code (unsafe_code: true in " +
+          cfg.source_path + "), which mnemo never does; run it in lm-eval's sandboxed setup";
+      t->missing_.emplace_back(n, why);
+      missing += "\n  " + n + ": " + why;
+      continue;
+    }
     auto task = Task::Create(cfg);
     if (!task.ok()) return task.status();
     // The files LoadSplit will read: the evaluated split, and the few-shot one when examples are
@@ -74,11 +89,11 @@ Result<std::unique_ptr<TasksJob>> TasksJob::Create(TaskRegistry registry,
       missing += "\n  " + n + ": " + found.message();
     }
   }
-  if (t->names_.empty()) return Status::NotFound("no requested task has its data:" + missing);
+  if (t->names_.empty()) return Status::NotFound("no requested task can run:" + missing);
   if (!t->missing_.empty())
-    Log(LogLevel::kWarn,
-        std::to_string(t->missing_.size()) + " of " + std::to_string(names->size()) +
-            " tasks lack their data and will not run (the others will):" + missing);
+    Log(LogLevel::kWarn, std::to_string(t->missing_.size()) + " of " +
+                             std::to_string(names->size()) +
+                             " tasks cannot run (the others will):" + missing);
   return t;
 }
 
@@ -111,9 +126,8 @@ Status TasksJob::RunForModel(const RunContext& ctx, const JobModel& model, JobOu
   if (s.ok() && !missing_.empty()) {
     std::string list;
     for (const auto& [task, why] : missing_) list += "\n  " + task + ": " + why;
-    s = Status::NotFound("tasks without their data did not run (" +
-                         std::to_string(missing_.size()) + " of " +
-                         std::to_string(missing_.size() + names_.size()) + "):" + list);
+    s = Status::NotFound("tasks that could not run did not (" + std::to_string(missing_.size()) +
+                         " of " + std::to_string(missing_.size() + names_.size()) + "):" + list);
   }
   auto groups = GroupResults(registry_, requested_, results_);
   if (groups.ok()) {

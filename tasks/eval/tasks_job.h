@@ -41,7 +41,8 @@ class TasksJob : public JobDriver {
   void Summarise(const std::string& model_name, JobOutcome* out) const override;
 
   const std::vector<std::string>& task_names() const { return names_; }
-  // Tasks set aside for missing data: (task, what is missing and where it was looked for).
+  // Tasks set aside before the run: (task, why) — data missing (what, and where it was looked
+  // for) or a task mnemo refuses to run (unsafe_code).
   const std::vector<std::pair<std::string, std::string>>& missing_data() const { return missing_; }
   // What the last RunForModel produced: every finished task, and the requested groups.
   const std::vector<TaskResult>& results() const { return results_; }
@@ -52,7 +53,7 @@ class TasksJob : public JobDriver {
   TaskRegistry registry_;
   std::vector<std::string> requested_;                        // as requested (tasks, groups, tags)
   std::vector<std::string> names_;                            // resolved task names that will run
-  std::vector<std::pair<std::string, std::string>> missing_;  // set aside: no data
+  std::vector<std::pair<std::string, std::string>> missing_;  // set aside: no data, refused
   EvalOptions options_;
   std::vector<TaskResult> results_;
   std::vector<GroupResult> groups_;

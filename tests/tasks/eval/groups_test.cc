@@ -305,5 +305,97 @@ TEST(GroupsTest, MmluOnTheMockBackend) {
   EXPECT_GT(std::fabs(Find(*groups, "mmlu")->metrics[0].value - plain), 1e-3) << plain;
 }
 
+// lm-eval's inline entries: `- task: NAME` with keys gives NAME those keys; an outer group's keys
+// win over an inner entry's (lm_eval/tasks/__init__.py: {**name_or_config, **update_config}).
+class GroupOverridesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string task =
+        "dataset_path: docs.jsonl\ntest_split: test\ndoc_to_text: q\n"
+        "doc_to_target: a\noutput_type: generate_until\n";
+    WriteFile(dir_.path() + "/docs.jsonl",
+              "{\"q\": \"x\", \"a\": \"y\"}\n{\"q\": \"z\", \"a\": \"w\"}\n");
+    WriteFile(dir_.path() + "/t1.yaml", "task: t1\nnum_fewshot: 0\n" + task);
+    WriteFile(dir_.path() + "/t2.yaml", "task: t2\nnum_fewshot: 0\n" + task);
+    WriteFile(dir_.path() + "/t3.yaml", "task: t3\nnum_fewshot: 0\n" + task);
+    // A task mnemo refuses to load (a hook with no built-in) and one it refuses to run.
+    WriteFile(dir_.path() + "/bad.yaml",
+              "task: bad\nprocess_docs: !function nope.process_docs\n" + task);
+    WriteFile(
+        dir_.path() + "/code.yaml",
+        "task: code\nunsafe_code: true\nmetric_list:\n  - metric: !function utils.pass_at_k\n" +
+            task);
+    WriteFile(dir_.path() + "/inner.yaml",
+              "group: inner\ntask:\n  - task: t2\n    num_fewshot: 1\n  - t3\n");
+    WriteFile(dir_.path() + "/suite.yaml",
+              "group: suite\ntask:\n  - task: t1\n    num_fewshot: 2\n    target_delimiter: \"|\"\n"
+              "  - task: inner\n    num_fewshot: 3\n  - bad\n  - code\n");
+  }
+  TaskRegistry Registry() {
+    TaskRegistry r;
+    r.AddDir(dir_.path());
+    return r;
+  }
+  TempDir dir_;
+};
+
+TEST_F(GroupOverridesTest, EntriesReplaceTheTasksKeysAndOuterGroupsWin) {
+  TaskRegistry r = Registry();
+  r.Scan();
+  EXPECT_EQ(r.groups().at("suite").overrides.at("t1"),
+            json::parse(R"({"num_fewshot": 2, "target_delimiter": "|"})"));
+  ASSERT_TRUE(r.ApplyGroupOverrides({"suite"}).ok());
+  EXPECT_EQ(r.tasks().at("t1").num_fewshot, 2);
+  EXPECT_EQ(r.tasks().at("t1").target_delimiter, "|");
+  EXPECT_EQ(r.tasks().at("t1").task, "t1");      // lm-eval keeps the task's name
+  EXPECT_EQ(r.tasks().at("t2").num_fewshot, 3);  // suite's entry for inner beats inner's own 1
+  EXPECT_EQ(r.tasks().at("t3").num_fewshot, 3);
+  EXPECT_EQ(r.tasks().at("t1").raw["num_fewshot"], 2);  // what the results' configs show
+
+  TaskRegistry inner_only = Registry();
+  inner_only.Scan();
+  ASSERT_TRUE(inner_only.ApplyGroupOverrides({"inner"}).ok());
+  EXPECT_EQ(inner_only.tasks().at("t2").num_fewshot, 1);
+  EXPECT_EQ(inner_only.tasks().at("t3").num_fewshot, 0);
+}
+
+TEST_F(GroupOverridesTest, ATaskAskedForWithTwoSettingsIsAnError) {
+  TaskRegistry r = Registry();
+  r.Scan();
+  Status s = r.ApplyGroupOverrides({"suite", "t1"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("task 't1' is asked for with two settings"), std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("suite"), std::string::npos) << s.message();
+  // The same settings twice are one task.
+  TaskRegistry same = Registry();
+  same.Scan();
+  EXPECT_TRUE(same.ApplyGroupOverrides({"inner", "t3"}).ok());
+}
+
+TEST_F(GroupOverridesTest, AGroupRunsWhatItCanAndNamesTheRest) {
+  auto job = TasksJob::Create(Registry(), {"suite"}, EvalOptions{});
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  EXPECT_EQ((*job)->task_names(), (Names{"t1", "t2", "t3"}));
+  const auto& missing = (*job)->missing_data();
+  ASSERT_EQ(missing.size(), 2u);
+  EXPECT_EQ(missing[0].first, "bad");
+  EXPECT_NE(missing[0].second.find("nope.process_docs"), std::string::npos) << missing[0].second;
+  EXPECT_EQ(missing[1].first, "code");
+  EXPECT_NE(missing[1].second.find("running the model's code"), std::string::npos)
+      << missing[1].second;
+  // Asked for by name, a task that failed to load is an unknown task naming the file's error,
+  // and an unsafe_code task is still listed.
+  TaskRegistry r = Registry();
+  r.Scan();
+  auto bad = r.Resolve({"bad"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("nope.process_docs"), std::string::npos);
+  EXPECT_TRUE(r.tasks().at("code").unsafe_code);
+  auto code = TasksJob::Create(Registry(), {"code"}, EvalOptions{});
+  ASSERT_FALSE(code.ok());
+  EXPECT_NE(code.status().message().find("unsafe_code: true"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mnemo
