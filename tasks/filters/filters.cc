@@ -4,6 +4,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "tasks/filters/multi_choice_regex.h"
 #include "tasks/python/py_text.h"
 
 namespace mnemo {
@@ -251,8 +252,10 @@ Result<std::shared_ptr<const Filter>> MakeFilter(const nlohmann::json& step,
     return std::shared_ptr<const Filter>(
         std::make_shared<MapFilter>(std::move(mapping), std::move(def)));
   }
-  static const std::set<std::string> kLmEvalOnly = {"regex_pos", "multi_choice_regex",
-                                                    "format_span", "decontaminate", "custom"};
+  if (fn == "multi_choice_regex")
+    return MultiChoiceRegexFilter::Create(step, MultiChoiceRegexFilter::ChoicesFrom::kDocChoices);
+  static const std::set<std::string> kLmEvalOnly = {"regex_pos", "format_span", "decontaminate",
+                                                    "custom"};
   if (kLmEvalOnly.count(fn)) {
     return Status::Unsupported("filter function '" + fn + "' is an lm-eval filter mnemo lacks");
   }

@@ -18,6 +18,10 @@
 //   strip            mnemo's alias of remove_whitespace (not an lm-eval name).
 //   map              mapping_dict.get(response, default_value); non-string values are written
 //                    as Python's str() would (1 -> "1", true -> "True", null -> "None").
+//   multi_choice_regex  lm-eval's MultiChoiceRegexFilter: the regex, else the document's choice
+//                    texts, else ": X" letters (tasks/filters/multi_choice_regex.h).
+//   "!builtin:ID"    a filter class hook (`function: !function utils.X`), built by the factory
+//                    the caller passes (tasks/hooks).
 // After take_first lm-eval holds a bare string, and a later per-response step would iterate its
 // characters; here per-response steps apply to that one string and list steps see a one-element
 // list. No lm-eval task depends on either quirk.

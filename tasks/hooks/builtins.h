@@ -15,6 +15,14 @@ namespace hooks {
 std::vector<BuiltinHook> WikitextHooks();
 std::vector<BuiltinHook> HellaswagHooks();
 std::vector<BuiltinHook> WinograndeHooks();
+std::vector<BuiltinHook> GpqaHooks();
+std::vector<BuiltinHook> MmluProHooks();
+std::vector<BuiltinHook> GlobalMmluHooks();
+std::vector<BuiltinHook> MathHooks();
+std::vector<BuiltinHook> AgievalHooks();
+std::vector<BuiltinHook> BbhHooks();
+std::vector<BuiltinHook> DropHooks();
+std::vector<BuiltinHook> XquadHooks();
 
 // Python's str.strip() with no argument: str.isspace() characters off both ends.
 std::string PyStrip(std::string_view s);

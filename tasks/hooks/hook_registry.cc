@@ -27,6 +27,8 @@ const char* HookKindName(HookKind k) {
       return "process_results";
     case HookKind::kFilter:
       return "filter";
+    case HookKind::kFewshotSamples:
+      return "fewshot samples";
   }
   return "unknown";
 }
@@ -34,7 +36,9 @@ const char* HookKindName(HookKind k) {
 const std::vector<BuiltinHook>& BuiltinHooks() {
   static const std::vector<BuiltinHook> all = [] {
     std::vector<BuiltinHook> v;
-    for (auto* part : {&WikitextHooks, &HellaswagHooks, &WinograndeHooks})
+    for (auto* part :
+         {&WikitextHooks, &HellaswagHooks, &WinograndeHooks, &GpqaHooks, &MmluProHooks,
+          &GlobalMmluHooks, &MathHooks, &AgievalHooks, &BbhHooks, &DropHooks, &XquadHooks})
       for (auto& h : (*part)()) v.push_back(std::move(h));
     return v;
   }();
@@ -63,6 +67,8 @@ bool KindOfKey(const std::string& key, HookKind* kind) {
     *kind = HookKind::kDocToChoice;
   else if (k == "process_results")
     *kind = HookKind::kProcessResults;
+  else if (key == "fewshot_config.samples")
+    *kind = HookKind::kFewshotSamples;
   else
     return false;
   return true;

@@ -18,6 +18,38 @@
 //   preprocess_winogrande.doc_to_text         doc_to_text      lm_eval/tasks/winogrande
 //   preprocess_winogrande.doc_to_target       doc_to_target
 //   preprocess_winogrande.doc_to_choice       doc_to_choice
+//   gpqa/n_shot/utils.process_docs            process_docs     lm_eval/tasks/gpqa/n_shot
+//                                                              (random.Random(42) shuffle)
+//   gpqa/zeroshot/utils.process_docs          process_docs     lm_eval/tasks/gpqa/zeroshot
+//                                                              (lm-eval's random.seed(0) shuffle)
+//   gpqa/cot/utils.process_docs               process_docs     gpqa/{cot_n_shot,cot_zeroshot,
+//                                                              generative} (as zeroshot, +choices)
+//   mmlu_pro/utils.doc_to_text                doc_to_text      lm_eval/tasks/mmlu_pro
+//   mmlu_pro/utils.fewshot_to_text            doc_to_text
+//   mmlu_pro/utils.fewshot_to_target          doc_to_target
+//   mmlu_pro/utils.process_<subject>          process_docs     (14 categories: biology, ...,
+//                                                              computer_science, ..., psychology)
+//   global_mmlu/default/utils.process_<cat>   process_docs     global_mmlu/default/<lang> (Lite;
+//                                                              business, humanities, medical,
+//                                                              other, stem, social_sciences)
+//   global_mmlu/full/utils.process_<subject>  process_docs     global_mmlu/full/<lang> (the 57
+//                                                              MMLU subjects)
+//   bbh/utils.MultiChoiceRegexFilter          filter           lm_eval/tasks/bbh/zeroshot and
+//   bbh/utils.NumberParseRegexFilter          filter           bbh/cot_zeroshot (one file;
+//   bbh/utils.MapRegexFilter                  filter           tasks/hooks/bbh.cc says what
+//   bbh/utils.WordSortFilter                  filter           differs)
+//   hendrycks_math/utils.process_docs         process_docs     lm_eval/tasks/hendrycks_math
+//   hendrycks_math/utils.process_results      process_results  (exact_match, exact)
+//   minerva_math/utils.doc_to_text            doc_to_text      lm_eval/tasks/minerva_math
+//   minerva_math/utils.process_docs           process_docs
+//   minerva_math/utils.process_results        process_results  (exact_match as normalised strings
+//                                                              equal, not sympy; no math_verify)
+//   agieval/utils.process_results             process_results  lm_eval/tasks/agieval (cloze acc)
+//   agieval/utils.process_results_mcqa        process_results  (acc, acc_norm; several golds)
+//   drop/utils.process_docs                   process_docs     lm_eval/tasks/drop
+//   drop/utils.process_results                process_results  (em, f1)
+//   xquad/utils.process_results_qa            process_results  lm_eval/tasks/xquad (exact_match,
+//                                                              f1: transformers' squad_metrics)
 //
 // Thread-safety: the registry is immutable; every function here is thread-safe.
 #ifndef MNEMO_TASKS_HOOKS_HOOK_REGISTRY_H_
@@ -44,6 +76,7 @@ enum class HookKind {
   kDocToChoice,
   kProcessResults,
   kFilter,  // a filter class named as a filter step's `function` (bbh's utils.MapRegexFilter)
+  kFewshotSamples,  // fewshot_config.samples: the few-shot documents (minerva_math's)
 };
 const char* HookKindName(HookKind k);
 
@@ -80,6 +113,10 @@ struct BuiltinHook {
   ResultsFn results_fn;                    // process_results (wikitext's has none: the
                                            // evaluator counts its words and bytes itself)
   FilterFn filter_fn;                      // filter classes
+  // process_results: the metrics it gives; a task's metric_list naming another is refused when
+  // the task loads (before any request), naming it. Empty: not checked until results.
+  std::vector<std::string> gives;
+  std::function<nlohmann::json()> samples_fn;  // fewshot_config.samples: a list of documents
 };
 
 // Every built-in, in the order of the table above.

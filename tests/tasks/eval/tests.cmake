@@ -4,7 +4,7 @@ set(_eval_test_defs
   MNEMO_EVAL_TEST_DATA="${CMAKE_CURRENT_LIST_DIR}/data"
   MNEMO_EVAL_SOURCE_ROOT="${PROJECT_SOURCE_DIR}")
 
-foreach(_t task_config_test task_data_test task_test)
+foreach(_t task_config_test task_data_test task_test gpqa_mmlupro_test bbh_filters_test)
   mn_add_test(${_t}
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/${_t}.cc
     LINK mnemo_tasks mnemo_plugins
@@ -14,7 +14,7 @@ endforeach()
 
 # These load the mock backend plugin (MNEMO_BACKEND_DIR).
 foreach(_t evaluator_test results_json_test lmeval_import_test groups_test hooks_test
-           translation_metrics_test)
+           translation_metrics_test drop_xquad_test math_agieval_test)
   mn_add_test(${_t}
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/${_t}.cc
     LINK mnemo_tasks mnemo_plugins

@@ -204,9 +204,9 @@ TEST(FiltersTest, ConfigErrorsNameTheCulprit) {
   auto unknown = MakeFilter(nlohmann::json::parse(R"({"function": "frobnicate"})"));
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.status().message().find("frobnicate"), std::string::npos);
-  auto lm_only = MakeFilter(nlohmann::json::parse(R"({"function": "multi_choice_regex"})"));
+  auto lm_only = MakeFilter(nlohmann::json::parse(R"({"function": "regex_pos"})"));
   ASSERT_FALSE(lm_only.ok());
-  EXPECT_NE(lm_only.status().message().find("multi_choice_regex"), std::string::npos);
+  EXPECT_NE(lm_only.status().message().find("regex_pos"), std::string::npos);
   auto extra = MakeFilter(nlohmann::json::parse(R"({"function": "take_first", "k": 3})"));
   ASSERT_FALSE(extra.ok());
   EXPECT_NE(extra.status().message().find("'k'"), std::string::npos);
