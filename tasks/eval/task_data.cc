@@ -1,7 +1,12 @@
 #include "tasks/eval/task_data.h"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+
+#include <yaml-cpp/yaml.h>
 
 #include "datasets/io/block_reader.h"
 #include "datasets/io/jsonl_reader.h"
@@ -229,6 +234,75 @@ std::vector<std::string> SplitFilesIn(const fs::path& dir, const std::string& sp
   return {};
 }
 
+// The dataset card's `configs:` (README.md front matter, as the Hub's loader reads it):
+// config_name -> data_files, a path or glob, a list of them (split "train"), or a list of
+// {split, path} with path a string or a list. Globs are matched against the snapshot's files
+// (fnmatch, '*' not crossing '/'; '**' is not special). Empty when the card declares none or the
+// config/split is not declared; an unreadable card is an error.
+Result<std::vector<std::string>> CardConfigFiles(const fs::path& root, const std::string& config,
+                                                 const std::string& split,
+                                                 std::vector<std::string>* tried) {
+  const fs::path card = root / "README.md";
+  std::error_code ec;
+  if (!fs::is_regular_file(card, ec)) return std::vector<std::string>{};
+  std::ifstream in(card, std::ios::binary);
+  std::string line, front;
+  if (!std::getline(in, line) || line.rfind("---", 0) != 0) return std::vector<std::string>{};
+  bool closed = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("---", 0) == 0) {
+      closed = true;
+      break;
+    }
+    front += line + "\n";
+  }
+  if (!closed) return std::vector<std::string>{};
+  YAML::Node meta;
+  try {
+    meta = YAML::Load(front);
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(card.string() +
+                                   ": the dataset card's front matter: " + e.what());
+  }
+  if (!meta.IsMap() || !meta["configs"] || !meta["configs"].IsSequence())
+    return std::vector<std::string>{};
+  const std::string want = config.empty() ? "default" : config;
+  tried->push_back(card.string() + " configs: " + want + " split " + split);
+  std::vector<std::string> patterns;
+  for (const auto& c : meta["configs"]) {
+    if (!c.IsMap() || !c["config_name"] || c["config_name"].as<std::string>("") != want) continue;
+    const YAML::Node files = c["data_files"];
+    auto add = [&patterns](const YAML::Node& n) {
+      if (n.IsScalar()) patterns.push_back(n.as<std::string>());
+      if (n.IsSequence())
+        for (const auto& x : n)
+          if (x.IsScalar()) patterns.push_back(x.as<std::string>());
+    };
+    if (files.IsScalar() || (files.IsSequence() && files.size() && files[0].IsScalar())) {
+      if (split == "train") add(files);
+    } else if (files.IsSequence()) {
+      for (const auto& f : files)
+        if (f.IsMap() && f["split"] && f["split"].as<std::string>("") == split) add(f["path"]);
+    } else if (files.IsMap() && files[split]) {
+      add(files[split]);
+    }
+  }
+  std::vector<std::string> out;
+  for (const auto& pat : patterns) {
+    std::vector<std::string> hits;
+    for (auto it = fs::recursive_directory_iterator(root, ec);
+         it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) break;
+      if (!it->is_regular_file(ec)) continue;
+      const std::string rel = fs::relative(it->path(), root, ec).generic_string();
+      if (fnmatch(pat.c_str(), rel.c_str(), FNM_PATHNAME) == 0) hits.push_back(it->path().string());
+    }
+    std::sort(hits.begin(), hits.end());
+    out.insert(out.end(), hits.begin(), hits.end());
+  }
+  return out;
+}
+
 // The refs/convert/parquet layout: every DIR/*.parquet (the split's shards, name order).
 std::vector<std::string> ParquetShardDir(const fs::path& dir, std::vector<std::string>* tried) {
   tried->push_back((dir / "*.parquet").string());
@@ -345,10 +419,34 @@ Result<std::vector<std::string>> SplitFiles(const TaskConfig& task, const std::s
     if (files = ParquetShardDir(root / config / split, &tried); !files.empty()) return files;
     if (files = SplitFilesIn(root / config, split, &tried); !files.empty()) return files;
   } else {
+    // A card that declares the config decides (GPQA: gpqa_diamond -> gpqa_diamond.csv).
+    auto card = CardConfigFiles(root, config, split, &tried);
+    if (!card.ok()) return card.status();
+    if (!card->empty()) return card;
     if (!config.empty()) tried.push_back((root / config).string() + "/ (no such folder)");
     if (files = SplitFilesIn(root, split, &tried); !files.empty()) return files;
     if (files = SplitFilesIn(root / "data", split, &tried); !files.empty()) return files;
     if (files = ParquetShardDir(root / "default" / split, &tried); !files.empty()) return files;
+    if (config.empty()) {
+      // refs/convert/parquet names a script dataset's only config after it (EleutherAI/drop:
+      // drop/validation/*.parquet): one such folder is the dataset; several are ambiguous.
+      std::vector<fs::path> configs;
+      for (const auto& e : fs::directory_iterator(root, ec))
+        if (e.is_directory(ec) && e.path().filename() != "default" &&
+            !ParquetShardDir(e.path() / split, &files).empty())
+          configs.push_back(e.path());
+      files.clear();
+      tried.push_back((root / "*" / split / "*.parquet").string() + " (one config folder)");
+      if (configs.size() == 1) return ParquetShardDir(configs[0] / split, &files);
+      if (configs.size() > 1) {
+        std::sort(configs.begin(), configs.end());
+        std::string names;
+        for (const auto& c : configs) names += (names.empty() ? "" : ", ") + c.filename().string();
+        return Status::InvalidArgument(
+            task.source_path + ": task '" + task.task + "' names no dataset_name and '" +
+            task.dataset_path + "' has several configs with split '" + split + "': " + names);
+      }
+    }
   }
   std::string msg = task.source_path + ": task '" + task.task + "': no file for split '" + split +
                     "' in '" + task.dataset_path + "'";

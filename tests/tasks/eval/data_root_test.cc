@@ -194,6 +194,40 @@ TEST(DataRootTest, JsonRecordsUnderAKey) {
                  {"dataset_kwargs.trust_remote_code", "only data_files and field"});
 }
 
+// A snapshot whose dataset card declares its configs (README.md front matter `configs:`, as
+// GPQA's: config gpqa_diamond is the file gpqa_diamond.csv, split train) is read as the card says;
+// a config or split the card does not declare falls back to the folder layouts.
+TEST(DataRootTest, ConfigsDeclaredByTheDatasetCard) {
+  TempDir tmp;
+  const std::string ds = tmp.path() + "/Org/cards";
+  const std::vector<json> rows = JsonLines(kArcRows + "/test.jsonl");
+  WriteJsonLines(ds + "/gpqa_diamond.jsonl", {rows[0], rows[1]});
+  WriteJsonLines(ds + "/data/test-00001-of-00002.jsonl", {rows[3]});
+  WriteJsonLines(ds + "/data/test-00000-of-00002.jsonl", {rows[2]});
+  WriteFile(ds + "/README.md",
+            "---\nlicense: cc-by-4.0\nconfigs:\n- config_name: gpqa_diamond\n"
+            "  data_files: gpqa_diamond.jsonl\n- config_name: other\n  data_files:\n"
+            "  - split: test\n    path: data/test-*.jsonl\n---\n# A card\n");
+  auto yaml = [&](const std::string& name, const std::string& split) {
+    const std::string path = tmp.File(name + ".yaml");
+    WriteFile(path, "task: " + name + "\ndataset_path: Org/cards\ndataset_name: " + name + "\n" +
+                        split + "_split: " + split +
+                        "\ndoc_to_text: question\ndoc_to_target: "
+                        "answerKey\n");
+    return path;
+  };
+  auto diamond = Load(yaml("gpqa_diamond", "training"), tmp.path());
+  ASSERT_TRUE(diamond.ok()) << diamond.status().message();
+  EXPECT_EQ(MustLoadSplit(*diamond, "train"), (std::vector<json>{rows[0], rows[1]}));
+  auto other = Load(yaml("other", "test"), tmp.path());
+  ASSERT_TRUE(other.ok()) << other.status().message();
+  EXPECT_EQ(MustLoadSplit(*other, "test"), (std::vector<json>{rows[2], rows[3]}));  // name order
+  auto missing = SplitFiles(*other, "validation");
+  ASSERT_FALSE(missing.ok());
+  ExpectContains(missing.status().message(), {ds + "/README.md configs: other split validation",
+                                              ds + "/other/ (no such folder)"});
+}
+
 #ifdef MNEMO_HAVE_DUCKDB
 using testing_util::Duck;
 
@@ -241,6 +275,28 @@ TEST(DataRootTest, ArcEasyFromParquetSnapshotsIsTheJsonlDocuments) {
   ASSERT_TRUE(files.ok()) << files.status().message();
   EXPECT_EQ(*files, (std::vector<std::string>{b + "/test/0000.parquet", b + "/test/0001.parquet"}));
   EXPECT_EQ(JsonLines(kArcRows + "/test.jsonl").size(), 8u);  // both shards hold rows
+}
+
+// refs/convert/parquet names a script dataset's only config after it (EleutherAI/drop's
+// drop/validation/*.parquet, and lm-eval's drop YAML names no dataset_name): one config folder
+// is the dataset; two are refused, naming them.
+TEST(DataRootTest, TheOnlyParquetConfigOfADatasetWithoutDatasetName) {
+  TempDir tmp;
+  Duck duck;
+  const std::string ds = tmp.path() + "/allenai/ai2_arc";
+  const std::string src = kArcRows + "/test.jsonl";
+  ToParquet(&duck, src, ds + "/drop/test/0000.parquet");
+  const std::string yaml = tmp.File("t.yaml");
+  WriteFile(yaml,
+            "task: t\ndataset_path: allenai/ai2_arc\ntest_split: test\ndoc_to_text: "
+            "question\ndoc_to_target: answerKey\n");
+  auto t = Load(yaml, tmp.path());
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  EXPECT_EQ(MustLoadSplit(*t, "test"), JsonLines(src));
+  ToParquet(&duck, src, ds + "/second/test/0000.parquet");
+  auto two = SplitFiles(*t, "test");
+  ASSERT_FALSE(two.ok());
+  ExpectContains(two.status().message(), {"several configs with split 'test': drop, second"});
 }
 
 // Real GSM8K rows: lm-eval's unchanged gsm8k.yaml (openai/gsm8k, config main) from
