@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -407,11 +408,13 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
         if (!it.value().is_string()) return c.Err(key, "must be a string");
         t->fewshot_gen_prefix = it.value().get<std::string>();
       } else if (k == "samples") {
-        const nlohmann::json& v = it.value();
-        if (v.is_string() && v.get<std::string>().rfind("!function:", 0) == 0)
-          return c.Err(key, "'!function " + v.get<std::string>().substr(10) +
-                                "' is a Python hook mnemo cannot run; write the examples as a "
-                                "list");
+        nlohmann::json v = it.value();
+        MNEMO_RETURN_IF_ERROR(ResolveFunction(c, key, &v));  // a samples hook (minerva_math's)
+        if (v.is_string() && v.get<std::string>().rfind("!builtin:", 0) == 0) {
+          const hooks::BuiltinHook* h = hooks::FindBuiltin(v.get<std::string>().substr(9));
+          if (h == nullptr || !h->samples_fn) return c.Err(key, "is no samples hook");
+          v = h->samples_fn();
+        }
         if (!v.is_array()) return c.Err(key, "must be a list of documents");
         for (size_t i = 0; i < v.size(); ++i)
           if (!v[i].is_object())
@@ -518,6 +521,19 @@ Status ParseTask(const Ctx& c, const nlohmann::json& j, TaskConfig* t) {
   }
   if (t->filters.empty()) t->filters.push_back({"none", nlohmann::json::array()});
   MNEMO_RETURN_IF_ERROR(ParseMetrics(c, j, t));
+  if (!t->process_results.empty()) {
+    // A metric the hook does not give is refused now, not after the requests ran.
+    const hooks::BuiltinHook* h = hooks::FindBuiltin(t->process_results);
+    if (h != nullptr && !h->gives.empty()) {
+      std::string gives;
+      for (const auto& g : h->gives) gives += (gives.empty() ? "" : ", ") + g;
+      for (size_t i = 0; i < t->metrics.size(); ++i)
+        if (std::find(h->gives.begin(), h->gives.end(), t->metrics[i].metric) == h->gives.end())
+          return c.Err("metric_list[" + std::to_string(i) + "]",
+                       "metric '" + t->metrics[i].metric + "' is not one process_results hook '" +
+                           h->id + "' gives (it gives " + gives + ")");
+    }
+  }
   if (j.contains("should_decontaminate") && j["should_decontaminate"].is_boolean())
     t->should_decontaminate = j["should_decontaminate"].get<bool>();
   if (j.contains("metadata") && j["metadata"].is_object() && j["metadata"].contains("version")) {

@@ -43,6 +43,7 @@ void TaskRegistry::Scan() {
   tags_.clear();
   problems_.clear();
   failed_.clear();
+  failed_configs_.clear();
   for (const auto& dir : dirs_) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
@@ -67,13 +68,17 @@ void TaskRegistry::Scan() {
       if (!s.ok()) {
         problems_.push_back(s);
         if (!is_group && !t.task.empty() && !tasks_.count(t.task))
-          failed_.insert_or_assign(t.task, s);
+          if (!is_group && !t.task.empty() && !tasks_.count(t.task)) {
+            failed_.insert_or_assign(t.task, s);
+            failed_configs_.insert_or_assign(t.task, t);
+          }
         continue;
       }
       if (is_group) {
         groups_[g.group] = g;
       } else {
         failed_.erase(t.task);  // a later folder's good copy replaces an earlier bad one
+        failed_configs_.erase(t.task);
         for (const auto& tag : t.tags) {
           auto& v = tags_[tag];
           if (std::find(v.begin(), v.end(), t.task) == v.end()) v.push_back(t.task);
@@ -210,7 +215,7 @@ Status TaskRegistry::ApplyGroupOverrides(const std::vector<std::string>& request
   std::function<Status(const std::string&, const Setting&, int)> walk =
       [&](const std::string& name, const Setting& s, int depth) -> Status {
     if (depth > 16) return Status::InvalidArgument("group '" + name + "' nests too deeply");
-    if (tasks_.count(name)) {
+    if (tasks_.count(name) || failed_.count(name)) {
       auto [it, fresh] = seen.emplace(name, s);
       if (!fresh && it->second.keys != s.keys)
         return Status::InvalidArgument("task '" + name + "' is asked for with two settings, " +
@@ -257,6 +262,20 @@ Status TaskRegistry::ApplyGroupOverrides(const std::vector<std::string>& request
   }
   for (const auto& [name, s] : seen) {
     if (s.keys.empty()) continue;
+    auto failed = failed_configs_.find(name);
+    if (failed != failed_configs_.end()) {
+      // Its own YAML failed; with the group's keys it may load. If not, it stays failed, with
+      // the error naming the keys, and the group's other tasks still run.
+      auto t = OverrideTask(failed->second, s.keys, s.files);
+      if (!t.ok()) {
+        failed_[name] = t.status();
+        continue;
+      }
+      failed_.erase(name);
+      failed_configs_.erase(failed);
+      tasks_[name] = std::move(t).value();
+      continue;
+    }
     auto t = OverrideTask(tasks_.at(name), s.keys, s.files);
     if (!t.ok()) return t.status();
     tasks_[name] = std::move(t).value();

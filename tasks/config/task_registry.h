@@ -57,7 +57,9 @@ class TaskRegistry {
   // tasks below them, replacing those tasks' configs here (lm-eval gives the task the group's
   // settings, and keeps its name). Keys of an outer group win over an inner entry's, as in
   // lm-eval. A task reached with two different settings (or with and without them) is an error
-  // naming both, since results are kept by task name. Call after Scan, before Resolve.
+  // naming both, since results are kept by task name. A task that failed to load is read again
+  // with the keys (they may replace what failed: a metric_list, say). Call after Scan, before
+  // Resolve.
   Status ApplyGroupOverrides(const std::vector<std::string>& requested);
 
   // Every task, group and tag name, sorted.
@@ -73,6 +75,7 @@ class TaskRegistry {
   std::map<std::string, std::vector<std::string>> tags_;
   std::vector<Status> problems_;
   std::map<std::string, Status> failed_;
+  std::map<std::string, TaskConfig> failed_configs_;  // as far as they were read, for overrides
 };
 
 // Whether a --tasks item is an fnmatch pattern (holds *, ? or [).

@@ -372,8 +372,14 @@ TEST(TaskConfigTest, GroupErrorsNameTheKey) {
   ExpectRefused(a, dir.File("task.yaml"), {"aggregate_metric_list[0].aggregation"});
   Loaded b = LoadText(dir, "group: g\ntask: [a]\nweight: 3\n");
   ExpectRefused(b, dir.File("task.yaml"), {"'weight'"});
-  Loaded c = LoadText(dir, "group: g\ntask:\n  - task: inline\n    dataset_path: x\n");
-  ExpectRefused(c, dir.File("task.yaml"), {"'task'", "inline"});
+  // An inline entry `task: NAME` with keys is an override (GroupOverridesTest); an inline group
+  // and a name given keys twice are refused.
+  Loaded c = LoadText(dir, "group: g\ntask:\n  - group: inner\n    task: [a]\n");
+  ExpectRefused(c, dir.File("task.yaml"), {"'task[0]'", "inline groups are not supported"});
+  Loaded d = LoadText(dir,
+                      "group: g\ntask:\n  - task: a\n    num_fewshot: 1\n  - task: a\n"
+                      "    num_fewshot: 2\n");
+  ExpectRefused(d, dir.File("task.yaml"), {"'task[1]'", "'a' is listed twice"});
 }
 
 }  // namespace
