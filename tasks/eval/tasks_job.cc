@@ -215,6 +215,7 @@ Status RunTaskJobs(RunStore* store, int64_t run_id, const ModelRecord& model, Op
                    const TaskRegistry& registry, const std::vector<std::string>& task_names,
                    const EvalOptions& options, std::vector<TaskResult>* results) {
   const std::string model_name = model.info.value("name", model.path);
+  std::vector<std::pair<std::string, Status>> task_failures;
   for (const auto& name : task_names) {
     if (StopRequested()) return Status::Cancelled("stopped before task '" + name + "'");
     const TaskConfig& cfg = registry.tasks().at(name);
@@ -248,7 +249,15 @@ Status RunTaskJobs(RunStore* store, int64_t run_id, const ModelRecord& model, Op
     auto r = evaluator.Run(**task);
     if (!r.ok()) {
       if (store != nullptr) (void)store->FinishJob(job.id, "failed", 0, 0);
-      return r.status();
+      // A task's own problem (its data, its config) does not stop a suite: the other tasks run
+      // and the run fails at the end naming every failed task. Anything else stops here.
+      const StatusCode code = r.status().code();
+      if (code != StatusCode::kInvalidArgument && code != StatusCode::kNotFound &&
+          code != StatusCode::kUnsupported)
+        return r.status();
+      Log(LogLevel::kError, r.status().message());
+      task_failures.emplace_back(name, r.status());
+      continue;
     }
     const RunStats& s = r->stats;
     std::fprintf(stderr,
@@ -304,7 +313,13 @@ Status RunTaskJobs(RunStore* store, int64_t run_id, const ModelRecord& model, Op
                               "' had failed requests (kept as samples with the error)");
     }
   }
-  return Status::Ok();
+  if (task_failures.empty()) return Status::Ok();
+  if (task_failures.size() == 1 && task_names.size() == 1) return task_failures[0].second;
+  std::string msg = task_failures[0].second.message() + "\n" +
+                    std::to_string(task_failures.size()) + " of " +
+                    std::to_string(task_names.size()) + " tasks failed (the others ran):";
+  for (const auto& [task, why] : task_failures) msg += "\n  " + task;
+  return Status(task_failures[0].second.code(), msg);
 }
 
 Result<std::vector<GroupResult>> GroupResults(const TaskRegistry& registry,

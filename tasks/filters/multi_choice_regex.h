@@ -12,14 +12,14 @@
 // ignore_punctuation (str.translate(punct_tbl); the table is CPython 3.11's, Unicode 14.0.0).
 // Regexes are Python's `re` on RE2 (tasks/python/py_regex.h, with its documented differences).
 //
-// The choices come from doc["choices"] (extraction.py) or, for BBH, from doc["input"]: group 1
-// of every `\([A-Z]\)([^\n^(]*)` match.
+// The choices come from doc["choices"] (lm_eval/filters/extraction.py) or, for BBH, from
+// doc["input"]: group 1 of every `\([A-Z]\)([^\n^(]*)` match.
 //
 // Differences from lm-eval, all where lm-eval raises instead of returning:
 //   - a group_select past the number of matches counts as no match (lm-eval: IndexError), as in
 //     mnemo's `regex` filter;
 //   - BBH's find_match on a tuple whose groups are all empty counts as no match (bbh utils.py:
-//     IndexError; extraction.py returns "", which is the same).
+//     IndexError; lm_eval/filters/extraction.py returns "", which is the same).
 // A choice pattern Python cannot compile (more than 26 choices make the letters run past 'Z'
 // into '[') is an error naming the document, as lm-eval's re.error would be.
 #ifndef MNEMO_TASKS_FILTERS_MULTI_CHOICE_REGEX_H_
@@ -48,8 +48,8 @@ std::string RemovePyPunctuation(std::string_view s);
 // backslash; everything else is kept.
 std::string PyReEscape(std::string_view s);
 
-// The constructor arguments of lm-eval's ExtendedRegexFilter (and of extraction.py's
-// MultiChoiceRegexFilter, which takes the same).
+// The constructor arguments of lm-eval's ExtendedRegexFilter (and of
+// lm_eval/filters/extraction.py's MultiChoiceRegexFilter, which takes the same).
 struct ExtendedRegexArgs {
   std::string regex_pattern = RegexFilter::kDefaultPattern;
   int group_select = 0;
@@ -98,7 +98,7 @@ class ExtendedRegex {
 class MultiChoiceRegexFilter : public Filter {
  public:
   enum class ChoicesFrom {
-    kDocChoices,  // extraction.py: doc["choices"], a list of strings
+    kDocChoices,  // lm_eval/filters/extraction.py: doc["choices"], a list of strings
     kBbhInput,    // bbh utils.py: the "(A) ..." options written in doc["input"]
   };
   // `args`: the step mapping (lm-eval's constructor arguments; "function" is skipped).

@@ -1,10 +1,10 @@
 // lm-eval's lm_eval/tasks/agieval/utils.py (commit 4e7e0d47): process_results (the cloze tasks,
 // agieval_math and agieval_gaokao_mathcloze: the model's and the gold answer each go through
-// parse_math_answer and _strip_string, AGIEval's post_process.py and hendrycks' normalisation)
-// and process_results_mcqa (the multiple-choice tasks, whose `gold` is a list: acc when the
-// highest log-likelihood is one of them, acc_norm the same after dividing each log-likelihood by
-// its choice's length in characters). Both exact, Python's exceptions included: a None or a
-// string _strip_string raises on falls back to comparing the parsed answers as they are.
+// parse_math_answer and _strip_string, AGIEval's ruixiangcui/AGIEval/src/post_process.py and
+// hendrycks' normalisation) and process_results_mcqa (the multiple-choice tasks, whose `gold` is a
+// list: acc when the highest log-likelihood is one of them, acc_norm the same after dividing each
+// log-likelihood by its choice's length in characters). Both exact, Python's exceptions included: a
+// None or a string _strip_string raises on falls back to comparing the parsed answers as they are.
 // np.argmax takes the first maximum, and a NaN (0 / 0 for an empty choice) wins as there.
 #include <cmath>
 #include <string>

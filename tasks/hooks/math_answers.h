@@ -1,6 +1,6 @@
 // The MATH answer strings lm-eval's hooks share (hendrycks_math, minerva_math and agieval utils.py
-// at 4e7e0d47, all descended from hendrycks/math's math_equivalence.py). Private to tasks/hooks;
-// math.cc defines these, agieval.cc uses them.
+// at 4e7e0d47, all descended from hendrycks/math's hendrycks/math/modeling/math_equivalence.py).
+// Private to tasks/hooks; math.cc defines these, agieval.cc uses them.
 //
 // Python exceptions are errors here: a function that raises in lm-eval returns a Status, so each
 // hook can do what its `try/except` does (hendrycks' is_equiv falls back to `str1 == str2`).

@@ -86,7 +86,7 @@ for t, row in mc_rows:
     resp = generic + specific.get((t, row['row']), [])
     for args in (yaml_mc, cot_mc, plain_mc):
         run('MultiChoiceRegexFilter', args, row, resp)
-    # extraction.py reads doc["choices"]: the same row's option texts as a list.
+    # lm_eval/filters/extraction.py reads doc["choices"]: the same row's option texts as a list.
     choices = [m for m in utils.re.findall(r'\([A-Z]\)([^\n^(]*)', row['input'])]
     doc = {'input': row['input'], 'choices': choices, 'row': row['row']}
     for args in (yaml_mc, cot_mc, plain_mc):

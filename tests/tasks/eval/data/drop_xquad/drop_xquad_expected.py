@@ -209,7 +209,7 @@ for p, docs in processed.items():
 out['drop_results'] = cases
 
 # Gold answer lists written here (processed-doc form), with predictions: allennlp-models'
-# tests/rc/evaluations/drop_test.py get_metrics cases that have one predicted span (what
+# allennlp-models/tests/rc/evaluations/drop_test.py get_metrics cases that have one predicted span (what
 # process_results gets), number and Unicode forms, blank golds that process_results skips.
 EXTRA = [
     ([['78.0']], '78'), ([['td', 'td']], 'td'), ([['the', 'fat', 'cat', 'the fat', 'fat cat', 'the fat cat']], 'cat'),

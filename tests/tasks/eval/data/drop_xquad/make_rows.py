@@ -1,7 +1,7 @@
 # Writes the test rows under drop/data and xquad/data in the layout Hugging Face datasets gives
 # them (see README.md for sources and licences):
 #   python3 make_rows.py ALLENNLP_MODELS_CHECKOUT XQUAD_CHECKOUT
-# DROP: allenai/allennlp-models test_fixtures/rc/drop.json and orb_sample_input.jsonl (commit
+# DROP: allenai/allennlp-models test_fixtures/rc/drop.json and allenai-orb/orb_sample_input.jsonl (commit
 # b1f372248c17), converted as EleutherAI/drop's loading script (lm-eval's former
 # lm_eval/datasets/drop/drop.py, _generate_examples) does, then stored as HF stores a Sequence of
 # dicts: a dict of lists (validated_answers = {"number": [...], "date": [{...}], "spans": [[...]],

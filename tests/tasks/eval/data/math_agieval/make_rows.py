@@ -1,6 +1,6 @@
 # Writes the test rows from a snapshot of github.com/ruixiangcui/AGIEval (data/v1/*.jsonl, commit
 # 5c77d07; MIT, see README.md). Usage: python3 make_rows.py AGIEVAL_REPO_DIR
-#  - math_rows.jsonl: MATH test problems as AGIEval ships them (math.jsonl: question, and
+#  - math_rows.jsonl: MATH test problems as AGIEval ships them (AGIEval/data/v1/math.jsonl: question, and
 #    other.solution / level / type), back in MATH's own schema {problem, level, type, solution}
 #    (what EleutherAI/hendrycks_math holds).
 #  - agieval_*.jsonl: AGIEval rows in the schema lm-eval's YAMLs read (hails/agieval-*):
