@@ -23,6 +23,8 @@ const Command* Commands(int* n) {
       {"bench", "measure backend throughput against llama.cpp's own tools", &RunBenchCommand},
       {"slurm", "run a sharded job as a Slurm job array plus a merge job (submit, status, resume)",
        &RunSlurmCommand},
+      {"kv", "KV-cache and weight memory of a GGUF model at given contexts (metadata only)",
+       &RunKvCommand},
   };
   *n = static_cast<int>(sizeof kCommands / sizeof kCommands[0]);
   return kCommands;
