@@ -9,6 +9,10 @@
 #   - grep -F -c -f <the same n-grams as fixed strings>;
 # and prints wall and user CPU seconds of each, the speed-ups, mnemo's CPU utilisation, peak
 # memory and bytes per distinct n-gram. wc -w runs in the user's locale (printed) and in C.
+# The same corpus is also written as Parquet (bench/jsonl_to_parquet.py, through mnemo's DuckDB;
+# row groups of $MNEMO_BENCH_PARQUET_GROUP_MB MB of text, default 32) and scanned by the same
+# mnemo command: docs/s and MB/s of both and the ratio Parquet/JSONL (bench/parquet_rows.py),
+# and the items must be equal. A mnemo without DuckDB skips these rows with a note.
 #
 # usage: scripts/bench-decontam.sh [MNEMO_EXE] [SIZE_MB]   (defaults: build/mnemo, 1100)
 # The corpus is kept in $MNEMO_BENCH_DIR (default /tmp/mnemo-decontam-bench) for reruns.
@@ -52,10 +56,17 @@ print(f"{written/1e6:.0f} MB, {rep} passes over {len(docs)} documents")
 PY
 fi
 bytes=$(stat -c %s "$corpus")
+group_mb="${MNEMO_BENCH_PARQUET_GROUP_MB:-32}"
+parquet="$dir/corpus-g${group_mb}mb.parquet"
+parquet_rc=0  # 3: no DuckDB in this mnemo
+python3 "$root/bench/jsonl_to_parquet.py" --mnemo "$exe" --jsonl "$corpus" --out "$parquet" \
+  --group-mb "$group_mb" --reuse || parquet_rc=$?
+[[ $parquet_rc -eq 0 || $parquet_rc -eq 3 ]] || exit "$parquet_rc"
 tasks="tiny_geo,tiny_geo_3shot,gsm8k,wikitext2,mmlu_sample"
 
 # Warm the page cache so every tool reads from memory.
 cat "$corpus" > /dev/null
+[[ $parquet_rc -ne 0 ]] || cat "$parquet" > /dev/null
 
 # Each tool runs under GNU time: wall, user and system CPU seconds, peak RSS (KiB). Compare
 # user CPU when the machine is shared: wall time counts other processes' load too.
@@ -65,6 +76,11 @@ timed() {  # timed NAME CMD...; stdout of CMD -> $dir/NAME.out
 }
 timed mnemo "$exe" audit decontam --tasks "$tasks" --corpus "$corpus" --threads "$threads" \
   --output "$dir/items.jsonl" --dump-ngrams "$dir/ngrams.txt" 2> "$dir/mnemo.log"
+if [[ $parquet_rc -eq 0 ]]; then
+  timed mnemo_parquet "$exe" audit decontam --tasks "$tasks" --corpus "$parquet" \
+    --threads "$threads" --output "$dir/items-parquet.jsonl" \
+    --dump-ngrams "$dir/ngrams-parquet.txt" 2> "$dir/mnemo-parquet.log"
+fi
 # wc -w as the user runs it: the user's own locale (the issue's baseline). GNU wc's word
 # rule depends on the locale (in UTF-8 locales multibyte spaces split words), so the C
 # locale is timed too and both are printed when they differ.
@@ -98,3 +114,14 @@ BEGIN {
   printf "mnemo: %.2f CPU s over %.2f s wall = %.0f%% CPU; peak RSS %.1f MiB; n-gram set %s bytes per distinct n-gram (target <= 16)\n",
          mu + ms, mw, 100 * (mu + ms) / mw, rss / 1024, bpn;
 }'
+if [[ $parquet_rc -eq 0 ]]; then
+  python3 "$root/bench/parquet_rows.py" "$corpus" "$parquet" "$dir/mnemo.time" "$dir/mnemo.log" \
+    "$dir/mnemo_parquet.time" "$dir/mnemo-parquet.log"
+  # The same items from both files; only the evidence's file name differs.
+  unfile() { sed 's/"file":"[^"]*"/"file":""/g' "$1"; }
+  cmp -s <(unfile "$dir/items.jsonl") <(unfile "$dir/items-parquet.jsonl") ||
+    { echo "bench: JSONL and Parquet items differ ($dir/items*.jsonl)" >&2; exit 1; }
+  echo "items: equal from JSONL and Parquet"
+else
+  echo "Parquet rows skipped: this mnemo is built without DuckDB (scripts/setup.sh provisions it)"
+fi

@@ -40,7 +40,7 @@ int RunAuditPiiCommand(int argc, char** argv) {
   po::options_description desc("mnemo audit pii");
   desc.add_options()("help,h", "show this help")(
       "paths", po::value<std::vector<std::string>>(&c.paths)->multitoken(),
-      "files or globs: text (one document per line) or JSONL, plain, .gz or .zst")(
+      "files or globs: text (one document per line), JSONL (plain, .gz or .zst) or Parquet")(
       "field", po::value<std::string>(&c.field)->default_value("text"),
       "JSONL: dotted path of the text to scan")(
       "id-field", po::value<std::string>(&c.id_field)->default_value("id"),
