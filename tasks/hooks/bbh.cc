@@ -159,16 +159,10 @@ const char* const kEnglishNumberRegex =
     "five|(?:twen|thir|for|fif|six|seven|nine)(?|teen|ty)|eight(?|een|y)|ten|eleven|twelve|"
     "fourteen|hundred|thousand|(?:m|b|tr)illion))";
 
-std::string ReplaceAll(std::string s, const std::string& a, const std::string& b) {
-  for (size_t pos = s.find(a); pos != std::string::npos; pos = s.find(a, pos + b.size()))
-    s.replace(pos, a.size(), b);
-  return s;
-}
-
 const PyRegex& EnglishNumberRegex() {
   static const PyRegex re = [] {
-    std::string p = ReplaceAll(kEnglishNumberRegex, "(?|", "(?:");
-    p = ReplaceAll(p, "[^\\S\r\n]", "[^\\S\r\n\\x1c-\\x1f]");  // the `regex` module's \s
+    std::string p = pystr::Replace(kEnglishNumberRegex, "(?|", "(?:");
+    p = pystr::Replace(p, "[^\\S\r\n]", "[^\\S\r\n\\x1c-\\x1f]");  // the `regex` module's \s
     return PyRegex::Compile(p).value();
   }();
   return re;

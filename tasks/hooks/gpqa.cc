@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "tasks/hooks/builtins.h"
+#include "tasks/python/py_text.h"
 #include "tasks/python/pyrandom.h"
 
 namespace mnemo {
@@ -33,18 +34,6 @@ namespace hooks {
 namespace {
 
 const char* kOrigin = "lm_eval/tasks/gpqa/%s/utils.py at 4e7e0d47";
-
-// str.replace(a, b): every non-overlapping occurrence, left to right.
-std::string Replace(const std::string& s, const std::string& a, const std::string& b) {
-  std::string out;
-  size_t from = 0;
-  for (size_t pos = s.find(a); pos != std::string::npos; pos = s.find(a, from)) {
-    out.append(s, from, pos - from).append(b);
-    from = pos + a.size();
-  }
-  out.append(s, from, std::string::npos);
-  return out;
-}
 
 // utils.preprocess(doc[field]): None -> " "; else strip, " [title]" -> ". ", "  " -> " ". A
 // missing field is lm-eval's KeyError; a non-string its AttributeError on .strip().
@@ -57,7 +46,7 @@ Result<std::string> Answer(const nlohmann::json& doc, const char* field) {
   if (!v.is_string())
     return Status::InvalidArgument(std::string("gpqa utils.process_docs: '") + field +
                                    "' is neither a string nor null");
-  return Replace(Replace(PyStrip(v.get<std::string>()), " [title]", ". "), "  ", " ");
+  return pystr::Replace(pystr::Replace(PyStrip(v.get<std::string>()), " [title]", ". "), "  ", " ");
 }
 
 Result<nlohmann::json> ProcessDoc(const nlohmann::json& doc, PyRandom* rng, bool with_list) {

@@ -9,18 +9,6 @@ namespace hooks {
 
 namespace {
 
-// str.replace(a, b): every non-overlapping occurrence, left to right.
-std::string ReplaceAll(const std::string& s, const std::string& a, const std::string& b) {
-  std::string out;
-  size_t from = 0;
-  for (size_t pos = s.find(a); pos != std::string::npos; pos = s.find(a, from)) {
-    out.append(s, from, pos - from).append(b);
-    from = pos + a.size();
-  }
-  out.append(s, from, std::string::npos);
-  return out;
-}
-
 // re.sub("\\[.*?\\]", "", s): from each '[', the shortest run to a ']' without a newline (`.`
 // matches no '\n'); a '[' with a newline before the next ']' is kept and the scan goes on after
 // it.
@@ -85,9 +73,9 @@ Result<nlohmann::json> ProcessDoc(const nlohmann::json& doc) {
 std::string HellaswagPreprocess(const std::string& text) {
   std::string s = PyStrip(text);
   // NOTE (lm-eval's): brackets are artifacts of the WikiHow part of HellaSwag.
-  s = ReplaceAll(s, " [title]", ". ");
+  s = pystr::Replace(s, " [title]", ". ");
   s = DropBracketed(s);
-  return ReplaceAll(s, "  ", " ");
+  return pystr::Replace(s, "  ", " ");
 }
 
 std::vector<BuiltinHook> HellaswagHooks() {

@@ -146,17 +146,6 @@ Result<std::string> FixSqrt(const std::string& string) {
 
 }  // namespace
 
-std::string ReplaceAll(std::string_view s, std::string_view a, std::string_view b) {
-  std::string out;
-  size_t from = 0;
-  for (size_t pos = s.find(a); pos != std::string::npos; pos = s.find(a, from)) {
-    out.append(s, from, pos - from).append(b);
-    from = pos + a.size();
-  }
-  out.append(s, from, std::string::npos);
-  return out;
-}
-
 std::optional<std::string> LastBoxedOnlyString(std::string_view s, bool boxed_space) {
   size_t idx = s.rfind("\\boxed");
   if (boxed_space && Contains(s, "\\boxed ")) {
@@ -192,28 +181,28 @@ Result<std::string> RemoveBoxed(const std::optional<std::string>& s) {
 }
 
 Result<std::string> StripString(std::string_view in, bool int_errors_raise) {
-  std::string s = ReplaceAll(in, "\n", "");
-  s = ReplaceAll(s, "\\!", "");
-  s = ReplaceAll(s, "\\\\", "\\");
-  s = ReplaceAll(s, "tfrac", "frac");
-  s = ReplaceAll(s, "dfrac", "frac");
-  s = ReplaceAll(s, "\\left", "");
-  s = ReplaceAll(s, "\\right", "");
-  s = ReplaceAll(s, "^{\\circ}", "");
-  s = ReplaceAll(s, "^\\circ", "");
-  s = ReplaceAll(s, "\\$", "");
+  std::string s = pystr::Replace(in, "\n", "");
+  s = pystr::Replace(s, "\\!", "");
+  s = pystr::Replace(s, "\\\\", "\\");
+  s = pystr::Replace(s, "tfrac", "frac");
+  s = pystr::Replace(s, "dfrac", "frac");
+  s = pystr::Replace(s, "\\left", "");
+  s = pystr::Replace(s, "\\right", "");
+  s = pystr::Replace(s, "^{\\circ}", "");
+  s = pystr::Replace(s, "^\\circ", "");
+  s = pystr::Replace(s, "\\$", "");
   auto units = RemoveRightUnits(s);
   if (!units.ok()) return units.status();
-  s = ReplaceAll(*units, "\\%", "");
-  s = ReplaceAll(s, " .", " 0.");
-  s = ReplaceAll(s, "{.", "{0.");
+  s = pystr::Replace(*units, "\\%", "");
+  s = pystr::Replace(s, " .", " 0.");
+  s = pystr::Replace(s, "{.", "{0.");
   if (s.empty()) return s;
   if (s[0] == '.') s = "0" + s;
   std::vector<std::string> eq = pystr::Split(s, "=");
   if (eq.size() == 2 && pystr::Len(eq[0]) <= 2) s = eq[1];
   auto sqrt = FixSqrt(s);
   if (!sqrt.ok()) return sqrt.status();
-  s = ReplaceAll(*sqrt, " ", "");
+  s = pystr::Replace(*sqrt, " ", "");
   auto fracs = FixFracs(s);
   if (!fracs.ok()) return fracs.status();
   s = *fracs;
@@ -224,8 +213,6 @@ Result<std::string> StripString(std::string_view in, bool int_errors_raise) {
 }  // namespace math
 
 namespace {
-
-using math::ReplaceAll;
 
 // ---- hendrycks_math ----
 
@@ -399,8 +386,8 @@ std::string MinervaNormalizeFinalAnswer(const std::string& final_answer) {
                                                     "\"",           "\\dots"};
   std::string s = final_answer.substr(
       final_answer.rfind('=') == std::string::npos ? 0 : final_answer.rfind('=') + 1);
-  for (const auto& [before, after] : kSubstitutions) s = ReplaceAll(s, before, after);
-  for (const auto& expr : kRemoved) s = ReplaceAll(s, expr, "");
+  for (const auto& [before, after] : kSubstitutions) s = pystr::Replace(s, before, after);
+  for (const auto& expr : kRemoved) s = pystr::Replace(s, expr, "");
   s = FirstDollarSpanPerLine(s);
   s = UnwrapLazy(s, "\\text{");
   s = UnwrapLazy(s, "\\textbf{");
@@ -408,8 +395,8 @@ std::string MinervaNormalizeFinalAnswer(const std::string& final_answer) {
   s = UnwrapBoxedGreedy(s);
   s = BraceShorthand(s, "frac", true);
   s = BraceShorthand(s, "sqrt", false);
-  s = ReplaceAll(s, "$", "");
-  std::string digits = ReplaceAll(s, ",", "");
+  s = pystr::Replace(s, "$", "");
+  std::string digits = pystr::Replace(s, ",", "");
   if (pystr::StrIsDigit(digits)) s = digits;
   return s;
 }

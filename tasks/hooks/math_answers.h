@@ -36,9 +36,6 @@ Result<std::string> RemoveBoxed(const std::optional<std::string>& s);
 // parts int() cannot parse raises (ValueError); agieval's catches every exception.
 Result<std::string> StripString(std::string_view s, bool int_errors_raise);
 
-// Python's str.replace(a, b) (a non-empty).
-std::string ReplaceAll(std::string_view s, std::string_view a, std::string_view b);
-
 }  // namespace math
 
 // minerva_math's normalize_final_answer (exact).

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tasks/hooks/builtins.h"
+#include "tasks/python/py_text.h"
 
 namespace mnemo {
 namespace hooks {
@@ -21,18 +22,6 @@ namespace {
 
 const char* kSha = "d47eae06ecf1e9535b033394de62185327a1dca977cb29049003699adeb92801";
 const char* kOrigin = "lm_eval/tasks/mmlu_pro/utils.py at 4e7e0d47";
-
-// str.replace(a, b): every non-overlapping occurrence, left to right.
-std::string Replace(const std::string& s, const std::string& a, const std::string& b) {
-  std::string out;
-  size_t from = 0;
-  for (size_t pos = s.find(a); pos != std::string::npos; pos = s.find(a, from)) {
-    out.append(s, from, pos - from).append(b);
-    from = pos + a.size();
-  }
-  out.append(s, from, std::string::npos);
-  return out;
-}
 
 // format_cot_example(example, including_answer=False).
 Result<nlohmann::json> CotExample(const nlohmann::json& doc) {
@@ -58,7 +47,7 @@ Result<nlohmann::json> CotExample(const nlohmann::json& doc) {
 Result<nlohmann::json> CotTarget(const nlohmann::json& doc) {
   auto cot = StringField(doc, "cot_content", "mmlu_pro utils.format_cot_target");
   if (!cot.ok()) return cot.status();
-  return nlohmann::json(Replace(*cot, "A: Let's think step by step. ", ""));
+  return nlohmann::json(pystr::Replace(*cot, "A: Let's think step by step. ", ""));
 }
 
 BuiltinHook Make(const std::string& function, HookKind kind) {
@@ -103,7 +92,7 @@ std::vector<BuiltinHook> MmluProHooks() {
        {"biology", "business", "chemistry", "computer science", "economics", "engineering",
         "health", "history", "law", "math", "other", "philosophy", "physics", "psychology"}) {
     // process_computer_science = partial(process_docs, subject="computer science").
-    const std::string function = "process_" + Replace(subject, " ", "_");
+    const std::string function = "process_" + pystr::Replace(subject, " ", "_");
     v.push_back(Make(function, HookKind::kProcessDocs));
     const std::string value = subject, hook = "mmlu_pro utils." + function;
     v.back().docs_fn = [value, hook](std::vector<nlohmann::json> docs) {

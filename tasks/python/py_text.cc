@@ -390,6 +390,27 @@ std::string Swapcase(std::string_view s) {
   return Encode(out);
 }
 
+std::string Replace(std::string_view s, std::string_view old_text, std::string_view new_text) {
+  std::string out;
+  if (old_text.empty()) {  // between code points, and at both ends
+    out.append(new_text);
+    for (size_t i = 0; i < s.size();) {
+      char32_t c;
+      size_t n = DecodeAt(s, i, &c);
+      out.append(s.substr(i, n)).append(new_text);
+      i += n;
+    }
+    return out;
+  }
+  size_t from = 0;
+  for (size_t pos = s.find(old_text); pos != std::string_view::npos; pos = s.find(old_text, from)) {
+    out.append(s.substr(from, pos - from)).append(new_text);
+    from = pos + old_text.size();
+  }
+  out.append(s.substr(from));
+  return out;
+}
+
 std::string Strip(std::string_view s, std::optional<std::string_view> chars) {
   return StripImpl(s, chars, true, true);
 }

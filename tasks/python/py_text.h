@@ -67,6 +67,9 @@ std::string Swapcase(std::string_view s);    // s.swapcase()
 
 // s.strip(chars), s.lstrip(chars), s.rstrip(chars); nullopt strips whitespace (IsSpace).
 std::string Strip(std::string_view s, std::optional<std::string_view> chars = std::nullopt);
+// str.replace(old, new): every non-overlapping occurrence, left to right; an empty `old` puts
+// `new` before every character and at the end, as Python does.
+std::string Replace(std::string_view s, std::string_view old_text, std::string_view new_text);
 std::string LStrip(std::string_view s, std::optional<std::string_view> chars = std::nullopt);
 std::string RStrip(std::string_view s, std::optional<std::string_view> chars = std::nullopt);
 // s.split(sep, maxsplit); maxsplit < 0 means no limit. Without sep: runs of whitespace, no empty

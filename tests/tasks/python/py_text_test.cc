@@ -38,6 +38,16 @@ TEST(PyTextTest, InvalidUtf8IsSurrogateEscaped) {
             "ab\xe2\x82");
 }
 
+// Expected values: CPython 3.11's str.replace on the same arguments.
+TEST(PyTextTest, ReplaceAsPython) {
+  EXPECT_EQ(pystr::Replace("aaa", "aa", "b"), "ba");  // left to right, non-overlapping
+  EXPECT_EQ(pystr::Replace("a.b.c", ".", ".."), "a..b..c");
+  EXPECT_EQ(pystr::Replace("abc", "", "-"), "-a-b-c-");
+  EXPECT_EQ(pystr::Replace("h\xc3\xa9llo", "", "|"), "|h|\xc3\xa9|l|l|o|");  // per code point
+  EXPECT_EQ(pystr::Replace("", "", "x"), "x");
+  EXPECT_EQ(pystr::Replace("abc", "z", "y"), "abc");
+}
+
 TEST(PyTextTest, LowerFinalSigma) {
   EXPECT_EQ(pystr::Lower("\u03a3\u0391\u03a3"), "\u03c3\u03b1\u03c2");  // ΣΑΣ -> σας
   // ὈΔΥΣΣΕΎΣ -> ὀδυσσεύς
