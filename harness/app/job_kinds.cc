@@ -2,6 +2,7 @@
 
 #include "audits/decontam/job.h"
 #include "audits/decontam/shard_merge.h"
+#include "audits/longctx/job.h"
 #include "audits/memorization/job.h"
 #include "audits/memorization/shard_merge.h"
 #include "audits/pii/job.h"
@@ -17,6 +18,7 @@ const JobKind* JobKinds(int* n) {
       {"memorization", &memorization::ParseMemorizationJob},
       {"pii", &pii::ParsePiiJob},
       {"decontam", &decontam::ParseDecontamJob},
+      {"long_context", &longctx::ParseLongContextJob},
   };
   *n = static_cast<int>(sizeof kKinds / sizeof kKinds[0]);
   return kKinds;
