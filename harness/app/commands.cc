@@ -25,6 +25,10 @@ const Command* Commands(int* n) {
        &RunSlurmCommand},
       {"kv", "KV-cache and weight memory of a GGUF model at given contexts (metadata only)",
        &RunKvCommand},
+      {"longctx", "long-context tasks (RULER) by length and depth, with peak RSS, tokens/s, KV",
+       &RunLongctxCommand},
+      {"perplexity", "perplexity by position within the context window (rolling windows)",
+       &RunPerplexityCommand},
   };
   *n = static_cast<int>(sizeof kCommands / sizeof kCommands[0]);
   return kCommands;

@@ -24,6 +24,8 @@ int RunCompareCommand(int argc, char** argv);
 int RunMergeCommand(int argc, char** argv);
 int RunSlurmCommand(int argc, char** argv);
 int RunKvCommand(int argc, char** argv);
+int RunLongctxCommand(int argc, char** argv);
+int RunPerplexityCommand(int argc, char** argv);
 // `mnemo bench report` (argv[0] = "report"), dispatched by RunBenchCommand.
 int RunBenchReportCommand(int argc, char** argv);
 
