@@ -39,7 +39,7 @@ Decoder::Decoder(std::shared_ptr<const LoadedModel> model, const DecoderOptions&
   // Invariant mode uses two private sequences after the callers' ones (decoder.h).
   const uint32_t private_seqs = invariant_ ? 2 : 0;
   window_ = options.window != 0 ? options.window : model_->n_ctx();
-  window_ = std::max<uint32_t>(2, std::min(window_, model_->n_ctx_train()));
+  window_ = std::max<uint32_t>(2, std::min(window_, model_->n_ctx()));
   n_seq_ = options.n_seq != 0 ? options.n_seq : kDefaultSeq;
   n_seq_ = std::min<uint32_t>(n_seq_,
                               static_cast<uint32_t>(llama_max_parallel_sequences()) - private_seqs);

@@ -167,7 +167,10 @@ std::shared_ptr<LoadedModel> LoadedModel::Open(const mn_model_params& params) {
   m->options_ = options;
   OwnedModelDesc& d = m->desc_;
   d.n_ctx_train = static_cast<uint32_t>(std::max(llama_model_n_ctx_train(model), 1));
-  d.n_ctx = params.n_ctx == 0 ? d.n_ctx_train : std::min(params.n_ctx, d.n_ctx_train);
+  // The training length unless the caller asks for another: a longer context runs as llama.cpp
+  // runs it (no RoPE rescaling of mnemo's own), which is how a long-context test shows where a
+  // model stops generalising.
+  d.n_ctx = params.n_ctx == 0 ? d.n_ctx_train : params.n_ctx;
   d.n_vocab = llama_vocab_n_tokens(m->vocab_);
   d.bos_token = std::max<int32_t>(llama_vocab_bos(m->vocab_), -1);  // -1: none
   d.eos_token = std::max<int32_t>(llama_vocab_eos(m->vocab_), -1);
