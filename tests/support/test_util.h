@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace mnemo::testing_util {
 
 // A fresh folder under the system temp dir, removed on destruction.
@@ -45,6 +47,15 @@ inline std::string ReadFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// Every non-empty line of a JSON Lines file, parsed (the first `n` when n > 0).
+inline std::vector<nlohmann::json> ReadJsonLines(const std::string& path, size_t n = 0) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(path);
+  for (std::string line; (n == 0 || out.size() < n) && std::getline(in, line);)
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  return out;
 }
 
 struct CommandResult {

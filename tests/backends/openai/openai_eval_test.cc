@@ -21,15 +21,6 @@ using testing_util::Quote;
 using testing_util::RunCommand;
 using testing_util::TempDir;
 
-std::vector<nlohmann::json> ReadJsonl(const std::string& path) {
-  std::vector<nlohmann::json> out;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
-  return out;
-}
-
 class OpenAiEvalTest : public testing_util::ServerSuite {};
 
 TEST_F(OpenAiEvalTest, Gsm8kSamplesEqualTheInProcessBackends) {
@@ -45,8 +36,8 @@ TEST_F(OpenAiEvalTest, Gsm8kSamplesEqualTheInProcessBackends) {
   ASSERT_EQ(local.exit_code, 0) << local.output;
   auto remote = eval("openai:" + server_->base_url(), "remote", R"({"concurrency": 2})");
   ASSERT_EQ(remote.exit_code, 0) << remote.output;
-  auto a = ReadJsonl(dir.File("local/samples_gsm8k.jsonl"));
-  auto b = ReadJsonl(dir.File("remote/samples_gsm8k.jsonl"));
+  auto a = testing_util::ReadJsonLines(dir.File("local/samples_gsm8k.jsonl"));
+  auto b = testing_util::ReadJsonLines(dir.File("remote/samples_gsm8k.jsonl"));
   ASSERT_EQ(a.size(), 4u);  // 2 documents x 2 filters
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) {

@@ -38,12 +38,7 @@ const std::string kGsm8k = std::string(MNEMO_EVAL_SOURCE_ROOT) + "/datasets/data
 
 // Every line of a JSON Lines file, parsed (the first `n`; 0 = all).
 std::vector<json> JsonLines(const std::string& path, size_t n = 0) {
-  std::ifstream in(path);
-  std::vector<json> out;
-  std::string line;
-  while ((n == 0 || out.size() < n) && std::getline(in, line))
-    if (!line.empty()) out.push_back(json::parse(line));
-  return out;
+  return testing_util::ReadJsonLines(path, n);
 }
 
 void WriteJsonLines(const std::string& path, const std::vector<json>& rows) {

@@ -37,11 +37,7 @@ const json& Expected() {
 }
 
 std::vector<json> Rows(const std::string& path) {
-  std::vector<json> out;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) out.push_back(json::parse(line));
-  return out;
+  return testing_util::ReadJsonLines(path);
 }
 
 TaskConfig Load(const std::string& path) {

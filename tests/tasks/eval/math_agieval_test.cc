@@ -39,11 +39,7 @@ const json& Expected() {
 }
 
 std::vector<json> Rows(const std::string& name) {
-  std::vector<json> out;
-  std::ifstream in(kDir + "/" + name);
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) out.push_back(json::parse(line));
-  return out;
+  return testing_util::ReadJsonLines(kDir + "/" + name);
 }
 
 const hooks::BuiltinHook& Hook(const std::string& id) {
