@@ -105,8 +105,10 @@ Result<int64_t> WordToNum(const std::string& sentence) {
   };
   std::vector<std::string> clean;
   for (const std::string& w : pystr::Split(s)) {
-    if (w == "point")  // the number regex never matches it
-      return fail("its decimal branch is not implemented");
+    if (w == "point")  // unreachable: the number regex never matches it (see the header)
+      return Status::Internal("w2n.word_to_num('" + sentence +
+                              "'): 'point' (word2number's decimal branch, not ported) cannot come "
+                              "from the number regex");
     if (AmericanNumberSystem().count(w)) clean.push_back(w);
   }
   if (clean.empty()) return fail("no valid number words found");
