@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 
 #include "backends/common/token_windows.h"
@@ -162,10 +163,13 @@ void RunScoring(Decoder& dec, const std::vector<const mn_request*>& requests, mn
       m.n_targets = r.n_continuation;
       m.branch.assign(in.tokens.begin() + in.n_context_used, in.tokens.end());
       in.tokens.resize(in.n_context_used);  // the context part, shareable
-      // Join the unit already holding this exact context, while it has sequences to spare.
+      // Join the unit already holding this exact context, while it has sequences and KV cells
+      // to spare: a unit is admitted whole, so one larger than the cache would never run (many
+      // long windows behind one BOS, as in perplexity, would otherwise all join one unit).
       auto it = share ? by_context.find(in.tokens) : by_context.end();
       if (it != by_context.end() &&
-          units[it->second].BranchMembers() + !m.branch.empty() <= dec.n_seq()) {
+          units[it->second].BranchMembers() + !m.branch.empty() <= dec.n_seq() &&
+          units[it->second].Size() + m.branch.size() <= dec.kv_size()) {
         units[it->second].members.push_back(std::move(m));
       } else {
         Unit u;
@@ -307,6 +311,16 @@ void RunScoring(Decoder& dec, const std::vector<const mn_request*>& requests, mn
       active.push_back(next);
       feed(next);
       ++next;
+    }
+    if (active.empty()) {  // units[next] does not fit an empty cache (a bug): fail, never spin
+      std::set<size_t> pending;
+      for (size_t ui = next; ui < units.size(); ++ui)
+        for (const Member& m : units[ui].members) pending.insert(m.request);
+      for (size_t ri : pending)
+        sink.fail(states[ri].req->request_id, MN_ERR_INTERNAL,
+                  "a scoring unit of " + std::to_string(units[next].Size()) +
+                      " tokens does not fit the KV cache of " + std::to_string(kv) + " cells");
+      return;
     }
     const double ns = static_cast<double>(dec.Decode());
     const double per_token = ns / std::max<int32_t>(dec.size(), 1);

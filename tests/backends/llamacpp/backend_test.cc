@@ -422,6 +422,28 @@ TEST_F(BackendTest, SharedContextsScoreLikeSeparateRequests) {
   }
 }
 
+TEST_F(BackendTest, SharedContextLargerThanTheCacheIsSplit) {
+  // Perplexity windows all follow one BOS. Six 200-token windows (1,200 cells) behind it in a
+  // cache of 512 cells: joined into one unit they could never be admitted and the call used to
+  // spin forever. They must be split over units and score as if each were alone.
+  Session small;
+  ASSERT_EQ(small.Open(ModelPath(), 256, 8, R"({"deterministic": true, "kv_size": 512})"), "");
+  std::ifstream corpus(FixturePath("train.jsonl"));
+  std::string line, text;
+  while (text.size() < 20000 && std::getline(corpus, line)) text += json::parse(line)["text"];
+  const std::vector<int32_t> toks = small.Tokenize(text, false);
+  ASSERT_GE(toks.size(), 1200u);
+  const int32_t bos = small.Tokenize("", true).at(0);
+  std::vector<Request> reqs;
+  for (size_t w = 0; w < 6; ++w)
+    reqs.push_back(ScoreRequest({bos}, {toks.begin() + w * 200, toks.begin() + (w + 1) * 200}));
+  std::vector<Response> together = small.Run(reqs);
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    ASSERT_TRUE(together[i].ok()) << together[i].error;
+    ExpectBitIdentical(together[i], small.RunOne(reqs[i]), "window " + std::to_string(i));
+  }
+}
+
 TEST_F(BackendTest, ScoreIsGreedyFlagAndLogprobsAreConsistent) {
   // The model's own greedy continuation is greedy by construction; a perturbed one is not.
   Request g = GreedyRequest(Prefix(3), 12);
