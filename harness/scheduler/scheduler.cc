@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "harness/core/log.h"
+#include "harness/scheduler/batching.h"
 #include "harness/scheduler/progress.h"
 
 namespace mnemo {
@@ -48,58 +49,6 @@ struct Completed {
   size_t index;
   const Response* response;  // points into the caller's responses vector; stable during Run
 };
-
-// Requests sorted longest first (as lm-eval: errors and memory peaks surface early), with
-// requests that share a context kept adjacent and in the same batch, so a backend can prefill
-// the shared context once (multiple-choice items).
-std::vector<std::vector<size_t>> MakeBatches(const std::vector<Request>& requests,
-                                             const std::vector<size_t>& pending,
-                                             const SchedulerOptions& opt) {
-  std::vector<size_t> order = pending;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    const Request& x = requests[a];
-    const Request& y = requests[b];
-    if (x.context.size() + x.gen.max_tokens * (x.kind == MN_REQ_GENERATE) !=
-        y.context.size() + y.gen.max_tokens * (y.kind == MN_REQ_GENERATE))
-      return x.context.size() + x.gen.max_tokens * (x.kind == MN_REQ_GENERATE) >
-             y.context.size() + y.gen.max_tokens * (y.kind == MN_REQ_GENERATE);
-    if (x.context != y.context) return x.context < y.context;
-    return x.continuation.size() > y.continuation.size();
-  });
-  std::vector<std::vector<size_t>> batches;
-  std::vector<size_t> cur;
-  size_t tokens = 0;
-  size_t i = 0;
-  while (i < order.size()) {
-    // The run of requests sharing this context.
-    size_t j = i + 1;
-    size_t group_tokens = requests[order[i]].cost();
-    while (j < order.size() && requests[order[j]].context == requests[order[i]].context &&
-           requests[order[j]].kind == requests[order[i]].kind) {
-      group_tokens += requests[order[j]].continuation.size();
-      ++j;
-    }
-    size_t group = j - i;
-    if (!cur.empty() &&
-        (cur.size() + group > opt.max_batch || tokens + group_tokens > opt.max_batch_tokens)) {
-      batches.push_back(std::move(cur));
-      cur.clear();
-      tokens = 0;
-    }
-    for (size_t k = i; k < j; ++k) {
-      if (cur.size() >= opt.max_batch) {  // a group larger than a batch is split
-        batches.push_back(std::move(cur));
-        cur.clear();
-        tokens = 0;
-      }
-      cur.push_back(order[k]);
-    }
-    tokens += group_tokens;
-    i = j;
-  }
-  if (!cur.empty()) batches.push_back(std::move(cur));
-  return batches;
-}
 
 }  // namespace
 
