@@ -15,6 +15,7 @@
 #include "tasks/longctx/sources.h"
 #ifdef MNEMO_HAVE_KV_AUDIT
 #include "audits/kv/kv_budget.h"
+#include "audits/kv/kv_report.h"
 #endif
 
 namespace mnemo::longctx {
@@ -88,6 +89,28 @@ Result<std::optional<uint64_t>> KvBytesAt(const std::string& gguf, const Backend
   (void)kv;
   (void)n_ctx;
   return std::optional<uint64_t>();
+#endif
+}
+
+// `mnemo kv`'s report of the model at the job's lengths (llama-server's cache defaults; f16,
+// q8_0, q4_0; what-if windows: the model's own and 1024), stored in the job config so the HTML
+// report shows the memory table without reading the GGUF. Null without the KV audit.
+Result<nlohmann::json> KvReportAt(const std::string& gguf, const std::vector<size_t>& lengths) {
+#ifdef MNEMO_HAVE_KV_AUDIT
+  auto spec = kv::ReadModelSpec(gguf);
+  if (!spec.ok()) return spec.status();
+  kv::KvReportOptions o;
+  o.contexts.clear();
+  for (size_t l : lengths) o.contexts.push_back(static_cast<uint32_t>(l));
+  o.windows = {1024};
+  if (spec->n_swa > 0 && spec->n_swa != 1024) o.windows.insert(o.windows.begin(), spec->n_swa);
+  auto report = kv::BuildKvReport(*spec, o);
+  if (!report.ok()) return report.status();
+  return nlohmann::json(kv::KvReportJson(*report));
+#else
+  (void)gguf;
+  (void)lengths;
+  return nlohmann::json();
 #endif
 }
 
@@ -508,6 +531,11 @@ Status LongContextJob::RunForModel(const RunContext& ctx, const JobModel& model,
   job.config["model_name"] = model.name;
   job.config["n_ctx"] = info.n_ctx;
   if (!result_.kv.is_null()) job.config["kv"] = result_.kv;
+  if (llamacpp) {
+    // Like the KV numbers, a GGUF the KV audit cannot read leaves the report without its table.
+    auto report = KvReportAt(model.record.path, config_.lengths);
+    if (report.ok() && !report->is_null()) job.config["kv_report"] = std::move(report).value();
+  }
   if (store != nullptr) {
     MNEMO_RETURN_IF_ERROR(store->BeginJob(&job));
     result_.job_id = job.id;

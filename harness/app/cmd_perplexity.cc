@@ -23,6 +23,9 @@
 #include "harness/app/common.h"
 #include "harness/scheduler/scheduler.h"
 #include "tasks/longctx/position_ppl.h"
+#ifdef MNEMO_HAVE_KV_AUDIT
+#include "audits/kv/kv_report.h"
+#endif
 
 namespace mnemo {
 namespace po = boost::program_options;
@@ -210,6 +213,22 @@ int RunPerplexityCommand(int argc, char** argv) {
     job.kind = "perplexity";
     job.name = "perplexity";
     job.config = config;
+#ifdef MNEMO_HAVE_KV_AUDIT
+    // The model's KV report at --ctx, for the HTML report's memory table (it never reads the
+    // GGUF); a file the KV audit cannot read only leaves it out.
+    if (rec->backend == "llamacpp") {
+      auto spec = kv::ReadModelSpec(rec->path);
+      kv::KvReportOptions ko;
+      ko.contexts = {n_ctx};
+      if (spec.ok()) {
+        ko.windows = {1024};
+        if (spec->n_swa > 0 && spec->n_swa != 1024)
+          ko.windows.insert(ko.windows.begin(), spec->n_swa);
+        auto report = kv::BuildKvReport(*spec, ko);
+        if (report.ok()) job.config["kv_report"] = kv::KvReportJson(*report);
+      }
+    }
+#endif
     if (Status s = store->BeginJob(&job); !s.ok()) return ReportError(s);
   }
   SchedulerOptions so;

@@ -166,6 +166,34 @@ ComparisonRow RateRow(const Outcomes& base, const Outcomes& cand) {
   return row;
 }
 
+// No test: the stored delta, the shared documents counted.
+PairedTestResult NoTest(int64_t n, double delta) {
+  PairedTestResult t;
+  t.method = "none";
+  t.n = n;
+  t.delta = delta;
+  return t;
+}
+
+// The paired test of aligned, non-empty per-document values under `agg` (recomputable): McNemar
+// for a mean of 0/1 values, the exact permutation test for few documents, else the paired
+// bootstrap. Task rows and long-context rows share it.
+PairedTestResult PairedTestOf(Aggregation agg, const std::vector<SampleValue>& b,
+                              const std::vector<SampleValue>& c,
+                              const BootstrapOptions& bootstrap) {
+  if (agg == Aggregation::kMean && AllBinary(b) && AllBinary(c)) {
+    std::vector<double> xb, xc;
+    for (size_t i = 0; i < b.size(); ++i) {
+      xb.push_back(b[i].x);
+      xc.push_back(c[i].x);
+    }
+    return McNemarTest(xb, xc);
+  }
+  // Few documents: the exact test; a bootstrap of three documents claims p = 0.002.
+  if (b.size() <= kMaxExactPermutationDocs) return PairedPermutationExact(agg, b, c);
+  return PairedBootstrap(agg, b, c, bootstrap);
+}
+
 // Sets the row's verdict (significant, regression, improvement) and adds it to the comparison.
 void AddRow(const CompareSpec& spec, ComparisonRow row, Comparison* out) {
   row.significant = row.test.method != "none" && row.test.p_value < spec.alpha;
@@ -173,8 +201,9 @@ void AddRow(const CompareSpec& spec, ComparisonRow row, Comparison* out) {
   bool worse = finite && (row.higher_is_better ? row.delta < 0 : row.delta > 0);
   bool better = finite && (row.higher_is_better ? row.delta > 0 : row.delta < 0);
   bool beyond = finite && std::fabs(row.delta) > spec.threshold;
-  row.regression = worse && beyond && row.significant;
-  row.improvement = better && beyond && row.significant;
+  // Measured performance depends on the machine: shown, never a verdict.
+  row.regression = !row.measured && worse && beyond && row.significant;
+  row.improvement = !row.measured && better && beyond && row.significant;
   out->regressions += row.regression;
   out->improvements += row.improvement;
   out->rows.push_back(std::move(row));
@@ -214,6 +243,162 @@ Status MemorizationRows(RunStore* store, const JobView& bj, const JobView& cj,
   }
   for (const auto& key : order)
     if (by.count(key)) out->emplace_back(key, by[key]);
+  return Status::Ok();
+}
+
+// A long_context doc id's fields: "task=T,length=L,depth=D,index=I" (audits/longctx/job.cc)
+// -> {task: T, length: L, depth: D, index: I}.
+std::map<std::string, std::string> IdFields(const std::string& id) {
+  std::map<std::string, std::string> out;
+  size_t start = 0;
+  while (start <= id.size()) {
+    size_t end = id.find(',', start);
+    if (end == std::string::npos) end = id.size();
+    const std::string part = id.substr(start, end - start);
+    if (size_t eq = part.find('='); eq != std::string::npos)
+      out[part.substr(0, eq)] = part.substr(eq + 1);
+    start = end + 1;
+  }
+  return out;
+}
+
+// The scores (in [0, 1]) of one long_context side's samples whose doc id holds every field of
+// `filter` ("task=T,length=L", "length=L,depth=D", "length=L"), by doc id, with each doc's
+// task; samples that failed (no score in the metrics either) are left out.
+struct LcScore {
+  double score = 0;
+  std::string task;
+};
+std::map<std::string, LcScore> LongContextScores(const std::vector<SampleRecord>& samples,
+                                                 const std::string& filter) {
+  const auto want = IdFields(filter);
+  std::map<std::string, LcScore> out;
+  for (const auto& s : samples) {
+    if (!s.data.is_object() || s.data.contains("error")) continue;
+    auto sc = s.data.find("score");
+    if (sc == s.data.end() || !sc->is_number()) continue;
+    const auto have = IdFields(s.doc_id);
+    bool match = true;
+    for (const auto& [k, v] : want) {
+      auto it = have.find(k);
+      match = match && it != have.end() && it->second == v;
+    }
+    if (match) out[s.doc_id] = {sc->get<double>(), have.count("task") ? have.at("task") : ""};
+  }
+  return out;
+}
+
+// The paired test of a long_context row, in percent points as the metrics are stored. accuracy
+// (by task and length, or by length and depth) is the mean score of its prompts: McNemar when
+// every score is 0 or 1, else the exact permutation test or the paired bootstrap of the mean, as
+// task rows. ruler_average is the mean over tasks, which is the mean over prompts only when
+// every task holds as many shared prompts at that length: then the same test, else none. Other
+// metrics (effective_length, peak_rss_bytes, tokens_per_second, kv_bytes) have no units: none.
+PairedTestResult LongContextTest(const std::string& metric, const std::string& filter, double delta,
+                                 const std::vector<SampleRecord>& bsamples,
+                                 const std::vector<SampleRecord>& csamples,
+                                 const BootstrapOptions& bootstrap) {
+  if (metric != "accuracy" && metric != "ruler_average") return NoTest(0, delta);
+  const auto bs = LongContextScores(bsamples, filter);
+  const auto cs = LongContextScores(csamples, filter);
+  std::vector<SampleValue> b, c;
+  std::map<std::string, int64_t> per_task;
+  for (const auto& [doc, v] : bs) {
+    auto it = cs.find(doc);
+    if (it == cs.end()) continue;
+    b.push_back({v.score, 1.0});
+    c.push_back({it->second.score, 1.0});
+    ++per_task[v.task];
+  }
+  const auto n = static_cast<int64_t>(b.size());
+  if (b.empty()) return NoTest(n, delta);
+  if (metric == "ruler_average") {
+    for (const auto& [task, k] : per_task)
+      if (k != per_task.begin()->second) return NoTest(n, delta);
+  }
+  PairedTestResult t = PairedTestOf(Aggregation::kMean, b, c, bootstrap);
+  t.delta *= 100;  // the permutation test's interval is NaN, and stays so
+  t.ci_low *= 100;
+  t.ci_high *= 100;
+  return t;
+}
+
+// Machine-dependent performance of a long_context job: shown, never a regression.
+bool IsMeasuredMetric(const std::string& metric) {
+  return metric == "peak_rss_bytes" || metric == "tokens_per_second";
+}
+
+// The `kind` jobs ("long_context", "perplexity") of one model pair, paired by job name (the
+// latest of each name); metrics by (name, filter), task "<kind>:<job>". A job or metric on one
+// side only becomes a note.
+Status LongContextRows(RunStore* store, const CompareSpec& spec, const std::string& kind,
+                       const RunView& base, const std::string& bm, const RunView& cand,
+                       const std::string& cm, Comparison* out) {
+  auto bjobs = LatestByName(base.JobsOf(kind, bm));
+  auto cjobs = LatestByName(cand.JobsOf(kind, cm));
+  for (const auto& [name, j] : cjobs)
+    if (bjobs.count(name) == 0)
+      out->notes.push_back(kind + " job '" + name + "' only in the candidate (" + cm + ")");
+  for (const auto& [name, bj] : bjobs) {
+    auto cit = cjobs.find(name);
+    if (cit == cjobs.end()) {
+      out->notes.push_back(kind + " job '" + name + "' only in the base (" + bm + ")");
+      continue;
+    }
+    const JobView* cj = cit->second;
+    const std::string task = kind + ":" + name;
+    auto bmetrics = store->GetMetrics(bj->job.id);
+    if (!bmetrics.ok()) return bmetrics.status();
+    auto cmetrics = store->GetMetrics(cj->job.id);
+    if (!cmetrics.ok()) return cmetrics.status();
+    // Only long_context jobs store per-prompt samples; perplexity rows have no paired test.
+    std::vector<SampleRecord> bsamples, csamples;
+    if (kind == "long_context") {
+      auto bs = store->GetSamples(bj->job.id);
+      if (!bs.ok()) return bs.status();
+      bsamples = std::move(bs).value();
+      if (bj == cj) {
+        csamples = bsamples;
+      } else {
+        auto cs = store->GetSamples(cj->job.id);
+        if (!cs.ok()) return cs.status();
+        csamples = std::move(cs).value();
+      }
+    }
+    for (const auto& m : *bmetrics) {
+      const MetricRecord* cmr = nullptr;
+      for (const auto& x : *cmetrics)
+        if (x.name == m.name && x.filter == m.filter) cmr = &x;
+      if (cmr == nullptr) {
+        out->notes.push_back(task + " " + m.name + "," + m.filter + ": not in the candidate");
+        continue;
+      }
+      ComparisonRow row;
+      row.base_model = bm;
+      row.candidate_model = cm;
+      row.task = task;
+      row.metric = m.name;
+      row.filter = m.filter;
+      row.base_value = m.value;
+      row.candidate_value = cmr->value;
+      row.delta = cmr->value - m.value;
+      row.base_stderr = m.stderr_value;
+      row.candidate_stderr = cmr->stderr_value;
+      row.higher_is_better = m.higher_is_better;
+      row.measured = kind == "long_context" && IsMeasuredMetric(m.name);
+      row.test = kind == "long_context" ? LongContextTest(m.name, m.filter, row.delta, bsamples,
+                                                          csamples, spec.bootstrap)
+                                        : NoTest(0, row.delta);
+      AddRow(spec, std::move(row), out);
+    }
+    for (const auto& x : *cmetrics) {
+      bool in_base = false;
+      for (const auto& m : *bmetrics)
+        in_base = in_base || (m.name == x.name && m.filter == x.filter);
+      if (!in_base)
+        out->notes.push_back(task + " " + x.name + "," + x.filter + ": not in the base");
+    }
+  }
   return Status::Ok();
 }
 
@@ -303,23 +488,8 @@ Result<Comparison> CompareRuns(RunStore* store, const CompareSpec& spec) {
           b.push_back(v);
           c.push_back(it->second);
         }
-        if (b.empty() || !recomputable) {
-          row.test.method = "none";
-          row.test.n = static_cast<int64_t>(b.size());
-          row.test.delta = row.delta;
-        } else if (agg == Aggregation::kMean && AllBinary(b) && AllBinary(c)) {
-          std::vector<double> xb, xc;
-          for (size_t i = 0; i < b.size(); ++i) {
-            xb.push_back(b[i].x);
-            xc.push_back(c[i].x);
-          }
-          row.test = McNemarTest(xb, xc);
-        } else if (b.size() <= kMaxExactPermutationDocs) {
-          // Few documents: the exact test; a bootstrap of three documents claims p = 0.002.
-          row.test = PairedPermutationExact(agg, b, c);
-        } else {
-          row.test = PairedBootstrap(agg, b, c, spec.bootstrap);
-        }
+        row.test = b.empty() || !recomputable ? NoTest(static_cast<int64_t>(b.size()), row.delta)
+                                              : PairedTestOf(agg, b, c, spec.bootstrap);
         AddRow(spec, std::move(row), &out);
       }
     }
@@ -341,6 +511,8 @@ Result<Comparison> CompareRuns(RunStore* store, const CompareSpec& spec) {
         AddRow(spec, std::move(row), &out);
       }
     }
+    for (const char* kind : {"long_context", "perplexity"})
+      MNEMO_RETURN_IF_ERROR(LongContextRows(store, spec, kind, *base, bm, *cand, cm, &out));
   }
   // Decontamination (model-free jobs): the dirty share of each task and method, item by item.
   if (spec.base_run != spec.candidate_run) {

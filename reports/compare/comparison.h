@@ -1,4 +1,5 @@
-// Comparing a candidate with a base, metric by metric, over benchmark task jobs.
+// Comparing a candidate with a base, metric by metric, over benchmark task jobs, audits and
+// long-context jobs.
 //
 // Sides: a run and optionally a model name in it. Pairing of models:
 //   - both model names given: exactly those two (they may be in the same run: checkpoints);
@@ -17,6 +18,18 @@
 // decontamination job's dirty share per task and method (task "decontam:<task>", metric
 // dirty_share, filter the method). Units both sides hold (probe ids, item ids) are paired:
 // McNemar; with none shared, Fisher's exact test (tasks/stats/two_proportions.h).
+//
+// Long context (issue 20): each `long_context` and `perplexity` job of a model pair by job name,
+// metrics by (name, filter) as stored, task "long_context:<job>" / "perplexity:<job>",
+// higher_is_better as stored (perplexity and bytes: lower is better). Prompts both sides scored
+// are paired by doc id ("task=T,length=L,depth=D,index=I"): `accuracy` ("task=T,length=L" and the
+// depth cells "length=L,depth=D") gets McNemar when every prompt's score is 0 or 1, else the
+// task rows' permutation test or paired bootstrap of the mean; `ruler_average` ("length=L", the
+// mean over tasks) the same when every task holds as many shared prompts at that length, else no
+// test. effective_length, kv_bytes and every perplexity metric: delta only (no test). The
+// measured performance rows, peak_rss_bytes and tokens_per_second, depend on the machine: shown
+// (ComparisonRow::measured), never a regression or an improvement, whatever their delta. A job
+// on one side only, or a metric, becomes a note.
 //
 // A row is a regression when the candidate is worse (respecting higher_is_better), the
 // absolute delta of the stored scores exceeds the threshold, and the paired test gives
@@ -66,6 +79,8 @@ struct ComparisonRow {
   bool higher_is_better = true;
   PairedTestResult test;  // on the shared documents
   bool significant = false;
+  // Machine-dependent performance (peak RSS, tokens/s): never a regression or an improvement.
+  bool measured = false;
   bool regression = false;
   bool improvement = false;
 };
@@ -75,7 +90,7 @@ struct Comparison {
   std::vector<ComparisonRow> rows;
   int regressions = 0;
   int improvements = 0;
-  std::vector<std::string> notes;  // tasks present on one side only, ...
+  std::vector<std::string> notes;  // tasks or jobs present on one side only, ...
   // The sides' backends computed differently, e.g. "runs differ in how the backend computed:
   // deterministic true vs false (run 1 'tiny' vs run 2 'tiny')", or "runtime not recorded
   // for run 1 ('tiny'); run 2 recorded one". `mnemo compare` prints them to stderr.

@@ -68,6 +68,7 @@ std::string ComparisonMarkdown(const Comparison& c) {
     std::string verdict = r.regression    ? "**REGRESSION**"
                           : r.improvement ? "improved"
                           : r.significant ? "significant, within threshold"
+                          : r.measured    ? "measured, not gated"
                                           : "";
     std::string ci = r.test.method == "none" || !std::isfinite(r.test.ci_low)
                          ? "–"
@@ -110,6 +111,7 @@ nlohmann::json ComparisonJson(const Comparison& c) {
                     {"higher_is_better", r.higher_is_better},
                     {"test", test},
                     {"significant", r.significant},
+                    {"measured", r.measured},
                     {"regression", r.regression},
                     {"improvement", r.improvement}});
   }

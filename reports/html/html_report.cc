@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "reports/html/html_escape.h"
+#include "reports/html/longctx_section.h"
 #include "reports/html/report_assets.h"
 #include "reports/html/svg_chart.h"
 #include "reports/html/text_diff.h"
@@ -857,6 +858,9 @@ std::string RenderHtmlReport(const ReportModel& m, const Comparison* comparison)
   if (!m.mem.empty()) out += "<a href=\"#memorization\">Memorisation</a>";
   if (!m.pii.empty()) out += "<a href=\"#pii\">PII</a>";
   if (!m.decontam.empty()) out += "<a href=\"#decontamination\">Decontamination</a>";
+  if (!m.long_context.empty()) out += "<a href=\"#long-context\">Long context</a>";
+  if (!m.perplexity.empty()) out += "<a href=\"#perplexity\">Perplexity</a>";
+  if (!m.memory.empty()) out += "<a href=\"#memory\">Memory</a>";
   if (!m.audit_tables.empty()) out += "<a href=\"#audit-metrics\">Audit metrics</a>";
   out += "<a href=\"#runs\">Runs</a><a href=\"#samples\">Samples</a></nav></header><main>";
   // A partial run's numbers are not the whole run's: say so before any of them.
@@ -872,6 +876,9 @@ std::string RenderHtmlReport(const ReportModel& m, const Comparison* comparison)
   MemorizationSection(m, &out);
   PiiSection(m, &out);
   DecontamSection(m, &out);
+  LongContextSection(m, &out);
+  PerplexitySection(m, &out);
+  MemorySection(m, &out);
   AuditTablesSection(m, &out);
   RunsSection(m, &out);
   SamplesSection(m, &out);

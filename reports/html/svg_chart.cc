@@ -366,4 +366,175 @@ std::string RenderRateChart(const RateChart& c) {
   return out;
 }
 
+namespace {
+
+std::string BytesTick(double v) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (std::fabs(v) >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  return fmt::format("{:g} {}", std::round(v * 100) / 100, units[u]);
+}
+
+// About `target` round ticks from 0 (or lo) to hi.
+std::vector<double> LinearTicks(double lo, double hi, int target) {
+  std::vector<double> out;
+  if (!(hi > lo)) return {lo};
+  double raw = (hi - lo) / target;
+  double step = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
+    if (step * m >= raw) {
+      step *= m;
+      break;
+    }
+  for (double t = std::ceil(lo / step) * step; t <= hi * (1 + 1e-9); t += step) out.push_back(t);
+  return out;
+}
+
+}  // namespace
+
+std::string RenderLineChart(const LineChart& c) {
+  const double width = 600, plot_l = kLeft + 28, plot_r = width - kRight - 12, pad = 12;
+  double x_lo = 0, x_hi = 0, y_lo = 0, y_hi = 0;
+  bool have = false;
+  std::set<double> xs;
+  for (const auto& s : c.series)
+    for (const auto& p : s.points) {
+      if (!std::isfinite(p.y) || (c.log_y && p.y <= 0) || (c.log_x && p.x <= 0)) continue;
+      x_lo = have ? std::min(x_lo, p.x) : p.x;
+      x_hi = have ? std::max(x_hi, p.x) : p.x;
+      y_lo = have ? std::min(y_lo, p.y) : p.y;
+      y_hi = have ? std::max(y_hi, p.y) : p.y;
+      xs.insert(p.x);
+      have = true;
+    }
+  if (!have) x_lo = y_lo = 1, x_hi = y_hi = 2;
+  if (c.marker_x && (!c.log_x || *c.marker_x > 0)) {
+    x_lo = std::min(x_lo, *c.marker_x);
+    x_hi = std::max(x_hi, *c.marker_x);
+  }
+  if (!c.log_x) x_lo = std::min(x_lo, 0.0);
+  if (x_hi <= x_lo) x_hi = x_lo + 1;
+  // y: a log axis spans whole decades (or its 1-2-5 steps when the data sit in one); a linear
+  // one starts at 0.
+  std::vector<double> y_ticks;
+  if (c.log_y) {
+    double lo = std::pow(10.0, std::floor(std::log10(y_lo)));
+    double hi = std::pow(10.0, std::ceil(std::log10(y_hi)));
+    if (hi <= lo) hi = lo * 10;
+    for (double d = lo; d <= hi * 1.0001; d *= 10)
+      for (double m : {1.0, 2.0, 5.0})
+        if (d * m <= hi * 1.0001 && (hi / lo <= 100 || m == 1.0)) y_ticks.push_back(d * m);
+    y_lo = lo;
+    y_hi = hi;
+  } else if (c.y_bytes) {
+    // Round ticks in the largest binary unit below the top: 0.5 MiB steps, not 976.56 KiB.
+    double unit = 1;
+    while (y_hi / unit >= 1024 && unit < 1099511627776.0) unit *= 1024;
+    y_lo = 0;
+    for (double t : LinearTicks(0, y_hi > 0 ? y_hi / unit : 1, 5)) y_ticks.push_back(t * unit);
+    y_hi = std::max(y_hi, y_ticks.back());
+    if (y_hi <= 0) y_hi = 1;
+  } else {
+    y_lo = 0;
+    y_ticks = LinearTicks(0, y_hi > 0 ? y_hi : 1, 5);
+    y_hi = std::max(y_hi, y_ticks.back());
+    if (y_hi <= 0) y_hi = 1;
+  }
+  auto x_of = [&](double x) {
+    double f = c.log_x ? (std::log2(std::max(x, x_lo)) - std::log2(x_lo)) /
+                             std::max(1e-9, std::log2(x_hi) - std::log2(x_lo))
+                       : (x - x_lo) / (x_hi - x_lo);
+    return plot_l + pad + (plot_r - plot_l - 2 * pad) * std::clamp(f, 0.0, 1.0);
+  };
+  auto y_of = [&](double y) {
+    double f = c.log_y ? (std::log10(std::max(y, y_lo)) - std::log10(y_lo)) /
+                             (std::log10(y_hi) - std::log10(y_lo))
+                       : (y - y_lo) / (y_hi - y_lo);
+    return kTop + kPlotH * (1 - std::clamp(f, 0.0, 1.0));
+  };
+  auto y_text = [&](double v) { return c.y_bytes ? BytesTick(v) : Tick(v); };
+
+  std::vector<std::pair<std::string, std::string>> legend;
+  for (size_t si = 0; si < c.series.size(); ++si) {
+    const LineSeries& s = c.series[si];
+    int colour = s.colour >= 0 ? s.colour : static_cast<int>(si);
+    legend.emplace_back(s.name, fmt::format("fill=\"{}\"{}", SeriesColour(colour),
+                                            s.dashed ? " fill-opacity=\"0.45\"" : ""));
+  }
+  const double axis_y = kTop + kPlotH, label_y = axis_y + 34;
+  int legend_rows = LegendRows(legend, width - kRight, kLeft);
+  const double height = label_y + 14 + 18.0 * legend_rows;
+
+  std::string out = SvgOpen(width, height, c.title);
+  for (double t : y_ticks) {
+    double y = y_of(t);
+    out += fmt::format(
+        "<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\" class=\"grid\"/><text x=\"{}\" y=\"{}\" "
+        "class=\"tick\" text-anchor=\"end\">{}</text>",
+        Fmt(plot_l), Fmt(plot_r), Fmt(y), Fmt(y), Fmt(plot_l - 6), Fmt(y + 4), y_text(t));
+  }
+  std::vector<double> x_ticks;
+  if (c.log_x && xs.size() <= 12) {
+    x_ticks.assign(xs.begin(), xs.end());
+  } else if (c.log_x) {
+    for (double t = std::pow(2.0, std::ceil(std::log2(x_lo))); t <= x_hi * 1.0001; t *= 2)
+      x_ticks.push_back(t);
+  } else {
+    x_ticks = LinearTicks(x_lo, x_hi, 6);
+  }
+  for (double t : x_ticks) {
+    double x = x_of(t);
+    out += fmt::format(
+        "<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\" class=\"grid\"/><text x=\"{0}\" "
+        "y=\"{3}\" class=\"tick\" text-anchor=\"middle\">{4}</text>",
+        Fmt(x), Fmt(kTop), Fmt(axis_y), Fmt(axis_y + 14), Tick(t));
+  }
+  out +=
+      fmt::format("<text x=\"{}\" y=\"{}\" class=\"axis-label\" text-anchor=\"middle\">{}{}</text>",
+                  Fmt((plot_l + plot_r) / 2), Fmt(label_y), HtmlEscape(c.x_label),
+                  c.log_x ? " (log scale)" : "");
+  out += fmt::format(
+      "<text transform=\"translate(14 {}) rotate(-90)\" class=\"axis-label\" "
+      "text-anchor=\"middle\">{}{}</text>",
+      Fmt(kTop + kPlotH / 2), HtmlEscape(c.y_label), c.log_y ? " (log scale)" : "");
+  if (c.marker_x && (!c.log_x || *c.marker_x > 0)) {
+    double x = x_of(*c.marker_x);
+    out += fmt::format(
+        "<g class=\"marker\" data-x=\"{2:.17g}\"><line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" "
+        "y2=\"{3}\" stroke=\"#5f6b7a\" stroke-width=\"1.5\" stroke-dasharray=\"6 3\"/><text "
+        "x=\"{4}\" y=\"{5}\" class=\"tick\" text-anchor=\"end\">{6}</text></g>",
+        Fmt(x), Fmt(kTop), *c.marker_x, Fmt(axis_y), Fmt(x - 4), Fmt(kTop + 12),
+        HtmlEscape(c.marker_label));
+  }
+  for (size_t si = 0; si < c.series.size(); ++si) {
+    const LineSeries& s = c.series[si];
+    int colour = s.colour >= 0 ? s.colour : static_cast<int>(si);
+    std::string d, points;
+    for (const auto& p : s.points) {
+      if (!std::isfinite(p.y) || (c.log_y && p.y <= 0) || (c.log_x && p.x <= 0)) continue;
+      d += fmt::format("{}{} {}", d.empty() ? "M" : "L", Fmt(x_of(p.x)), Fmt(y_of(p.y)));
+      points += fmt::format(
+          "<g class=\"point\" data-series=\"{0}\" data-x=\"{1:.17g}\" data-value=\"{2:.17g}\">"
+          "<title>{0} · {3}: {4}</title><circle cx=\"{5}\" cy=\"{6}\" r=\"3.5\" fill=\"{7}\"/>"
+          "</g>",
+          HtmlEscape(s.name), p.x, p.y, HtmlEscape(p.label.empty() ? Tick(p.x) : p.label),
+          c.y_bytes ? BytesTick(p.y) : fmt::format("{:.4g}", p.y), Fmt(x_of(p.x)), Fmt(y_of(p.y)),
+          SeriesColour(colour));
+    }
+    out += fmt::format(
+        "<path class=\"line\" data-series=\"{}\" d=\"{}\" fill=\"none\" stroke=\"{}\" "
+        "stroke-width=\"2\"{}/>",
+        HtmlEscape(s.name), d, SeriesColour(colour), s.dashed ? " stroke-dasharray=\"5 4\"" : "");
+    out += points;
+  }
+  out += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\" class=\"axis\"/>", Fmt(plot_l),
+                     Fmt(plot_r), Fmt(axis_y), Fmt(axis_y));
+  out += Legend(legend, label_y + 22, kLeft, width - kRight);
+  out += "</svg>";
+  return out;
+}
+
 }  // namespace mnemo::reports

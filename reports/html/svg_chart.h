@@ -56,7 +56,35 @@ struct RateChart {
   int64_t few = 0;  // n below this: hollow marker, and the n label marked
 };
 
+// Lines over a numeric x (token positions, context lengths), linear or log2 x, linear or log10
+// y, with an optional vertical marker (the training context). Points carry data-series, data-x
+// and data-value.
+struct LinePoint {
+  double x = 0, y = 0;
+  std::string label;  // the tooltip's name of the point ("" = x)
+};
+
+struct LineSeries {
+  std::string name;
+  std::vector<LinePoint> points;  // increasing x; non-finite y is skipped
+  bool dashed = false;
+  int colour = -1;
+};
+
+struct LineChart {
+  std::string title;
+  std::string x_label;
+  std::string y_label;
+  std::vector<LineSeries> series;
+  bool log_x = false;    // log2: ticks at the data's x values
+  bool log_y = false;    // log10 (y must be > 0)
+  bool y_bytes = false;  // y ticks as "1.5 MiB"
+  std::optional<double> marker_x;
+  std::string marker_label;
+};
+
 std::string RenderBarChart(const BarChart& chart);
+std::string RenderLineChart(const LineChart& chart);
 std::string RenderRateChart(const RateChart& chart);
 
 // The palette colour of series `i` (CSS colour).

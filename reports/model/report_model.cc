@@ -252,15 +252,28 @@ Result<ReportModel> BuildReportModel(RunStore* store, const ReportOptions& optio
   }
   for (auto& r : m.benchmark) SetInterval(&r);
 
-  // Audit jobs' own metrics, one table per (kind, job name).
+  // Audit jobs' own metrics, one table per (kind, job name); long-context jobs have sections.
   for (const auto& run : m.runs) {
     for (const auto& j : run.jobs) {
       if (j.job.kind == "task") continue;
+      std::string label = j.model_name;
+      if (several && !label.empty()) label += " (run " + std::to_string(run.run.id) + ")";
+      const bool longctx = j.job.kind == "long_context" || j.job.kind == "perplexity";
+      if (longctx) {
+        auto mem = BuildKvMemoryView(label, j.job);
+        if (mem) m.memory.push_back(std::move(*mem));
+      }
       auto metrics = store->GetMetrics(j.job.id);
       if (!metrics.ok()) return metrics.status();
       if (metrics->empty()) continue;
-      std::string label = j.model_name;
-      if (several && !label.empty()) label += " (run " + std::to_string(run.run.id) + ")";
+      if (j.job.kind == "long_context") {
+        m.long_context.push_back(BuildLongContextView(label, j.job, *metrics));
+        continue;
+      }
+      if (j.job.kind == "perplexity") {
+        m.perplexity.push_back(BuildPerplexityView(label, j.job, run.ModelOf(j), *metrics));
+        continue;
+      }
       AuditTable* t = nullptr;
       for (auto& x : m.audit_tables)
         if (x.kind == j.job.kind && x.job == j.job.name) t = &x;

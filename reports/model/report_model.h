@@ -14,6 +14,7 @@
 
 #include "harness/core/status.h"
 #include "harness/store/run_store.h"
+#include "reports/model/longctx_view.h"
 #include "reports/model/run_view.h"
 #include "reports/model/sample_rows.h"
 #include "tasks/stats/intervals.h"
@@ -158,7 +159,11 @@ struct ReportModel {
   std::vector<PiiEntityRow> pii;
   std::vector<DecontamRow> decontam;
   std::vector<DecontamScoreRow> decontam_scores;
-  std::vector<AuditTable> audit_tables;
+  std::vector<AuditTable> audit_tables;  // not long_context or perplexity: their own sections
+  // Long context (issue 20): one view per job, in run order; memory per job with a KV report.
+  std::vector<LongContextView> long_context;
+  std::vector<PerplexityView> perplexity;
+  std::vector<KvMemoryView> memory;
   bool redacted = true;
 };
 
