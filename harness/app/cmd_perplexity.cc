@@ -11,6 +11,7 @@
 // request cache makes a rerun free.
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -206,7 +207,9 @@ int RunPerplexityCommand(int argc, char** argv) {
   if (!opened.ok()) return ReportError(opened);
   JobRecord job;
   if (session) {
-    auto rec = session->RecordModel(*om, model_spec);
+    // Named as `mnemo longctx` names it (the file's stem), so reports and compare pair the two.
+    const std::string stem = std::filesystem::path(model_spec).stem().string();
+    auto rec = session->RecordModel(*om, stem.empty() ? model_spec : stem);
     if (!rec.ok()) return ReportError(rec.status());
     job.run_id = session->run_id();
     job.model_id = rec->id;

@@ -8,6 +8,7 @@
 
 #include "audits/decontam/item_table.h"
 #include "audits/memorization/probe_table.h"
+#include "reports/model/longctx_view.h"
 #include "reports/model/run_view.h"
 #include "reports/model/sample_values.h"
 #include "tasks/stats/two_proportions.h"
@@ -195,6 +196,25 @@ PairedTestResult PairedTestOf(Aggregation agg, const std::vector<SampleValue>& b
 }
 
 // Sets the row's verdict (significant, regression, improvement) and adds it to the comparison.
+// A row of one metric both sides hold: the stored values and their delta; the test is left to
+// the caller.
+ComparisonRow MetricRow(const std::string& bm, const std::string& cm, const std::string& task,
+                        const MetricRecord& base, const MetricRecord& cand) {
+  ComparisonRow row;
+  row.base_model = bm;
+  row.candidate_model = cm;
+  row.task = task;
+  row.metric = base.name;
+  row.filter = base.filter;
+  row.base_value = base.value;
+  row.candidate_value = cand.value;
+  row.delta = cand.value - base.value;
+  row.base_stderr = base.stderr_value;
+  row.candidate_stderr = cand.stderr_value;
+  row.higher_is_better = base.higher_is_better;
+  return row;
+}
+
 void AddRow(const CompareSpec& spec, ComparisonRow row, Comparison* out) {
   row.significant = row.test.method != "none" && row.test.p_value < spec.alpha;
   bool finite = std::isfinite(row.delta);
@@ -246,22 +266,6 @@ Status MemorizationRows(RunStore* store, const JobView& bj, const JobView& cj,
   return Status::Ok();
 }
 
-// A long_context doc id's fields: "task=T,length=L,depth=D,index=I" (audits/longctx/job.cc)
-// -> {task: T, length: L, depth: D, index: I}.
-std::map<std::string, std::string> IdFields(const std::string& id) {
-  std::map<std::string, std::string> out;
-  size_t start = 0;
-  while (start <= id.size()) {
-    size_t end = id.find(',', start);
-    if (end == std::string::npos) end = id.size();
-    const std::string part = id.substr(start, end - start);
-    if (size_t eq = part.find('='); eq != std::string::npos)
-      out[part.substr(0, eq)] = part.substr(eq + 1);
-    start = end + 1;
-  }
-  return out;
-}
-
 // The scores (in [0, 1]) of one long_context side's samples whose doc id holds every field of
 // `filter` ("task=T,length=L", "length=L,depth=D", "length=L"), by doc id, with each doc's
 // task; samples that failed (no score in the metrics either) are left out.
@@ -271,13 +275,13 @@ struct LcScore {
 };
 std::map<std::string, LcScore> LongContextScores(const std::vector<SampleRecord>& samples,
                                                  const std::string& filter) {
-  const auto want = IdFields(filter);
+  const auto want = ParseFilter(filter);
   std::map<std::string, LcScore> out;
   for (const auto& s : samples) {
     if (!s.data.is_object() || s.data.contains("error")) continue;
     auto sc = s.data.find("score");
     if (sc == s.data.end() || !sc->is_number()) continue;
-    const auto have = IdFields(s.doc_id);
+    const auto have = ParseFilter(s.doc_id);
     bool match = true;
     for (const auto& [k, v] : want) {
       auto it = have.find(k);
@@ -373,18 +377,7 @@ Status LongContextRows(RunStore* store, const CompareSpec& spec, const std::stri
         out->notes.push_back(task + " " + m.name + "," + m.filter + ": not in the candidate");
         continue;
       }
-      ComparisonRow row;
-      row.base_model = bm;
-      row.candidate_model = cm;
-      row.task = task;
-      row.metric = m.name;
-      row.filter = m.filter;
-      row.base_value = m.value;
-      row.candidate_value = cmr->value;
-      row.delta = cmr->value - m.value;
-      row.base_stderr = m.stderr_value;
-      row.candidate_stderr = cmr->stderr_value;
-      row.higher_is_better = m.higher_is_better;
+      ComparisonRow row = MetricRow(bm, cm, task, m, *cmr);
       row.measured = kind == "long_context" && IsMeasuredMetric(m.name);
       row.test = kind == "long_context" ? LongContextTest(m.name, m.filter, row.delta, bsamples,
                                                           csamples, spec.bootstrap)
@@ -463,18 +456,7 @@ Result<Comparison> CompareRuns(RunStore* store, const CompareSpec& spec) {
           out.notes.push_back(task + " " + m.name + "," + m.filter + ": not in the candidate");
           continue;
         }
-        ComparisonRow row;
-        row.base_model = bm;
-        row.candidate_model = cm;
-        row.task = task;
-        row.metric = m.name;
-        row.filter = m.filter;
-        row.base_value = m.value;
-        row.candidate_value = cmr->value;
-        row.delta = cmr->value - m.value;
-        row.base_stderr = m.stderr_value;
-        row.candidate_stderr = cmr->stderr_value;
-        row.higher_is_better = m.higher_is_better;
+        ComparisonRow row = MetricRow(bm, cm, task, m, *cmr);
         auto named = AggregationForJobMetric(bj->job.config, m.name);
         const bool recomputable = named && IsRecomputable(*named);
         // Not recomputable: the values are read as scalars only to count the shared documents.

@@ -91,7 +91,8 @@ struct KvMemoryView {
   std::vector<WhatIf> what_if;
 };
 
-// Splits "task=niah,length=1024" into its keys; a part without '=' is dropped.
+// Splits "task=niah,length=1024" into its keys; a part without '=' is dropped. Also reads a
+// long_context doc id ("task=T,length=L,depth=D,index=I", audits/longctx/job.cc).
 std::map<std::string, std::string> ParseFilter(const std::string& filter);
 
 LongContextView BuildLongContextView(const std::string& label, const JobRecord& job,

@@ -5,9 +5,6 @@
 // point per stored bucket with its value, the memory table's KV bytes equal the job's stored KV
 // report (and llama.cpp's cache rule, docs/long-context.md, worked out by hand here), the page's
 // script finished and the console stayed silent. Saves a screenshot in the build folder.
-//
-// The Chromium start/stop code is a minimal copy of report_browser_test.cc's (ProcessGroup,
-// RunChromium): two small functions, not worth a shared helper yet.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,82 +23,22 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/store/run_store.h"
+#include "tests/support/chromium.h"
 #include "tests/support/test_util.h"
 
 namespace mnemo {
 namespace {
 
 namespace fs = std::filesystem;
+using testing_util::Chromium;
 using testing_util::Quote;
 using testing_util::ReadFile;
+using testing_util::RunChromium;
 using testing_util::RunCommand;
 using testing_util::TempDir;
 
 const std::string kFixtures = MNEMO_FIXTURES_DIR;
 const std::string kModel = kFixtures + "/tiny-gemma3-final.gguf";
-
-std::string Chromium() {
-  for (const char* p : {"/usr/bin/chromium", "/usr/bin/chromium-browser"})
-    if (access(p, X_OK) == 0) return p;
-  return "";
-}
-
-// A child in its own process group; the group is killed on destruction (copied, see above).
-class ProcessGroup {
- public:
-  ProcessGroup(const std::vector<std::string>& argv, const std::string& out, const std::string& err)
-      : pid_(testing_util::Spawn(argv, out, err, /*own_group=*/true)) {}
-  ~ProcessGroup() {
-    if (pid_ <= 0) return;
-    kill(-pid_, SIGKILL);
-    if (!reaped_) waitpid(pid_, nullptr, 0);
-  }
-  int Wait(double seconds) {
-    auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (std::chrono::steady_clock::now() < end) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        reaped_ = true;
-        kill(-pid_, SIGKILL);
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    kill(-pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    reaped_ = true;
-    return -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  bool reaped_ = false;
-};
-
-int RunChromium(const std::string& chromium, const std::string& profile,
-                const std::vector<std::string>& flags, const std::string& html, std::string* out,
-                std::string* err) {
-  std::vector<std::string> argv = {chromium,
-                                   "--headless",
-                                   "--no-sandbox",
-                                   "--disable-gpu",
-                                   "--no-first-run",
-                                   "--disable-extensions",
-                                   "--user-data-dir=" + profile,
-                                   "--enable-logging=stderr",
-                                   "--v=0"};
-  argv.insert(argv.end(), flags.begin(), flags.end());
-  argv.push_back("file://" + html);
-  std::string o = profile + ".out", e = profile + ".err";
-  int code;
-  {
-    ProcessGroup p(argv, o, e);
-    code = p.Wait(60);
-  }
-  *out = ReadFile(o);
-  *err = ReadFile(e);
-  return code;
-}
 
 std::string Exact(double v) {
   char buf[64];
