@@ -68,12 +68,13 @@ Result<std::unique_ptr<JsonlReader>> JsonlReader::Open(const std::string& path) 
   return std::unique_ptr<JsonlReader>(new JsonlReader(std::move(lines).value()));
 }
 
-bool JsonlReader::Next(nlohmann::json* obj) {
+template <typename JsonT>
+bool JsonlReader::NextAs(JsonT* obj) {
   if (!status_.ok()) return false;
   std::string_view line;
   while (lines_->Next(&line)) {
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    JsonT j = JsonT::parse(line, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded()) {
       status_ = Status::InvalidArgument(path() + ":" + std::to_string(line_number()) +
                                         ": not valid JSON" + ParseErrorDetail(line));
@@ -89,6 +90,13 @@ bool JsonlReader::Next(nlohmann::json* obj) {
   }
   if (!lines_->status().ok()) status_ = lines_->status();
   return false;
+}
+
+bool JsonlReader::Next(nlohmann::json* obj) {
+  return NextAs(obj);
+}
+bool JsonlReader::Next(nlohmann::ordered_json* obj) {
+  return NextAs(obj);
 }
 
 std::string JsonlReader::FieldError(const std::string& field, const std::string& problem) const {

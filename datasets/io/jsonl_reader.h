@@ -18,7 +18,9 @@ class JsonlReader {
 
   // Parses the next non-blank line into *obj. Returns false at the end or on error; a line
   // that is not a JSON object sets status() to "<file>:<line>: ..." and stops the reader.
+  // The ordered_json overload keeps each object's keys in the line's order (task documents).
   bool Next(nlohmann::json* obj);
+  bool Next(nlohmann::ordered_json* obj);
   const Status& status() const { return status_; }
   int64_t line_number() const { return lines_->line_number(); }
   const std::string& path() const { return lines_->path(); }
@@ -27,6 +29,8 @@ class JsonlReader {
   std::string FieldError(const std::string& field, const std::string& problem) const;
 
  private:
+  template <typename JsonT>
+  bool NextAs(JsonT* obj);
   explicit JsonlReader(std::unique_ptr<LineReader> lines) : lines_(std::move(lines)) {}
   std::unique_ptr<LineReader> lines_;
   Status status_;

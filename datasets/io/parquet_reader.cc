@@ -39,7 +39,7 @@ Result<std::vector<ParquetRowGroup>> ParquetRowGroups(const std::string& path) {
   return ParquetUnavailable(path);
 }
 
-Result<std::vector<nlohmann::json>> ParquetJsonRows(const std::string& path, size_t) {
+Result<std::vector<nlohmann::ordered_json>> ParquetJsonRows(const std::string& path, size_t) {
   return ParquetUnavailable(path);
 }
 
@@ -319,7 +319,7 @@ Result<std::vector<ParquetRowGroup>> ParquetRowGroups(const std::string& path) {
   return RowGroups(con.get(), path, source);
 }
 
-Result<std::vector<nlohmann::json>> ParquetJsonRows(const std::string& path, size_t limit) {
+Result<std::vector<nlohmann::ordered_json>> ParquetJsonRows(const std::string& path, size_t limit) {
   std::string source;
   Status s = ParquetSource(path, &source);
   if (!s.ok()) return s;
@@ -332,7 +332,7 @@ Result<std::vector<nlohmann::json>> ParquetJsonRows(const std::string& path, siz
   QueryResult r;
   s = Query(con.get(), path, sql, &r);
   if (!s.ok()) return s;
-  std::vector<nlohmann::json> rows;
+  std::vector<nlohmann::ordered_json> rows;
   for (;;) {
     duckdb_data_chunk chunk = duckdb_fetch_chunk(r.r);
     if (chunk == nullptr) break;
@@ -341,8 +341,9 @@ Result<std::vector<nlohmann::json>> ParquetJsonRows(const std::string& path, siz
     const idx_t n = duckdb_data_chunk_get_size(chunk);
     std::string text;
     for (idx_t i = 0; i < n; ++i) {
-      nlohmann::json j =
-          col.Get(i, &text) ? nlohmann::json::parse(text, nullptr, false) : nlohmann::json();
+      nlohmann::ordered_json j = col.Get(i, &text)
+                                     ? nlohmann::ordered_json::parse(text, nullptr, false)
+                                     : nlohmann::ordered_json();
       if (!j.is_object()) {
         duckdb_destroy_data_chunk(&chunk);
         return Status::Internal(path + ": row " + std::to_string(rows.size() + 1) +

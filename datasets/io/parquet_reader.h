@@ -63,9 +63,11 @@ struct ParquetRow {
 
 // Every row of `path`, in file order, as a JSON object with a field per column in its natural
 // JSON type (numbers, booleans, strings, null; lists as arrays, structs as objects: DuckDB's
-// to_json), at most `limit` rows (0 = all). For small tables (task data): the rows are held in
+// to_json), keys in the schema's column and struct-field order (as Python's datasets gives
+// them), at most `limit` rows (0 = all). For small tables (task data): the rows are held in
 // memory. Errors name the file: not found, not Parquet, or no DuckDB.
-Result<std::vector<nlohmann::json>> ParquetJsonRows(const std::string& path, size_t limit = 0);
+Result<std::vector<nlohmann::ordered_json>> ParquetJsonRows(const std::string& path,
+                                                            size_t limit = 0);
 
 class ParquetReader {
  public:

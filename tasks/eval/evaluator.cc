@@ -187,7 +187,7 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
   auto all_docs = task.ProcessDocs(std::move(loaded).value());  // lm-eval's process_docs
   if (!all_docs.ok()) return all_docs.status();
   out.n_docs_total = all_docs->size();
-  std::vector<nlohmann::json> docs = std::move(all_docs).value();
+  std::vector<Doc> docs = std::move(all_docs).value();
   size_t limit = options_.limit;
   if (options_.limit_fraction > 0)  // lm-eval: int(math.ceil(len(eval_docs) * limit))
     limit =
@@ -201,10 +201,10 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
     std::tie(first, end) = ShardDocuments(docs.size(), *options_.shard);
     out.n_docs = end - first;
   }
-  std::vector<nlohmann::json> fewshot_docs;
+  std::vector<Doc> fewshot_docs;
   if (out.num_fewshot > 0 && cfg.FewshotFromSamples()) {
     // lm-eval's fewshot_docs: a named few-shot split first, else the YAML's samples as written.
-    fewshot_docs = cfg.fewshot_samples.get<std::vector<nlohmann::json>>();
+    for (const auto& sample : cfg.fewshot_samples) fewshot_docs.emplace_back(sample);
   } else if (out.num_fewshot > 0) {
     auto fs_loaded = LoadSplit(cfg, cfg.FewshotSplit());
     if (!fs_loaded.ok()) return fs_loaded.status();
@@ -409,7 +409,7 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
     for (size_t d = first; d < end; ++d)
       for (size_t k = 0; k < plans[d].n; ++k)
         gen_texts[d - first].push_back(responses[plans[d].first + k].text);
-    const std::vector<nlohmann::json> shard_docs(docs.begin() + first, docs.begin() + end);
+    const std::vector<Doc> shard_docs(docs.begin() + first, docs.begin() + end);
     for (size_t c = 0; c < chains->size(); ++c) {
       auto f = (*chains)[c].Apply(gen_texts, shard_docs);
       if (!f.ok())
@@ -442,7 +442,7 @@ Result<TaskResult> Evaluator::Run(const Task& task) {
     }
     if (cfg.output_type == OutputType::kGenerateUntil) resps.push_back(repeats);
     nlohmann::json base = {{"doc_id", d},
-                           {"doc", docs[d]},
+                           {"doc", nlohmann::json(docs[d])},  // sorted keys, as stored before
                            {"target", p.target},
                            {"arguments", p.arguments},
                            {"resps", resps}};

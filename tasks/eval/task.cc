@@ -170,17 +170,16 @@ Result<std::unique_ptr<Task>> Task::Create(TaskConfig config) {
   return t;
 }
 
-Result<nlohmann::json> Task::Apply(const Field& f, const nlohmann::json& doc,
-                                   const char* what) const {
+Result<Doc> Task::Apply(const Field& f, const Doc& doc, const char* what) const {
   const nlohmann::json& spec = f.spec;
   if (spec.is_null()) {
     return Status::InvalidArgument(config_.source_path + ": task '" + config_.task + "' has no " +
                                    what);
   }
-  if (spec.is_number_integer() || spec.is_array()) return spec;
+  if (spec.is_number_integer() || spec.is_array()) return Doc(spec);
   if (spec.is_object()) {
-    nlohmann::json vals = nlohmann::json::array();
-    for (auto it = spec.begin(); it != spec.end(); ++it) vals.push_back(it.value());
+    Doc vals = Doc::array();
+    for (auto it = spec.begin(); it != spec.end(); ++it) vals.push_back(Doc(it.value()));
     return vals;
   }
   const std::string& s = spec.get<std::string>();
@@ -199,50 +198,49 @@ Result<nlohmann::json> Task::Apply(const Field& f, const nlohmann::json& doc,
   if (&f == &choice_ || &f == &fs_choice_) return f.tmpl->Evaluate(doc);
   auto text = f.tmpl->Render(doc);
   if (!text.ok()) return text.status();
-  return nlohmann::json(std::move(text).value());
+  return Doc(std::move(text).value());
 }
 
-Result<nlohmann::json> Task::DocToText(const nlohmann::json& doc, bool fewshot) const {
+Result<Doc> Task::DocToText(const Doc& doc, bool fewshot) const {
   auto v = Apply(fewshot ? fs_text_ : text_, doc, "doc_to_text");
   if (!v.ok()) return v;
-  nlohmann::json out = std::move(v).value();
+  Doc out = std::move(v).value();
   const Field& f = fewshot ? fs_text_ : text_;
   bool templated =
       f.tmpl.has_value() && !(doc.is_object() && doc.contains(f.spec.get<std::string>()));
   if (out.is_string()) {
     std::string s = out.get<std::string>();
-    if (templated && IsDigits(s) && !config_.doc_to_choice.is_null())
-      return nlohmann::json(std::stoll(s));
+    if (templated && IsDigits(s) && !config_.doc_to_choice.is_null()) return Doc(std::stoll(s));
     return out;
   }
   if (out.is_number_integer()) return out;
-  if (out.is_null()) return nlohmann::json("None");
-  return nlohmann::json(out.is_string() ? out.get<std::string>() : out.dump());
+  if (out.is_null()) return Doc("None");
+  return Doc(out.is_string() ? out.get<std::string>() : out.dump());
 }
 
-Result<nlohmann::json> Task::DocToTarget(const nlohmann::json& doc, bool fewshot) const {
+Result<Doc> Task::DocToTarget(const Doc& doc, bool fewshot) const {
   const Field& f = fewshot ? fs_target_ : target_;
   auto v = Apply(f, doc, "doc_to_target");
   if (!v.ok()) return v;
-  nlohmann::json out = std::move(v).value();
+  Doc out = std::move(v).value();
   // A rendered template (not a direct feature) follows lm-eval's string post-processing.
   bool templated =
       f.tmpl.has_value() && !(doc.is_object() && doc.contains(f.spec.get<std::string>()));
   if (out.is_string() && templated) {
     std::string s = out.get<std::string>();
-    if (IsDigits(s) && !config_.doc_to_choice.is_null()) return nlohmann::json(std::stoll(s));
+    if (IsDigits(s) && !config_.doc_to_choice.is_null()) return Doc(std::stoll(s));
     if (s.size() >= 2 && s.front() == '[' && s.back() == ']') {
       auto lit = ParsePythonLiteral(s);
-      if (lit.ok()) return lit;
+      if (lit.ok()) return Doc(*lit);
     }
   }
   return out;
 }
 
-Result<std::vector<std::string>> Task::DocToChoice(const nlohmann::json& doc, bool fewshot) const {
+Result<std::vector<std::string>> Task::DocToChoice(const Doc& doc, bool fewshot) const {
   auto v = Apply(fewshot ? fs_choice_ : choice_, doc, "doc_to_choice");
   if (!v.ok()) return v.status();
-  nlohmann::json out = std::move(v).value();
+  Doc out = std::move(v).value();
   if (out.is_string()) {
     auto lit = ParsePythonLiteral(out.get<std::string>());
     if (!lit.ok()) return lit.status();
@@ -257,7 +255,7 @@ Result<std::vector<std::string>> Task::DocToChoice(const nlohmann::json& doc, bo
   return choices;
 }
 
-Result<std::string> Task::TargetText(const nlohmann::json& doc, bool fewshot) const {
+Result<std::string> Task::TargetText(const Doc& doc, bool fewshot) const {
   auto a = DocToTarget(doc, fewshot);
   if (!a.ok()) return a.status();
   if (a->is_number_integer() && !config_.doc_to_choice.is_null()) {
@@ -278,7 +276,7 @@ Result<std::string> Task::TargetText(const nlohmann::json& doc, bool fewshot) co
   return a->is_string() ? a->get<std::string>() : a->dump();
 }
 
-Result<std::string> Task::GenPrefix(const nlohmann::json& doc, bool fewshot) const {
+Result<std::string> Task::GenPrefix(const Doc& doc, bool fewshot) const {
   const Field& f = fewshot ? fs_prefix_ : prefix_;
   if (f.spec.is_null()) return std::string();
   auto v = Apply(f, doc, fewshot ? "fewshot_config.gen_prefix" : "gen_prefix");
@@ -287,8 +285,8 @@ Result<std::string> Task::GenPrefix(const nlohmann::json& doc, bool fewshot) con
 }
 
 Result<std::vector<std::vector<PromptMessage>>> Task::PromptContexts(
-    const nlohmann::json& doc, int num_fewshot, const std::vector<nlohmann::json>& fewshot_docs,
-    PyRandom* rnd, const std::string& system_instruction) const {
+    const Doc& doc, int num_fewshot, const std::vector<Doc>& fewshot_docs, PyRandom* rnd,
+    const std::string& system_instruction) const {
   std::vector<PromptMessage> out;
   std::string description;
   if (description_) {
@@ -312,8 +310,7 @@ Result<std::vector<std::vector<PromptMessage>>> Task::PromptContexts(
       to->push_back({"assistant", gen_prefix, ""});
   };
   // A choice index as doc_to_text gives it for a multiple-input document: the choice it names.
-  auto indexed_choice = [this](const nlohmann::json& d, int64_t i,
-                               bool fewshot) -> Result<std::string> {
+  auto indexed_choice = [this](const Doc& d, int64_t i, bool fewshot) -> Result<std::string> {
     auto c = DocToChoice(d, fewshot);
     if (!c.ok()) return c.status();
     if (i < 0 || i >= static_cast<int64_t>(c->size()))
@@ -323,7 +320,7 @@ Result<std::vector<std::vector<PromptMessage>>> Task::PromptContexts(
   };
   if (num_fewshot > 0) {
     const size_t n = static_cast<size_t>(num_fewshot);
-    std::vector<const nlohmann::json*> chosen;
+    std::vector<const Doc*> chosen;
     // lm-eval passes the evaluated document to its sampler (to exclude it) only when the
     // configured few-shot split is the test split; a task naming no few-shot split samples
     // exactly n and may draw the evaluated document itself.
@@ -355,7 +352,7 @@ Result<std::vector<std::vector<PromptMessage>>> Task::PromptContexts(
         config_.fewshot_target_delimiter.value_or(config_.target_delimiter);
     const std::string& few_delim =
         config_.fewshot_fewshot_delimiter.value_or(config_.fewshot_delimiter);
-    for (const nlohmann::json* fs : chosen) {
+    for (const Doc* fs : chosen) {
       auto q = DocToText(*fs, true);
       if (!q.ok()) return q.status();
       std::string qtext;
@@ -405,8 +402,8 @@ Result<std::vector<std::vector<PromptMessage>>> Task::PromptContexts(
 }
 
 Result<std::vector<PromptMessage>> Task::PromptMessages(
-    const nlohmann::json& doc, int num_fewshot, const std::vector<nlohmann::json>& fewshot_docs,
-    PyRandom* rnd, const std::string& system_instruction) const {
+    const Doc& doc, int num_fewshot, const std::vector<Doc>& fewshot_docs, PyRandom* rnd,
+    const std::string& system_instruction) const {
   auto contexts = PromptContexts(doc, num_fewshot, fewshot_docs, rnd, system_instruction);
   if (!contexts.ok()) return contexts.status();
   if (MultipleInput(doc))
@@ -416,13 +413,13 @@ Result<std::vector<PromptMessage>> Task::PromptMessages(
   return std::move(contexts->front());
 }
 
-bool Task::MultipleInput(const nlohmann::json& doc) const {
+bool Task::MultipleInput(const Doc& doc) const {
   if (config_.doc_to_choice.is_null()) return false;
   auto q = DocToText(doc, false);
   return q.ok() && q->is_number_integer();
 }
 
-Result<std::vector<nlohmann::json>> Task::ProcessDocs(std::vector<nlohmann::json> docs) const {
+Result<std::vector<Doc>> Task::ProcessDocs(std::vector<Doc> docs) const {
   if (config_.process_docs.empty()) return docs;
   const hooks::BuiltinHook* h = hooks::FindBuiltin(config_.process_docs);
   if (h == nullptr || !h->docs_fn)
@@ -435,8 +432,8 @@ Result<std::vector<nlohmann::json>> Task::ProcessDocs(std::vector<nlohmann::json
   return out;
 }
 
-Result<std::string> Task::FewshotContext(const nlohmann::json& doc, int num_fewshot,
-                                         const std::vector<nlohmann::json>& fewshot_docs,
+Result<std::string> Task::FewshotContext(const Doc& doc, int num_fewshot,
+                                         const std::vector<Doc>& fewshot_docs,
                                          PyRandom* rnd) const {
   auto m = PromptMessages(doc, num_fewshot, fewshot_docs, rnd);
   if (!m.ok()) return m.status();

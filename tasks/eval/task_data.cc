@@ -67,15 +67,14 @@ Result<std::string> ReadAll(const std::string& path) {
   return out;
 }
 
-Result<std::vector<nlohmann::json>> LoadJson(const std::string& path, const std::string& field,
-                                             size_t limit) {
+Result<std::vector<Doc>> LoadJson(const std::string& path, const std::string& field, size_t limit) {
   auto all = ReadAll(path);
   if (!all.ok()) return all.status();
   // HF's "json" loader accepts JSON Lines too; decide by the first character. With `field`
   // the file is one object whose records are the list under that key (BBH's {"examples": }).
   size_t first = all->find_first_not_of(" \t\r\n");
   if (!field.empty() || (first != std::string::npos && (*all)[first] == '[')) {
-    nlohmann::json j = nlohmann::json::parse(*all, nullptr, false);
+    Doc j = Doc::parse(*all, nullptr, false);
     if (j.is_discarded()) return Status::InvalidArgument(path + ": not valid JSON");
     if (!field.empty()) {
       if (!j.is_object() || !j.contains(field) || !j[field].is_array())
@@ -83,7 +82,7 @@ Result<std::vector<nlohmann::json>> LoadJson(const std::string& path, const std:
                                        "' (dataset_kwargs.field)");
       j = std::move(j[field]);
     }
-    std::vector<nlohmann::json> docs;
+    std::vector<Doc> docs;
     for (size_t i = 0; i < j.size() && (limit == 0 || docs.size() < limit); ++i) {
       if (!j[i].is_object())
         return Status::InvalidArgument(path + ": element " + std::to_string(i) +
@@ -94,16 +93,16 @@ Result<std::vector<nlohmann::json>> LoadJson(const std::string& path, const std:
   }
   auto reader = JsonlReader::Open(path);
   if (!reader.ok()) return reader.status();
-  std::vector<nlohmann::json> docs;
-  nlohmann::json obj;
+  std::vector<Doc> docs;
+  Doc obj;
   while ((limit == 0 || docs.size() < limit) && (*reader)->Next(&obj))
     docs.push_back(std::move(obj));
   if (!(*reader)->status().ok()) return (*reader)->status();
   return docs;
 }
 
-Result<std::vector<nlohmann::json>> LoadCsv(const TaskConfig& task, const std::string& path,
-                                            char sep, size_t limit) {
+Result<std::vector<Doc>> LoadCsv(const TaskConfig& task, const std::string& path, char sep,
+                                 size_t limit) {
   auto all = ReadBytes(path);
   if (!all.ok()) return all.status();
   size_t pos = 0;
@@ -111,7 +110,7 @@ Result<std::vector<nlohmann::json>> LoadCsv(const TaskConfig& task, const std::s
   std::vector<std::string> rec;
   std::string error;
   size_t record_no = 0;
-  std::vector<nlohmann::json> docs;
+  std::vector<Doc> docs;
   auto line_of = [&](size_t offset) {
     return 1 + std::count(all->begin(), all->begin() + static_cast<std::ptrdiff_t>(offset), '\n');
   };
@@ -135,7 +134,7 @@ Result<std::vector<nlohmann::json>> LoadCsv(const TaskConfig& task, const std::s
           (task.dataset_columns.empty() ? "from the header" : "dataset_columns") + "), found " +
           std::to_string(rec.size()));
     }
-    nlohmann::json d = nlohmann::json::object();
+    Doc d = Doc::object();
     for (size_t i = 0; i < header.size(); ++i) d[header[i]] = rec[i];
     docs.push_back(std::move(d));
   }
@@ -143,10 +142,10 @@ Result<std::vector<nlohmann::json>> LoadCsv(const TaskConfig& task, const std::s
   return docs;
 }
 
-Result<std::vector<nlohmann::json>> LoadText(const std::string& path, size_t limit) {
+Result<std::vector<Doc>> LoadText(const std::string& path, size_t limit) {
   auto r = LineReader::Open(path);
   if (!r.ok()) return r.status();
-  std::vector<nlohmann::json> docs;
+  std::vector<Doc> docs;
   std::string_view line;
   while ((limit == 0 || docs.size() < limit) && (*r)->Next(&line)) {
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
@@ -165,10 +164,10 @@ bool IsArticleHeading(std::string_view line) {
   return line[end - 2] != '=';
 }
 
-Result<std::vector<nlohmann::json>> LoadWikitext(const std::string& path, size_t limit) {
+Result<std::vector<Doc>> LoadWikitext(const std::string& path, size_t limit) {
   auto all = ReadAll(path);
   if (!all.ok()) return all.status();
-  std::vector<nlohmann::json> docs;
+  std::vector<Doc> docs;
   std::string cur;
   size_t pos = 0;
   auto flush = [&] {
@@ -315,8 +314,7 @@ std::vector<std::string> ParquetShardDir(const fs::path& dir, std::vector<std::s
   return out;
 }
 
-Result<std::vector<nlohmann::json>> LoadFile(const TaskConfig& task, const std::string& file,
-                                             size_t limit) {
+Result<std::vector<Doc>> LoadFile(const TaskConfig& task, const std::string& file, size_t limit) {
   std::string fmt = FormatOf(task, file);
   if (fmt == "jsonl" || fmt == "json") return LoadJson(file, task.data_field, limit);
   if (fmt == "parquet") return ParquetJsonRows(file, limit);
@@ -462,11 +460,10 @@ Result<std::string> SplitFile(const TaskConfig& task, const std::string& split) 
   return files->front();
 }
 
-Result<std::vector<nlohmann::json>> LoadSplit(const TaskConfig& task, const std::string& split,
-                                              size_t limit) {
+Result<std::vector<Doc>> LoadSplit(const TaskConfig& task, const std::string& split, size_t limit) {
   auto files = SplitFiles(task, split);
   if (!files.ok()) return files.status();
-  std::vector<nlohmann::json> docs;
+  std::vector<Doc> docs;
   for (const auto& file : *files) {  // a sharded split: its shards in name order
     const size_t left = limit == 0 ? 0 : limit - docs.size();
     auto part = LoadFile(task, file, left);

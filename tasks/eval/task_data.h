@@ -27,10 +27,9 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "harness/core/status.h"
 #include "tasks/config/task_config.h"
+#include "tasks/doc.h"
 
 namespace mnemo {
 
@@ -40,9 +39,9 @@ Result<std::vector<std::string>> SplitFiles(const TaskConfig& task, const std::s
 // The first of SplitFiles.
 Result<std::string> SplitFile(const TaskConfig& task, const std::string& split);
 
-// Reads every document of `split` (limit 0 = all).
-Result<std::vector<nlohmann::json>> LoadSplit(const TaskConfig& task, const std::string& split,
-                                              size_t limit = 0);
+// Reads every document of `split` (limit 0 = all), keys in the file's order (tasks/doc.h).
+Result<std::vector<Doc>> LoadSplit(const TaskConfig& task, const std::string& split,
+                                   size_t limit = 0);
 
 // Parses one CSV record starting at `pos`; returns false at the end of input. Exposed for tests.
 bool ParseCsvRecord(const std::string& data, size_t* pos, char sep, std::vector<std::string>* out,

@@ -21,7 +21,7 @@ class EachFilter : public Filter {
   EachFilter(const char* name, Fn fn) : name_(name), fn_(fn) {}
   const char* name() const override { return name_; }
   Status Apply(std::vector<FilterValue>* docs,
-               const std::vector<nlohmann::json>& /*documents*/) const override {
+               const std::vector<Doc>& /*documents*/) const override {
     for (FilterValue& v : *docs) {
       for (std::string& s : v.items) s = fn_(s);
     }
@@ -37,7 +37,7 @@ class TakeFirstFilter : public Filter {
  public:
   const char* name() const override { return "take_first"; }
   Status Apply(std::vector<FilterValue>* docs,
-               const std::vector<nlohmann::json>& /*documents*/) const override {
+               const std::vector<Doc>& /*documents*/) const override {
     for (size_t d = 0; d < docs->size(); ++d) {
       FilterValue& v = (*docs)[d];
       if (v.items.empty()) return Status::InvalidArgument(DocError(name(), d, "no responses"));
@@ -53,7 +53,7 @@ class TakeFirstKFilter : public Filter {
   explicit TakeFirstKFilter(size_t k) : k_(k) {}
   const char* name() const override { return "take_first_k"; }
   Status Apply(std::vector<FilterValue>* docs,
-               const std::vector<nlohmann::json>& /*documents*/) const override {
+               const std::vector<Doc>& /*documents*/) const override {
     for (size_t d = 0; d < docs->size(); ++d) {
       FilterValue& v = (*docs)[d];
       if (v.items.size() < k_) {
@@ -77,7 +77,7 @@ class MajorityVoteFilter : public Filter {
  public:
   const char* name() const override { return "majority_vote"; }
   Status Apply(std::vector<FilterValue>* docs,
-               const std::vector<nlohmann::json>& /*documents*/) const override {
+               const std::vector<Doc>& /*documents*/) const override {
     for (size_t d = 0; d < docs->size(); ++d) {
       FilterValue& v = (*docs)[d];
       if (v.items.empty()) return Status::InvalidArgument(DocError(name(), d, "no responses"));
@@ -155,7 +155,7 @@ std::string RegexFilter::Extract(std::string_view response) const {
 }
 
 Status RegexFilter::Apply(std::vector<FilterValue>* docs,
-                          const std::vector<nlohmann::json>& /*documents*/) const {
+                          const std::vector<Doc>& /*documents*/) const {
   for (FilterValue& v : *docs) {
     for (std::string& s : v.items) s = Extract(s);
   }
@@ -163,7 +163,7 @@ Status RegexFilter::Apply(std::vector<FilterValue>* docs,
 }
 
 Status MapFilter::Apply(std::vector<FilterValue>* docs,
-                        const std::vector<nlohmann::json>& /*documents*/) const {
+                        const std::vector<Doc>& /*documents*/) const {
   for (FilterValue& v : *docs) {
     for (std::string& s : v.items) {
       auto it = mapping_.find(s);
@@ -287,7 +287,7 @@ FilterChain FilterChain::Default() {
 
 Result<std::vector<FilterValue>> FilterChain::Apply(
     const std::vector<std::vector<std::string>>& responses,
-    const std::vector<nlohmann::json>& documents) const {
+    const std::vector<Doc>& documents) const {
   if (!documents.empty() && documents.size() != responses.size())
     return Status::Internal("filter_list '" + name_ + "': " + std::to_string(responses.size()) +
                             " response lists for " + std::to_string(documents.size()) +

@@ -38,6 +38,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/core/status.h"
+#include "tasks/doc.h"
 #include "tasks/python/py_regex.h"
 
 namespace mnemo {
@@ -56,7 +57,7 @@ class Filter {
   // are the documents themselves (lm-eval's Filter.apply(resps, docs)), parallel to `values`, or
   // empty where a caller has none; a filter that reads them refuses an empty list.
   virtual Status Apply(std::vector<FilterValue>* values,
-                       const std::vector<nlohmann::json>& documents) const = 0;
+                       const std::vector<Doc>& documents) const = 0;
 };
 
 class RegexFilter : public Filter {
@@ -68,8 +69,7 @@ class RegexFilter : public Filter {
   // The filtered form of one response.
   std::string Extract(std::string_view response) const;
   const char* name() const override { return "regex"; }
-  Status Apply(std::vector<FilterValue>* values,
-               const std::vector<nlohmann::json>& documents) const override;
+  Status Apply(std::vector<FilterValue>* values, const std::vector<Doc>& documents) const override;
 
  private:
   RegexFilter(PyRegex re, int group_select, std::string fallback)
@@ -84,8 +84,7 @@ class MapFilter : public Filter {
   MapFilter(std::map<std::string, std::string> mapping, std::string default_value)
       : mapping_(std::move(mapping)), default_(std::move(default_value)) {}
   const char* name() const override { return "map"; }
-  Status Apply(std::vector<FilterValue>* values,
-               const std::vector<nlohmann::json>& documents) const override;
+  Status Apply(std::vector<FilterValue>* values, const std::vector<Doc>& documents) const override;
 
  private:
   std::map<std::string, std::string> mapping_;
@@ -121,7 +120,7 @@ class FilterChain {
   // responses[d] = document d's responses, in request order; documents[d] = document d, or
   // empty where the chain's filters read no documents.
   Result<std::vector<FilterValue>> Apply(const std::vector<std::vector<std::string>>& responses,
-                                         const std::vector<nlohmann::json>& documents = {}) const;
+                                         const std::vector<Doc>& documents = {}) const;
 
  private:
   std::string name_;

@@ -219,14 +219,14 @@ Result<std::shared_ptr<const Filter>> MultiChoiceRegexFilter::Create(const nlohm
 }
 
 Status MultiChoiceRegexFilter::Apply(std::vector<FilterValue>* values,
-                                     const std::vector<nlohmann::json>& documents) const {
+                                     const std::vector<Doc>& documents) const {
   if (documents.size() != values->size())
     return Status::InvalidArgument(std::string("filter '") + name() +
                                    "' reads the documents and was given " +
                                    std::to_string(documents.size()) + " for " +
                                    std::to_string(values->size()) + " response lists");
   for (size_t d = 0; d < values->size(); ++d) {
-    const nlohmann::json& doc = documents[d];
+    const Doc& doc = documents[d];
     std::vector<std::string> choices;
     if (from_ == ChoicesFrom::kDocChoices) {
       if (!doc.is_object() || !doc.contains("choices") || !doc["choices"].is_array())

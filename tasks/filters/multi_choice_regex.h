@@ -107,8 +107,7 @@ class MultiChoiceRegexFilter : public Filter {
     return from_ == ChoicesFrom::kDocChoices ? "multi_choice_regex" : "MultiChoiceRegexFilter";
   }
   // Reads the documents: refuses an empty list or one not parallel to `values`.
-  Status Apply(std::vector<FilterValue>* values,
-               const std::vector<nlohmann::json>& documents) const override;
+  Status Apply(std::vector<FilterValue>* values, const std::vector<Doc>& documents) const override;
 
  private:
   MultiChoiceRegexFilter(ExtendedRegex re, ChoicesFrom from) : re_(std::move(re)), from_(from) {}

@@ -84,7 +84,7 @@ bool AgievalIsEquiv(const Opt& str1, const Opt& str2) {
 
 namespace {
 
-Result<std::map<std::string, double>> ClozeResults(const nlohmann::json& doc, const DocResults& r) {
+Result<std::map<std::string, double>> ClozeResults(const Doc& doc, const DocResults& r) {
   const char* hook = "agieval utils.process_results";
   if (r.texts.empty())
     return Status::InvalidArgument(std::string(hook) + ": no response (results[0])");
@@ -107,14 +107,14 @@ size_t ArgMax(const std::vector<double>& x) {
   return best;
 }
 
-Result<std::map<std::string, double>> McqaResults(const nlohmann::json& doc, const DocResults& r) {
+Result<std::map<std::string, double>> McqaResults(const Doc& doc, const DocResults& r) {
   const char* hook = "agieval utils.process_results_mcqa";
   if (!doc.is_object() || !doc.contains("gold") || !doc["gold"].is_array())
     return Status::InvalidArgument(std::string(hook) + ": the document has no list 'gold'");
   if (!doc.contains("choices") || !doc["choices"].is_array())
     return Status::InvalidArgument(std::string(hook) + ": the document has no list 'choices'");
   if (r.lls.empty()) return Status::InvalidArgument(std::string(hook) + ": no results");
-  const nlohmann::json& choices = doc["choices"];
+  const Doc& choices = doc["choices"];
   if (choices.size() != r.lls.size())
     return Status::InvalidArgument(std::string(hook) + ": " + std::to_string(r.lls.size()) +
                                    " results for " + std::to_string(choices.size()) +

@@ -58,7 +58,7 @@ std::string DocError(const char* filter, size_t d, const std::string& what) {
 }
 
 Status NeedDocuments(const char* filter, const std::vector<FilterValue>& values,
-                     const std::vector<nlohmann::json>& documents) {
+                     const std::vector<Doc>& documents) {
   if (documents.size() == values.size()) return Status::Ok();
   return Status::InvalidArgument(std::string(filter) + " reads the documents and was given " +
                                  std::to_string(documents.size()) + " for " +
@@ -175,7 +175,7 @@ class NumberParseRegexFilter : public Filter {
   explicit NumberParseRegexFilter(ExtendedRegex re) : re_(std::move(re)) {}
   const char* name() const override { return "NumberParseRegexFilter"; }
   Status Apply(std::vector<FilterValue>* values,
-               const std::vector<nlohmann::json>& /*documents*/) const override {
+               const std::vector<Doc>& /*documents*/) const override {
     for (size_t d = 0; d < values->size(); ++d) {
       for (std::string& resp : (*values)[d].items) {
         std::string match = re_.FindMatch(re_.regex(), resp);
@@ -205,7 +205,7 @@ class MapRegexFilter : public Filter {
       : re_(std::move(re)), to_value_(std::move(to_value)) {}
   const char* name() const override { return "MapRegexFilter"; }
   Status Apply(std::vector<FilterValue>* values,
-               const std::vector<nlohmann::json>& /*documents*/) const override {
+               const std::vector<Doc>& /*documents*/) const override {
     for (FilterValue& v : *values) {
       for (std::string& resp : v.items) {
         const std::string whole = re_.FindMatch(re_.regex(), re_.FilterIgnores(resp));
@@ -282,8 +282,7 @@ std::vector<std::string> FindLiteralWords(const std::vector<std::string>& words,
 class WordSortFilter : public Filter {
  public:
   const char* name() const override { return "WordSortFilter"; }
-  Status Apply(std::vector<FilterValue>* values,
-               const std::vector<nlohmann::json>& documents) const override {
+  Status Apply(std::vector<FilterValue>* values, const std::vector<Doc>& documents) const override {
     MNEMO_RETURN_IF_ERROR(NeedDocuments(name(), *values, documents));
     for (size_t d = 0; d < values->size(); ++d) {
       auto input = StringField(documents[d], "input", name());

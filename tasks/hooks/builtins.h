@@ -27,7 +27,7 @@ std::vector<BuiltinHook> XquadHooks();
 // Python's str.strip() with no argument: str.isspace() characters off both ends.
 std::string PyStrip(std::string_view s);
 // A string field of a document, or an error naming the hook and the field.
-Result<std::string> StringField(const nlohmann::json& doc, const char* field, const char* hook);
+Result<std::string> StringField(const Doc& doc, const char* field, const char* hook);
 
 }  // namespace hooks
 }  // namespace mnemo

@@ -52,7 +52,7 @@ namespace {
 const char* kSha = "a5782ee7d2e537968a5b83976195ae2b9b6e2a565a0bfb5c24d221b4d61a04f5";
 const char* kOrigin = "lm_eval/tasks/drop/utils.py at 4e7e0d47";
 
-using Json = nlohmann::json;
+using Json = Doc;
 using Span = std::vector<std::string>;  // one answer: a tuple of strings
 
 Status Bad(const char* hook, const std::string& what) {

@@ -22,16 +22,14 @@ const char* kLiteSha = "9776c2ffc09ae0569d2cea41856f7a9c712a38362c8ea33ac6123900
 const char* kFullSha = "b4012dd2b1a508885d23ee2ddb12bc26f3e622081ba41ec1ab766edc31a4982b";
 
 // dataset.filter(lambda x: x[field] == value).
-Result<std::vector<nlohmann::json>> FilterByField(std::vector<nlohmann::json> docs,
-                                                  const std::string& field,
-                                                  const std::string& value,
-                                                  const std::string& hook) {
-  std::vector<nlohmann::json> out;
+Result<std::vector<Doc>> FilterByField(std::vector<Doc> docs, const std::string& field,
+                                       const std::string& value, const std::string& hook) {
+  std::vector<Doc> out;
   for (size_t i = 0; i < docs.size(); ++i) {
     if (!docs[i].is_object() || !docs[i].contains(field))
       return Status::InvalidArgument(hook + ": document " + std::to_string(i) + " has no '" +
                                      field + "'");
-    const nlohmann::json& v = docs[i][field];
+    const Doc& v = docs[i][field];
     if (v.is_string() && v.get<std::string>() == value) out.push_back(std::move(docs[i]));
   }
   return out;
@@ -106,7 +104,7 @@ BuiltinHook Make(const std::string& prefix, const char* sha, const std::string& 
   h.module_sha256 = {sha};
   h.origin = "lm_eval/tasks/" + prefix + "/<lang>/utils.py at 4e7e0d47";
   const std::string hook = prefix + " utils." + function;
-  h.docs_fn = [field, value, hook](std::vector<nlohmann::json> docs) {
+  h.docs_fn = [field, value, hook](std::vector<Doc> docs) {
     return FilterByField(std::move(docs), field, value, hook);
   };
   return h;

@@ -37,11 +37,11 @@ const char* kOrigin = "lm_eval/tasks/gpqa/%s/utils.py at 4e7e0d47";
 
 // utils.preprocess(doc[field]): None -> " "; else strip, " [title]" -> ". ", "  " -> " ". A
 // missing field is lm-eval's KeyError; a non-string its AttributeError on .strip().
-Result<std::string> Answer(const nlohmann::json& doc, const char* field) {
+Result<std::string> Answer(const Doc& doc, const char* field) {
   if (!doc.is_object() || !doc.contains(field))
     return Status::InvalidArgument(std::string("gpqa utils.process_docs: the document has no '") +
                                    field + "'");
-  const nlohmann::json& v = doc[field];
+  const Doc& v = doc[field];
   if (v.is_null()) return std::string(" ");
   if (!v.is_string())
     return Status::InvalidArgument(std::string("gpqa utils.process_docs: '") + field +
@@ -49,7 +49,7 @@ Result<std::string> Answer(const nlohmann::json& doc, const char* field) {
   return pystr::Replace(pystr::Replace(PyStrip(v.get<std::string>()), " [title]", ". "), "  ", " ");
 }
 
-Result<nlohmann::json> ProcessDoc(const nlohmann::json& doc, PyRandom* rng, bool with_list) {
+Result<Doc> ProcessDoc(const Doc& doc, PyRandom* rng, bool with_list) {
   std::vector<std::string> choices;
   for (const char* field :
        {"Incorrect Answer 1", "Incorrect Answer 2", "Incorrect Answer 3", "Correct Answer"}) {
@@ -62,10 +62,10 @@ Result<nlohmann::json> ProcessDoc(const nlohmann::json& doc, PyRandom* rng, bool
   // choices.index(...): the first equal answer, should an incorrect one equal the correct one.
   size_t gold = 0;
   while (choices[gold] != correct) ++gold;
-  nlohmann::json out = {{"choice1", choices[0]},
-                        {"choice2", choices[1]},
-                        {"choice3", choices[2]},
-                        {"choice4", choices[3]}};
+  Doc out = {{"choice1", choices[0]},
+             {"choice2", choices[1]},
+             {"choice3", choices[2]},
+             {"choice4", choices[3]}};
   if (with_list) out["choices"] = choices;
   out["answer"] = std::string("(") + static_cast<char>('A' + gold) + ")";
   return out;
@@ -81,11 +81,10 @@ BuiltinHook Make(const char* id, const char* folders, const char* sha, int64_t s
   h.module_sha256 = {sha};
   std::string origin = kOrigin;
   h.origin = origin.replace(origin.find("%s"), 2, folders);
-  h.docs_fn = [seed, with_list](std::vector<nlohmann::json> docs) {
+  h.docs_fn = [seed, with_list](std::vector<Doc> docs) {
     PyRandom rng(seed);
-    return MapDocs(std::move(docs), [&rng, with_list](const nlohmann::json& doc) {
-      return ProcessDoc(doc, &rng, with_list);
-    });
+    return MapDocs(std::move(docs),
+                   [&rng, with_list](const Doc& doc) { return ProcessDoc(doc, &rng, with_list); });
   };
   return h;
 }

@@ -30,7 +30,7 @@ std::string DropBracketed(const std::string& s) {
 }
 
 // int(doc["label"]) for a string or an integer label.
-Result<int64_t> Label(const nlohmann::json& doc) {
+Result<int64_t> Label(const Doc& doc) {
   if (doc.contains("label") && doc["label"].is_number_integer()) return doc["label"].get<int64_t>();
   auto s = StringField(doc, "label", "hellaswag utils.process_docs");
   if (!s.ok()) return s.status();
@@ -44,7 +44,7 @@ Result<int64_t> Label(const nlohmann::json& doc) {
   return static_cast<int64_t>(std::stoll(t));
 }
 
-Result<nlohmann::json> ProcessDoc(const nlohmann::json& doc) {
+Result<Doc> ProcessDoc(const Doc& doc) {
   const char* hook = "hellaswag utils.process_docs";
   auto ctx_a = StringField(doc, "ctx_a", hook);
   if (!ctx_a.ok()) return ctx_a.status();
@@ -55,7 +55,7 @@ Result<nlohmann::json> ProcessDoc(const nlohmann::json& doc) {
   if (!doc.contains("endings") || !doc["endings"].is_array())
     return Status::InvalidArgument(std::string(hook) + ": the document has no list 'endings'");
   const std::string ctx = *ctx_a + " " + pystr::Capitalize(*ctx_b);
-  nlohmann::json choices = nlohmann::json::array();
+  Doc choices = Doc::array();
   for (const auto& e : doc["endings"]) {
     if (!e.is_string())
       return Status::InvalidArgument(std::string(hook) + ": 'endings' must hold strings");
@@ -63,9 +63,9 @@ Result<nlohmann::json> ProcessDoc(const nlohmann::json& doc) {
   }
   auto gold = Label(doc);
   if (!gold.ok()) return gold.status();
-  return nlohmann::json{{"query", HellaswagPreprocess(*activity + ": " + ctx)},
-                        {"choices", std::move(choices)},
-                        {"gold", *gold}};
+  return Doc{{"query", HellaswagPreprocess(*activity + ": " + ctx)},
+             {"choices", std::move(choices)},
+             {"gold", *gold}};
 }
 
 }  // namespace
@@ -86,7 +86,7 @@ std::vector<BuiltinHook> HellaswagHooks() {
   h.kind = HookKind::kProcessDocs;
   h.module_sha256 = {"07d23b60b28f2a4f658dcf8440623a63fe6644854ce9b846a114dde980dc1214"};
   h.origin = "lm_eval/tasks/hellaswag/utils.py at 4e7e0d47";
-  h.docs_fn = [](std::vector<nlohmann::json> docs) { return MapDocs(std::move(docs), ProcessDoc); };
+  h.docs_fn = [](std::vector<Doc> docs) { return MapDocs(std::move(docs), ProcessDoc); };
   return {std::move(h)};
 }
 

@@ -168,7 +168,7 @@ FilterFactory HookFilters() {
   };
 }
 
-Result<std::vector<nlohmann::json>> MapDocs(std::vector<nlohmann::json> docs, const DocFn& f) {
+Result<std::vector<Doc>> MapDocs(std::vector<Doc> docs, const DocFn& f) {
   for (size_t i = 0; i < docs.size(); ++i) {
     auto add = f(docs[i]);
     if (!add.ok())
@@ -176,7 +176,7 @@ Result<std::vector<nlohmann::json>> MapDocs(std::vector<nlohmann::json> docs, co
                     "document " + std::to_string(i) + ": " + add.status().message());
     if (!add->is_object())
       return Status::Internal("document " + std::to_string(i) + ": the hook gave no mapping");
-    if (!docs[i].is_object()) docs[i] = nlohmann::json::object();
+    if (!docs[i].is_object()) docs[i] = Doc::object();
     for (auto it = add->begin(); it != add->end(); ++it) docs[i][it.key()] = it.value();
   }
   return docs;
@@ -202,7 +202,7 @@ std::string PyStrip(std::string_view s) {
   return std::string(s.substr(a, b - a));
 }
 
-Result<std::string> StringField(const nlohmann::json& doc, const char* field, const char* hook) {
+Result<std::string> StringField(const Doc& doc, const char* field, const char* hook) {
   if (!doc.is_object() || !doc.contains(field) || !doc[field].is_string())
     return Status::InvalidArgument(std::string(hook) + ": the document has no string field '" +
                                    field + "'");

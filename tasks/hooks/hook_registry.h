@@ -64,6 +64,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/core/status.h"
+#include "tasks/doc.h"
 #include "tasks/filters/filters.h"
 
 namespace mnemo {
@@ -81,9 +82,9 @@ enum class HookKind {
 const char* HookKindName(HookKind k);
 
 // doc -> value (doc_to_text / doc_to_target / doc_to_choice).
-using DocFn = std::function<Result<nlohmann::json>(const nlohmann::json& doc)>;
+using DocFn = std::function<Result<Doc>(const Doc& doc)>;
 // The documents of a split -> the processed documents (process_docs).
-using DocsFn = std::function<Result<std::vector<nlohmann::json>>(std::vector<nlohmann::json>)>;
+using DocsFn = std::function<Result<std::vector<Doc>>(std::vector<Doc>)>;
 
 // One document's results as lm-eval hands them to process_results(doc, results): for
 // generate_until the filtered response (`texts`, one item unless a filter kept a list); for
@@ -95,8 +96,8 @@ struct DocResults {
   std::vector<bool> is_greedy;
 };
 // process_results: the document's metrics, lm-eval's returned dict {metric: value}.
-using ResultsFn = std::function<Result<std::map<std::string, double>>(const nlohmann::json& doc,
-                                                                      const DocResults& results)>;
+using ResultsFn =
+    std::function<Result<std::map<std::string, double>>(const Doc& doc, const DocResults& results)>;
 // A filter class: the step's arguments (the step mapping without `function`) -> the filter.
 // Arguments it does not take are refused naming them, as lm-eval's constructor would.
 using FilterFn = std::function<Result<std::shared_ptr<const Filter>>(const nlohmann::json& args)>;
@@ -146,7 +147,7 @@ FilterFactory HookFilters();
 
 // Hugging Face datasets' `Dataset.map(f)` for a function returning a dict: every document keeps
 // its columns, the returned ones are added or overwritten. `f` must give a JSON object.
-Result<std::vector<nlohmann::json>> MapDocs(std::vector<nlohmann::json> docs, const DocFn& f);
+Result<std::vector<Doc>> MapDocs(std::vector<Doc> docs, const DocFn& f);
 
 // The built-ins' own functions, for tests and for callers outside task loading.
 // lm-eval's preprocess_wikitext.wikitext_detokenizer on one page.

@@ -220,7 +220,7 @@ const char* kHendrycksSha = "8332e42f23c62043b23d74ee6d3934f997b209cd60a1ad45b78
 const char* kHendrycksOrigin = "lm_eval/tasks/hendrycks_math/utils.py at 4e7e0d47";
 
 // remove_boxed(last_boxed_only_string(doc["solution"])), shared by both folders' process_docs.
-Result<std::string> SolutionAnswer(const nlohmann::json& doc, const char* hook) {
+Result<std::string> SolutionAnswer(const Doc& doc, const char* hook) {
   auto solution = StringField(doc, "solution", hook);
   if (!solution.ok()) return solution.status();
   auto answer = math::RemoveBoxed(math::LastBoxedOnlyString(*solution, true));
@@ -242,8 +242,7 @@ Result<std::string> FirstText(const DocResults& r, const char* hook) {
   return r.texts[0];
 }
 
-Result<std::map<std::string, double>> HendrycksResults(const nlohmann::json& doc,
-                                                       const DocResults& r) {
+Result<std::map<std::string, double>> HendrycksResults(const Doc& doc, const DocResults& r) {
   const char* hook = "hendrycks_math utils.process_results";
   auto text = FirstText(r, hook);
   if (!text.ok()) return text.status();
@@ -448,8 +447,7 @@ nlohmann::json MinervaFewshotSamples() {
 
 namespace {
 
-Result<std::map<std::string, double>> MinervaResults(const nlohmann::json& doc,
-                                                     const DocResults& r) {
+Result<std::map<std::string, double>> MinervaResults(const Doc& doc, const DocResults& r) {
   const char* hook = "minerva_math utils.process_results";
   auto text = FirstText(r, hook);
   if (!text.ok()) return text.status();
@@ -478,15 +476,14 @@ std::vector<BuiltinHook> MathHooks() {
   std::vector<BuiltinHook> v;
   BuiltinHook h = Make("hendrycks_math", "process_docs", HookKind::kProcessDocs, kHendrycksSha,
                        kHendrycksOrigin);
-  h.docs_fn = [](std::vector<nlohmann::json> docs) {
-    return MapDocs(std::move(docs), [](const nlohmann::json& doc) -> Result<nlohmann::json> {
+  h.docs_fn = [](std::vector<Doc> docs) {
+    return MapDocs(std::move(docs), [](const Doc& doc) -> Result<Doc> {
       const char* hook = "hendrycks_math utils.process_docs";
       auto problem = StringField(doc, "problem", hook);
       if (!problem.ok()) return problem.status();
       auto answer = SolutionAnswer(doc, hook);
       if (!answer.ok()) return answer.status();
-      return nlohmann::json{
-          {"problem", *problem}, {"solution", doc["solution"]}, {"answer", *answer}};
+      return Doc{{"problem", *problem}, {"solution", doc["solution"]}, {"answer", *answer}};
     });
   };
   v.push_back(std::move(h));
@@ -497,24 +494,24 @@ std::vector<BuiltinHook> MathHooks() {
   v.push_back(std::move(h));
 
   h = Make("minerva_math", "doc_to_text", HookKind::kDocToText, kMinervaSha, kMinervaOrigin);
-  h.doc_fn = [](const nlohmann::json& doc) -> Result<nlohmann::json> {
+  h.doc_fn = [](const Doc& doc) -> Result<Doc> {
     auto problem = StringField(doc, "problem", "minerva_math utils.doc_to_text");
     if (!problem.ok()) return problem.status();
-    return nlohmann::json("Problem:\n" + *problem + "\n\nSolution:");
+    return Doc("Problem:\n" + *problem + "\n\nSolution:");
   };
   v.push_back(std::move(h));
   h = Make("minerva_math", "process_docs", HookKind::kProcessDocs, kMinervaSha, kMinervaOrigin);
-  h.docs_fn = [](std::vector<nlohmann::json> docs) {
-    return MapDocs(std::move(docs), [](const nlohmann::json& doc) -> Result<nlohmann::json> {
+  h.docs_fn = [](std::vector<Doc> docs) {
+    return MapDocs(std::move(docs), [](const Doc& doc) -> Result<Doc> {
       const char* hook = "minerva_math utils.process_docs";
       auto problem = StringField(doc, "problem", hook);
       if (!problem.ok()) return problem.status();
       auto answer = SolutionAnswer(doc, hook);
       if (!answer.ok()) return answer.status();
       // `getattr(doc, "few_shot", None)` is None for a dict: no few_shot key is added.
-      return nlohmann::json{{"problem", *problem},
-                            {"solution", doc["solution"]},
-                            {"answer", MinervaNormalizeFinalAnswer(*answer)}};
+      return Doc{{"problem", *problem},
+                 {"solution", doc["solution"]},
+                 {"answer", MinervaNormalizeFinalAnswer(*answer)}};
     });
   };
   v.push_back(std::move(h));

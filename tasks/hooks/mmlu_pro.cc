@@ -24,7 +24,7 @@ const char* kSha = "d47eae06ecf1e9535b033394de62185327a1dca977cb29049003699adeb9
 const char* kOrigin = "lm_eval/tasks/mmlu_pro/utils.py at 4e7e0d47";
 
 // format_cot_example(example, including_answer=False).
-Result<nlohmann::json> CotExample(const nlohmann::json& doc) {
+Result<Doc> CotExample(const Doc& doc) {
   const char* hook = "mmlu_pro utils.format_cot_example";
   auto question = StringField(doc, "question", hook);
   if (!question.ok()) return question.status();
@@ -40,14 +40,14 @@ Result<nlohmann::json> CotExample(const nlohmann::json& doc) {
     prompt += std::string(1, static_cast<char>('A' + i)) + ". " +
               PyStrip(options[i].get<std::string>()) + "\n";
   }
-  return nlohmann::json(prompt + "Answer: Let's think step by step.");
+  return Doc(prompt + "Answer: Let's think step by step.");
 }
 
 // format_cot_target(example): cot_content without "A: Let's think step by step. ".
-Result<nlohmann::json> CotTarget(const nlohmann::json& doc) {
+Result<Doc> CotTarget(const Doc& doc) {
   auto cot = StringField(doc, "cot_content", "mmlu_pro utils.format_cot_target");
   if (!cot.ok()) return cot.status();
-  return nlohmann::json(pystr::Replace(*cot, "A: Let's think step by step. ", ""));
+  return Doc(pystr::Replace(*cot, "A: Let's think step by step. ", ""));
 }
 
 BuiltinHook Make(const std::string& function, HookKind kind) {
@@ -63,16 +63,14 @@ BuiltinHook Make(const std::string& function, HookKind kind) {
 
 // dataset.filter(lambda x: x[field] == value): a row without the field is lm-eval's KeyError;
 // a value of another type is unequal.
-Result<std::vector<nlohmann::json>> FilterByField(std::vector<nlohmann::json> docs,
-                                                  const std::string& field,
-                                                  const std::string& value,
-                                                  const std::string& hook) {
-  std::vector<nlohmann::json> out;
+Result<std::vector<Doc>> FilterByField(std::vector<Doc> docs, const std::string& field,
+                                       const std::string& value, const std::string& hook) {
+  std::vector<Doc> out;
   for (size_t i = 0; i < docs.size(); ++i) {
     if (!docs[i].is_object() || !docs[i].contains(field))
       return Status::InvalidArgument(hook + ": document " + std::to_string(i) + " has no '" +
                                      field + "'");
-    const nlohmann::json& v = docs[i][field];
+    const Doc& v = docs[i][field];
     if (v.is_string() && v.get<std::string>() == value) out.push_back(std::move(docs[i]));
   }
   return out;
@@ -95,7 +93,7 @@ std::vector<BuiltinHook> MmluProHooks() {
     const std::string function = "process_" + pystr::Replace(subject, " ", "_");
     v.push_back(Make(function, HookKind::kProcessDocs));
     const std::string value = subject, hook = "mmlu_pro utils." + function;
-    v.back().docs_fn = [value, hook](std::vector<nlohmann::json> docs) {
+    v.back().docs_fn = [value, hook](std::vector<Doc> docs) {
       return FilterByField(std::move(docs), "category", value, hook);
     };
   }

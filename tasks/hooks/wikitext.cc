@@ -98,10 +98,10 @@ std::vector<BuiltinHook> WikitextHooks() {
   detok.kind = HookKind::kDocToTarget;
   detok.module_sha256 = sha;
   detok.origin = origin;
-  detok.doc_fn = [](const nlohmann::json& doc) -> Result<nlohmann::json> {
+  detok.doc_fn = [](const Doc& doc) -> Result<Doc> {
     if (!doc.contains("page") || !doc["page"].is_string())
       return Status::InvalidArgument("wikitext_detokenizer needs a string field 'page'");
-    return nlohmann::json(WikitextDetokenize(doc["page"].get<std::string>()));
+    return Doc(WikitextDetokenize(doc["page"].get<std::string>()));
   };
   BuiltinHook results;
   results.id = "preprocess_wikitext.process_results";

@@ -24,33 +24,33 @@ Result<size_t> Blank(const std::string& sentence, const char* hook) {
   return idx;
 }
 
-Result<nlohmann::json> DocToText(const nlohmann::json& doc) {
+Result<Doc> DocToText(const Doc& doc) {
   const char* hook = "preprocess_winogrande.doc_to_text";
   auto answer = StringField(doc, "answer", hook);
   if (!answer.ok()) return answer.status();
   // answer_to_num = {"1": 0, "2": 1}; anything else is a KeyError in lm-eval.
-  if (*answer == "1") return nlohmann::json(0);
-  if (*answer == "2") return nlohmann::json(1);
+  if (*answer == "1") return Doc(0);
+  if (*answer == "2") return Doc(1);
   return Status::InvalidArgument(std::string(hook) + ": answer '" + *answer +
                                  "' is neither \"1\" nor \"2\"");
 }
 
-Result<nlohmann::json> DocToTarget(const nlohmann::json& doc) {
+Result<Doc> DocToTarget(const Doc& doc) {
   const char* hook = "preprocess_winogrande.doc_to_target";
   auto s = StringField(doc, "sentence", hook);
   if (!s.ok()) return s.status();
   auto idx = Blank(*s, hook);
   if (!idx.ok()) return idx.status();
-  return nlohmann::json(PyStrip(std::string_view(*s).substr(*idx + 1)));
+  return Doc(PyStrip(std::string_view(*s).substr(*idx + 1)));
 }
 
-Result<nlohmann::json> DocToChoice(const nlohmann::json& doc) {
+Result<Doc> DocToChoice(const Doc& doc) {
   const char* hook = "preprocess_winogrande.doc_to_choice";
   auto s = StringField(doc, "sentence", hook);
   if (!s.ok()) return s.status();
   auto idx = Blank(*s, hook);
   if (!idx.ok()) return idx.status();
-  nlohmann::json out = nlohmann::json::array();
+  Doc out = Doc::array();
   for (const char* field : {"option1", "option2"}) {
     auto opt = StringField(doc, field, hook);
     if (!opt.ok()) return opt.status();

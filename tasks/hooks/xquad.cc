@@ -27,13 +27,12 @@ namespace hooks {
 
 namespace {
 
-Result<std::map<std::string, double>> ProcessResultsQa(const nlohmann::json& doc,
-                                                       const DocResults& results) {
+Result<std::map<std::string, double>> ProcessResultsQa(const Doc& doc, const DocResults& results) {
   const char* hook = "xquad utils.process_results_qa";
   if (results.texts.size() != 1)
     return Status::InvalidArgument(std::string(hook) + ": needs one response text, got " +
                                    std::to_string(results.texts.size()));
-  const nlohmann::json* answers = doc.contains("answers") ? &doc["answers"] : nullptr;
+  const Doc* answers = doc.contains("answers") ? &doc["answers"] : nullptr;
   if (answers == nullptr || !answers->is_object() || !answers->contains("text") ||
       !(*answers)["text"].is_array() || (*answers)["text"].empty() ||
       !(*answers)["text"][0].is_string())

@@ -47,7 +47,7 @@ struct Arg {
 struct Expr {
   ExprKind kind;
   size_t offset = 0;  // byte offset in the template source
-  nlohmann::json literal;
+  Doc literal;
   std::string name;
   std::vector<ExprPtr> children;
   std::vector<std::string> ops;

@@ -12,7 +12,7 @@
 namespace mnemo::jinja {
 namespace {
 
-using Json = nlohmann::json;
+using Json = Doc;
 
 enum Filter {
   kAbs,
@@ -706,7 +706,7 @@ void JsonDumps(const Json& v, const std::string* indent, const std::string& item
 
 // tojson as transformers defines it for chat templates (not Jinja2's HTML-safe one):
 // json.dumps(x, ensure_ascii=False, indent=indent, separators=separators, sort_keys=sort_keys).
-// Object keys come out sorted (nlohmann::json keeps no insertion order; pyvalue.h).
+// Object keys come out in insertion order, or sorted at every level with sort_keys=True.
 Result<Value> ToJsonFilter(const Value& subject, const CallArgs& args) {
   auto b = Bind(args, "tojson()", {"indent", "separators", "sort_keys", "ensure_ascii"}, 0);
   if (!b.ok()) return b.status();
@@ -737,7 +737,13 @@ Result<Value> ToJsonFilter(const Value& subject, const CallArgs& args) {
     return Status::Unsupported("tojson(ensure_ascii=true) is not supported");
   }
   std::string out;
-  JsonDumps(subject.json(), has_indent ? &indent : nullptr, item_sep, key_sep, 0, out);
+  if ((*b)[2] && (*b)[2]->defined() && py::Truthy((*b)[2]->json())) {
+    // nlohmann::json sorts keys by their UTF-8 bytes, which is code-point order, as Python does.
+    const Json sorted(nlohmann::json(subject.json()));
+    JsonDumps(sorted, has_indent ? &indent : nullptr, item_sep, key_sep, 0, out);
+  } else {
+    JsonDumps(subject.json(), has_indent ? &indent : nullptr, item_sep, key_sep, 0, out);
+  }
   return Value::Own(Json(std::move(out)));
 }
 

@@ -38,7 +38,7 @@ Result<bool> ApplyTest(int test, const Value& subject, const CallArgs& args);
 Result<Value> CallMethod(const Value& subject, std::string_view name, const CallArgs& args);
 // True when `name` names a method of the subject's type (so `x.name` without a call is a
 // method reference, which this engine refuses rather than printing "<built-in method>").
-bool IsMethod(const nlohmann::json& subject, std::string_view name);
+bool IsMethod(const Doc& subject, std::string_view name);
 // Global functions: range(). Returns NotFound for other names.
 Result<Value> CallFunction(std::string_view name, const CallArgs& args);
 

@@ -1,13 +1,12 @@
-// Python value semantics over nlohmann::json, as Jinja2 applies them when it renders lm-eval
-// task templates: str()/repr() text, truthiness, equality and ordering, arithmetic, and the
-// str methods the templates call. JSON null/bool/int/float/string/array/object stand for
-// Python None/bool/int/float/str/list/dict.
+// Python value semantics over Doc (insertion-ordered JSON, tasks/doc.h), as Jinja2 applies them
+// when it renders lm-eval task templates: str()/repr() text, truthiness, equality and ordering,
+// arithmetic, and the str methods the templates call. JSON null/bool/int/float/string/array/object
+// stand for Python None/bool/int/float/str/list/dict.
 //
 // Deliberate limits (each one an error or a documented difference, never a silent crash):
 //   - ints are int64; a result that overflows is an error (Python ints are unbounded).
 //   - complex results (negative base to a fractional power) and printf-style `str % x` are
 //     errors.
-//   - dict keys come out in nlohmann::json's order (sorted), not Python's insertion order.
 // Strings are UTF-8 bytes; lengths, indices and slices count code points as Python does.
 // Python's str semantics (UTF-8 decoding, character classes, case mappings, strip, split) are
 // tasks/python/py_text.h's; the functions below that share its names adapt it to this API.
@@ -23,10 +22,11 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/core/status.h"
+#include "tasks/doc.h"
 
 namespace mnemo::jinja::py {
 
-using Json = nlohmann::json;
+using Json = Doc;  // insertion-ordered, as Python dicts (tasks/doc.h)
 
 // Python type name: "NoneType", "bool", "int", "float", "str", "list", "dict".
 const char* TypeName(const Json& v);

@@ -15,7 +15,7 @@
 namespace mnemo::jinja {
 namespace {
 
-using Json = nlohmann::json;
+using Json = Doc;
 
 std::string At(size_t offset) {
   return " at offset " + std::to_string(offset);
@@ -267,6 +267,10 @@ class Evaluator {
       if (it->first != name) continue;
       Json* ns = it->second.mutable_namespace();
       if (!ns) break;
+      if (!ns->contains(n.text) && ns->size() >= Value::kNamespaceCapacity)
+        return Status::Unsupported("a namespace() holds at most " +
+                                   std::to_string(Value::kNamespaceCapacity) + " attributes" +
+                                   At(n.offset));
       (*ns)[n.text] = std::move(v).value().Take();
       return Status::Ok();
     }
@@ -389,17 +393,17 @@ class Evaluator {
       return st;
     }
     const auto length = static_cast<int64_t>(picked.size());
-    // One `loop` object per loop, updated in place: iterations only borrow it.
-    Json loop = Json::object();
+    // One `loop` object per loop, updated in place: iterations only borrow it. Every key is
+    // inserted before any reference is taken (an ordered object moves its members on insert).
+    Json loop = {{"index", nullptr},     {"index0", nullptr}, {"revindex", nullptr},
+                 {"revindex0", nullptr}, {"first", nullptr},  {"last", nullptr},
+                 {"length", length},     {"depth", 1},        {"depth0", 0}};
     Json& index = loop["index"];
     Json& index0 = loop["index0"];
     Json& revindex = loop["revindex"];
     Json& revindex0 = loop["revindex0"];
     Json& first = loop["first"];
     Json& last = loop["last"];
-    loop["length"] = length;
-    loop["depth"] = 1;
-    loop["depth0"] = 0;
     for (int64_t k = 0; k < length; ++k) {
       index = k + 1;
       index0 = k;
@@ -639,7 +643,7 @@ Result<Template> Template::Parse(std::string_view source, const Options& options
   return Template(std::shared_ptr<const Program>(std::move(program).value()));
 }
 
-Result<std::string> Template::Render(const nlohmann::json& context) const {
+Result<std::string> Template::Render(const Doc& context) const {
   std::string out;
   out.reserve(program_->source.size() + 64);
   Evaluator ev(context, program_->options);
@@ -647,17 +651,17 @@ Result<std::string> Template::Render(const nlohmann::json& context) const {
   return out;
 }
 
-Result<nlohmann::json> Template::Evaluate(const nlohmann::json& context) const {
+Result<Doc> Template::Evaluate(const Doc& context) const {
   if (!program_->single_expression) {
     auto text = Render(context);
     if (!text.ok()) return text.status();
-    return nlohmann::json(std::move(text).value());
+    return Doc(std::move(text).value());
   }
   Evaluator ev(context, program_->options);
   auto v = ev.Eval(*program_->single_expression);
   if (!v.ok()) return v.status();
   if (v->strict_undefined()) return Undef(*v);
-  if (v->lenient_undefined()) return nlohmann::json("");
+  if (v->lenient_undefined()) return Doc("");
   return std::move(v).value().Take();
 }
 

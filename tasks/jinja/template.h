@@ -37,7 +37,7 @@
 // Identifiers are ASCII.
 //
 // Values print as Python's str() does (see tasks/jinja/pyvalue.h for the few documented
-// differences: 64-bit ints, sorted dict keys).
+// differences: 64-bit ints); dict keys keep their insertion order, as in Python.
 // Tuples, dict views and range() are lists here, so they print as "[...]" where Jinja2 prints
 // "(...)", "dict_items([...])" or "range(0, n)". A method named without a call (`d.items`)
 // is an error where Jinja2 would print "<built-in method ...>". Every render error names what
@@ -53,9 +53,8 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 #include "harness/core/status.h"
+#include "tasks/doc.h"
 
 namespace mnemo::jinja {
 
@@ -92,14 +91,15 @@ class Template {
   // kUnsupported ("unsupported Jinja construct '{% macro' at offset 12").
   static Result<Template> Parse(std::string_view source, const Options& options = {});
 
-  // Renders with the keys of `context` (a JSON object) as variables.
-  Result<std::string> Render(const nlohmann::json& context) const;
+  // Renders with the keys of `context` (a JSON object) as variables. Mappings iterate, print
+  // and join in the context's key order, as Python dicts do (tasks/doc.h).
+  Result<std::string> Render(const Doc& context) const;
 
   // When the template is a single {{ expr }} (whitespace around it allowed), the value of the
   // expression as JSON ("{{choices}}" gives the list, "{{label}}" the int); otherwise the
   // rendered string. lm-eval itself renders and then ast.literal_eval()s doc_to_choice, and
   // turns an all-digit doc_to_target string into an int; callers keep those rules.
-  Result<nlohmann::json> Evaluate(const nlohmann::json& context) const;
+  Result<Doc> Evaluate(const Doc& context) const;
 
   bool is_single_expression() const;
   const std::string& source() const;

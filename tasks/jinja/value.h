@@ -11,7 +11,7 @@
 #include <string>
 #include <utility>
 
-#include <nlohmann/json.hpp>
+#include "tasks/doc.h"
 
 namespace mnemo::jinja {
 
@@ -20,12 +20,12 @@ class Value {
   Value() = default;  // None
 
   // `j` must outlive the Value (and every Value borrowed from it).
-  static Value Borrow(const nlohmann::json& j) {
+  static Value Borrow(const Doc& j) {
     Value v;
     v.ref_ = &j;
     return v;
   }
-  static Value Own(nlohmann::json j) {
+  static Value Own(Doc j) {
     Value v;
     v.owned_ = std::move(j);
     return v;
@@ -38,30 +38,39 @@ class Value {
   }
 
   // A namespace() object: a dict whose attributes `{% set ns.x = ... %}` may assign.
-  static Value Namespace(nlohmann::json members) {
+  // Its members never move: their storage is reserved for kNamespaceCapacity attributes
+  // (an ordered object moves its members when it grows, and loops may borrow them), and
+  // SetAttr refuses more.
+  static constexpr size_t kNamespaceCapacity = 64;
+  static Value Namespace(Doc members) {
     Value v = Own(std::move(members));
+    v.owned_.get_ref<Doc::object_t&>().reserve(kNamespaceCapacity);
     v.namespace_ = true;
     return v;
   }
   bool is_namespace() const { return namespace_; }
   // The owned JSON of a namespace for attribute assignment; null when not an owned namespace.
-  nlohmann::json* mutable_namespace() { return namespace_ && !ref_ ? &owned_ : nullptr; }
+  Doc* mutable_namespace() {
+    if (!namespace_ || ref_) return nullptr;
+    owned_.get_ref<Doc::object_t&>().reserve(kNamespaceCapacity);  // a copy has no reserve
+    return &owned_;
+  }
 
   bool defined() const { return state_ == State::kDefined; }
   bool strict_undefined() const { return state_ == State::kStrictUndefined; }
   bool lenient_undefined() const { return state_ == State::kLenientUndefined; }
   const std::string& why() const { return why_; }
 
-  const nlohmann::json& json() const { return ref_ ? *ref_ : owned_; }
-  nlohmann::json Take() && { return ref_ ? *ref_ : std::move(owned_); }
+  const Doc& json() const { return ref_ ? *ref_ : owned_; }
+  Doc Take() && { return ref_ ? *ref_ : std::move(owned_); }
 
   // A member of this value's JSON: borrowed when this is, copied when this is a temporary.
-  Value Child(const nlohmann::json& member) const { return ref_ ? Borrow(member) : Own(member); }
+  Value Child(const Doc& member) const { return ref_ ? Borrow(member) : Own(member); }
 
  private:
   enum class State { kDefined, kStrictUndefined, kLenientUndefined };
-  const nlohmann::json* ref_ = nullptr;
-  nlohmann::json owned_;
+  const Doc* ref_ = nullptr;
+  Doc owned_;
   State state_ = State::kDefined;
   bool namespace_ = false;
   std::string why_;

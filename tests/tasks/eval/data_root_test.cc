@@ -18,6 +18,7 @@
 
 #include "tasks/config/task_config.h"
 #include "tasks/config/task_registry.h"
+#include "tasks/eval/task.h"
 #include "tasks/eval/task_data.h"
 #include "tasks/eval/tasks_job.h"
 #include "tests/support/duckdb_util.h"
@@ -62,7 +63,7 @@ Result<TaskConfig> Load(const std::string& yaml, const std::string& data_root) {
 std::vector<json> MustLoadSplit(const TaskConfig& t, const std::string& split, size_t limit = 0) {
   auto docs = LoadSplit(t, split, limit);
   EXPECT_TRUE(docs.ok()) << docs.status().message();
-  return docs.ok() ? *docs : std::vector<json>{};
+  return docs.ok() ? std::vector<json>(docs->begin(), docs->end()) : std::vector<json>{};
 }
 
 void ExpectContains(const std::string& text, const std::vector<std::string>& parts) {
@@ -320,6 +321,46 @@ TEST(DataRootTest, Gsm8kRealRowsFromParquet) {
   auto q = Load(tmp.File("boolq.yaml"), root.path());
   ASSERT_TRUE(q.ok()) << q.status().message();
   EXPECT_EQ(MustLoadSplit(*q, "validation"), rows);
+}
+
+// DROP's rows from Parquet keep the schema's column and struct-field order (the JSON rows' order,
+// which read_json_auto keeps), as Python's datasets gives them: lm-eval's doc_to_target
+// `{{ answer|join(',')}}` joins the `answer` keys in that order, as python3's jinja2 does on the
+// same rows (drop_xquad_expected.py writes its renders).
+TEST(DataRootTest, DropParquetRowsKeepTheSchemasKeyOrder) {
+  const std::string drop = std::string(MNEMO_EVAL_TEST_DATA) + "/drop_xquad";
+  const json expected =
+      json::parse(ReadFile(drop + "/drop_xquad_expected.json")).at("drop_fewshot_targets");
+  TempDir tmp;
+  Duck duck;
+  ToParquet(&duck, drop + "/drop/data/train.jsonl",
+            tmp.path() + "/ucinlp/drop/train-00000-of-00001.parquet");
+  const std::string yaml = tmp.File("drop.yaml");
+  WriteFile(yaml,
+            "task: drop_parquet\ndataset_path: ucinlp/drop\ntest_split: train\n"
+            "output_type: generate_until\ndoc_to_text: question\ndoc_to_target: \"" +
+                expected.at("template").get<std::string>() + "\"\n");
+  auto t = Load(yaml, tmp.path());
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  auto task = Task::Create(*t);
+  ASSERT_TRUE(task.ok()) << task.status().message();
+  auto docs = LoadSplit(*t, "train");
+  ASSERT_TRUE(docs.ok()) << docs.status().message();
+  ASSERT_EQ(docs->size(), expected.at("targets").size());
+  auto keys = [](const Doc& d) {
+    std::vector<std::string> k;
+    for (auto it = d.begin(); it != d.end(); ++it) k.push_back(it.key());
+    return k;
+  };
+  for (size_t i = 0; i < docs->size(); ++i) {
+    const Doc& d = (*docs)[i];
+    EXPECT_EQ(keys(d), (std::vector<std::string>{"section_id", "passage", "question", "query_id",
+                                                 "answer", "validated_answers"}));
+    EXPECT_EQ(keys(d["answer"]["date"]), (std::vector<std::string>{"day", "month", "year"}));
+    auto target = (*task)->TargetText(d);
+    ASSERT_TRUE(target.ok()) << target.status().message();
+    EXPECT_EQ(*target, expected.at("targets")[i].get<std::string>()) << "row " << i;
+  }
 }
 
 #else  // MNEMO_HAVE_DUCKDB

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -16,15 +17,20 @@
 #include "harness/core/sha256.h"
 #include "tasks/config/task_config.h"
 #include "tasks/eval/evaluator.h"
+#include "tasks/eval/task.h"
+#include "tasks/eval/task_data.h"
 #include "tasks/hooks/hook_registry.h"
 #include "tasks/metrics/generation.h"
+#include "tasks/python/pyrandom.h"
 #include "tests/support/backend_fixture.h"
 #include "tests/support/test_util.h"
 
 namespace mnemo {
 namespace {
 
-using nlohmann::json;
+// Documents and expected values keep their key order (tasks/doc.h), as Python's json does, so
+// comparing them compares the order too.
+using json = Doc;
 using testing_util::ReadFile;
 
 const std::string kDir = std::string(MNEMO_EVAL_TEST_DATA) + "/drop_xquad";
@@ -35,7 +41,11 @@ const json& Expected() {
 }
 
 std::vector<json> Rows(const std::string& path) {
-  return testing_util::ReadJsonLines(path);
+  std::vector<json> rows;
+  std::istringstream lines(ReadFile(path));
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty()) rows.push_back(json::parse(line));
+  return rows;
 }
 
 // The built-in by id; a test without it fails (and the empty stand-in's calls are not made).
@@ -222,6 +232,45 @@ TEST(DropHookTest, LmEvalYamlRuns) {
   ASSERT_TRUE(l.status.ok()) << l.status.ToString();
   EXPECT_EQ(l.task.process_docs, "drop/utils.process_docs");
   RunAndCheck(kDir + "/drop/default.yaml", "drop/utils.process_results", {"em", "f1"}, 5);
+}
+
+// DROP's doc_to_target `{{ answer|join(',')}}` joins the keys of the `answer` mapping, in the
+// row's order as Python keeps it: what jinja2 renders on the processed train rows (the few-shot
+// examples; the Gemma 3 suite runs DROP 1-shot), and so what the 1-shot prompt shows.
+TEST(DropHookTest, FewshotTargetJoinsTheAnswerKeysInTheRowsOrder) {
+  const json& expected = Expected().at("drop_fewshot_targets");
+  Loaded l = Load(kDir + "/drop/default.yaml");
+  ASSERT_TRUE(l.status.ok()) << l.status.ToString();
+  EXPECT_EQ(l.task.doc_to_target.get<std::string>(), expected.at("template").get<std::string>());
+  auto task = Task::Create(l.task);
+  ASSERT_TRUE(task.ok()) << task.status().ToString();
+  auto train = LoadSplit(l.task, "train");
+  ASSERT_TRUE(train.ok()) << train.status().ToString();
+  auto docs = (*task)->ProcessDocs(std::move(train).value());
+  ASSERT_TRUE(docs.ok()) << docs.status().ToString();
+  const json& want = expected.at("targets");
+  ASSERT_EQ(docs->size(), want.size());
+  for (size_t i = 0; i < docs->size(); ++i) {
+    auto target = (*task)->TargetText((*docs)[i], /*fewshot=*/true);
+    ASSERT_TRUE(target.ok()) << target.status().ToString();
+    EXPECT_EQ(*target, want[i].get<std::string>()) << "row " << i;
+  }
+  EXPECT_EQ(want[0], "number,date,spans,worker_id,hit_id");  // not the sorted key order
+
+  auto validation = LoadSplit(l.task, "validation");
+  ASSERT_TRUE(validation.ok()) << validation.status().ToString();
+  auto eval_docs = (*task)->ProcessDocs(std::move(validation).value());
+  ASSERT_TRUE(eval_docs.ok() && !eval_docs->empty());
+  PyRandom rnd(1234);
+  auto ctx = (*task)->FewshotContext(eval_docs->front(), 1, *docs, &rnd);
+  ASSERT_TRUE(ctx.ok()) << ctx.status().ToString();
+  size_t shown = 0;  // the example's "{{passage}} {{question}}", "" target_delimiter, target
+  for (const Doc& d : *docs) {
+    const std::string example = d["passage"].get<std::string>() + " " +
+                                d["question"].get<std::string>() + want[0].get<std::string>();
+    if (ctx->find(example + "\n\n") != std::string::npos) ++shown;
+  }
+  EXPECT_EQ(shown, 1u) << *ctx;
 }
 
 TEST(XquadHookTest, LmEvalYamlsRun) {

@@ -177,8 +177,8 @@ TEST(EvaluatorTest, TinyGeoMultipleChoiceWithLimit) {
                             "filter", "metrics", "acc", "acc_norm"})
       EXPECT_TRUE(s.contains(key)) << key;
     EXPECT_EQ(s["doc_id"], d);
-    EXPECT_EQ(s["doc"], (*docs)[d]);
-    EXPECT_EQ(s["target"], (*docs)[d]["answer"]);
+    EXPECT_EQ(s["doc"], json((*docs)[d]));
+    EXPECT_EQ(s["target"], json((*docs)[d]["answer"]));
     EXPECT_EQ(s["filter"], "none");
     EXPECT_EQ(s["metrics"], json::array({"acc", "acc_norm"}));
     const json& doc = (*docs)[d];

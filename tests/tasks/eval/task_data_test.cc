@@ -39,7 +39,7 @@ std::vector<json> MustLoad(const TaskConfig& t, const std::string& split = "test
                            size_t limit = 0) {
   auto docs = LoadSplit(t, split, limit);
   EXPECT_TRUE(docs.ok()) << docs.status().ToString();
-  return docs.ok() ? std::move(docs).value() : std::vector<json>{};
+  return docs.ok() ? std::vector<json>(docs->begin(), docs->end()) : std::vector<json>{};
 }
 
 TEST(TaskDataTest, CsvWithQuotesEscapedQuotesEmbeddedNewlinesAndCrlf) {
@@ -163,6 +163,37 @@ TEST(TaskDataTest, JsonArrayJsonLinesAndGzip) {
   lines.dataset_path = "json";
   lines.dataset_format = "json";
   EXPECT_EQ(MustLoad(lines).size(), 4u);
+}
+
+// Documents keep their keys in the file's order, as Python's json.loads and csv.DictReader give
+// them (and as Jinja2 then iterates them): JSON Lines, a JSON array, records under a key (nested
+// objects too), CSV and TSV headers.
+TEST(TaskDataTest, KeysKeepTheFilesOrder) {
+  testing_util::TempDir dir;
+  auto keys = [](const Doc& d) {
+    std::vector<std::string> k;
+    for (auto it = d.begin(); it != d.end(); ++it) k.push_back(it.key());
+    return k;
+  };
+  const std::string row = R"({"zeta": 1, "alpha": {"y": 1, "b": 2}, "mid": 3})";
+  testing_util::WriteFile(dir.File("a.jsonl"), row + "\n");
+  testing_util::WriteFile(dir.File("a.json"), "[" + row + "]");
+  testing_util::WriteFile(dir.File("r.json"), R"({"examples": [)" + row + "]}");
+  testing_util::WriteFile(dir.File("a.csv"), "zeta,alpha,mid\n1,2,3\n");
+  testing_util::WriteFile(dir.File("a.tsv"), "zeta\talpha\tmid\n1\t2\t3\n");
+  for (const char* name : {"a.jsonl", "a.json", "r.json", "a.csv", "a.tsv"}) {
+    SCOPED_TRACE(name);
+    TaskConfig t = FileTask(dir.File(name));
+    if (std::string(name) == "r.json") t.data_field = "examples";
+    auto docs = LoadSplit(t, "test");
+    ASSERT_TRUE(docs.ok()) << docs.status().ToString();
+    ASSERT_EQ(docs->size(), 1u);
+    EXPECT_EQ(keys((*docs)[0]), (std::vector<std::string>{"zeta", "alpha", "mid"}));
+    if ((*docs)[0]["alpha"].is_object())
+      EXPECT_EQ(keys((*docs)[0]["alpha"]), (std::vector<std::string>{"y", "b"}));
+    else
+      EXPECT_NE(std::string(name).find("sv"), std::string::npos);
+  }
 }
 
 TEST(TaskDataTest, WikitextArticles) {

@@ -323,7 +323,7 @@ TEST(FewshotContextTest, FewshotConfigOverridesApplyToExamplesOnly) {
 TEST(FewshotContextTest, TooFewExamplesIsAnError) {
   auto task = LoadTask(kData + "/task/first_n_same_split.yaml");
   ASSERT_NE(task, nullptr);
-  std::vector<json> pool = {json{{"question", "a"}, {"choices", {"x"}}, {"answer", 0}}};
+  std::vector<Doc> pool = {json{{"question", "a"}, {"choices", {"x"}}, {"answer", 0}}};
   PyRandom rnd(1234);
   json doc = {{"question", "b"}, {"choices", {"x"}}, {"answer", 0}};
   auto ctx = task->FewshotContext(doc, 2, pool, &rnd);
@@ -421,14 +421,14 @@ json Text(json spec, bool with_choices) {
   auto t = Make(spec, "label", with_choices ? json("choices") : json());
   auto v = t->DocToText(kDoc);
   EXPECT_TRUE(v.ok()) << v.status().ToString();
-  return v.ok() ? *v : json("<error>");
+  return v.ok() ? json(*v) : json("<error>");
 }
 
 json Target(json spec, bool with_choices) {
   auto t = Make("question", spec, with_choices ? json("choices") : json());
   auto v = t->DocToTarget(kDoc);
   EXPECT_TRUE(v.ok()) << v.status().ToString();
-  return v.ok() ? *v : json("<error>");
+  return v.ok() ? json(*v) : json("<error>");
 }
 
 std::vector<std::string> Choice(json spec) {

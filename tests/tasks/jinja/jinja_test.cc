@@ -4,7 +4,8 @@
 // using lm-eval's environment (lm_eval/utils.py):
 //   Environment(loader=BaseLoader, undefined=StrictUndefined, keep_trailing_newline=True)
 // and pasted here as literals; every kErrorCases template raises in that environment too.
-// Documents are listed with sorted keys because nlohmann::json orders object keys.
+// Documents are parsed keeping their key order (tasks/doc.h), as Python's json.loads does; the
+// mapping-order cases list keys out of alphabetical order.
 #include "tasks/jinja/template.h"
 
 #include <ctime>
@@ -18,7 +19,7 @@
 namespace mnemo::jinja {
 namespace {
 
-using nlohmann::json;
+using json = Doc;  // the evaluator's values keep their key order
 
 struct ConformanceCase {
   const char* name;
@@ -511,6 +512,43 @@ const ConformanceCase kRenderCases[] = {
      "",
      "{}",
      ""},
+    // Mappings in the document's key order (not alphabetical), as Python dicts keep it.
+    {"MappingJoinIteratesKeysInDocOrder",
+     "{{ answer|join(',') }}",
+     "{\"answer\": {\"number\": \"\", \"date\": {\"day\": \"\", \"month\": \"\", \"year\": \"\"}, \"spans\": [\"x\"], \"worker_id\": \"\", \"hit_id\": \"\"}, \"z\": 1, \"b\": {\"zeta\": 1, \"alpha\": 2, \"mid\": 3}}",
+     "number,date,spans,worker_id,hit_id"},
+    {"MappingForLoopInDocOrder",
+     "{% for k in b %}{{ loop.index }}{{ k }};{% endfor %}",
+     "{\"answer\": {\"number\": \"\", \"date\": {\"day\": \"\", \"month\": \"\", \"year\": \"\"}, \"spans\": [\"x\"], \"worker_id\": \"\", \"hit_id\": \"\"}, \"z\": 1, \"b\": {\"zeta\": 1, \"alpha\": 2, \"mid\": 3}}",
+     "1zeta;2alpha;3mid;"},
+    {"MappingItemsInDocOrder",
+     "{% for k, v in b.items() %}{{ k }}={{ v }};{% endfor %}|{% for k, v in b|items %}{{ k }}{% endfor %}",
+     "{\"answer\": {\"number\": \"\", \"date\": {\"day\": \"\", \"month\": \"\", \"year\": \"\"}, \"spans\": [\"x\"], \"worker_id\": \"\", \"hit_id\": \"\"}, \"z\": 1, \"b\": {\"zeta\": 1, \"alpha\": 2, \"mid\": 3}}",
+     "zeta=1;alpha=2;mid=3;|zetaalphamid"},
+    {"MappingKeysValuesListInDocOrder",
+     "{{ b.keys()|list }} {{ b.values()|list }} {{ b|list }} {{ b|first }} {{ b|last }}",
+     "{\"answer\": {\"number\": \"\", \"date\": {\"day\": \"\", \"month\": \"\", \"year\": \"\"}, \"spans\": [\"x\"], \"worker_id\": \"\", \"hit_id\": \"\"}, \"z\": 1, \"b\": {\"zeta\": 1, \"alpha\": 2, \"mid\": 3}}",
+     "['zeta', 'alpha', 'mid'] [1, 2, 3] ['zeta', 'alpha', 'mid'] zeta mid"},
+    {"MappingReprInDocOrder",
+     "{{ b }} {{ answer.date }} {{ [b] }}",
+     "{\"answer\": {\"number\": \"\", \"date\": {\"day\": \"\", \"month\": \"\", \"year\": \"\"}, \"spans\": [\"x\"], \"worker_id\": \"\", \"hit_id\": \"\"}, \"z\": 1, \"b\": {\"zeta\": 1, \"alpha\": 2, \"mid\": 3}}",
+     "{'zeta': 1, 'alpha': 2, 'mid': 3} {'day': '', 'month': '', 'year': ''} [{'zeta': 1, 'alpha': 2, 'mid': 3}]"},
+    {"MappingMapSelectInDocOrder",
+     "{{ b|map('upper')|join(' ') }} {{ b|select|list }} {{ b|reject('eq', 'mid')|list }}",
+     "{\"answer\": {\"number\": \"\", \"date\": {\"day\": \"\", \"month\": \"\", \"year\": \"\"}, \"spans\": [\"x\"], \"worker_id\": \"\", \"hit_id\": \"\"}, \"z\": 1, \"b\": {\"zeta\": 1, \"alpha\": 2, \"mid\": 3}}",
+     "ZETA ALPHA MID ['zeta', 'alpha', 'mid'] ['zeta', 'alpha']"},
+    {"TopLevelContextLoopsInDocOrder",
+     "{% for k, v in answer.items() if v %}{{ k }} {% endfor %}",
+     "{\"answer\": {\"number\": \"\", \"date\": {\"day\": \"\", \"month\": \"\", \"year\": \"\"}, \"spans\": [\"x\"], \"worker_id\": \"\", \"hit_id\": \"\"}, \"z\": 1, \"b\": {\"zeta\": 1, \"alpha\": 2, \"mid\": 3}}",
+     "date spans "},
+    {"DictLiteralKeepsInsertionOrder",
+     "{{ {'z': 1, 'a': 2, 'm': 3} }} {{ {'z': 1, 'a': 2, 'z': 3} }} {{ {'z': 1, 'a': 2}|join }}",
+     "{}",
+     "{'z': 1, 'a': 2, 'm': 3} {'z': 3, 'a': 2} za"},
+    {"DictEqualityIgnoresOrder",
+     "{{ {'a': 1, 'b': 2} == {'b': 2, 'a': 1} }} {{ b == {'mid': 3, 'alpha': 2, 'zeta': 1} }}",
+     "{\"answer\": {\"number\": \"\", \"date\": {\"day\": \"\", \"month\": \"\", \"year\": \"\"}, \"spans\": [\"x\"], \"worker_id\": \"\", \"hit_id\": \"\"}, \"z\": 1, \"b\": {\"zeta\": 1, \"alpha\": 2, \"mid\": 3}}",
+     "True True"},
 };
 
 const ConformanceCase kErrorCases[] = {
@@ -723,7 +761,7 @@ TEST_P(RenderConformanceTest, MatchesJinja2) {
   const ConformanceCase& c = GetParam();
   auto t = Template::Parse(c.source);
   ASSERT_TRUE(t.ok()) << t.status().ToString();
-  auto out = t->Render(json::parse(c.doc));
+  auto out = t->Render(Doc::parse(c.doc));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_EQ(*out, c.expected);
 }
@@ -740,7 +778,7 @@ TEST_P(ErrorConformanceTest, FailsLikeJinja2) {
     EXPECT_NE(t.status().message().find(" at offset "), std::string::npos) << t.status().ToString();
     return;
   }
-  auto out = t->Render(json::parse(c.doc));
+  auto out = t->Render(Doc::parse(c.doc));
   ASSERT_FALSE(out.ok()) << "rendered: " << *out;
   EXPECT_NE(out.status().message().find(" at offset "), std::string::npos)
       << out.status().ToString();
@@ -845,7 +883,8 @@ TEST(JinjaErrorTest, UndefinedVariableIsAnErrorNotEmpty) {
 
 TEST(JinjaErrorTest, MissingKeyListsTheKeys) {
   Status s = RenderError("{{ choices.txt }}", ArcDoc());
-  EXPECT_EQ(s.message(), "dict has no attribute 'txt' (keys: 'label', 'text') at offset 10");
+  // The keys in the document's order.
+  EXPECT_EQ(s.message(), "dict has no attribute 'txt' (keys: 'text', 'label') at offset 10");
 }
 
 TEST(JinjaErrorTest, IndexOutOfRange) {
@@ -1140,6 +1179,20 @@ const ConformanceCase kChatRenderCases[] = {
      "{{ x is mapping }} {{ x is iterable }} {{ s is string }} {{ n is none }} {{ s is mapping }} {{ l is iterable }}",
      "{\"l\": [1], \"n\": null, \"s\": \"t\", \"x\": {\"a\": 1}}",
      "True True True True False True"},
+    // transformers' tojson keeps a mapping's key order unless sort_keys=True.
+    {"ToJsonKeepsKeyOrder",
+     "{{ b | tojson }} {{ {'z': 1, 'a': [{'y': 1, 'b': 2}]} | tojson }}",
+     "{\"answer\": {\"number\": \"\", \"date\": {\"day\": \"\", \"month\": \"\", \"year\": \"\"}, \"spans\": [\"x\"], \"worker_id\": \"\", \"hit_id\": \"\"}, \"z\": 1, \"b\": {\"zeta\": 1, \"alpha\": 2, \"mid\": 3}}",
+     "{\"zeta\": 1, \"alpha\": 2, \"mid\": 3} {\"z\": 1, \"a\": [{\"y\": 1, \"b\": 2}]}"},
+    {"ToJsonSortKeys",
+     "{{ b | tojson(sort_keys=true) }} {{ {'z': 1, 'a': [{'y': 1, 'b': 2}]} | tojson(sort_keys=true) }}",
+     "{\"answer\": {\"number\": \"\", \"date\": {\"day\": \"\", \"month\": \"\", \"year\": \"\"}, \"spans\": [\"x\"], \"worker_id\": \"\", \"hit_id\": \"\"}, \"z\": 1, \"b\": {\"zeta\": 1, \"alpha\": 2, \"mid\": 3}}",
+     "{\"alpha\": 2, \"mid\": 3, \"zeta\": 1} {\"a\": [{\"b\": 2, \"y\": 1}], \"z\": 1}"},
+    // Members of a namespace() stay put while it grows (a loop borrows ns.xs).
+    {"NamespaceGrowsWhileItsListIsIterated",
+     "{% set ns = namespace(xs=[1, 2, 3]) %}{% for i in ns.xs %}{% set ns.x = i %}{% set ns.y = ns.x + i %}{{ i }}{{ ns.y }};{% endfor %}{{ ns.x }}",
+     "{}",
+     "12;24;36;3"},
 };
 const ConformanceCase kChatErrorCases[] = {
     {"RaiseException",
@@ -1167,7 +1220,7 @@ TEST_P(ChatRenderConformanceTest, MatchesTransformersJinja2) {
   const ConformanceCase& c = GetParam();
   auto t = Template::Parse(c.source, Options::HuggingFaceChat());
   ASSERT_TRUE(t.ok()) << t.status().ToString();
-  auto out = t->Render(json::parse(c.doc));
+  auto out = t->Render(Doc::parse(c.doc));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_EQ(*out, c.expected);
 }
@@ -1181,7 +1234,7 @@ TEST_P(ChatErrorConformanceTest, FailsLikeTransformersJinja2) {
   const ConformanceCase& c = GetParam();
   auto t = Template::Parse(c.source, Options::HuggingFaceChat());
   ASSERT_TRUE(t.ok()) << t.status().ToString();
-  auto out = t->Render(json::parse(c.doc));
+  auto out = t->Render(Doc::parse(c.doc));
   ASSERT_FALSE(out.ok()) << "rendered: " << *out;
   EXPECT_NE(out.status().message().find(" at offset "), std::string::npos)
       << out.status().ToString();

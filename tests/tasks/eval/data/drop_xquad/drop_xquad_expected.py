@@ -173,6 +173,15 @@ for p in ['drop/data/train.jsonl', 'drop/data/validation.jsonl']:
     processed[p] = list(drop.process_docs(Dataset(rows(p))))
 out['drop_process_docs'] = processed
 
+# DROP's doc_to_target rendered by jinja2 as lm-eval renders it (utils.apply_template:
+# StrictUndefined, keep_trailing_newline) on the processed train rows, the few-shot examples:
+# `answer` is a mapping, and join iterates its keys in the row's order.
+import jinja2
+target_src = re.search(r'^doc_to_target: "(.*)"$', open(os.path.join(here, 'drop/default.yaml')).read(), re.M).group(1)
+env = jinja2.Environment(loader=jinja2.BaseLoader(), undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+out['drop_fewshot_targets'] = {'template': target_src,
+                               'targets': [env.from_string(target_src).render(**doc) for doc in processed['drop/data/train.jsonl']]}
+
 # Predictions by query id: exact, reordered, partial, number forms, wrong number, articles and
 # punctuation, empty, a date in other words.
 PRED = {
